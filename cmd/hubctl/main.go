@@ -1,0 +1,235 @@
+// Command hubctl provisions JupyterHub API tokens and services and culls idle
+// servers. This package only wires flags to the tokens, provision and cull
+// packages and turns their results into output and exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hubctl/hubctl/tokens"
+)
+
+// Exit codes, documented in every --help.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+const exitCodesHelp = `
+EXIT CODES:
+   0  success
+   1  failure: the "hubctl: error:" line says what failed
+   2  usage error: unknown command or flag, bad flag value, missing or extra argument
+`
+
+func init() {
+	cli.AppHelpTemplate += exitCodesHelp
+	cli.CommandHelpTemplate += exitCodesHelp
+	cli.SubcommandHelpTemplate += exitCodesHelp
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// cliEnv is what a command may touch outside its flags; tests replace it.
+type cliEnv struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// keyring is the store used unless --insecure-storage; nil means the OS keyring.
+	keyring tokens.Store
+}
+
+// run executes one hubctl command line and returns its exit code.
+func run(ctx context.Context, args []string, env *cliEnv) int {
+	app := newApp(env)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	return report(env.stderr, err)
+}
+
+func newApp(env *cliEnv) *cli.App {
+	app := &cli.App{
+		Name:    "hubctl",
+		Usage:   "provision JupyterHub API tokens and services, and cull idle servers",
+		Version: version(),
+		Description: "hubctl replaces `openssl rand -hex 32`, hand-edited c.JupyterHub.services entries\n" +
+			"and the Python idle culler with one binary.\n\n" +
+			"Example:\n" +
+			"   hubctl token new --store cull-idle",
+		Reader:         env.stdin,
+		Writer:         env.stdout,
+		ErrWriter:      env.stderr,
+		ExitErrHandler: func(*cli.Context, error) {}, // run reports errors and picks the exit code
+		Commands: []*cli.Command{
+			tokenCommand(env),
+		},
+	}
+	for _, c := range app.Commands {
+		setUsageErrors(c, app.Name)
+	}
+	app.OnUsageError = onUsageError
+	app.Action = groupAction
+	return app
+}
+
+// setUsageErrors makes every flag parsing error a usage error (exit 2) and
+// every command group refuse unknown subcommands; it also names each command
+// by its whole path ("hubctl token get") for help and hints.
+func setUsageErrors(c *cli.Command, parent string) {
+	c.HelpName = parent + " " + c.Name
+	c.OnUsageError = onUsageError
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		c.Action = groupAction
+	}
+	for _, sub := range c.Subcommands {
+		setUsageErrors(sub, c.HelpName)
+	}
+}
+
+// onUsageError rewords Go's flag errors with the flags as users type them.
+func onUsageError(_ *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return usageErrorf("unknown flag %s", dashed(strings.TrimLeft(name, "-")))
+	}
+	return usageErrorf("%s", flagDashRE.ReplaceAllString(msg, "flag --$1"))
+}
+
+var flagDashRE = regexp.MustCompile(`flag -{1,2}([a-z0-9][a-z0-9-]*)`)
+
+// groupAction runs for `hubctl` or a command group without a known
+// subcommand: help with no arguments, a usage error otherwise.
+func groupAction(c *cli.Context) error {
+	if c.Args().Present() {
+		return usageErrorf("unknown command %q", c.Args().First())
+	}
+	return cli.ShowSubcommandHelp(c)
+}
+
+// usageError marks an error as the user's command line being wrong (exit 2).
+type usageError struct{ msg, hint string }
+
+func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Hint() string  { return e.hint }
+
+func usageErrorf(format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...)}
+}
+
+// report prints err as one `hubctl: error:` line, plus a `hubctl: hint:`
+// line when the error knows the next step, and returns the exit code.
+func report(stderr io.Writer, err error) int {
+	code := exitFailure
+	var ue *usageError
+	if errors.As(err, &ue) {
+		code = exitUsage
+	}
+	fmt.Fprintf(stderr, "hubctl: error: %s\n", oneLine(err.Error()))
+	var h interface{ Hint() string }
+	hint := ""
+	if errors.As(err, &h) {
+		hint = h.Hint()
+	}
+	if hint == "" && code == exitUsage {
+		hint = "see `hubctl --help` or `hubctl COMMAND --help`"
+	}
+	if hint != "" {
+		fmt.Fprintf(stderr, "hubctl: hint: %s\n", oneLine(hint))
+	}
+	return code
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// positional returns exactly the named positional arguments. A word that
+// looks like a flag after a positional argument is refused: Go's flag parsing
+// stops at the first argument, so it would otherwise be silently ignored.
+func positional(c *cli.Context, names ...string) ([]string, error) {
+	args := c.Args().Slice()
+	for i, a := range args {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			after := "the command"
+			if i > 0 {
+				after = fmt.Sprintf("the argument %q", args[i-1])
+			}
+			return nil, &usageError{
+				msg:  fmt.Sprintf("flag %q comes after %s and would be ignored", a, after),
+				hint: "put flags before arguments, e.g. `" + c.Command.HelpName + " [flags] " + strings.Join(upper(names), " ") + "`",
+			}
+		}
+	}
+	switch {
+	case len(args) < len(names):
+		return nil, usageErrorf("missing argument %s", strings.ToUpper(names[len(args)]))
+	case len(args) > len(names):
+		return nil, usageErrorf("unexpected argument %q", args[len(names)])
+	}
+	return args, nil
+}
+
+// dashed spells a flag name as --name, or -n for one letter.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+func upper(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToUpper(s)
+	}
+	return out
+}
+
+// version comes from the build info: the module version for `go install`,
+// else the VCS revision the binary was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if (v == "" || v == "(devel)") && rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		return "devel-" + rev + modified
+	}
+	if v == "" {
+		return "(devel)"
+	}
+	return v
+}
