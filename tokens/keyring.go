@@ -3,6 +3,7 @@ package tokens
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -181,7 +182,7 @@ func probeSecretService() error {
 	conn, err := dbus.SessionBusPrivateNoAutoStartup()
 	if err != nil {
 		return &HintError{
-			Err:  errors.New("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and /run/user/UID/bus does not exist"),
+			Err:  fmt.Errorf("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and /run/user/%d/bus does not exist", os.Getuid()),
 			Next: "run hubctl in a login session, or under `dbus-run-session -- bash` with gnome-keyring-daemon started; on a headless server, pass --insecure-storage",
 		}
 	}

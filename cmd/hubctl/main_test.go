@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hubctl/hubctl/tokens"
+)
+
+// result is what one in-process hubctl run printed and returned.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs hubctl in-process with the given stdin and an in-memory
+// keyring (nil means a fresh one).
+func runCLI(t *testing.T, store tokens.Store, stdin string, args ...string) result {
+	t.Helper()
+	if store == nil {
+		store = tokens.NewMemory()
+	}
+	var out, errOut bytes.Buffer
+	env := &cliEnv{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, keyring: store}
+	code := run(context.Background(), append([]string{"hubctl"}, args...), env)
+	return result{out.String(), errOut.String(), code}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // in the error line
+	}{
+		{[]string{"nope"}, `unknown command "nope"`},
+		{[]string{"token", "nope"}, `unknown command "nope"`},
+		{[]string{"token", "new", "--bogus"}, "unknown flag --bogus"},
+		{[]string{"token", "new", "-x"}, "unknown flag -x"},
+		{[]string{"token", "new", "--bytes", "abc"}, `invalid value "abc" for flag --bytes`},
+		{[]string{"token", "new", "--bytes", "8"}, "--bytes 8 is out of range: use 16 to 1024"},
+		{[]string{"token", "new", "--bytes", "15"}, "--bytes 15 is out of range"},
+		{[]string{"token", "new", "--bytes", "1025"}, "--bytes 1025 is out of range"},
+		{[]string{"token", "new", "--format", "base32"}, `--format: unknown token format "base32"`},
+		{[]string{"token", "new", "--store", "Bad Name"}, `--store: invalid token name "Bad Name"`},
+		{[]string{"token", "new", "--quiet"}, "--quiet without --store"},
+		{[]string{"token", "new", "extra"}, `unexpected argument "extra"`},
+		{[]string{"token", "get"}, "missing argument NAME"},
+		{[]string{"token", "get", "a", "b"}, `unexpected argument "b"`},
+		{[]string{"token", "get", "UPPER"}, `invalid token name "UPPER"`},
+		{[]string{"token", "get", "name", "--insecure-storage"}, `flag "--insecure-storage" comes after the argument "name"`},
+		{[]string{"token", "delete", "name", "-q"}, `flag "-q" comes after the argument "name"`},
+		{[]string{"token", "password", "--length", "4"}, "password length 4 is out of range"},
+		{[]string{"token", "password", "--digits", "20", "--symbols", "20"}, "do not fit"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := runCLI(t, nil, "", tt.args...)
+			if r.code != exitUsage {
+				t.Errorf("exit code %d, want %d; stderr %q", r.code, exitUsage, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			if !strings.HasPrefix(lines[0], "hubctl: error: ") || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("first stderr line %q, want a hubctl: error: line with %q", lines[0], tt.want)
+			}
+			if len(lines) != 2 || !strings.HasPrefix(lines[1], "hubctl: hint: ") {
+				t.Errorf("stderr %q, want the error line and one hint line", r.stderr)
+			}
+		})
+	}
+}
+
+// TestHelp checks that every command has --help with a description, an
+// example and the exit codes, and that help exits 0.
+func TestHelp(t *testing.T) {
+	var paths [][]string
+	var walk func(prefix []string, cmds []*cli.Command)
+	walk = func(prefix []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := append(append([]string{}, prefix...), c.Name)
+			paths = append(paths, p)
+			walk(p, c.Subcommands)
+		}
+	}
+	walk(nil, newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}).Commands)
+	if len(paths) < 7 {
+		t.Fatalf("found only %d commands", len(paths))
+	}
+	paths = append(paths, nil)
+	for _, p := range paths {
+		r := runCLI(t, nil, "", append(p, "--help")...)
+		if r.code != exitOK {
+			t.Errorf("hubctl %v --help: exit %d", p, r.code)
+		}
+		for _, want := range []string{"USAGE:", "Example:", "EXIT CODES:", "2  usage error"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("hubctl %v --help lacks %q:\n%s", p, want, r.stdout)
+			}
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, nil, "", "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "hubctl version ") || len(r.stdout) < len("hubctl version x\n") {
+		t.Errorf("--version: %+v", r)
+	}
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hubctl/hubctl/tokens"
+)
+
+func TestTokenNew(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, `^[0-9a-f]{64}\n$`},
+		{[]string{"--bytes", "16"}, `^[0-9a-f]{32}\n$`},
+		{[]string{"--bytes=500"}, `^[0-9a-f]{1000}\n$`},
+		{[]string{"--format", "base64url"}, `^[A-Za-z0-9_-]{43}\n$`},
+		{[]string{"--format=hex", "--bytes", "20"}, `^[0-9a-f]{40}\n$`},
+	}
+	for _, tt := range tests {
+		r := runCLI(t, nil, "", append([]string{"token", "new"}, tt.args...)...)
+		if r.code != 0 || r.stderr != "" {
+			t.Errorf("token new %v: exit %d, stderr %q", tt.args, r.code, r.stderr)
+		}
+		if !regexp.MustCompile(tt.want).MatchString(r.stdout) {
+			t.Errorf("token new %v printed %q, want %s", tt.args, r.stdout, tt.want)
+		}
+	}
+}
+
+func TestTokenNewStore(t *testing.T) {
+	store := tokens.NewMemory()
+	r := runCLI(t, store, "", "token", "new", "--store", "cull-idle")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	tok := strings.TrimSuffix(r.stdout, "\n")
+	if got, err := store.Get("cull-idle"); err != nil || got != tok {
+		t.Errorf("stored %q, %v; printed %q", got, err, tok)
+	}
+	if !strings.Contains(r.stderr, `stored token "cull-idle" in the in-memory store`) || strings.Contains(r.stderr, tok) {
+		t.Errorf("stderr %q: want a note that names the store and not the token", r.stderr)
+	}
+
+	r = runCLI(t, store, "", "token", "new", "--store", "quiet-one", "--quiet")
+	if r.code != 0 || r.stdout != "" {
+		t.Errorf("--quiet: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if got, err := store.Get("quiet-one"); err != nil || len(got) != 64 {
+		t.Errorf("--quiet stored %q, %v", got, err)
+	}
+}
+
+func TestTokenSetGetListDelete(t *testing.T) {
+	store := tokens.NewMemory()
+	for _, tt := range []struct{ name, stdin, want string }{
+		{"a", "secret-a\n", "secret-a"},
+		{"b", "secret-b\r\n", "secret-b"},
+		{"c", "secret-c", "secret-c"},
+	} {
+		if r := runCLI(t, store, tt.stdin, "token", "set", tt.name); r.code != 0 || r.stdout != "" {
+			t.Fatalf("token set %s: %+v", tt.name, r)
+		}
+		r := runCLI(t, store, "", "token", "get", tt.name)
+		if r.code != 0 || r.stdout != tt.want+"\n" {
+			t.Errorf("token get %s = %q (exit %d), want %q", tt.name, r.stdout, r.code, tt.want)
+		}
+	}
+	if r := runCLI(t, store, "", "token", "list"); r.stdout != "a\nb\nc\n" {
+		t.Errorf("token list = %q", r.stdout)
+	}
+	if r := runCLI(t, store, "", "token", "list", "--json"); r.stdout != `["a","b","c"]`+"\n" {
+		t.Errorf("token list --json = %q", r.stdout)
+	}
+	if r := runCLI(t, store, "", "token", "delete", "b"); r.code != 0 {
+		t.Errorf("token delete b: %+v", r)
+	}
+	r := runCLI(t, store, "", "token", "get", "b")
+	if r.code != exitFailure || r.stdout != "" ||
+		!strings.HasPrefix(r.stderr, `hubctl: error: no token named "b" in the in-memory store`+"\n") {
+		t.Errorf("get of a deleted name: %+v", r)
+	}
+	if r := runCLI(t, store, "", "token", "delete", "b"); r.code != exitFailure {
+		t.Errorf("deleting a missing name: %+v", r)
+	}
+}
+
+func TestTokenSetRejectsBadInput(t *testing.T) {
+	for _, stdin := range []string{"", "\n", "two\nlines\n", "nul\x00byte", strings.Repeat("x", 70000)} {
+		store := tokens.NewMemory()
+		r := runCLI(t, store, stdin, "token", "set", "x")
+		if r.code == 0 {
+			t.Errorf("token set with stdin %.20q succeeded", stdin)
+		}
+		if names, _ := store.List(); len(names) != 0 {
+			t.Errorf("stdin %.20q stored something", stdin)
+		}
+	}
+}
+
+func TestTokenPassword(t *testing.T) {
+	r := runCLI(t, nil, "", "token", "password")
+	if r.code != 0 || len(r.stdout) != tokens.DefaultPasswordLength+1 {
+		t.Fatalf("token password: %+v", r)
+	}
+	r = runCLI(t, nil, "", "token", "password", "--length", "40", "--digits", "0", "--symbols", "0")
+	if !regexp.MustCompile(`^[A-Za-z]{40}\n$`).MatchString(r.stdout) {
+		t.Errorf("letters-only password = %q", r.stdout)
+	}
+}
+
+func TestInsecureStorage(t *testing.T) {
+	cfg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfg)
+	path := filepath.Join(cfg, "hubctl", "tokens.json")
+	// The memory store must stay untouched: --insecure-storage picks the file.
+	keyring := tokens.NewMemory()
+	r := runCLI(t, keyring, "s3cret\n", "token", "set", "--insecure-storage", "svc")
+	if r.code != 0 {
+		t.Fatalf("set --insecure-storage: %+v", r)
+	}
+	if !strings.Contains(r.stderr, "warning: --insecure-storage") || !strings.Contains(r.stderr, path) {
+		t.Errorf("no warning naming %s: %q", path, r.stderr)
+	}
+	if names, _ := keyring.List(); len(names) != 0 {
+		t.Errorf("--insecure-storage wrote to the keyring: %q", names)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("token file: %v, mode %v", err, st)
+	}
+	if r := runCLI(t, keyring, "", "token", "get", "--insecure-storage", "svc"); r.stdout != "s3cret\n" {
+		t.Errorf("get --insecure-storage = %+v", r)
+	}
+	t.Setenv("HUBCTL_INSECURE_STORAGE", "true")
+	if r := runCLI(t, keyring, "", "token", "list"); r.stdout != "svc\n" {
+		t.Errorf("list with HUBCTL_INSECURE_STORAGE=true = %+v", r)
+	}
+}
