@@ -80,6 +80,7 @@ func newApp(env *cliEnv) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {}, // run reports errors and picks the exit code
 		Commands: []*cli.Command{
 			tokenCommand(env),
+			cullCommand(env),
 		},
 	}
 	for _, c := range app.Commands {
@@ -94,13 +95,15 @@ func newApp(env *cliEnv) *cli.App {
 // every command group refuse unknown subcommands; it also names each command
 // by its whole path ("hubctl token get") for help and hints.
 func setUsageErrors(c *cli.Command, parent string) {
-	c.HelpName = parent + " " + c.Name
+	if parent != "hubctl" { // urfave names top-level commands itself
+		c.HelpName = parent + " " + c.Name
+	}
 	c.OnUsageError = onUsageError
 	if len(c.Subcommands) > 0 && c.Action == nil {
 		c.Action = groupAction
 	}
 	for _, sub := range c.Subcommands {
-		setUsageErrors(sub, c.HelpName)
+		setUsageErrors(sub, parent+" "+c.Name)
 	}
 }
 
@@ -174,7 +177,7 @@ func positional(c *cli.Context, names ...string) ([]string, error) {
 			}
 			return nil, &usageError{
 				msg:  fmt.Sprintf("flag %q comes after %s and would be ignored", a, after),
-				hint: "put flags before arguments, e.g. `" + c.Command.HelpName + " [flags] " + strings.Join(upper(names), " ") + "`",
+				hint: "put flags before arguments, e.g. `" + strings.TrimSpace(c.Command.HelpName+" [flags] "+strings.Join(upper(names), " ")) + "`",
 			}
 		}
 	}

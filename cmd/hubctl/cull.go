@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hubctl/hubctl/cull"
+)
+
+// cullCommand mirrors jupyterhub-idle-culler's flags, names and defaults, so
+// that switching is one word; the 1.x underscore spellings are aliases.
+func cullCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "cull",
+		Usage: "stop idle single-user servers (and optionally delete idle users)",
+		Description: "Runs as a Hub-managed service or standalone; the token comes from\n" +
+			"JUPYTERHUB_API_TOKEN or, with --token-name, from hubctl's keyring. A first pass\n" +
+			"runs at once, then one every --cull-every seconds until SIGINT or SIGTERM.\n" +
+			"With --once: exit 0 when the pass completed, 1 when it (or any request) failed.\n\n" +
+			"Example:\n" +
+			"   c.JupyterHub.services = [{'name': 'cull-idle', 'command': ['hubctl', 'cull', '--timeout=3600']}]\n" +
+			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once --dry-run",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
+			&cli.IntFlag{Name: "timeout", Value: 600, Usage: "idle `SECONDS` after which a server is culled"},
+			&cli.IntFlag{Name: "cull-every", Aliases: []string{"cull_every"}, Usage: "`SECONDS` between passes (0 = timeout/2)"},
+			&cli.IntFlag{Name: "max-age", Aliases: []string{"max_age"}, Usage: "cull servers running this many `SECONDS` even if active (0 = off)"},
+			&cli.BoolFlag{Name: "cull-users", Aliases: []string{"cull_users"}, Usage: "also delete idle users whose servers are all gone"},
+			&cli.BoolFlag{Name: "cull-admin-users", Aliases: []string{"cull_admin_users"}, Value: true, Usage: "with --cull-users, admins may be deleted too"},
+			&cli.BoolFlag{Name: "cull-default-servers", Aliases: []string{"cull_default_servers"}, Value: true, Usage: "cull default servers"},
+			&cli.BoolFlag{Name: "cull-named-servers", Aliases: []string{"cull_named_servers"}, Value: true, Usage: "cull named servers"},
+			&cli.BoolFlag{Name: "remove-named-servers", Aliases: []string{"remove_named_servers"}, Usage: "remove named servers after stopping them"},
+			&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "requests to the Hub at once (1 to 1000)"},
+			&cli.IntFlag{Name: "api-page-size", Aliases: []string{"api_page_size"}, Usage: "users per page (0 = the Hub's default)"},
+			&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
+			&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
+			&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
+			insecureStorageFlag,
+			&cli.BoolFlag{Name: "once", Usage: "run one pass and exit"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "decide and log, but stop and delete nothing"},
+			&cli.StringSliceFlag{Name: "exclude-user", Usage: "never cull users whose name matches `REGEX` (repeatable)"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
+			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
+		},
+		Action: func(c *cli.Context) error {
+			if _, err := positional(c); err != nil {
+				return err
+			}
+			return runCull(c, env)
+		},
+	}
+}
+
+func runCull(c *cli.Context, env *cliEnv) error {
+	policy, every, err := cullPolicy(c)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(env, c.String("log-format"), c.String("log-level"))
+	if err != nil {
+		return err
+	}
+	concurrency := c.Int("concurrency")
+	if concurrency < 1 || concurrency > 1000 {
+		return usageErrorf("--concurrency %d is out of range: use 1 to 1000", concurrency)
+	}
+	if c.Int("api-page-size") < 0 {
+		return usageErrorf("--api-page-size cannot be negative")
+	}
+	if _, err := cull.NormalizeURL(c.String("url")); err != nil {
+		return &usageError{msg: "--url: " + err.Error()}
+	}
+	requestTimeout := 60 * time.Second
+	if s := os.Getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
+		secs, err := strconv.ParseFloat(s, 64)
+		if err != nil || secs <= 0 {
+			return usageErrorf("JUPYTERHUB_REQUEST_TIMEOUT=%q is not a positive number of seconds", s)
+		}
+		requestTimeout = time.Duration(secs * float64(time.Second))
+	}
+	token, err := cullToken(c, env)
+	if err != nil {
+		return err
+	}
+	cfg := cull.ClientConfig{
+		URL: c.String("url"), Token: token, RequestTimeout: requestTimeout,
+		Concurrency: concurrency, PageSize: c.Int("api-page-size"), Retries: 4,
+		UserAgent: "hubctl/" + version(),
+	}
+	if c.Bool("ssl-enabled") {
+		if cfg.TLS, err = cull.InternalTLS(c.String("internal-certs-location")); err != nil {
+			return err
+		}
+	}
+	client, err := cull.NewClient(cfg)
+	if err != nil {
+		return err
+	}
+	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: c.Bool("dry-run"), Concurrency: concurrency}
+	if addr := c.String("metrics-addr"); addr != "" {
+		culler.Metrics = cull.NewMetrics()
+		stop, err := serveMetrics(addr, culler.Metrics, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	ctx := c.Context
+	if c.Bool("once") {
+		return culler.RunPass(ctx)
+	}
+	logger.Info("culler started", "url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
+		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "concurrency", concurrency, "dry_run", culler.DryRun)
+	culler.Run(ctx, every)
+	logger.Info("culler stopped")
+	return nil
+}
+
+// cullPolicy turns the flags into a Policy and the pass interval.
+func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
+	seconds := func(name string, min int) (time.Duration, error) {
+		n := c.Int(name)
+		if n < min {
+			if min == 1 {
+				return 0, usageErrorf("--%s %d must be at least 1 second (0 would cull every server)", name, n)
+			}
+			return 0, usageErrorf("--%s %d cannot be negative", name, n)
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	var p cull.Policy
+	var err error
+	if p.Timeout, err = seconds("timeout", 1); err != nil {
+		return p, 0, err
+	}
+	if p.MaxAge, err = seconds("max-age", 0); err != nil {
+		return p, 0, err
+	}
+	every, err := seconds("cull-every", 0)
+	if err != nil {
+		return p, 0, err
+	}
+	if every == 0 {
+		every = max(p.Timeout/2, time.Second)
+	}
+	p.CullUsers = c.Bool("cull-users")
+	p.CullAdminUsers = c.Bool("cull-admin-users")
+	p.CullDefaultServers = c.Bool("cull-default-servers")
+	p.CullNamedServers = c.Bool("cull-named-servers")
+	p.RemoveNamedServers = c.Bool("remove-named-servers")
+	for _, expr := range c.StringSlice("exclude-user") {
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return p, 0, usageErrorf("--exclude-user %q is not a regular expression: %v", expr, err)
+		}
+		p.Exclude = append(p.Exclude, re)
+	}
+	return p, every, nil
+}
+
+// cullToken reads the API token from the keyring (--token-name) or from
+// JUPYTERHUB_API_TOKEN; there is no flag for the token itself, since
+// process arguments are world-readable.
+func cullToken(c *cli.Context, env *cliEnv) (string, error) {
+	if name := c.String("token-name"); name != "" {
+		store, err := openStore(c, env)
+		if err != nil {
+			return "", err
+		}
+		return store.Get(name)
+	}
+	if tok := os.Getenv("JUPYTERHUB_API_TOKEN"); tok != "" {
+		return tok, nil
+	}
+	return "", &usageError{
+		msg:  "no API token: JUPYTERHUB_API_TOKEN is unset and --token-name was not given",
+		hint: "run it as a Hub-managed service, or `JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull`, or `hubctl cull --token-name cull-idle`",
+	}
+}
+
+func newLogger(env *cliEnv, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(env.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.stderr, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: use text or json", format)
+}
+
+// serveMetrics listens on addr at once, so a bad address fails the start,
+// and serves /metrics until stop is called.
+func serveMetrics(addr string, m *cull.Metrics, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics server stopped", "err", err)
+		}
+	}()
+	logger.Info("serving metrics", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}

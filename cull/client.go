@@ -1,0 +1,504 @@
+package cull
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PaginationMediaType is the Accept value that makes JupyterHub 2+ answer
+// GET /users with pages. It must be sent exactly: with a parameter such as
+// ";q=1" the Hub ignores it and silently truncates the list.
+const PaginationMediaType = "application/jupyterhub-pagination+json"
+
+// DefaultURL is where a Hub-managed service finds the Hub API by default.
+const DefaultURL = "http://127.0.0.1:8081/hub/api"
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	URL            string        // API base, e.g. http://127.0.0.1:8081/hub/api
+	Token          string        // never logged
+	RequestTimeout time.Duration // per attempt; JUPYTERHUB_REQUEST_TIMEOUT
+	Concurrency    int           // bound on requests in flight at once
+	PageSize       int           // limit= on GET /users; 0 = the Hub's default
+	TLS            *tls.Config   // nil = the default transport's
+	Retries        int           // extra attempts after a 5xx, 429, time-out or reset
+	BackoffBase    time.Duration // first back-off; doubles each retry, with jitter
+	BackoffMax     time.Duration // cap on one back-off, Retry-After included
+	UserAgent      string
+}
+
+// Client talks to the Hub's REST API. Every request, listing included,
+// passes through one semaphore of Concurrency slots.
+type Client struct {
+	base *url.URL
+	cfg  ClientConfig
+	http *http.Client
+	sem  chan struct{}
+}
+
+// NormalizeURL checks an API URL and drops a trailing slash.
+func NormalizeURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("hub API URL %q is not an http(s) URL like %s", raw, DefaultURL)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("hub API URL %q must not carry credentials, a query or a fragment", u.Redacted())
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// NewClient returns a client for the Hub API at cfg.URL.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	base, err := NormalizeURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("no API token")
+	}
+	if cfg.Concurrency < 1 {
+		cfg.Concurrency = 1
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 60 * time.Second
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = 500 * time.Millisecond
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = 30 * time.Second
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "hubctl-cull"
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = cfg.Concurrency
+	if cfg.TLS != nil {
+		tr.TLSClientConfig = cfg.TLS
+	}
+	return &Client{base: base, cfg: cfg, http: &http.Client{Transport: tr}, sem: make(chan struct{}, cfg.Concurrency)}, nil
+}
+
+// InternalTLS builds the client TLS config that --ssl-enabled uses: the
+// Hub's internal certificates under dir (JupyterHub's internal_certs_location).
+func InternalTLS(dir string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(
+		filepath.Join(dir, "hub-internal", "hub-internal.crt"),
+		filepath.Join(dir, "hub-internal", "hub-internal.key"))
+	if err != nil {
+		return nil, fmt.Errorf("loading the internal certificate from %s: %w", dir, err)
+	}
+	caFile := filepath.Join(dir, "hub-ca", "hub-ca.crt")
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading the internal CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// StatusError is a reply from the Hub with an unexpected status.
+type StatusError struct {
+	Method, Path string
+	Code         int
+	Message      string // the Hub's "message", if any
+}
+
+func (e *StatusError) Error() string {
+	msg := fmt.Sprintf("%s %s: the Hub answered %d %s", e.Method, e.Path, e.Code, http.StatusText(e.Code))
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// maxBody bounds one reply: a page of users is well under a megabyte, and a
+// pre-2.0 Hub's unpaginated list of 100 000 users about 50 MB.
+const maxBody = 256 << 20
+
+// do sends one request, retrying 5xx, 429, time-outs, resets and cut-off
+// bodies with capped exponential back-off and jitter (Retry-After honoured),
+// and returns the final status and body.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, accept string) (int, []byte, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	if i := strings.Index(path, "%"); i >= 0 {
+		u.RawPath = c.base.EscapedPath() + path
+		if p, err := url.PathUnescape(u.RawPath); err == nil {
+			u.Path = p
+		}
+	}
+	u.RawQuery = query.Encode()
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		code, data, retryAfter, err := c.once(ctx, method, &u, body, accept)
+		if err == nil && code != http.StatusTooManyRequests && code < 500 {
+			return code, data, nil
+		}
+		if err == nil {
+			err = &StatusError{Method: method, Path: path, Code: code, Message: hubMessage(data)}
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			return 0, nil, ctx.Err()
+		}
+		if attempt >= c.cfg.Retries {
+			if attempt > 0 {
+				return 0, nil, fmt.Errorf("%w (gave up after %d attempts)", lastErr, attempt+1)
+			}
+			return 0, nil, lastErr
+		}
+		wait := retryAfter
+		if wait <= 0 {
+			ceiling := c.cfg.BackoffBase << attempt
+			if ceiling > c.cfg.BackoffMax || ceiling <= 0 {
+				ceiling = c.cfg.BackoffMax
+			}
+			wait = ceiling/2 + rand.N(ceiling/2+1)
+		}
+		wait = min(wait, c.cfg.BackoffMax)
+		select {
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// once makes one attempt inside a concurrency slot.
+func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, time.Duration, error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, nil, 0, ctx.Err()
+	}
+	defer func() { <-c.sem }()
+	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u.String(), rd)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	req.Header.Set("Authorization", "token "+c.cfg.Token)
+	req.Header.Set("Accept", accept)
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, 0, scrub(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("%s %s: reading the reply: %w", method, u.Path, scrub(err))
+	}
+	return resp.StatusCode, data, retryAfter(resp.Header.Get("Retry-After")), nil
+}
+
+// scrub drops the URL that net/http puts in its errors; it holds no token,
+// but a user name in it would be escaped and hard to read.
+func scrub(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, pathOf(ue.URL), ue.Err)
+	}
+	return err
+}
+
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return raw
+}
+
+func retryAfter(h string) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+// hubMessage pulls "message" out of a Hub error reply.
+func hubMessage(body []byte) string {
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &m) == nil {
+		return m.Message
+	}
+	return ""
+}
+
+func (c *Client) get(ctx context.Context, path string, query url.Values, accept string, into any) error {
+	code, data, err := c.do(ctx, http.MethodGet, path, query, nil, accept)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		return &StatusError{Method: http.MethodGet, Path: path, Code: code, Message: hubMessage(data)}
+	}
+	if err := json.Unmarshal(data, into); err != nil {
+		return &DecodeError{Path: path, Err: err}
+	}
+	return nil
+}
+
+// DecodeError is a reply that is not the JSON the Hub sends.
+type DecodeError struct {
+	Path string
+	Err  error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("GET %s: unreadable reply: %v", e.Path, e.Err)
+}
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Version returns the Hub's version from GET {url}/.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var info struct {
+		Version string `json:"version"`
+	}
+	if err := c.get(ctx, "/", nil, "application/json", &info); err != nil {
+		return "", err
+	}
+	if info.Version == "" {
+		return "", &DecodeError{Path: "/", Err: errors.New("no version in the reply; is this the Hub API URL?")}
+	}
+	return info.Version, nil
+}
+
+// Identity is who a token belongs to, from GET {url}/user.
+type Identity struct {
+	Kind   string   `json:"kind"` // "user" or "service"
+	Name   string   `json:"name"`
+	Admin  bool     `json:"admin"`
+	Scopes []string `json:"scopes"` // nil on Hubs before 2.0
+}
+
+// Whoami returns the identity and scopes of the client's token.
+func (c *Client) Whoami(ctx context.Context) (Identity, error) {
+	var id Identity
+	err := c.get(ctx, "/user", nil, "application/json", &id)
+	return id, err
+}
+
+// ListUsers calls fn for every user GET /users returns with the given state
+// filter ("" for none), page by page until the Hub says there is no next
+// page. The next request is rebuilt from the offset and limit the Hub gives,
+// on this client's base URL: next.url carries the Hub's internal address.
+func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser)) (pages int, err error) {
+	query := url.Values{}
+	if state != "" {
+		query.Set("state", state)
+	}
+	if c.cfg.PageSize > 0 {
+		query.Set("limit", strconv.Itoa(c.cfg.PageSize))
+	}
+	offset := 0
+	for {
+		if offset > 0 {
+			query.Set("offset", strconv.Itoa(offset))
+		}
+		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, PaginationMediaType)
+		if err != nil {
+			return pages, err
+		}
+		if code != http.StatusOK {
+			return pages, &StatusError{Method: http.MethodGet, Path: "/users", Code: code, Message: hubMessage(data)}
+		}
+		pages++
+		next, err := decodeUserPage(data, fn)
+		if err != nil {
+			return pages, &DecodeError{Path: "/users", Err: err}
+		}
+		if next == nil {
+			return pages, nil
+		}
+		if next.Offset <= offset {
+			return pages, &DecodeError{Path: "/users", Err: fmt.Errorf("next page offset %d does not advance past %d", next.Offset, offset)}
+		}
+		offset = next.Offset
+		if next.Limit > 0 {
+			query.Set("limit", strconv.Itoa(next.Limit))
+		}
+	}
+}
+
+type pageRef struct {
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+}
+
+// decodeUserPage streams the users out of one reply, a paginated object or
+// (Hubs before 2.0) a bare list, so that a page is never held twice.
+func decodeUserPage(data []byte, fn func(*apiUser)) (*pageRef, error) {
+	dec := json.NewDecoder(bufio.NewReader(bytes.NewReader(data)))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	users := func() error {
+		for dec.More() {
+			var u apiUser
+			if err := dec.Decode(&u); err != nil {
+				return err
+			}
+			if u.Name == "" {
+				return errors.New("a user without a name")
+			}
+			fn(&u)
+		}
+		_, err := dec.Token() // ']'
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		return nil, users()
+	case json.Delim('{'):
+	default:
+		return nil, fmt.Errorf("expected a list or an object, got %v", tok)
+	}
+	var next *pageRef
+	sawPagination := false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "items":
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				return nil, fmt.Errorf("items is not a list")
+			}
+			if err := users(); err != nil {
+				return nil, err
+			}
+		case "_pagination":
+			var p struct {
+				Next *pageRef `json:"next"`
+			}
+			if err := dec.Decode(&p); err != nil {
+				return nil, err
+			}
+			next, sawPagination = p.Next, true
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if !sawPagination {
+		return nil, errors.New("a paginated reply without _pagination")
+	}
+	return next, nil
+}
+
+// StopResult is how the Hub answered a request to stop a server.
+type StopResult int
+
+const (
+	Stopped  StopResult = iota // 204
+	Stopping                   // 202: still stopping; the user is kept this pass
+	Gone                       // 404: already gone
+	Refused                    // 400: a spawn is pending, or the server cannot be stopped now
+)
+
+// StopServer stops a user's server: the default one when server is "",
+// else the named one, removing it too when remove is set.
+func (c *Client) StopServer(ctx context.Context, user, server string, remove bool) (StopResult, string, error) {
+	path := "/users/" + url.PathEscape(user) + "/server"
+	var body []byte
+	if server != "" {
+		path = "/users/" + url.PathEscape(user) + "/servers/" + url.PathEscape(server)
+		if remove {
+			body = []byte(`{"remove": true}`)
+		}
+	}
+	return c.deleteCall(ctx, path, body)
+}
+
+// DeleteUser deletes a user.
+func (c *Client) DeleteUser(ctx context.Context, user string) (StopResult, string, error) {
+	return c.deleteCall(ctx, "/users/"+url.PathEscape(user), nil)
+}
+
+func (c *Client) deleteCall(ctx context.Context, path string, body []byte) (StopResult, string, error) {
+	code, data, err := c.do(ctx, http.MethodDelete, path, nil, body, "application/json")
+	if err != nil {
+		return 0, "", err
+	}
+	switch code {
+	case http.StatusNoContent, http.StatusOK:
+		return Stopped, "", nil
+	case http.StatusAccepted:
+		return Stopping, "", nil
+	case http.StatusNotFound:
+		return Gone, hubMessage(data), nil
+	case http.StatusBadRequest:
+		return Refused, hubMessage(data), nil
+	}
+	return 0, "", &StatusError{Method: http.MethodDelete, Path: path, Code: code, Message: hubMessage(data)}
+}
+
+// ErrorKind sorts an error for the metrics' errors-by-kind counter.
+func ErrorKind(err error) string {
+	var se *StatusError
+	var de *DecodeError
+	var ne net.Error
+	var scope *ScopeError
+	switch {
+	case errors.As(err, &scope):
+		return "scopes"
+	case errors.As(err, &se) && (se.Code == 401 || se.Code == 403):
+		return "forbidden"
+	case errors.As(err, &se) && se.Code >= 500:
+		return "http_5xx"
+	case errors.As(err, &se):
+		return "http_status"
+	case errors.As(err, &de):
+		return "decode"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	}
+	return "connection"
+}

@@ -1,0 +1,89 @@
+package cull
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the culler's Prometheus metrics, on a registry of their own.
+// A nil *Metrics records nothing.
+type Metrics struct {
+	registry      *prometheus.Registry
+	passes        *prometheus.CounterVec
+	serversCulled prometheus.Counter
+	usersCulled   prometheus.Counter
+	kept          *prometheus.CounterVec
+	errors        *prometheus.CounterVec
+	duration      prometheus.Histogram
+	lastSuccess   prometheus.Gauge
+}
+
+// NewMetrics registers the culler's metrics and the Go runtime's.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_passes_total", Help: "Culling passes, by result (ok or failed).",
+		}, []string{"result"}),
+		serversCulled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubctl_cull_servers_culled_total", Help: "Servers stopped (or found already gone) by the culler.",
+		}),
+		usersCulled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubctl_cull_users_culled_total", Help: "Users deleted by the culler.",
+		}),
+		kept: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_kept_total", Help: "Servers and users seen and kept, by reason.",
+		}, []string{"reason"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_errors_total", Help: "Failed requests and passes, by kind.",
+		}, []string{"kind"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "hubctl_cull_pass_duration_seconds", Help: "How long a culling pass took.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 12),
+		}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hubctl_cull_last_success_timestamp_seconds", Help: "Unix time of the end of the last pass that succeeded.",
+		}),
+	}
+	m.registry.MustRegister(m.passes, m.serversCulled, m.usersCulled, m.kept, m.errors, m.duration, m.lastSuccess,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.passes.WithLabelValues("ok")
+	m.passes.WithLabelValues("failed")
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+func (m *Metrics) observePass(s *Summary, err error) {
+	if m == nil {
+		return
+	}
+	m.duration.Observe(s.Duration.Seconds())
+	m.serversCulled.Add(float64(s.ServersCulled))
+	m.usersCulled.Add(float64(s.UsersCulled))
+	for reason, n := range s.Kept {
+		m.kept.WithLabelValues(string(reason)).Add(float64(n))
+	}
+	if err != nil {
+		m.passes.WithLabelValues("failed").Inc()
+		if s.Errors == 0 { // request errors were counted as they happened
+			m.errors.WithLabelValues(ErrorKind(err)).Inc()
+		}
+		return
+	}
+	m.passes.WithLabelValues("ok").Inc()
+	m.lastSuccess.Set(float64(time.Now().Unix()))
+}
+
+func (m *Metrics) countError(err error) {
+	if m != nil {
+		m.errors.WithLabelValues(ErrorKind(err)).Inc()
+	}
+}

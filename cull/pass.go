@@ -1,0 +1,294 @@
+package cull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Culler runs culling passes against one Hub.
+type Culler struct {
+	Client      *Client
+	Policy      Policy
+	Log         *slog.Logger
+	DryRun      bool // decide and log, never DELETE
+	Concurrency int  // users acted on at once; requests are bounded by the Client
+	Metrics     *Metrics
+	Now         func() time.Time // nil = time.Now
+}
+
+// Summary is what one pass saw and did.
+type Summary struct {
+	Users           int // users seen
+	ServersCulled   int // stopped (204) or already gone (404)
+	ServersStopping int // the Hub answered 202: still stopping
+	UsersCulled     int
+	Kept            map[Reason]int // servers and users kept, by reason
+	Errors          int
+	Duration        time.Duration
+}
+
+// plan is a decision that asks for requests, kept until listing is done.
+type plan struct {
+	Decision
+	admin bool
+}
+
+// Pass lists every user first, then acts: stopping servers while paging by
+// offset would shift the later pages and skip users.
+func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
+	start := time.Now()
+	sum.Kept = map[Reason]int{}
+	defer func() {
+		sum.Duration = time.Since(start)
+		c.Metrics.observePass(&sum, err)
+	}()
+
+	version, err := c.Client.Version(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("asking the Hub for its version: %w", err)
+	}
+	id, err := c.Client.Whoami(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("asking the Hub who the token is: %w", err)
+	}
+	if missing := MissingScopes(&id, &c.Policy); len(missing) > 0 {
+		return sum, &ScopeError{Who: id.Kind + " " + id.Name, Missing: missing, Policy: &c.Policy}
+	}
+
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	at := now()
+	var plans []plan
+	index := map[string]int{} // user name → plan, for users listed twice
+	seen := 0
+	visit := func(u *apiUser) {
+		seen++
+		rec := u.record()
+		d := Decide(&rec, at, &c.Policy)
+		c.logKept(&d, &sum)
+		if i, ok := index[rec.Name]; ok {
+			plans[i] = plan{Decision: d, admin: rec.Admin}
+			return
+		}
+		if d.Acts() {
+			index[rec.Name] = len(plans)
+			plans = append(plans, plan{Decision: d, admin: rec.Admin})
+		}
+	}
+	// The state filter came with JupyterHub 1.3; "ready" leaves out users
+	// with no running server, so deletable users come from "inactive".
+	v := parseVersion(version)
+	states := []string{""}
+	if v.atLeast(1, 3) {
+		states = []string{"ready"}
+		if c.Policy.CullUsers {
+			states = []string{"inactive", "ready"}
+		}
+	}
+	for _, state := range states {
+		pages, err := c.Client.ListUsers(ctx, state, visit)
+		if err != nil {
+			return sum, fmt.Errorf("listing users: %w", err)
+		}
+		c.Log.Debug("listed users", "state", state, "pages", pages)
+	}
+	sum.Users = seen
+
+	var mu sync.Mutex
+	work := make(chan *plan)
+	var wg sync.WaitGroup
+	for range max(c.Concurrency, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				r := c.act(ctx, p)
+				mu.Lock()
+				sum.ServersCulled += r.ServersCulled
+				sum.ServersStopping += r.ServersStopping
+				sum.UsersCulled += r.UsersCulled
+				sum.Errors += r.Errors
+				for k, n := range r.Kept {
+					sum.Kept[k] += n
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range plans {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- &plans[i]
+	}
+	close(work)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return sum, ctx.Err()
+	}
+	if sum.Errors > 0 {
+		return sum, fmt.Errorf("%d requests to the Hub failed", sum.Errors)
+	}
+	return sum, nil
+}
+
+// logKept counts and logs what a decision keeps: at info level when the
+// culler holds back on purpose, at debug level for plain activity.
+func (c *Culler) logKept(d *Decision, sum *Summary) {
+	for _, s := range d.Servers {
+		if s.Reason.Culls() {
+			continue
+		}
+		sum.Kept[s.Reason]++
+		level := slog.LevelDebug
+		if s.Reason.Careful() {
+			level = slog.LevelInfo
+		}
+		c.Log.Log(context.Background(), level, "keeping server", "user", d.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail)
+	}
+	if d.UserReason != "" && !d.UserReason.Culls() {
+		sum.Kept[d.UserReason]++
+		level := slog.LevelDebug
+		if d.UserReason.Careful() {
+			level = slog.LevelInfo
+		}
+		c.Log.Log(context.Background(), level, "keeping user", "user", d.User, "reason", string(d.UserReason), "why", d.UserDetail)
+	}
+}
+
+// act carries out one user's plan: its servers first, then the user if all
+// of them are gone.
+func (c *Culler) act(ctx context.Context, p *plan) Summary {
+	r := Summary{Kept: map[Reason]int{}}
+	allGone := true
+	for _, s := range p.Servers {
+		if !s.Reason.Culls() {
+			allGone = false
+			continue
+		}
+		attrs := []any{"user", p.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail}
+		if c.DryRun {
+			c.Log.Info("would cull server (dry run)", attrs...)
+			r.ServersCulled++
+			continue
+		}
+		res, msg, err := c.Client.StopServer(ctx, p.User, s.Server, s.Remove)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return r
+			}
+			allGone = false
+			r.Errors++
+			c.Metrics.countError(err)
+			c.Log.Error("stopping server failed", append(attrs, "err", err)...)
+		case res == Stopped || res == Gone:
+			r.ServersCulled++
+			verb := "culled server"
+			if res == Gone {
+				verb = "server already gone"
+			}
+			if s.Remove {
+				attrs = append(attrs, "removed", true)
+			}
+			c.Log.Info(verb, attrs...)
+		case res == Stopping:
+			allGone = false
+			r.ServersStopping++
+			c.Log.Warn("server is slow to stop; keeping its user this pass", attrs...)
+		case res == Refused:
+			allGone = false
+			r.Kept[Pending]++
+			c.Log.Info("keeping server", "user", p.User, "server", s.Server, "reason", string(Pending), "why", "the Hub refused to stop it: "+msg)
+		}
+	}
+	if !allGone || !p.CullsUser() {
+		if p.UserReason.Culls() {
+			r.Kept[ServersLeft]++
+			c.Log.Info("keeping user", "user", p.User, "reason", string(ServersLeft), "why", "a server is still running or stopping")
+		}
+		return r
+	}
+	attrs := []any{"user", p.User, "reason", string(p.UserReason), "why", p.UserDetail}
+	if c.DryRun {
+		c.Log.Info("would delete user (dry run)", attrs...)
+		r.UsersCulled++
+		return r
+	}
+	res, msg, err := c.Client.DeleteUser(ctx, p.User)
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			r.Errors++
+			c.Metrics.countError(err)
+			c.Log.Error("deleting user failed", append(attrs, "err", err)...)
+		}
+	case res == Stopped || res == Gone:
+		r.UsersCulled++
+		c.Log.Info("culled user", attrs...)
+	default:
+		r.Kept[Pending]++
+		c.Log.Info("keeping user", "user", p.User, "reason", string(Pending), "why", "the Hub refused to delete it now: "+msg)
+	}
+	return r
+}
+
+// keptString renders kept counts in a fixed order, e.g. "active=3 pending=1".
+func keptString(kept map[Reason]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(kept)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, kept[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Run culls at once and then every interval until ctx ends. A failed pass is
+// logged and the next one comes on time; passes never overlap.
+func (c *Culler) Run(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		c.RunPass(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// RunPass runs one pass and logs its summary line; it returns the pass error.
+func (c *Culler) RunPass(ctx context.Context) error {
+	sum, err := c.Pass(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	attrs := []any{
+		"users", sum.Users, "servers_culled", sum.ServersCulled, "servers_stopping", sum.ServersStopping,
+		"users_culled", sum.UsersCulled, "kept", keptString(sum.Kept), "errors", sum.Errors,
+		"duration", sum.Duration.Round(time.Millisecond).String(),
+	}
+	if c.DryRun {
+		attrs = append(attrs, "dry_run", true)
+	}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+		var h interface{ Hint() string }
+		if errors.As(err, &h) {
+			attrs = append(attrs, "hint", h.Hint())
+		}
+		c.Log.Error("cull pass failed", attrs...)
+		return err
+	}
+	c.Log.Info("cull pass done", attrs...)
+	return nil
+}

@@ -1,0 +1,185 @@
+package cull
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Policy is what the culler's flags say about which servers and users to cull.
+type Policy struct {
+	Timeout            time.Duration // idle for at least this long: cull
+	MaxAge             time.Duration // running for at least this long: cull even if active; 0 = off
+	CullUsers          bool          // also delete idle users whose servers are all gone
+	CullAdminUsers     bool          // with CullUsers, admins may be deleted too
+	CullDefaultServers bool
+	CullNamedServers   bool
+	RemoveNamedServers bool             // stop named servers and remove them
+	Exclude            []*regexp.Regexp // users never touched
+}
+
+// Reason says why a server or user is culled or kept; it is the label of the
+// kept-by-reason counts in the pass summary and in the metrics.
+type Reason string
+
+const (
+	Idle   Reason = "idle"    // culled: idle for at least Timeout
+	MaxAge Reason = "max-age" // culled: older than MaxAge
+
+	Active            Reason = "active"             // kept: recent activity
+	Pending           Reason = "pending"            // kept: spawn, stop or check in progress
+	NotReady          Reason = "not-ready"          // kept: neither pending nor ready
+	NoTimestamp       Reason = "no-timestamp"       // kept: nothing to measure idleness by
+	BadTimestamp      Reason = "bad-timestamp"      // kept: a timestamp hubctl cannot read
+	FutureActivity    Reason = "future-activity"    // kept: activity after now (clock skew)
+	Excluded          Reason = "excluded"           // kept: --exclude-user matched
+	AdminUser         Reason = "admin"              // kept: admin user, --cull-admin-users=false
+	DefaultServerKept Reason = "default-server-off" // kept: --cull-default-servers=false
+	NamedServerKept   Reason = "named-server-off"   // kept: --cull-named-servers=false
+	ServersLeft       Reason = "servers-left"       // user kept: a server of theirs stays or is still stopping
+)
+
+// Culls reports whether a reason means the thing is culled.
+func (r Reason) Culls() bool { return r == Idle || r == MaxAge }
+
+// Careful reports whether keeping for this reason deserves a log line at
+// info level rather than debug: the culler is holding back on purpose.
+func (r Reason) Careful() bool { return !r.Culls() && r != Active }
+
+// ServerDecision is the verdict on one server.
+type ServerDecision struct {
+	Server string // "" = the default server
+	Reason Reason
+	Remove bool          // with a cull: remove the named server too
+	Idle   time.Duration // how long idle, when known
+	Age    time.Duration // how long running, when known
+	Detail string        // what the reason rests on, for the log
+}
+
+// Decision is the verdict on one user: each server's, and whether the user
+// is to be deleted once all of its servers are gone.
+type Decision struct {
+	User    string
+	Servers []ServerDecision
+	// UserReason is set only with Policy.CullUsers.
+	UserReason Reason
+	UserIdle   time.Duration
+	UserDetail string
+}
+
+// CullsUser reports whether the user is to be deleted (after its servers stop).
+func (d *Decision) CullsUser() bool {
+	if !d.UserReason.Culls() {
+		return false
+	}
+	for _, s := range d.Servers {
+		if !s.Reason.Culls() {
+			return false // a server stays, so the user stays
+		}
+	}
+	return true
+}
+
+// Acts reports whether the decision asks for any request to the Hub.
+func (d *Decision) Acts() bool {
+	for _, s := range d.Servers {
+		if s.Reason.Culls() {
+			return true
+		}
+	}
+	return d.CullsUser()
+}
+
+// Decide is the whole idle policy: a pure function of a user, the time and
+// the policy. It never culls what it cannot be sure about.
+func Decide(u *User, now time.Time, p *Policy) Decision {
+	d := Decision{User: u.Name, Servers: make([]ServerDecision, 0, len(u.Servers))}
+	excluded := false
+	for _, re := range p.Exclude {
+		if re.MatchString(u.Name) {
+			excluded = true
+			break
+		}
+	}
+	for i := range u.Servers {
+		if excluded {
+			d.Servers = append(d.Servers, ServerDecision{Server: u.Servers[i].Name, Reason: Excluded, Detail: "user matches --exclude-user"})
+			continue
+		}
+		d.Servers = append(d.Servers, decideServer(&u.Servers[i], now, p))
+	}
+	if !p.CullUsers {
+		return d
+	}
+	switch {
+	case excluded:
+		d.UserReason, d.UserDetail = Excluded, "user matches --exclude-user"
+	case u.Admin && !p.CullAdminUsers:
+		d.UserReason, d.UserDetail = AdminUser, "admin user and --cull-admin-users=false"
+	default:
+		d.UserReason, d.UserIdle, d.UserDetail = judge(u.LastActivity, u.Created, "created", now, p)
+	}
+	return d
+}
+
+func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
+	d := ServerDecision{Server: s.Name}
+	switch {
+	case s.Pending != "":
+		d.Reason, d.Detail = Pending, "pending "+s.Pending
+		return d
+	case !s.Ready:
+		d.Reason, d.Detail = NotReady, "not ready and not pending"
+		return d
+	case s.Name == "" && !p.CullDefaultServers:
+		d.Reason, d.Detail = DefaultServerKept, "--cull-default-servers=false"
+		return d
+	case s.Name != "" && !p.CullNamedServers:
+		d.Reason, d.Detail = NamedServerKept, "--cull-named-servers=false"
+		return d
+	}
+	if s.Started.State == TimeValid {
+		d.Age = now.Sub(s.Started.T)
+	}
+	d.Reason, d.Idle, d.Detail = judge(s.LastActivity, s.Started, "started", now, p)
+	d.Remove = d.Reason.Culls() && s.Name != "" && p.RemoveNamedServers
+	return d
+}
+
+// judge measures idleness by last activity, or by the start time (creation
+// time, for users) when there has been no activity yet, and applies the
+// timeout and the maximum age. Missing, unreadable or future timestamps keep.
+func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason, time.Duration, string) {
+	var since time.Time
+	basis := "last_activity"
+	switch last.State {
+	case TimeValid:
+		since = last.T
+	case TimeNull:
+		switch start.State {
+		case TimeValid:
+			since, basis = start.T, startName+" (never active)"
+		case TimeInvalid:
+			return BadTimestamp, 0, "last_activity null and " + startName + " unreadable"
+		default:
+			return NoTimestamp, 0, "last_activity null and no " + startName
+		}
+	case TimeInvalid:
+		return BadTimestamp, 0, "last_activity unreadable"
+	default:
+		return NoTimestamp, 0, "no last_activity in the Hub's reply"
+	}
+	idle := now.Sub(since)
+	if idle < 0 {
+		return FutureActivity, idle, fmt.Sprintf("%s is %s in the future", basis, (-idle).Round(time.Second))
+	}
+	if idle >= p.Timeout {
+		return Idle, idle, fmt.Sprintf("%s %s ago >= timeout %s", basis, idle.Round(time.Second), p.Timeout)
+	}
+	if p.MaxAge > 0 && start.State == TimeValid {
+		if age := now.Sub(start.T); age >= p.MaxAge {
+			return MaxAge, idle, fmt.Sprintf("%s %s ago >= max-age %s", startName, age.Round(time.Second), p.MaxAge)
+		}
+	}
+	return Active, idle, fmt.Sprintf("%s %s ago < timeout %s", basis, idle.Round(time.Second), p.Timeout)
+}

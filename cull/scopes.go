@@ -1,0 +1,91 @@
+package cull
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// RequiredScopes are the scopes a culler's token needs for a policy, each an
+// alternative set: any one scope of a set will do.
+func RequiredScopes(p *Policy) [][]string {
+	need := [][]string{{"list:users"}, {"read:users:activity"}, {"read:servers"}, {"delete:servers"}}
+	if p.CullUsers {
+		need = append(need, []string{"delete:users", "admin:users"})
+	}
+	return need
+}
+
+// MissingScopes returns, for each required set the token does not cover,
+// the set's names joined with " or ".
+func MissingScopes(id *Identity, p *Policy) []string {
+	if id.Scopes == nil {
+		// A Hub before 2.0 has no scopes: the token must be an admin's.
+		if id.Admin {
+			return nil
+		}
+		return []string{"admin"}
+	}
+	var missing []string
+	for _, alts := range RequiredScopes(p) {
+		if !slices.ContainsFunc(alts, func(s string) bool { return slices.Contains(id.Scopes, s) }) {
+			missing = append(missing, strings.Join(alts, " or "))
+		}
+	}
+	return missing
+}
+
+// ScopeError says which scopes the culler's token lacks and how to grant them.
+type ScopeError struct {
+	Who     string
+	Missing []string
+	Policy  *Policy
+}
+
+func (e *ScopeError) Error() string {
+	return fmt.Sprintf("the API token (%s) lacks the scopes %s, which the culler needs", e.Who, strings.Join(e.Missing, ", "))
+}
+
+// Hint says how to grant the scopes.
+func (e *ScopeError) Hint() string {
+	if len(e.Missing) == 1 && e.Missing[0] == "admin" {
+		return "on JupyterHub before 2.0 the culler's service needs 'admin': True in c.JupyterHub.services"
+	}
+	var scopes []string
+	for _, alts := range RequiredScopes(e.Policy) {
+		scopes = append(scopes, strconv.Quote(alts[0]))
+	}
+	return "grant them with a role in jupyterhub_config.py, c.JupyterHub.load_roles = [{'name': 'cull-idle', 'scopes': [" +
+		strings.ReplaceAll(strings.Join(scopes, ", "), `"`, "'") + "], 'services': ['cull-idle']}], or run `hubctl service add cull-idle --admin`, then restart the Hub"
+}
+
+// hubVersion is a Hub version's major and minor numbers.
+type hubVersion struct{ major, minor int }
+
+// parseVersion reads "3.0.0", "1.3.0b1" or "5.2.1.dev0"; what it cannot
+// read counts as new, since new Hubs are the common case.
+func parseVersion(s string) hubVersion {
+	parts := strings.SplitN(s, ".", 3)
+	num := func(p string) (int, bool) {
+		end := 0
+		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
+			end++
+		}
+		n, err := strconv.Atoi(p[:end])
+		return n, err == nil
+	}
+	if len(parts) < 2 {
+		return hubVersion{99, 0}
+	}
+	major, ok1 := num(parts[0])
+	minor, ok2 := num(parts[1])
+	if !ok1 || !ok2 {
+		return hubVersion{99, 0}
+	}
+	return hubVersion{major, minor}
+}
+
+func (v hubVersion) atLeast(major, minor int) bool {
+	return v.major > major || v.major == major && v.minor >= minor
+}
