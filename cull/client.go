@@ -1,7 +1,6 @@
 package cull
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -170,20 +169,29 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			}
 			return 0, nil, lastErr
 		}
-		wait := retryAfter
-		if wait <= 0 {
-			ceiling := c.cfg.BackoffBase << attempt
-			if ceiling > c.cfg.BackoffMax || ceiling <= 0 {
-				ceiling = c.cfg.BackoffMax
-			}
-			wait = ceiling/2 + rand.N(ceiling/2+1)
+		if err := c.backoff(ctx, attempt, retryAfter); err != nil {
+			return 0, nil, err
 		}
-		wait = min(wait, c.cfg.BackoffMax)
-		select {
-		case <-ctx.Done():
-			return 0, nil, ctx.Err()
-		case <-time.After(wait):
+	}
+}
+
+// backoff sleeps before retry number attempt+1: Retry-After when the Hub
+// gave one, else a capped exponential delay with jitter.
+func (c *Client) backoff(ctx context.Context, attempt int, retryAfter time.Duration) error {
+	wait := retryAfter
+	if wait <= 0 {
+		ceiling := c.cfg.BackoffBase << attempt
+		if ceiling > c.cfg.BackoffMax || ceiling <= 0 {
+			ceiling = c.cfg.BackoffMax
 		}
+		wait = ceiling/2 + rand.N(ceiling/2+1)
+	}
+	wait = min(wait, c.cfg.BackoffMax)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+		return nil
 	}
 }
 
@@ -335,17 +343,13 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 		if offset > 0 {
 			query.Set("offset", strconv.Itoa(offset))
 		}
-		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, PaginationMediaType)
+		users, next, err := c.userPage(ctx, query)
 		if err != nil {
 			return pages, err
 		}
-		if code != http.StatusOK {
-			return pages, &StatusError{Method: http.MethodGet, Path: "/users", Code: code, Message: hubMessage(data)}
-		}
 		pages++
-		next, err := decodeUserPage(data, fn)
-		if err != nil {
-			return pages, &DecodeError{Path: "/users", Err: err}
+		for i := range users {
+			fn(&users[i])
 		}
 		if next == nil {
 			return pages, nil
@@ -360,77 +364,73 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 	}
 }
 
+// userPage fetches and decodes one page. A reply cut short (a proxy that
+// drops the connection mid-body) is retried like a 5xx; the page is decoded
+// whole before any user is handed on, so a retry never repeats a user.
+func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, *pageRef, error) {
+	for attempt := 0; ; attempt++ {
+		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, PaginationMediaType)
+		if err != nil {
+			return nil, nil, err
+		}
+		if code != http.StatusOK {
+			return nil, nil, &StatusError{Method: http.MethodGet, Path: "/users", Code: code, Message: hubMessage(data)}
+		}
+		var users []apiUser
+		next, err := decodeUserPage(data, func(u *apiUser) { users = append(users, *u) })
+		if err == nil {
+			return users, next, nil
+		}
+		if attempt >= c.cfg.Retries {
+			return nil, nil, &DecodeError{Path: "/users", Err: err}
+		}
+		if err := c.backoff(ctx, attempt, 0); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
 type pageRef struct {
 	Offset int `json:"offset"`
 	Limit  int `json:"limit"`
 }
 
-// decodeUserPage streams the users out of one reply, a paginated object or
-// (Hubs before 2.0) a bare list, so that a page is never held twice.
+// decodeUserPage reads one reply to GET /users: a paginated object or, from
+// Hubs before 2.0, a bare list. It calls fn for each user in order.
 func decodeUserPage(data []byte, fn func(*apiUser)) (*pageRef, error) {
-	dec := json.NewDecoder(bufio.NewReader(bytes.NewReader(data)))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	users := func() error {
-		for dec.More() {
-			var u apiUser
-			if err := dec.Decode(&u); err != nil {
-				return err
-			}
-			if u.Name == "" {
-				return errors.New("a user without a name")
-			}
-			fn(&u)
-		}
-		_, err := dec.Token() // ']'
-		return err
-	}
-	switch tok {
-	case json.Delim('['):
-		return nil, users()
-	case json.Delim('{'):
-	default:
-		return nil, fmt.Errorf("expected a list or an object, got %v", tok)
-	}
-	var next *pageRef
-	sawPagination := false
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if len(data) > 0 && data[0] == '[' {
+		var users []apiUser
+		if err := json.Unmarshal(data, &users); err != nil {
 			return nil, err
 		}
-		switch key {
-		case "items":
-			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-				return nil, fmt.Errorf("items is not a list")
-			}
-			if err := users(); err != nil {
-				return nil, err
-			}
-		case "_pagination":
-			var p struct {
-				Next *pageRef `json:"next"`
-			}
-			if err := dec.Decode(&p); err != nil {
-				return nil, err
-			}
-			next, sawPagination = p.Next, true
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, err
-			}
-		}
+		return nil, visitUsers(users, fn)
 	}
-	if _, err := dec.Token(); err != nil {
+	var page struct {
+		Items      *[]apiUser `json:"items"`
+		Pagination *struct {
+			Next *pageRef `json:"next"`
+		} `json:"_pagination"`
+	}
+	if err := json.Unmarshal(data, &page); err != nil {
 		return nil, err
 	}
-	if !sawPagination {
-		return nil, errors.New("a paginated reply without _pagination")
+	if page.Items == nil || page.Pagination == nil {
+		return nil, errors.New("a paginated reply without items or _pagination")
 	}
-	return next, nil
+	return page.Pagination.Next, visitUsers(*page.Items, fn)
+}
+
+func visitUsers(users []apiUser, fn func(*apiUser)) error {
+	for i := range users {
+		if users[i].Name == "" {
+			return errors.New("a user without a name")
+		}
+	}
+	for i := range users {
+		fn(&users[i])
+	}
+	return nil
 }
 
 // StopResult is how the Hub answered a request to stop a server.
@@ -455,6 +455,21 @@ func (c *Client) StopServer(ctx context.Context, user, server string, remove boo
 		}
 	}
 	return c.deleteCall(ctx, path, body)
+}
+
+// UserExists asks whether a user is still on the Hub.
+func (c *Client) UserExists(ctx context.Context, user string) (bool, error) {
+	path := "/users/" + url.PathEscape(user)
+	code, data, err := c.do(ctx, http.MethodGet, path, nil, nil, "application/json")
+	switch {
+	case err != nil:
+		return false, err
+	case code == http.StatusOK:
+		return true, nil
+	case code == http.StatusNotFound:
+		return false, nil
+	}
+	return false, &StatusError{Method: http.MethodGet, Path: path, Code: code, Message: hubMessage(data)}
 }
 
 // DeleteUser deletes a user.

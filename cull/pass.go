@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -182,6 +183,14 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 			continue
 		}
 		res, msg, err := c.Client.StopServer(ctx, p.User, s.Server, s.Remove)
+		var se *StatusError
+		if errors.As(err, &se) && se.Code == http.StatusInternalServerError {
+			// JupyterHub 3.0 answers 500, not 404, when the user was deleted
+			// since the listing (users.py never checks find_user for None).
+			if exists, xerr := c.Client.UserExists(ctx, p.User); xerr == nil && !exists {
+				res, err = Gone, nil
+			}
+		}
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {

@@ -56,8 +56,12 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		*t = Time{State: TimeNull}
 		return nil
 	}
+	// The Hub's timestamps need no unescaping; anything else goes through
+	// the full decoder.
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+		s = string(b[1 : len(b)-1])
+	} else if err := json.Unmarshal(b, &s); err != nil {
 		*t = Time{State: TimeInvalid}
 		return nil
 	}
@@ -102,11 +106,11 @@ func ParseTime(s string) (time.Time, bool) {
 // apiUser and apiServer are the JSON shapes decoded from GET /users; only the
 // keys the policy reads are kept.
 type apiUser struct {
-	Name         string               `json:"name"`
-	Admin        bool                 `json:"admin"`
-	Created      Time                 `json:"created"`
-	LastActivity Time                 `json:"last_activity"`
-	Servers      map[string]apiServer `json:"servers"`
+	Name         string                `json:"name"`
+	Admin        bool                  `json:"admin"`
+	Created      Time                  `json:"created"`
+	LastActivity Time                  `json:"last_activity"`
+	Servers      map[string]*apiServer `json:"servers"`
 }
 
 type apiServer struct {

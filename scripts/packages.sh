@@ -16,3 +16,6 @@ ensure_packages() {
 
 # What `hubctl token --store` needs: a Secret Service on a D-Bus session bus.
 KEYRING_PACKAGES=(gnome-keyring dbus-daemon dbus-bin)
+
+# A real JupyterHub 3.0 for the tests that compare with it or start it.
+JUPYTERHUB_PACKAGES=(jupyterhub node-configurable-http-proxy python3-jupyter-server python3-traitlets)

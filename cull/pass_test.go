@@ -1,0 +1,463 @@
+package cull
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/internal/fakehub"
+)
+
+const cullToken = "0123456789abcdef0123456789abcdef"
+
+var cullScopes = []string{"list:users", "read:users:activity", "read:servers", "delete:servers", "delete:users"}
+
+// newHub starts a fake Hub with the culler's token registered.
+func newHub(t testing.TB, opts fakehub.Options, scopes ...string) *fakehub.Hub {
+	t.Helper()
+	h := fakehub.New(opts)
+	t.Cleanup(h.Close)
+	if scopes == nil {
+		scopes = cullScopes
+	}
+	h.AddToken(cullToken, fakehub.Owner{Kind: "service", Name: "cull-idle"}, scopes...)
+	return h
+}
+
+// newCuller returns a culler for hub with fast retries and a log buffer.
+func newCuller(t testing.TB, hub *fakehub.Hub, p Policy) (*Culler, *bytes.Buffer) {
+	t.Helper()
+	client, err := NewClient(ClientConfig{
+		URL: hub.URL() + "/", Token: cullToken, Concurrency: 10, Retries: 3,
+		BackoffBase: time.Millisecond, BackoffMax: 20 * time.Millisecond, RequestTimeout: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	return &Culler{Client: client, Policy: p, Log: slog.New(slog.NewTextHandler(&logs, nil)), Concurrency: 10}, &logs
+}
+
+func tp(t time.Time) *time.Time { return &t }
+
+func idleServer() *fakehub.Server {
+	return &fakehub.Server{Ready: true, Started: tp(time.Now().Add(-3 * time.Hour)), LastActivity: tp(time.Now().Add(-2 * time.Hour))}
+}
+
+func activeServer() *fakehub.Server {
+	return &fakehub.Server{Ready: true, Started: tp(time.Now().Add(-3 * time.Hour)), LastActivity: tp(time.Now().Add(-time.Minute))}
+}
+
+func addUser(h *fakehub.Hub, name string, admin bool, last time.Duration, servers map[string]*fakehub.Server) {
+	h.AddUser(fakehub.User{Name: name, Admin: admin, Created: time.Now().Add(-100 * time.Hour),
+		LastActivity: tp(time.Now().Add(-last)), Servers: servers})
+}
+
+// running reports whether a user's server is up in the fake Hub.
+func running(t *testing.T, h *fakehub.Hub, user, server string) bool {
+	t.Helper()
+	u, ok := h.User(user)
+	if !ok {
+		return false
+	}
+	s, ok := u.Servers[server]
+	return ok && s != nil && (s.Ready || s.Pending != "")
+}
+
+func TestPassCullsIdleKeepsTheRest(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	addUser(h, "active", false, time.Minute, map[string]*fakehub.Server{"": activeServer()})
+	// A pending server shows up beside a ready one (state=ready lists users
+	// with any ready server, and their pending servers with them).
+	addUser(h, "spawning", false, 2*time.Hour, map[string]*fakehub.Server{"": activeServer(), "new": {Pending: "spawn", Started: tp(time.Now().Add(-3 * time.Hour))}})
+	addUser(h, "named", false, 2*time.Hour, map[string]*fakehub.Server{"": activeServer(), "gpu": idleServer()})
+	addUser(h, "excluded-1", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	addUser(h, "nobody", false, 2*time.Hour, nil)
+	p := basePolicy()
+	p.Exclude = append(p.Exclude, mustRE(t, "^excluded-"))
+	c, logs := newCuller(t, h, p)
+	sum, err := c.Pass(context.Background())
+	if err != nil {
+		t.Fatalf("pass: %v\n%s", err, logs)
+	}
+	for _, tt := range []struct {
+		user, server string
+		running      bool
+	}{
+		{"idle", "", false}, {"active", "", true}, {"spawning", "new", true},
+		{"named", "", true}, {"named", "gpu", false}, {"excluded-1", "", true},
+	} {
+		if got := running(t, h, tt.user, tt.server); got != tt.running {
+			t.Errorf("%s/%q running = %v, want %v", tt.user, tt.server, got, tt.running)
+		}
+	}
+	if u, _ := h.User("named"); u.Servers["gpu"] == nil {
+		t.Error("the named server was removed without --remove-named-servers")
+	}
+	if sum.ServersCulled != 2 || sum.Kept[Active] != 3 || sum.Kept[Pending] != 1 || sum.Kept[Excluded] != 1 || sum.Errors != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	for _, want := range []string{`reason=pending why="pending spawn"`, "reason=excluded", "culled server"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs.String(), cullToken) {
+		t.Error("the token is in the log")
+	}
+	// Requests: exact Accept header, state=ready, every GET before any DELETE.
+	sawDelete := false
+	for _, r := range h.Requests() {
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/users"):
+			if sawDelete {
+				t.Error("listed users after acting")
+			}
+			if r.Accept != PaginationMediaType || r.Query.Get("state") != "ready" {
+				t.Errorf("GET /users with Accept %q state %q", r.Accept, r.Query.Get("state"))
+			}
+		case r.Method == http.MethodDelete:
+			sawDelete = true
+		}
+	}
+}
+
+func mustRE(t *testing.T, s string) *regexp.Regexp {
+	t.Helper()
+	return regexp.MustCompile(s)
+}
+
+func TestPassPagination(t *testing.T) {
+	// 450 users in pages of at most 50; every third is idle. With state=ready
+	// the Hub's pages come back short, so paging must follow the Hub's offsets.
+	h := newHub(t, fakehub.Options{MaxLimit: 50, DefaultLimit: 50})
+	want := 0
+	for i := 0; i < 450; i++ {
+		s := activeServer()
+		switch i % 3 {
+		case 0:
+			s = idleServer()
+			want++
+		case 1:
+			s = &fakehub.Server{Ready: false} // stopped: not in the ready list
+		}
+		addUser(h, fmt.Sprintf("user-%03d", i), false, time.Minute, map[string]*fakehub.Server{"": s})
+	}
+	c, logs := newCuller(t, h, basePolicy())
+	sum, err := c.Pass(context.Background())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	if sum.ServersCulled != want {
+		t.Errorf("culled %d servers, want %d (%+v)", sum.ServersCulled, want, sum)
+	}
+	for _, r := range h.Requests() {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/users") && r.Query.Get("limit") != "" && r.Query.Get("limit") != "50" {
+			t.Errorf("page limit %s", r.Query.Get("limit"))
+		}
+	}
+}
+
+func TestPassAPIPageSize(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	for i := 0; i < 25; i++ {
+		addUser(h, fmt.Sprintf("u%02d", i), false, time.Minute, map[string]*fakehub.Server{"": idleServer()})
+	}
+	c, _ := newCuller(t, h, basePolicy())
+	c.Client.cfg.PageSize = 10
+	sum, err := c.Pass(context.Background())
+	if err != nil || sum.ServersCulled != 25 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	pages := 0
+	for _, r := range h.Requests() {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/users") {
+			pages++
+			if r.Query.Get("limit") != "10" {
+				t.Errorf("limit=%q, want 10", r.Query.Get("limit"))
+			}
+		}
+	}
+	if pages != 3 {
+		t.Errorf("%d pages, want 3", pages)
+	}
+}
+
+func TestPassLegacyHub(t *testing.T) {
+	h := newHub(t, fakehub.Options{Legacy: true, Version: "1.2.2"})
+	addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	addUser(h, "active", false, time.Minute, map[string]*fakehub.Server{"": activeServer()})
+	c, logs := newCuller(t, h, basePolicy())
+	sum, err := c.Pass(context.Background())
+	if err != nil || sum.ServersCulled != 1 || !running(t, h, "active", "") || running(t, h, "idle", "") {
+		t.Fatalf("%+v %v\n%s", sum, err, logs)
+	}
+	for _, r := range h.Requests() {
+		if r.Query.Get("state") != "" {
+			t.Errorf("sent state=%s to a Hub before 1.3", r.Query.Get("state"))
+		}
+	}
+}
+
+func TestPassMissingScopes(t *testing.T) {
+	h := newHub(t, fakehub.Options{}, "list:users", "read:users:activity", "read:servers")
+	addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	p := basePolicy()
+	p.CullUsers = true
+	c, _ := newCuller(t, h, p)
+	_, err := c.Pass(context.Background())
+	var se *ScopeError
+	if !errors.As(err, &se) {
+		t.Fatalf("error %v, want a ScopeError", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "delete:servers") || !strings.Contains(msg, "delete:users or admin:users") ||
+		strings.Contains(msg, "list:users") || !strings.Contains(msg, "service cull-idle") {
+		t.Errorf("message %q", msg)
+	}
+	if !strings.Contains(se.Hint(), "load_roles") {
+		t.Errorf("hint %q", se.Hint())
+	}
+	for _, r := range h.Requests() {
+		if r.Method == http.MethodDelete || strings.HasSuffix(r.Path, "/users") {
+			t.Errorf("sent %s %s without the scopes", r.Method, r.Path)
+		}
+	}
+}
+
+func TestPassCullUsers(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	addUser(h, "gone-idle", false, 2*time.Hour, nil)                                                 // inactive list
+	addUser(h, "idle-with-server", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()}) // ready list
+	addUser(h, "admin", true, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	addUser(h, "fresh", false, time.Minute, nil)
+	slow := idleServer()
+	slow.StopDelay = 300 * time.Millisecond
+	addUser(h, "slow", false, 2*time.Hour, map[string]*fakehub.Server{"": slow})
+	p := basePolicy()
+	p.CullUsers = true
+	p.CullAdminUsers = false
+	c, logs := newCuller(t, h, p)
+	sum, err := c.Pass(context.Background())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	for name, exists := range map[string]bool{"gone-idle": false, "idle-with-server": false, "admin": true, "fresh": true, "slow": true} {
+		if _, ok := h.User(name); ok != exists {
+			t.Errorf("user %s exists = %v, want %v", name, ok, exists)
+		}
+	}
+	if running(t, h, "admin", "") {
+		t.Error("an admin's idle server survived: --cull-admin-users only protects the user")
+	}
+	if sum.UsersCulled != 2 || sum.ServersStopping != 1 || sum.Kept[AdminUser] != 1 {
+		t.Errorf("summary %+v", sum)
+	}
+	var states []string
+	for _, r := range h.Requests() {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/users") && r.Query.Get("offset") == "" {
+			states = append(states, r.Query.Get("state"))
+		}
+	}
+	if strings.Join(states, ",") != "inactive,ready" {
+		t.Errorf("listed states %q, want inactive then ready", states)
+	}
+}
+
+func TestPassRemoveNamedServers(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	addUser(h, "a", false, time.Minute, map[string]*fakehub.Server{"": idleServer(), "lab": idleServer()})
+	p := basePolicy()
+	p.RemoveNamedServers = true
+	c, _ := newCuller(t, h, p)
+	if _, err := c.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := h.User("a")
+	if _, ok := u.Servers["lab"]; ok {
+		t.Error("named server not removed")
+	}
+	for _, r := range h.Requests() {
+		if r.Method == http.MethodDelete {
+			removes := strings.Contains(r.Body, `"remove"`)
+			if named := strings.Contains(r.Path, "/servers/"); named != removes {
+				t.Errorf("%s body %q", r.Path, r.Body)
+			}
+		}
+	}
+}
+
+func TestPassEscapesNames(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	odd := "a b/c%d?é"
+	addUser(h, odd, false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer(), "x/y z": idleServer()})
+	p := basePolicy()
+	p.CullUsers = true
+	c, logs := newCuller(t, h, p)
+	sum, err := c.Pass(context.Background())
+	if err != nil || sum.ServersCulled != 2 || sum.UsersCulled != 1 {
+		t.Fatalf("%+v %v\n%s", sum, err, logs)
+	}
+	if _, ok := h.User(odd); ok {
+		t.Error("user with an odd name not deleted")
+	}
+	for _, r := range h.Requests() {
+		if r.Method == http.MethodDelete && !strings.Contains(r.Path, "a%20b%2Fc%25d%3F%C3%A9") {
+			t.Errorf("DELETE path %q is not escaped", r.Path)
+		}
+	}
+}
+
+func TestPassFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		faults []fakehub.Fault
+		ok     bool
+	}{
+		{"503 twice on the list", []fakehub.Fault{{Method: "GET", Path: "/users", Times: 2, Status: 503}}, true},
+		{"reset once", []fakehub.Fault{{Method: "GET", Path: "/users", Times: 1, Reset: true}}, true},
+		{"truncated page once", []fakehub.Fault{{Method: "GET", Path: "/users", Times: 1, Truncate: true}}, true},
+		{"429 with Retry-After", []fakehub.Fault{{Method: "DELETE", Times: 1, Status: 429, RetryAfter: "0"}}, true},
+		{"500 on a stop, then fine", []fakehub.Fault{{Method: "DELETE", Times: 2, Status: 500}}, true},
+		{"Hub down for the list", []fakehub.Fault{{Method: "GET", Path: "/users", Status: 502}}, false},
+		{"stops always fail", []fakehub.Fault{{Method: "DELETE", Status: 500}}, false},
+		{"list always truncated", []fakehub.Fault{{Method: "GET", Path: "/users", Truncate: true}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHub(t, fakehub.Options{})
+			addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+			addUser(h, "idle2", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+			for _, f := range tt.faults {
+				h.Inject(f)
+			}
+			c, logs := newCuller(t, h, basePolicy())
+			sum, err := c.Pass(context.Background())
+			if (err == nil) != tt.ok {
+				t.Fatalf("err %v, want ok=%v\n%s", err, tt.ok, logs)
+			}
+			if tt.ok && (sum.ServersCulled != 2 || running(t, h, "idle", "")) {
+				t.Errorf("summary %+v", sum)
+			}
+			if strings.Contains(tt.name, "stops always fail") && sum.Errors != 2 {
+				t.Errorf("errors %d, want 2 (one per server, each after its retries)", sum.Errors)
+			}
+		})
+	}
+}
+
+func TestPassConcurrencyBound(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	for i := 0; i < 40; i++ {
+		addUser(h, fmt.Sprintf("u%02d", i), false, time.Minute, map[string]*fakehub.Server{"": idleServer()})
+	}
+	h.Inject(fakehub.Fault{Method: "DELETE", Delay: 30 * time.Millisecond})
+	c, _ := newCuller(t, h, basePolicy())
+	client, _ := NewClient(ClientConfig{URL: h.URL(), Token: cullToken, Concurrency: 4})
+	c.Client, c.Concurrency = client, 4
+	sum, err := c.Pass(context.Background())
+	if err != nil || sum.ServersCulled != 40 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	if m := h.MaxInFlight(); m > 4 || m < 2 {
+		t.Errorf("max in flight %d, want 2 to 4", m)
+	}
+}
+
+func TestPassDryRun(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	c, logs := newCuller(t, h, basePolicy())
+	c.DryRun = true
+	sum, err := c.Pass(context.Background())
+	if err != nil || sum.ServersCulled != 1 || !running(t, h, "idle", "") {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	for _, r := range h.Requests() {
+		if r.Method == http.MethodDelete {
+			t.Error("dry run sent a DELETE")
+		}
+	}
+	if !strings.Contains(logs.String(), "would cull server") {
+		t.Errorf("log %s", logs)
+	}
+}
+
+// TestRunSurvivesHubOutage: a failed pass is logged, the loop goes on, and
+// the next pass culls once the Hub is back; cancelling ends it at once.
+func TestRunSurvivesHubOutage(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	h.Inject(fakehub.Fault{Path: "/", Times: 4, Status: 503}) // the first pass's 4 attempts
+	c, logs := newCuller(t, h, basePolicy())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx, 100*time.Millisecond); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for running(t, h, "idle", "") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run did not end within 2s of cancel")
+	}
+	if running(t, h, "idle", "") {
+		t.Fatalf("never culled after the Hub came back:\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "cull pass failed") || !strings.Contains(logs.String(), "cull pass done") {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+// TestPassUserDeletedMidPass: a user deleted after the listing makes the
+// real 3.0 Hub answer 500 to the stop; the culler sees the user is gone and
+// counts no error.
+func TestPassUserDeletedMidPass(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	const adminToken = "adminadminadminadminadminadmin00"
+	h.AddToken(adminToken, fakehub.Owner{Kind: "service", Name: "setup"}, "admin:users", "admin:servers")
+	addUser(h, "a", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	addUser(h, "b", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+	h.Inject(fakehub.Fault{Method: "DELETE", Path: "/users/a/server", Times: 1, Delay: 300 * time.Millisecond})
+	c, logs := newCuller(t, h, basePolicy())
+	c.Concurrency = 1
+	type result struct {
+		sum Summary
+		err error
+	}
+	done := make(chan result)
+	go func() { s, err := c.Pass(context.Background()); done <- result{s, err} }()
+	for deadline := time.Now().Add(3 * time.Second); ; {
+		seen := false
+		for _, r := range h.Requests() {
+			seen = seen || r.Method == http.MethodDelete
+		}
+		if seen || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, h.URL()+"/users/b", nil)
+	req.Header.Set("Authorization", "token "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("deleting b behind the culler's back: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	r := <-done
+	if r.err != nil || r.sum.Errors != 0 || r.sum.ServersCulled != 2 {
+		t.Errorf("%+v %v\n%s", r.sum, r.err, logs)
+	}
+	if !strings.Contains(logs.String(), "server already gone") {
+		t.Errorf("log:\n%s", logs)
+	}
+}
