@@ -199,7 +199,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 			allGone = false
 			r.Errors++
 			c.Metrics.countError(err)
-			c.Log.Error("stopping server failed", append(attrs, "err", err)...)
+			c.Log.Error("stopping server failed", append(attrs, c.errAttrs(err)...)...)
 		case res == Stopped || res == Gone:
 			r.ServersCulled++
 			verb := "culled server"
@@ -239,7 +239,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 		if ctx.Err() == nil {
 			r.Errors++
 			c.Metrics.countError(err)
-			c.Log.Error("deleting user failed", append(attrs, "err", err)...)
+			c.Log.Error("deleting user failed", append(attrs, c.errAttrs(err)...)...)
 		}
 	case res == Stopped || res == Gone:
 		r.UsersCulled++
@@ -249,6 +249,16 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 		c.Log.Info("keeping user", "user", p.User, "reason", string(Pending), "why", "the Hub refused to delete it now: "+msg)
 	}
 	return r
+}
+
+// errAttrs logs an error, with the same hint as a failed scope check when
+// the Hub answers 403: the token's role changed since the pass began.
+func (c *Culler) errAttrs(err error) []any {
+	var se *StatusError
+	if errors.As(err, &se) && se.Code == http.StatusForbidden {
+		return []any{"err", err, "hint", (&ScopeError{Policy: &c.Policy}).Hint()}
+	}
+	return []any{"err", err}
 }
 
 // keptString renders kept counts in a fixed order, e.g. "active=3 pending=1".

@@ -328,6 +328,7 @@ func TestPassFaults(t *testing.T) {
 		{"500 on a stop, then fine", []fakehub.Fault{{Method: "DELETE", Times: 2, Status: 500}}, true},
 		{"Hub down for the list", []fakehub.Fault{{Method: "GET", Path: "/users", Status: 502}}, false},
 		{"stops always fail", []fakehub.Fault{{Method: "DELETE", Status: 500}}, false},
+		{"403 on a stop", []fakehub.Fault{{Method: "DELETE", Times: 1, Status: 403}}, false},
 		{"list always truncated", []fakehub.Fault{{Method: "GET", Path: "/users", Truncate: true}}, false},
 	}
 	for _, tt := range tests {
@@ -345,6 +346,9 @@ func TestPassFaults(t *testing.T) {
 			}
 			if tt.ok && (sum.ServersCulled != 2 || running(t, h, "idle", "")) {
 				t.Errorf("summary %+v", sum)
+			}
+			if strings.Contains(tt.name, "403") && !strings.Contains(logs.String(), "hint=\"grant them with a role") {
+				t.Errorf("a 403 is logged without the scope hint:\n%s", logs)
 			}
 			if strings.Contains(tt.name, "stops always fail") && sum.Errors != 2 {
 				t.Errorf("errors %d, want 2 (one per server, each after its retries)", sum.Errors)
