@@ -264,3 +264,12 @@ func TestCullBinaryLoop(t *testing.T) {
 		})
 	}
 }
+
+func TestCullURLFromEnvironment(t *testing.T) {
+	h := cullHub(t)
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	t.Setenv("JUPYTERHUB_API_URL", h.URL()+"/")
+	if r := runCLI(t, nil, "", "cull", "--once"); r.code != 0 || serverUp(h, "idle") {
+		t.Errorf("with JUPYTERHUB_API_URL: %+v", r)
+	}
+}
