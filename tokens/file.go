@@ -8,7 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
+
+	"github.com/hubctl/hubctl/internal/atomicfile"
 )
 
 // File is the Store for machines without a keyring, used only when the user
@@ -118,14 +119,11 @@ func (f *File) update(change func(map[string]string) error) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	lock, err := os.OpenFile(f.Path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := atomicfile.Lock(f.Path + ".lock")
 	if err != nil {
-		return fmt.Errorf("locking token file: %w", err)
+		return err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("locking token file: %w", err)
-	}
+	defer unlock()
 	m, err := f.read()
 	if err != nil {
 		return err
@@ -137,28 +135,5 @@ func (f *File) update(change func(map[string]string) error) error {
 	if err != nil {
 		return fmt.Errorf("encoding token file: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".tokens-*.json")
-	if err != nil {
-		return fmt.Errorf("writing token file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing token file: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing token file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing token file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing token file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), f.Path); err != nil {
-		return fmt.Errorf("writing token file: %w", err)
-	}
-	return nil
+	return atomicfile.Write(f.Path, append(data, '\n'), 0o600)
 }
