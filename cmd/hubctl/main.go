@@ -58,7 +58,7 @@ type cliEnv struct {
 // run executes one hubctl command line and returns its exit code.
 func run(ctx context.Context, args []string, env *cliEnv) int {
 	app := newApp(env)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return exitOK
 	}
@@ -81,6 +81,8 @@ func newApp(env *cliEnv) *cli.App {
 		Commands: []*cli.Command{
 			tokenCommand(env),
 			cullCommand(env),
+			serviceCommand(env),
+			configCommand(env),
 		},
 	}
 	for _, c := range app.Commands {
@@ -125,6 +127,71 @@ func groupAction(c *cli.Context) error {
 		return usageErrorf("unknown command %q", c.Args().First())
 	}
 	return cli.ShowSubcommandHelp(c)
+}
+
+// interspersed moves the flags that follow a command's positional
+// arguments in front of them, as GNU tools allow: Go's flag parsing stops at
+// the first argument, and `hubctl service add cull-idle --admin` is how
+// people type it. Everything after "--" stays put.
+func interspersed(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	out := []string{args[0]}
+	cmds := app.Commands
+	var leaf *cli.Command
+	i := 1
+	for ; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			out = append(out, a) // global flags (--help, --version) take no value
+			continue
+		}
+		var next *cli.Command
+		for _, c := range cmds {
+			if c.HasName(a) {
+				next = c
+			}
+		}
+		if next == nil {
+			break
+		}
+		out = append(out, a)
+		leaf, cmds = next, next.Subcommands
+		if len(cmds) == 0 {
+			i++
+			break
+		}
+	}
+	if leaf == nil || len(leaf.Subcommands) > 0 {
+		return append(out, args[i:]...)
+	}
+	takesValue := map[string]bool{}
+	for _, f := range leaf.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, positional []string
+	for ; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			positional = append(positional, args[i:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			positional = append(positional, a)
+		}
+	}
+	return append(append(out, flags...), positional...)
 }
 
 // usageError marks an error as the user's command line being wrong (exit 2).

@@ -51,8 +51,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"token", "get"}, "missing argument NAME"},
 		{[]string{"token", "get", "a", "b"}, `unexpected argument "b"`},
 		{[]string{"token", "get", "UPPER"}, `invalid token name "UPPER"`},
-		{[]string{"token", "get", "name", "--insecure-storage"}, `flag "--insecure-storage" comes after the argument "name"`},
-		{[]string{"token", "delete", "name", "-q"}, `flag "-q" comes after the argument "name"`},
+		{[]string{"token", "delete", "name", "-q"}, `unknown flag -q`},
+		{[]string{"token", "get", "--", "name", "--json"}, `flag "--json" comes after the argument "name"`},
 		{[]string{"token", "password", "--length", "4"}, "password length 4 is out of range"},
 		{[]string{"token", "password", "--digits", "20", "--symbols", "20"}, "do not fit"},
 	}

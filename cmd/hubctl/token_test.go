@@ -133,7 +133,8 @@ func TestInsecureStorage(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("token file: %v, mode %v", err, st)
 	}
-	if r := runCLI(t, keyring, "", "token", "get", "--insecure-storage", "svc"); r.stdout != "s3cret\n" {
+	// Flags may follow the name, as GNU tools allow.
+	if r := runCLI(t, keyring, "", "token", "get", "svc", "--insecure-storage"); r.stdout != "s3cret\n" {
 		t.Errorf("get --insecure-storage = %+v", r)
 	}
 	t.Setenv("HUBCTL_INSECURE_STORAGE", "true")

@@ -30,10 +30,23 @@ func Lock(lockPath string) (unlock func(), err error) {
 // rename, fsync of the directory. An existing file's mode and owner are kept;
 // a new file gets perm.
 func Write(path string, data []byte, perm fs.FileMode) error {
+	return write(path, data, perm, false)
+}
+
+// WriteMode is Write with the mode set to mode even when the file exists,
+// so that a file about to hold a secret is never readable by others, not
+// even for a moment.
+func WriteMode(path string, data []byte, mode fs.FileMode) error {
+	return write(path, data, mode, true)
+}
+
+func write(path string, data []byte, perm fs.FileMode, forceMode bool) error {
 	dir := filepath.Dir(path)
 	mode, uid, gid, owned := perm, -1, -1, false
 	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
+		if !forceMode {
+			mode = st.Mode().Perm()
+		}
 		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 			uid, gid, owned = int(sys.Uid), int(sys.Gid), true
 		}

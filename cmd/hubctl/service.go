@@ -1,0 +1,614 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hubctl/hubctl/provision"
+	"github.com/hubctl/hubctl/tokens"
+)
+
+// CullIdlePreset is the service name that gets `hubctl cull` as its command.
+const cullIdlePreset = "cull-idle"
+
+var configFlag = &cli.StringFlag{Name: "config", Value: "jupyterhub_config.py", Usage: "the JupyterHub config `FILE`"}
+
+// cullPassThrough are the `hubctl cull` flags `service add cull-idle` puts
+// into the service's command.
+var cullPassThrough = []cli.Flag{
+	&cli.IntFlag{Name: "timeout", Value: 3600, Usage: "cull-idle: idle `SECONDS` before a server is culled"},
+	&cli.IntFlag{Name: "cull-every", Usage: "cull-idle: `SECONDS` between passes"},
+	&cli.IntFlag{Name: "max-age", Usage: "cull-idle: cull servers older than `SECONDS`"},
+	&cli.BoolFlag{Name: "cull-users", Usage: "cull-idle: also delete idle users"},
+	&cli.BoolFlag{Name: "cull-admin-users", Value: true, Usage: "cull-idle: with --cull-users, admins too"},
+	&cli.BoolFlag{Name: "cull-default-servers", Value: true, Usage: "cull-idle: cull default servers"},
+	&cli.BoolFlag{Name: "cull-named-servers", Value: true, Usage: "cull-idle: cull named servers"},
+	&cli.BoolFlag{Name: "remove-named-servers", Usage: "cull-idle: remove named servers"},
+	&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "cull-idle: requests at once"},
+	&cli.StringSliceFlag{Name: "exclude-user", Usage: "cull-idle: never cull users matching `REGEX`"},
+}
+
+func serviceCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "service",
+		Usage: "add, list, show and remove services in jupyterhub_config.py",
+		Description: "hubctl owns one marked block at the end of jupyterhub_config.py and never\n" +
+			"touches anything else in the file.\n\n" +
+			"Example:\n" +
+			"   hubctl service add cull-idle --admin --timeout=3600\n" +
+			"   hubctl service list",
+		Subcommands: []*cli.Command{
+			serviceAddCommand(env),
+			serviceListCommand(env),
+			serviceShowCommand(env),
+			serviceRemoveCommand(env),
+		},
+	}
+}
+
+func serviceAddCommand(env *cliEnv) *cli.Command {
+	flags := []cli.Flag{
+		configFlag,
+		&cli.StringFlag{Name: "hub-version", Usage: "target JupyterHub `VERSION` (default: `jupyterhub --version`, else the newest stable)"},
+		&cli.StringFlag{Name: "command", Usage: "the service's command, split like a shell would (`\"CMD ARG...\"`)"},
+		&cli.StringSliceFlag{Name: "arg", Usage: "append `ARG` to the command verbatim (repeatable)"},
+		&cli.StringFlag{Name: "url", Usage: "the service's `URL` (http or https)"},
+		&cli.StringSliceFlag{Name: "env", Usage: "environment variable `K=V` for the command (repeatable)"},
+		&cli.StringFlag{Name: "user", Usage: "run the command as `USER`"},
+		&cli.StringFlag{Name: "cwd", Usage: "run the command in `DIR`"},
+		&cli.BoolFlag{Name: "oauth-no-confirm", Usage: "skip the OAuth confirmation page"},
+		&cli.StringFlag{Name: "oauth-client-id", Usage: "OAuth client `ID` (must start with service-)"},
+		&cli.StringFlag{Name: "oauth-redirect-uri", Usage: "OAuth redirect `URI`"},
+		&cli.BoolFlag{Name: "display", Usage: "list the service on the Hub's home page"},
+		&cli.BoolFlag{Name: "no-display", Usage: "hide the service from the Hub's home page"},
+		&cli.StringSliceFlag{Name: "info", Usage: "extra `K=V` shown in the Hub's service list (repeatable)"},
+		&cli.StringSliceFlag{Name: "scope", Usage: "give the service a role NAME-role with `SCOPE` (repeatable)"},
+		&cli.BoolFlag{Name: "admin", Usage: "give the service what it needs: its least-privilege role for a preset, else 'admin': True"},
+		&cli.BoolFlag{Name: "external", Usage: "cull-idle: run the culler yourself (no command; the service gets a token)"},
+		&cli.StringFlag{Name: "token", Usage: "`new`, keyring, env or none (default: new without a command, none with one)"},
+		&cli.BoolFlag{Name: "replace", Usage: "replace a service of that name in hubctl's block"},
+		&cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"},
+		insecureStorageFlag,
+	}
+	return &cli.Command{
+		Name:      "add",
+		Usage:     "add a service (and its role) to hubctl's block in jupyterhub_config.py",
+		ArgsUsage: "NAME",
+		Description: "The preset cull-idle runs `hubctl cull` as a Hub-managed service with a\n" +
+			"least-privilege role; cull flags (--timeout, --cull-users, ...) pass into its command.\n\n" +
+			"Example:\n" +
+			"   hubctl service add cull-idle --admin --timeout=3600\n" +
+			"   hubctl service add announcement --url http://127.0.0.1:8888 --command 'python3 -m announcement' --scope read:users",
+		Flags: append(flags, cullPassThrough...),
+		Action: func(c *cli.Context) error {
+			args, err := positional(c, "name")
+			if err != nil {
+				return err
+			}
+			return serviceAdd(c, env, args[0])
+		},
+	}
+}
+
+// hubVersion is --hub-version, or what the jupyterhub on PATH says.
+func hubVersion(c *cli.Context, env *cliEnv) (provision.HubVersion, error) {
+	if s := c.String("hub-version"); s != "" {
+		v, err := provision.ParseHubVersion(s)
+		if err != nil {
+			return v, usageErrorf("--hub-version: %v", err)
+		}
+		return v, nil
+	}
+	v, source := provision.DetectHubVersion(c.Context)
+	fmt.Fprintf(env.stderr, "hubctl: JupyterHub %s (%s; --hub-version to choose)\n", v, source)
+	return v, nil
+}
+
+// fieldFlags names the flag behind each service or role key, for errors.
+var fieldFlags = map[string]string{
+	"name": "NAME", "url": "--url", "api_token": "--token", "command": "--command", "environment": "--env",
+	"user": "--user", "cwd": "--cwd", "oauth_no_confirm": "--oauth-no-confirm", "oauth_client_id": "--oauth-client-id",
+	"oauth_redirect_uri": "--oauth-redirect-uri", "display": "--display", "info": "--info", "scopes": "--scope",
+	"role": "--scope", "services": "NAME", "admin": "--admin", "oauth_client_allowed_scopes": "--scope",
+}
+
+func flagError(err error) error {
+	var fe *provision.FieldError
+	if errors.As(err, &fe) {
+		if flag, ok := fieldFlags[fe.Field]; ok {
+			return &usageError{msg: flag + ": " + fe.Msg}
+		}
+	}
+	return err
+}
+
+func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
+	if err := tokens.ValidateName(name); err != nil {
+		return usageErrorf("service name: %v", err)
+	}
+	preset := name == cullIdlePreset
+	if !preset {
+		for _, f := range cullPassThrough {
+			if c.IsSet(f.Names()[0]) {
+				return usageErrorf("--%s is for the cull-idle preset only", f.Names()[0])
+			}
+		}
+		if c.Bool("external") {
+			return usageErrorf("--external is for the cull-idle preset only; for other services leave out --command")
+		}
+	}
+	if c.Bool("display") && c.Bool("no-display") {
+		return usageErrorf("--display and --no-display contradict each other")
+	}
+	v, err := hubVersion(c, env)
+	if err != nil {
+		return err
+	}
+	svc := provision.Service{Name: name, URL: c.String("url"), User: c.String("user"), Cwd: c.String("cwd"),
+		OAuthNoConfirm: c.Bool("oauth-no-confirm"), OAuthClientID: c.String("oauth-client-id"), OAuthRedirectURI: c.String("oauth-redirect-uri")}
+	if c.IsSet("display") || c.IsSet("no-display") {
+		d := c.Bool("display")
+		svc.Display = &d
+	}
+	if svc.Environment, err = keyValues(c, "env"); err != nil {
+		return err
+	}
+	if svc.Info, err = keyValues(c, "info"); err != nil {
+		return err
+	}
+	if cmd := c.String("command"); cmd != "" {
+		if svc.Command, err = splitShell(cmd); err != nil {
+			return usageErrorf("--command: %v", err)
+		}
+	}
+	svc.Command = append(svc.Command, c.StringSlice("arg")...)
+	var notes []string
+	if preset && !c.Bool("external") {
+		if len(svc.Command) > 0 {
+			return usageErrorf("--command and --arg: the cull-idle preset writes its own command; pass cull flags such as --timeout instead")
+		}
+		bin, note := hubctlCommand()
+		notes = append(notes, note)
+		svc.Command = append([]string{bin, "cull"}, cullArgs(c)...)
+	}
+
+	// Roles: --scope, or --admin (a preset's least-privilege role from 2.0 on).
+	scopes := c.StringSlice("scope")
+	var role *provision.Role
+	switch {
+	case c.Bool("admin") && len(scopes) > 0:
+		return usageErrorf("--admin and --scope: give either, not both")
+	case len(scopes) > 0:
+		role = &provision.Role{Name: provision.RoleNameFor(name), Scopes: scopes, Services: []string{name}}
+	case c.Bool("admin") && !provision.HasRBAC(v):
+		svc.Admin = true
+	case c.Bool("admin") && preset:
+		role = &provision.Role{Name: provision.RoleNameFor(name), Scopes: provision.CullScopes(v, c.Bool("cull-users")), Services: []string{name},
+			Description: "least-privilege role hubctl gives the idle culler"}
+		notes = append(notes, fmt.Sprintf("--admin: gave %s the least-privilege role %s (%s) instead of 'admin': True, which JupyterHub %s deprecates (and the admin role would stay in the Hub's database after the flag is removed)",
+			name, role.Name, strings.Join(role.Scopes, ", "), v))
+	case c.Bool("admin"):
+		svc.Admin = true
+		notes = append(notes, fmt.Sprintf("warning: 'admin': True is deprecated since JupyterHub 2.0 and the admin role stays in the Hub's database after the flag is removed; prefer --scope for just the scopes %s needs", name))
+	case preset:
+		notes = append(notes, "warning: cull-idle without --admin or --scope has no role: the culler will fail for lack of scopes")
+	}
+
+	// Tokens.
+	mode := c.String("token")
+	if mode == "" {
+		mode = "none"
+		if len(svc.Command) == 0 {
+			mode = "new"
+		}
+	}
+	var store tokens.Store
+	switch mode {
+	case "none":
+	case "new", "keyring":
+		if store, err = openStore(c, env); err != nil {
+			return err
+		}
+		svc.Token = provision.TokenLiteral
+		if mode == "keyring" {
+			if svc.APIToken, err = store.Get(name); err != nil {
+				return err
+			}
+		} else if svc.APIToken, err = tokens.New(tokens.DefaultBytes, tokens.Hex); err != nil {
+			return err
+		}
+	case "env":
+		svc.Token, svc.TokenEnvVar = provision.TokenEnv, provision.TokenEnvVarFor(name)
+	default:
+		return usageErrorf("--token %q: use new, keyring, env or none", mode)
+	}
+	if err := provision.CheckService(&svc, v); err != nil {
+		return flagError(err)
+	}
+
+	dry := c.Bool("dry-run")
+	path := c.String("config")
+	res, err := provision.Apply(path, dry, func(cfg *provision.Config, m *provision.Managed) error {
+		if _, i := m.Service(name); i >= 0 {
+			if !c.Bool("replace") {
+				return &usageError{msg: fmt.Sprintf("%s: hubctl's block already has a service named %q", path, name), hint: "pass --replace to replace it, or `hubctl service remove " + name + "` first"}
+			}
+			removeService(m, name)
+		}
+		if err := cfg.CheckAgainstFile(&svc); err != nil {
+			return err
+		}
+		m.Services = append(m.Services, svc)
+		if role != nil {
+			defined := map[string]bool{}
+			for _, s := range m.Services {
+				defined[s.Name] = true
+			}
+			if err := provision.CheckRole(role, v, defined); err != nil {
+				return flagError(err)
+			}
+			m.Roles = append(m.Roles, *role)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if dry {
+		fmt.Fprint(env.stdout, unifiedDiff(path, res.Old, res.New))
+		fmt.Fprintln(env.stderr, "hubctl: --dry-run: nothing was changed")
+		return nil
+	}
+	if mode == "new" {
+		if err := store.Set(name, svc.APIToken); err != nil {
+			return fmt.Errorf("the config was written, but storing the token failed: %w", err)
+		}
+		notes = append(notes, fmt.Sprintf("stored the new token for %s in %s (`hubctl token get %s`)", name, store, name))
+	}
+	for _, n := range notes {
+		fmt.Fprintln(env.stderr, "hubctl: "+n)
+	}
+	reportWrite(env, path, res)
+	fmt.Fprintf(env.stderr, "hubctl: added service %q to %s; restart the Hub to apply it\n", name, path)
+	return nil
+}
+
+func reportWrite(env *cliEnv, path string, res *provision.Result) {
+	if res.Created {
+		fmt.Fprintf(env.stderr, "hubctl: created %s\n", path)
+	}
+	if res.Backup != "" {
+		fmt.Fprintf(env.stderr, "hubctl: the previous version is in %s\n", res.Backup)
+	}
+	if res.Tightened {
+		fmt.Fprintf(env.stderr, "hubctl: %s holds a token now, so its mode is 0600\n", path)
+	}
+}
+
+// removeService drops a service from the block, with the role hubctl made
+// for it and its name from other roles.
+func removeService(m *provision.Managed, name string) {
+	m.Services = slices.DeleteFunc(m.Services, func(s provision.Service) bool { return s.Name == name })
+	var roles []provision.Role
+	for _, r := range m.Roles {
+		r.Services = slices.DeleteFunc(r.Services, func(s string) bool { return s == name })
+		if r.Name == provision.RoleNameFor(name) && len(r.Services)+len(r.Users)+len(r.Groups) == 0 {
+			continue
+		}
+		roles = append(roles, r)
+	}
+	m.Roles = roles
+}
+
+// cullArgs are the preset's culler flags: the timeout always, the rest as
+// given.
+func cullArgs(c *cli.Context) []string {
+	args := []string{fmt.Sprintf("--timeout=%d", c.Int("timeout"))}
+	for _, f := range cullPassThrough[1:] {
+		name := f.Names()[0]
+		if !c.IsSet(name) {
+			continue
+		}
+		switch f.(type) {
+		case *cli.BoolFlag:
+			args = append(args, fmt.Sprintf("--%s=%t", name, c.Bool(name)))
+		case *cli.IntFlag:
+			args = append(args, fmt.Sprintf("--%s=%d", name, c.Int(name)))
+		case *cli.StringSliceFlag:
+			for _, v := range c.StringSlice(name) {
+				args = append(args, fmt.Sprintf("--%s=%s", name, v))
+			}
+		}
+	}
+	return args
+}
+
+// hubctlCommand is what the Hub should run: "hubctl" when the hubctl on
+// PATH is this one, else this binary's absolute path.
+func hubctlCommand() (string, string) {
+	self, err := os.Executable()
+	if err == nil {
+		self, _ = filepath.EvalSymlinks(self)
+	}
+	if onPath, err2 := exec.LookPath("hubctl"); err2 == nil {
+		if resolved, _ := filepath.EvalSymlinks(onPath); err != nil || resolved == self {
+			return "hubctl", "the command runs `hubctl` from the Hub's PATH (" + onPath + ")"
+		}
+	}
+	if err != nil {
+		return "hubctl", "the command runs `hubctl`: make sure it is on the Hub's PATH"
+	}
+	return self, "hubctl is not on PATH, so the command uses this binary's absolute path, " + self
+}
+
+func keyValues(c *cli.Context, flag string) (map[string]string, error) {
+	vals := c.StringSlice(flag)
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, kv := range vals {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("--%s %q: want KEY=VALUE", flag, kv)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func serviceRemoveCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "remove",
+		Usage:     "remove a service and its role from hubctl's block",
+		ArgsUsage: "NAME",
+		Description: "Example:\n" +
+			"   hubctl service remove cull-idle",
+		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
+		Action: func(c *cli.Context) error {
+			args, err := positional(c, "name")
+			if err != nil {
+				return err
+			}
+			name, path, dry := args[0], c.String("config"), c.Bool("dry-run")
+			res, err := provision.Apply(path, dry, func(cfg *provision.Config, m *provision.Managed) error {
+				if _, i := m.Service(name); i < 0 {
+					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
+				}
+				removeService(m, name)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if dry {
+				fmt.Fprint(env.stdout, unifiedDiff(path, res.Old, res.New))
+				return nil
+			}
+			reportWrite(env, path, res)
+			fmt.Fprintf(env.stderr, "hubctl: removed service %q from %s; the Hub deletes the service and its tokens at its next restart\n", name, path)
+			return nil
+		},
+	}
+}
+
+// serviceView is how list and show present a service; tokens appear only
+// as their source or last four characters.
+type serviceView struct {
+	Name    string     `json:"name"`
+	Managed bool       `json:"managed"` // in hubctl's block
+	Where   string     `json:"where"`   // file:line
+	Kind    string     `json:"kind"`    // hub-managed (command), external (url), or token-only
+	Command []string   `json:"command,omitempty"`
+	URL     string     `json:"url,omitempty"`
+	Admin   bool       `json:"admin,omitempty"`
+	Token   string     `json:"token"`
+	Roles   []roleView `json:"roles,omitempty"`
+}
+
+type roleView struct {
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
+}
+
+func serviceViews(path string) ([]serviceView, []provision.Diagnostic, error) {
+	cfg, err := provision.Read(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := cfg.Managed(); err != nil {
+		return nil, nil, err
+	}
+	svcs, roles := cfg.AllServices(), cfg.AllRoles()
+	var out []serviceView
+	for _, s := range svcs {
+		v := serviceView{Name: s.Service.Name, Managed: s.Managed, Where: s.Pos.String(), Command: s.Service.Command,
+			URL: s.Service.URL, Admin: s.Service.Admin, Token: tokenView(&s.Service)}
+		switch {
+		case len(v.Command) > 0:
+			v.Kind = "hub-managed"
+		case v.URL != "":
+			v.Kind = "external"
+		default:
+			v.Kind = "token-only"
+		}
+		for _, r := range roles {
+			if slices.Contains(r.Services, v.Name) {
+				v.Roles = append(v.Roles, roleView{Name: r.Name, Scopes: r.Scopes})
+			}
+		}
+		out = append(out, v)
+	}
+	return out, cfg.Warnings, nil
+}
+
+func tokenView(s *provision.Service) string {
+	switch s.Token {
+	case provision.TokenLiteral:
+		if len(s.APIToken) < 12 {
+			return "literal (short)"
+		}
+		return "literal …" + s.APIToken[len(s.APIToken)-4:]
+	case provision.TokenEnv:
+		return "env " + s.TokenEnvVar
+	case provision.TokenUnknown:
+		return "set by an expression hubctl does not evaluate"
+	}
+	if len(s.Command) > 0 {
+		return "none (the Hub makes one at each start)"
+	}
+	return "none"
+}
+
+func serviceListCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "list the services and roles in jupyterhub_config.py, hubctl's and hand-written",
+		Description: "Example:\n" +
+			"   hubctl service list --json",
+		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(c *cli.Context) error {
+			if _, err := positional(c); err != nil {
+				return err
+			}
+			views, warnings, err := serviceViews(c.String("config"))
+			if err != nil {
+				return err
+			}
+			for _, w := range warnings {
+				fmt.Fprintln(env.stderr, "hubctl: warning: "+w.String())
+			}
+			if c.Bool("json") {
+				if views == nil {
+					views = []serviceView{}
+				}
+				return printJSON(env, views)
+			}
+			for _, v := range views {
+				owner := "hand-written"
+				if v.Managed {
+					owner = "hubctl"
+				}
+				var roles []string
+				for _, r := range v.Roles {
+					roles = append(roles, r.Name)
+				}
+				fmt.Fprintf(env.stdout, "%-20s %-12s %-12s token: %-40s roles: %s  (%s)\n", v.Name, v.Kind, owner, v.Token, strings.Join(roles, ","), v.Where)
+			}
+			return nil
+		},
+	}
+}
+
+func serviceShowCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "show one service and its roles",
+		ArgsUsage: "NAME",
+		Description: "Example:\n" +
+			"   hubctl service show cull-idle",
+		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(c *cli.Context) error {
+			args, err := positional(c, "name")
+			if err != nil {
+				return err
+			}
+			views, _, err := serviceViews(c.String("config"))
+			if err != nil {
+				return err
+			}
+			for _, v := range views {
+				if v.Name != args[0] {
+					continue
+				}
+				if c.Bool("json") {
+					return printJSON(env, v)
+				}
+				fmt.Fprintf(env.stdout, "name:     %s\nwhere:    %s (%s)\nkind:     %s\n", v.Name, v.Where, map[bool]string{true: "hubctl's block", false: "hand-written"}[v.Managed], v.Kind)
+				if len(v.Command) > 0 {
+					fmt.Fprintf(env.stdout, "command:  %s\n", strings.Join(v.Command, " "))
+				}
+				if v.URL != "" {
+					fmt.Fprintf(env.stdout, "url:      %s\n", v.URL)
+				}
+				if v.Admin {
+					fmt.Fprintln(env.stdout, "admin:    True (deprecated since JupyterHub 2.0)")
+				}
+				fmt.Fprintf(env.stdout, "token:    %s\n", v.Token)
+				for _, r := range v.Roles {
+					fmt.Fprintf(env.stdout, "role:     %s: %s\n", r.Name, strings.Join(r.Scopes, ", "))
+				}
+				return nil
+			}
+			return fmt.Errorf("%s: no service named %q", c.String("config"), args[0])
+		},
+	}
+}
+
+func printJSON(env *cliEnv, v any) error {
+	enc := json.NewEncoder(env.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func configCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "work with jupyterhub_config.py",
+		Description: "Example:\n" +
+			"   hubctl config render",
+		Subcommands: []*cli.Command{{
+			Name:  "render",
+			Usage: "print hubctl's block (or some of its services) to stdout, touching nothing",
+			Description: "Example:\n" +
+				"   hubctl config render --service cull-idle",
+			Flags: []cli.Flag{configFlag, &cli.StringSliceFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"}},
+			Action: func(c *cli.Context) error {
+				if _, err := positional(c); err != nil {
+					return err
+				}
+				cfg, err := provision.Read(c.String("config"))
+				if err != nil {
+					return err
+				}
+				m, err := cfg.Managed()
+				if err != nil {
+					return err
+				}
+				if names := c.StringSlice("service"); len(names) > 0 {
+					for _, n := range names {
+						if _, i := m.Service(n); i < 0 {
+							return usageErrorf("--service %q: hubctl's block has no such service", n)
+						}
+					}
+					var keep provision.Managed
+					for _, s := range m.Services {
+						if slices.Contains(names, s.Name) {
+							keep.Services = append(keep.Services, s)
+						}
+					}
+					for _, r := range m.Roles {
+						if slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(names, s) }) {
+							keep.Roles = append(keep.Roles, r)
+						}
+					}
+					m = keep
+				}
+				text, err := m.Render()
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(env.stdout, text)
+				return nil
+			},
+		}},
+	}
+}

@@ -1,0 +1,114 @@
+package provision
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// FieldError is a problem with one field of a service or role that hubctl
+// is about to write; the CLI names the flag that set it.
+type FieldError struct {
+	Field string // the service or role key, e.g. "url", "api_token", "scopes"
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// CheckService applies the checks that make JupyterHub v refuse to start,
+// and a few it silently gets wrong, to a service hubctl is about to write.
+func CheckService(s *Service, v HubVersion) error {
+	fail := func(field, format string, a ...any) error {
+		return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+	}
+	for field, val := range map[string]string{"name": s.Name, "url": s.URL, "api_token": s.APIToken, "user": s.User, "cwd": s.Cwd,
+		"oauth_client_id": s.OAuthClientID, "oauth_redirect_uri": s.OAuthRedirectURI} {
+		if !utf8.ValidString(val) {
+			return fail(field, "is not valid UTF-8")
+		}
+	}
+	if s.Name == "" {
+		return fail("name", "a service needs a name")
+	}
+	if s.Token == TokenLiteral && len(s.APIToken) < 8 {
+		return fail("api_token", "JupyterHub refuses tokens shorter than 8 characters")
+	}
+	if s.URL != "" {
+		u, err := url.Parse(s.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fail("url", "%q is not an http(s) URL; JupyterHub refuses to start", s.URL)
+		}
+	}
+	if s.OAuthClientID != "" && !strings.HasPrefix(s.OAuthClientID, "service-") {
+		return fail("oauth_client_id", "%q must start with \"service-\"; JupyterHub refuses to start", s.OAuthClientID)
+	}
+	if s.Command == nil && s.URL == "" && s.Token == TokenNone {
+		return fail("api_token", "a service with neither a command nor a url needs a token to talk to the Hub")
+	}
+	keys := ServiceKeys(v)
+	for _, kv := range s.dict() {
+		if !slices.Contains(keys, kv.Key) {
+			return fail(kv.Key, "JupyterHub %s does not accept the service key %q", v, kv.Key)
+		}
+	}
+	for _, scope := range s.OAuthClientAllowedScopes {
+		if err := ValidateScope(v, scope); err != nil {
+			return fail("oauth_client_allowed_scopes", "%v", err)
+		}
+	}
+	return nil
+}
+
+// CheckRole applies the Hub's checks on a role hubctl is about to write.
+func CheckRole(r *Role, v HubVersion, services map[string]bool) error {
+	fail := func(field, format string, a ...any) error {
+		return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+	}
+	if !HasRBAC(v) {
+		return fail("scopes", "JupyterHub %s has no roles or scopes (they came with 2.0); use --admin", v)
+	}
+	if !RoleNameRE(v).MatchString(r.Name) {
+		return fail("role", "role name %q does not match JupyterHub's %s", r.Name, RoleNameRE(v))
+	}
+	if len(r.Scopes) == 0 {
+		return fail("scopes", "role %q has no scopes (JupyterHub 3.0 starts once with such a role, then fails on every later start)", r.Name)
+	}
+	for _, scope := range r.Scopes {
+		if err := ValidateScope(v, scope); err != nil {
+			return fail("scopes", "%v", err)
+		}
+	}
+	for _, name := range r.Services {
+		if !services[name] {
+			return fail("services", "role %q names the service %q, which is not defined; JupyterHub refuses to start", r.Name, name)
+		}
+	}
+	return nil
+}
+
+// CheckAgainstFile finds what the Hub would silently get wrong when s is
+// added to the file: a service of the same name outside hubctl's block
+// (the Hub merges them) and a token another service or api_tokens already
+// uses (the last one wins and the other is dropped).
+func (cfg *Config) CheckAgainstFile(s *Service) error {
+	for i := range cfg.Services {
+		v := &cfg.Services[i]
+		if cfg.inBlock(v.Pos) || v.Kind != Dict {
+			continue
+		}
+		if name, ok := v.Get("name"); ok && name.Kind == Str && name.Str == s.Name {
+			return fmt.Errorf("%s: a service named %q is already defined here, outside hubctl's block; JupyterHub would merge the two. Remove one of them", v.Pos, s.Name)
+		}
+		if tok, ok := v.Get("api_token"); ok && s.Token == TokenLiteral && tok.Kind == Str && tok.Str == s.APIToken {
+			return fmt.Errorf("%s: this service already uses the same token; JupyterHub would keep only one of them", tok.Pos)
+		}
+	}
+	for i := range cfg.APITokens {
+		if t := &cfg.APITokens[i]; s.Token == TokenLiteral && t.Kind == Str && t.Str == s.APIToken {
+			return fmt.Errorf("%s: c.JupyterHub.api_tokens already uses the same token; JupyterHub would keep only one of them", t.Pos)
+		}
+	}
+	return nil
+}
