@@ -720,6 +720,7 @@ func FuzzPyStr(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		os.WriteFile(fmt.Sprintf("/tmp/fuzzlast.%d", os.Getpid()), []byte(s), 0o644)
 		q, err := PyStr(s)
 		if !utf8.ValidString(s) {
 			var ie *InvalidUTF8Error
