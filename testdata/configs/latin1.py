@@ -1,0 +1,3 @@
+# -*- coding: latin-1 -*-
+# café
+c = get_config()
