@@ -38,7 +38,7 @@ func CheckService(s *Service, v HubVersion) error {
 	if s.URL != "" {
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fail("url", "%q is not an http(s) URL; JupyterHub refuses to start", s.URL)
+			return fail("url", "%q is not an http(s) URL; JupyterHub cannot proxy it (3.0 fails at start when it has no port, 5.x always refuses it)", s.URL)
 		}
 	}
 	if s.OAuthClientID != "" && !strings.HasPrefix(s.OAuthClientID, "service-") {
@@ -73,7 +73,7 @@ func CheckRole(r *Role, v HubVersion, services map[string]bool) error {
 		return fail("role", "role name %q does not match JupyterHub's %s", r.Name, RoleNameRE(v))
 	}
 	if len(r.Scopes) == 0 {
-		return fail("scopes", "role %q has no scopes (JupyterHub 3.0 starts once with such a role, then fails on every later start)", r.Name)
+		return fail("scopes", "role %q has no scopes, so it would grant nothing", r.Name)
 	}
 	for _, scope := range r.Scopes {
 		if err := ValidateScope(v, scope); err != nil {

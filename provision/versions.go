@@ -100,7 +100,9 @@ func DeprecatedServiceKeys(v HubVersion) map[string]string {
 	if v.AtLeast(2, 0) {
 		// 3.0.0 app.py:2311-2318 logs this for a new service with admin: True
 		// and grants it the admin role; 5.x service_from_spec does the same.
-		m["admin"] = "deprecated in JupyterHub 2.0: give the service a role in c.JupyterHub.load_roles instead (admin: True grants it the whole admin role)"
+		// Removing admin: True later does not revoke the admin role
+		// (init_role_assignment, app.py:2189-2196) [ran 3.0.0].
+		m["admin"] = "deprecated in JupyterHub 2.0: give the service a role in c.JupyterHub.load_roles instead (admin: True puts it in the whole admin role, and dropping the key later does not take it out)"
 	}
 	if v.AtLeast(3, 0) {
 		// 3.0.0 services/service.py:203-208, app.py:2369-2387
