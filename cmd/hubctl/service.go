@@ -70,6 +70,9 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		&cli.BoolFlag{Name: "display", Usage: "list the service on the Hub's home page"},
 		&cli.BoolFlag{Name: "no-display", Usage: "hide the service from the Hub's home page"},
 		&cli.StringSliceFlag{Name: "info", Usage: "extra `K=V` shown in the Hub's service list (repeatable)"},
+		&cli.StringSliceFlag{Name: "oauth-scope", Usage: "a `SCOPE` users may grant the service through OAuth (oauth_client_allowed_scopes, 3.0+; repeatable)"},
+		&cli.StringSliceFlag{Name: "oauth-role", Usage: "an OAuth `ROLE` (oauth_roles; deprecated in 3.0, use --oauth-scope; repeatable)"},
+		&cli.Float64Flag{Name: "service-timeout", Usage: "the service's `SECONDS` to start (the 'timeout' key, JupyterHub 6.0+)"},
 		&cli.StringSliceFlag{Name: "scope", Usage: "give the service a role NAME-role with `SCOPE` (repeatable)"},
 		&cli.BoolFlag{Name: "admin", Usage: "give the service what it needs: its least-privilege role for a preset, else 'admin': True"},
 		&cli.BoolFlag{Name: "external", Usage: "cull-idle: run the culler yourself (no command; the service gets a token)"},
@@ -117,7 +120,8 @@ var fieldFlags = map[string]string{
 	"name": "NAME", "url": "--url", "api_token": "--token", "command": "--command", "environment": "--env",
 	"user": "--user", "cwd": "--cwd", "oauth_no_confirm": "--oauth-no-confirm", "oauth_client_id": "--oauth-client-id",
 	"oauth_redirect_uri": "--oauth-redirect-uri", "display": "--display", "info": "--info", "scopes": "--scope",
-	"role": "--scope", "services": "NAME", "admin": "--admin", "oauth_client_allowed_scopes": "--scope",
+	"role": "--scope", "services": "NAME", "admin": "--admin", "oauth_client_allowed_scopes": "--oauth-scope",
+	"oauth_roles": "--oauth-role", "timeout": "--service-timeout",
 }
 
 func flagError(err error) error {
@@ -154,6 +158,14 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	}
 	svc := provision.Service{Name: name, URL: c.String("url"), User: c.String("user"), Cwd: c.String("cwd"),
 		OAuthNoConfirm: c.Bool("oauth-no-confirm"), OAuthClientID: c.String("oauth-client-id"), OAuthRedirectURI: c.String("oauth-redirect-uri")}
+	svc.OAuthClientAllowedScopes, svc.OAuthRoles = c.StringSlice("oauth-scope"), c.StringSlice("oauth-role")
+	if c.IsSet("service-timeout") {
+		secs := c.Float64("service-timeout")
+		if secs <= 0 {
+			return usageErrorf("--service-timeout must be a positive number of seconds")
+		}
+		svc.Timeout = &secs
+	}
 	if c.IsSet("display") || c.IsSet("no-display") {
 		d := c.Bool("display")
 		svc.Display = &d

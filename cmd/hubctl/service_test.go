@@ -121,6 +121,9 @@ func TestServiceAddErrors(t *testing.T) {
 		{[]string{"x", "--display", "--no-display", "--url", "http://x:1"}, 2, "contradict"},
 		{[]string{"x", "--command", "y", "--hub-version", "banana"}, 2, "--hub-version"},
 		{[]string{"x", "--scope", "read:users", "--command", "y", "--hub-version", "1.5"}, 2, "has no roles or scopes"},
+		{[]string{"x", "--service-timeout", "30", "--command", "y"}, 2, "--service-timeout: JupyterHub 3.0.0 does not accept the service key \"timeout\""},
+		{[]string{"x", "--oauth-scope", "read:users", "--command", "y", "--hub-version", "2.3"}, 2, "--oauth-scope: JupyterHub 2.3.0 does not accept"},
+		{[]string{"x", "--oauth-scope", "bogus", "--command", "y"}, 2, "--oauth-scope:"},
 	} {
 		args := append([]string{"service", "add"}, tt.args...)
 		args = append(args, "--config", path)
