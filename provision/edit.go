@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 
 	"github.com/hubctl/hubctl/internal/atomicfile"
 )
@@ -25,12 +26,31 @@ type Result struct {
 // BackupPath is where hubctl keeps the previous version of a config file.
 func BackupPath(path string) string { return path + ".hubctl.bak" }
 
+// EditOptions are how Apply edits.
+type EditOptions struct {
+	DryRun  bool
+	Version HubVersion // the Hub the file is for, for the checks
+}
+
+// IntroducedError is an edit that would give the file an error the Hub
+// refuses to start with, which it did not have before.
+type IntroducedError struct{ Findings []Finding }
+
+func (e *IntroducedError) Error() string {
+	var msgs []string
+	for _, f := range e.Findings {
+		msgs = append(msgs, f.String())
+	}
+	return "the edit would make JupyterHub refuse to start, so nothing was written: " + strings.Join(msgs, "; ")
+}
+
 // Apply edits hubctl's block in the config at path: under a lock it reads
 // the file, lets change modify the managed services and roles, checks that
 // the new file reads back to exactly that, and (unless dryRun) writes it
 // atomically, keeping the previous version in BackupPath. A file that will
 // hold a literal token gets mode 0600.
-func Apply(path string, dryRun bool, change func(cfg *Config, m *Managed) error) (*Result, error) {
+func Apply(path string, opts EditOptions, change func(cfg *Config, m *Managed) error) (*Result, error) {
+	dryRun := opts.DryRun
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -71,6 +91,10 @@ func Apply(path string, dryRun bool, change func(cfg *Config, m *Managed) error)
 		return nil, fmt.Errorf("internal error: the edited block does not read back (%v); nothing was written", err)
 	}
 
+	// The same checks as `hubctl config validate`: refuse to add an error.
+	if introduced := newErrors(cfg, again, opts.Version); len(introduced) > 0 {
+		return nil, &IntroducedError{Findings: introduced}
+	}
 	res := &Result{Old: cfg.Src, New: out, Created: cfg.Src == nil, Changed: !bytes.Equal(cfg.Src, out) || cfg.Src == nil}
 	secret := false
 	for _, s := range m.Services {
@@ -124,6 +148,22 @@ func normalize(m Managed) Managed {
 			}
 		}
 		out.Roles = append(out.Roles, r)
+	}
+	return out
+}
+
+// newErrors returns the errors Validate finds in after that it did not find
+// in before (compared by id and message).
+func newErrors(before, after *Config, v HubVersion) []Finding {
+	had := map[string]bool{}
+	for _, f := range Validate(before, ValidateOptions{Version: v}) {
+		had[f.ID+" "+f.Message] = true
+	}
+	var out []Finding
+	for _, f := range Validate(after, ValidateOptions{Version: v}) {
+		if f.Severity == Error && !had[f.ID+" "+f.Message] {
+			out = append(out, f)
+		}
 	}
 	return out
 }

@@ -19,7 +19,7 @@ func traitlets(t *testing.T, path string, env ...string) (services, roles []any)
 		}
 		t.Skip("python3-traitlets is not installed")
 	}
-	script, _ := filepath.Abs("../testdata/traitlets_dump.py")
+	script, _ := filepath.Abs("../templates/traitlets_dump.py")
 	cmd := exec.Command("/usr/bin/python3", script, path)
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer

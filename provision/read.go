@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/go-python/gpython/ast"
@@ -44,8 +45,20 @@ func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
 // maxConfigSize bounds what hubctl reads: real configs are a few kilobytes.
 const maxConfigSize = 16 << 20
 
-// Read reads a config file. A missing file is an empty config.
-func Read(path string) (*Config, error) {
+// Options change how a config is read.
+type Options struct {
+	// Env resolves os.environ lookups; nil leaves them as Env values, which
+	// is what editing needs (hubctl's block reads its tokens from there).
+	Env func(string) (string, bool)
+	// Subconfigs follows load_subconfig('file') relative to the file.
+	Subconfigs bool
+}
+
+// Read reads a config file for editing. A missing file is an empty config.
+func Read(path string) (*Config, error) { return ReadWith(path, Options{}) }
+
+// ReadWith reads a config file with options.
+func ReadWith(path string, opts Options) (*Config, error) {
 	src, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return &Config{Path: path}, nil
@@ -53,11 +66,17 @@ func Read(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return Parse(path, src)
+	return ParseWith(path, src, opts)
 }
 
-// Parse reads a config from its bytes.
-func Parse(path string, src []byte) (*Config, error) {
+// Parse reads a config for editing from its bytes.
+func Parse(path string, src []byte) (*Config, error) { return ParseWith(path, src, Options{}) }
+
+// maxSubconfigDepth bounds load_subconfig chains (and cycles).
+const maxSubconfigDepth = 8
+
+// ParseWith reads a config from its bytes with options.
+func ParseWith(path string, src []byte, opts Options) (*Config, error) {
 	cfg := &Config{Path: path, Src: src}
 	if len(src) > maxConfigSize {
 		return nil, &ParseError{Pos: Pos{File: path}, Msg: fmt.Sprintf("the file is larger than %d MiB; hubctl does not read it", maxConfigSize>>20)}
@@ -66,22 +85,157 @@ func Parse(path string, src []byte) (*Config, error) {
 	if cfg.block, err = findBlock(path, src); err != nil {
 		return nil, err
 	}
-	mod, err := parsePython(path, src)
-	if err != nil {
-		return nil, err
+	r := &reader{cfg: cfg, opts: opts, seen: map[string]bool{}}
+	if abs, err := filepath.Abs(path); err == nil {
+		r.seen[abs] = true
 	}
-	e := &evaluator{file: path, names: map[string]Value{}}
-	for _, st := range mod.Body {
-		cfg.statement(e, st)
+	if err := r.file(path, src, 0); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
 
-// parsePython parses with gpython's Python 3.4 grammar, after dropping a
-// UTF-8 byte order mark and CRLF line ends, which it does not expect.
-func parsePython(path string, src []byte) (mod *ast.Module, err error) {
+// reader walks a config file and the subconfigs it loads.
+type reader struct {
+	cfg  *Config
+	opts Options
+	seen map[string]bool
+}
+
+func (r *reader) file(path string, src []byte, depth int) error {
+	mod, skipped, err := parseTolerant(path, src)
+	if err != nil {
+		return err
+	}
+	for _, line := range skipped {
+		msg := "hubctl cannot parse this line (it reads Python 3.4: f-strings and newer syntax are not understood); whatever it sets is unknown"
+		if text := sourceLine(src, line); strings.Contains(text, "services") || strings.Contains(text, "load_roles") || strings.Contains(text, "api_tokens") {
+			msg = "hubctl cannot parse this line, which seems to set services, roles or tokens (it reads Python 3.4: f-strings and newer syntax are not understood); what it sets is unknown"
+		}
+		r.cfg.warn(Pos{File: path, Line: line, Col: 1}, "%s", msg)
+	}
+	e := &evaluator{file: path, names: map[string]Value{}, env: r.opts.Env}
+	for i, st := range mod.Body {
+		// A statement that spans a line hubctl had to skip is not what the file says.
+		end := 1 << 30
+		if i+1 < len(mod.Body) {
+			end = mod.Body[i+1].GetLineno()
+		}
+		spans := false
+		for _, l := range skipped {
+			spans = spans || (l > st.GetLineno() && l < end)
+		}
+		if spans {
+			r.cfg.watchUnknown(e, st, "a statement with a line hubctl cannot parse")
+			r.cfg.markUnknown(e, st)
+			continue
+		}
+		if sub, ok := subconfigPath(st); ok {
+			if err := r.subconfig(e, st, path, sub, depth); err != nil {
+				return err
+			}
+			continue
+		}
+		r.cfg.statement(e, st)
+	}
+	return nil
+}
+
+// subconfigPath recognises load_subconfig('file').
+func subconfigPath(st ast.Stmt) (string, bool) {
+	es, ok := st.(*ast.ExprStmt)
+	if !ok {
+		return "", false
+	}
+	call, ok := es.Value.(*ast.Call)
+	if !ok || len(call.Args) != 1 {
+		return "", false
+	}
+	if n, ok := call.Func.(*ast.Name); !ok || n.Id != "load_subconfig" {
+		return "", false
+	}
+	if s, ok := call.Args[0].(*ast.Str); ok {
+		return string(s.S), true
+	}
+	return "", true
+}
+
+func (r *reader) subconfig(e *evaluator, st ast.Stmt, from, sub string, depth int) error {
+	p := e.pos(st)
+	if !r.opts.Subconfigs {
+		r.cfg.warn(p, "load_subconfig is not followed here; what it sets is unknown to hubctl")
+		return nil
+	}
+	if sub == "" {
+		r.cfg.warn(p, "load_subconfig with a path hubctl cannot evaluate; what it loads is unknown")
+		return nil
+	}
+	if !filepath.IsAbs(sub) {
+		sub = filepath.Join(filepath.Dir(from), sub)
+	}
+	abs, _ := filepath.Abs(sub)
+	if r.seen[abs] || depth >= maxSubconfigDepth {
+		r.cfg.warn(p, "load_subconfig(%q) loops or nests more than %d deep; not followed", sub, maxSubconfigDepth)
+		return nil
+	}
+	src, err := os.ReadFile(sub)
+	if err != nil {
+		// traitlets skips a missing subconfig silently; so does hubctl, but says so.
+		r.cfg.warn(p, "load_subconfig(%q): %v; traitlets skips it", sub, errors.Unwrap(err))
+		return nil
+	}
+	if len(src) > maxConfigSize {
+		return &ParseError{Pos: p, Msg: fmt.Sprintf("%s is larger than %d MiB; hubctl does not read it", sub, maxConfigSize>>20)}
+	}
+	r.seen[abs] = true
+	defer delete(r.seen, abs)
+	return r.file(sub, src, depth+1)
+}
+
+// sourceLine returns line n (1-based) of src.
+func sourceLine(src []byte, n int) string {
+	lines := bytes.SplitN(src, []byte("\n"), n+1)
+	if n-1 < len(lines) {
+		return string(lines[n-1])
+	}
+	return ""
+}
+
+// maxSkipped bounds how many unparseable lines hubctl steps over before it
+// calls the file unreadable.
+const maxSkipped = 50
+
+// parseTolerant parses the file; where gpython stops at a line it cannot
+// read (an f-string, newer syntax), that line is replaced by "pass" with the
+// same indentation and parsing goes on, so one modern line does not make
+// the whole file unreadable. The skipped lines are returned.
+func parseTolerant(path string, src []byte) (*ast.Module, []int, error) {
 	text := bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	var skipped []int
+	for {
+		mod, err := parsePython(path, text)
+		if err == nil {
+			return mod, skipped, nil
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Pos.Line == 0 || len(skipped) >= maxSkipped {
+			return nil, skipped, err
+		}
+		lines := bytes.Split(text, []byte("\n"))
+		i := pe.Pos.Line - 1
+		if i >= len(lines) || bytes.Equal(bytes.TrimSpace(lines[i]), []byte("pass")) {
+			return nil, skipped, err
+		}
+		indent := len(lines[i]) - len(bytes.TrimLeft(lines[i], " \t"))
+		lines[i] = append(append([]byte{}, lines[i][:indent]...), "pass"...)
+		text = bytes.Join(lines, []byte("\n"))
+		skipped = append(skipped, pe.Pos.Line)
+	}
+}
+
+// parsePython parses with gpython's Python 3.4 grammar.
+func parsePython(path string, text []byte) (mod *ast.Module, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &ParseError{Pos: Pos{File: path}, Msg: fmt.Sprintf("the Python parser failed: %v", r)}
@@ -231,4 +385,19 @@ func (cfg *Config) watchUnknown(e *evaluator, node ast.Ast, what string) {
 	if found != "" {
 		cfg.warn(e.pos(node), "c.JupyterHub.%s is changed by %s; what it sets is unknown to hubctl", found, what)
 	}
+}
+
+// markUnknown records the traits a statement hubctl could not read touches
+// as holding an unknown entry, so checks do not count on them.
+func (cfg *Config) markUnknown(e *evaluator, st ast.Stmt) {
+	ast.Walk(st, func(n ast.Ast) bool {
+		if x, ok := n.(ast.Expr); ok {
+			if name, ok := trait(x); ok && watched[name] {
+				l := cfg.list(name)
+				*l = append(*l, e.unknown(st, "a statement with a line hubctl cannot parse"))
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -1,6 +1,8 @@
 package provision
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
@@ -94,7 +96,11 @@ const maxDepth = 100
 type evaluator struct {
 	file  string
 	names map[string]Value
+	env   func(string) (string, bool) // nil: environment values stay Env
 }
+
+// maxStr bounds what repetition ("x" * n) may build.
+const maxStr = 1 << 20
 
 func (e *evaluator) pos(n ast.Ast) Pos {
 	return Pos{File: e.file, Line: n.GetLineno(), Col: n.GetColOffset() + 1}
@@ -135,6 +141,22 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 		return e.seq(n.Elts, p, depth)
 	case *ast.Tuple:
 		return e.seq(n.Elts, p, depth)
+	case *ast.Set:
+		return e.seq(n.Elts, p, depth)
+	case *ast.UnaryOp:
+		o := e.eval(n.Operand, depth+1)
+		switch {
+		case n.Op == ast.USub && o.Kind == Int:
+			return Value{Kind: Int, Int: new(big.Int).Neg(o.Int), Pos: p}
+		case n.Op == ast.USub && o.Kind == Float:
+			return Value{Kind: Float, Float: -o.Float, Pos: p}
+		case n.Op == ast.UAdd && (o.Kind == Int || o.Kind == Float):
+			o.Pos = p
+			return o
+		case n.Op == ast.Not && o.Kind == Bool:
+			return Value{Kind: Bool, Bool: !o.Bool, Pos: p}
+		}
+		return e.unknown(x, "a unary operator on %s", o.describe())
 	case *ast.Dict:
 		v := Value{Kind: Dict, Pos: p}
 		for i := range n.Keys {
@@ -149,22 +171,24 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 		}
 		return e.unknown(x, "the name %s is not bound to a value hubctl can read", n.Id)
 	case *ast.BinOp:
-		if n.Op != ast.Add {
-			return e.unknown(x, "an operator other than +")
-		}
 		l, r := e.eval(n.Left, depth+1), e.eval(n.Right, depth+1)
 		switch {
-		case l.Kind == Str && r.Kind == Str:
+		case n.Op == ast.Add && l.Kind == Str && r.Kind == Str:
 			return Value{Kind: Str, Str: l.Str + r.Str, Pos: p}
-		case l.Kind == List && r.Kind == List:
+		case n.Op == ast.Add && l.Kind == List && r.Kind == List:
 			return Value{Kind: List, Items: append(append([]Value{}, l.Items...), r.Items...), Pos: p}
+		case n.Op == ast.Mult && l.Kind == Str && r.Kind == Int && r.Int.IsInt64():
+			if k := r.Int.Int64(); k >= 0 && int64(len(l.Str))*k <= maxStr {
+				return Value{Kind: Str, Str: strings.Repeat(l.Str, int(k)), Pos: p}
+			}
+			return e.unknown(x, "a string repeated beyond %d bytes", maxStr)
 		}
-		return e.unknown(x, "+ of %s and %s", l.describe(), r.describe())
+		return e.unknown(x, "%s of %s and %s", n.Op, l.describe(), r.describe())
 	case *ast.Subscript:
 		if envName, ok := e.environ(n.Value); ok {
 			if idx, ok := n.Slice.(*ast.Index); ok {
 				if k := e.eval(idx.Value, depth+1); k.Kind == Str {
-					return Value{Kind: Env, Str: k.Str, Pos: p}
+					return e.envValue(k.Str, nil, p)
 				}
 			}
 			return e.unknown(x, "%s[...] with a key that is not a string", envName)
@@ -177,13 +201,36 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			isGetenv := attr.Attr == "getenv" && e.isName(attr.Value, "os")
 			if (isEnviron && attr.Attr == "get") || isGetenv {
 				if k := e.eval(n.Args[0], depth+1); k.Kind == Str {
-					return Value{Kind: Env, Str: k.Str, Pos: p}
+					var def *Value
+					if len(n.Args) > 1 {
+						d := e.eval(n.Args[1], depth+1)
+						def = &d
+					} else {
+						def = &Value{Kind: None, Pos: p}
+					}
+					return e.envValue(k.Str, def, p)
 				}
 			}
 		}
 		return e.unknown(x, "a function call")
 	}
 	return e.unknown(x, "a %s expression", strings.TrimPrefix(fmt.Sprintf("%T", x), "*ast."))
+}
+
+// envValue is os.environ[name] (def nil) or os.environ.get(name, def): the
+// value from the environment hubctl was given, else an Env placeholder.
+func (e *evaluator) envValue(name string, def *Value, p Pos) Value {
+	if e.env != nil {
+		if s, ok := e.env(name); ok {
+			return Value{Kind: Str, Str: s, Pos: p}
+		}
+		if def != nil {
+			d := *def
+			d.Pos = p
+			return d
+		}
+	}
+	return Value{Kind: Env, Str: name, Pos: p}
 }
 
 func (e *evaluator) seq(elts []ast.Expr, p Pos, depth int) Value {
@@ -211,4 +258,102 @@ func (e *evaluator) environ(x ast.Expr) (string, bool) {
 func (e *evaluator) isName(x ast.Expr, id string) bool {
 	n, ok := x.(*ast.Name)
 	return ok && string(n.Id) == id
+}
+
+// FromJSON turns the JSON that templates.TraitletsDump prints into a
+// Config, so the same checks apply to the values the real traitlets loaded.
+// Positions name the file only.
+func FromJSON(path string, data []byte) (*Config, error) {
+	var dump struct {
+		Services  []json.RawMessage `json:"services"`
+		Roles     []json.RawMessage `json:"load_roles"`
+		APITokens json.RawMessage   `json:"api_tokens"`
+	}
+	if err := json.Unmarshal(data, &dump); err != nil {
+		return nil, fmt.Errorf("reading the values traitlets loaded: %w", err)
+	}
+	cfg := &Config{Path: path}
+	p := Pos{File: path}
+	for _, raw := range dump.Services {
+		v, err := jsonValue(raw, p)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Services = append(cfg.Services, v)
+	}
+	for _, raw := range dump.Roles {
+		v, err := jsonValue(raw, p)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Roles = append(cfg.Roles, v)
+	}
+	if len(dump.APITokens) > 0 {
+		v, err := jsonValue(dump.APITokens, p)
+		if err != nil {
+			return nil, err
+		}
+		cfg.APITokens = v.Keys
+	}
+	return cfg, nil
+}
+
+// jsonValue decodes one JSON value keeping the order of object keys.
+func jsonValue(raw []byte, p Pos) (Value, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return decodeJSON(dec, p, 0)
+}
+
+func decodeJSON(dec *json.Decoder, p Pos, depth int) (Value, error) {
+	if depth > maxDepth {
+		return Value{}, fmt.Errorf("JSON nested more than %d levels deep", maxDepth)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return Value{}, err
+	}
+	switch t := tok.(type) {
+	case string:
+		return Value{Kind: Str, Str: t, Pos: p}, nil
+	case bool:
+		return Value{Kind: Bool, Bool: t, Pos: p}, nil
+	case nil:
+		return Value{Kind: None, Pos: p}, nil
+	case json.Number:
+		if i, ok := new(big.Int).SetString(t.String(), 10); ok {
+			return Value{Kind: Int, Int: i, Pos: p}, nil
+		}
+		f, _ := t.Float64()
+		return Value{Kind: Float, Float: f, Pos: p}, nil
+	case json.Delim:
+		v := Value{Pos: p}
+		if t == '[' {
+			v.Kind = List
+			for dec.More() {
+				item, err := decodeJSON(dec, p, depth+1)
+				if err != nil {
+					return v, err
+				}
+				v.Items = append(v.Items, item)
+			}
+		} else {
+			v.Kind = Dict
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return v, err
+				}
+				item, err := decodeJSON(dec, p, depth+1)
+				if err != nil {
+					return v, err
+				}
+				v.Keys = append(v.Keys, Value{Kind: Str, Str: fmt.Sprint(k), Pos: p})
+				v.Items = append(v.Items, item)
+			}
+		}
+		_, err := dec.Token() // closing delimiter
+		return v, err
+	}
+	return Value{}, fmt.Errorf("unexpected JSON token %v", tok)
 }

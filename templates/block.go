@@ -40,3 +40,11 @@ func RenderBlock(d BlockData) (string, error) {
 	}{d.Lead, d.ImportOS, services, roles})
 	return b.String(), err
 }
+
+// TraitletsDump is a Python script that loads a config file with the real
+// traitlets loader, as JupyterHub does, and prints the JupyterHub section's
+// services, load_roles and api_tokens as JSON. `hubctl config validate
+// --python` runs it in a subprocess; tests use it as their oracle.
+//
+//go:embed traitlets_dump.py
+var TraitletsDump string

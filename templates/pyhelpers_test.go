@@ -1,6 +1,6 @@
 package templates
 
-// Test helpers: the CPython/traitlets oracle (testdata/traitlets_dump.py),
+// Test helpers: the CPython/traitlets oracle (traitlets_dump.py),
 // an order-preserving JSON decoder for its output, and a converter from
 // gpython's AST to plain Go values.
 
@@ -27,7 +27,7 @@ import (
 
 const systemPython = "/usr/bin/python3"
 
-var oracleScript = filepath.Join("..", "testdata", "traitlets_dump.py")
+var oracleScript = filepath.Join("traitlets_dump.py")
 
 var (
 	oracleOnce sync.Once
@@ -61,7 +61,7 @@ func needOracle(t testing.TB) {
 	t.Skipf("Python oracle unavailable (install python3-traitlets; set CI=true to make this fatal): %v", oracleErr)
 }
 
-// runOracle runs /usr/bin/python3 -I testdata/traitlets_dump.py args... and
+// runOracle runs /usr/bin/python3 -I traitlets_dump.py args... and
 // returns its stdout. -I (isolated mode) ignores PYTHON* variables and the
 // user site directory, so the system traitlets is what gets tested.
 func runOracle(t testing.TB, env []string, args ...string) []byte {

@@ -32,6 +32,7 @@ EXIT CODES:
    0  success
    1  failure: the "hubctl: error:" line says what failed
    2  usage error: unknown command or flag, bad flag value, missing or extra argument
+      (config validate: the file cannot be read)
 `
 
 func init() {
@@ -209,8 +210,12 @@ func usageErrorf(format string, a ...any) error {
 func report(stderr io.Writer, err error) int {
 	code := exitFailure
 	var ue *usageError
-	if errors.As(err, &ue) {
+	var coded interface{ ExitCode() int }
+	switch {
+	case errors.As(err, &ue):
 		code = exitUsage
+	case errors.As(err, &coded):
+		code = coded.ExitCode()
 	}
 	fmt.Fprintf(stderr, "hubctl: error: %s\n", oneLine(err.Error()))
 	var h interface{ Hint() string }

@@ -19,6 +19,8 @@ import (
 // CullIdlePreset is the service name that gets `hubctl cull` as its command.
 const cullIdlePreset = "cull-idle"
 
+var hubVersionFlag = &cli.StringFlag{Name: "hub-version", Usage: "target JupyterHub `VERSION` (default: `jupyterhub --version`, else the newest stable)"}
+
 var configFlag = &cli.StringFlag{Name: "config", Value: "jupyterhub_config.py", Usage: "the JupyterHub config `FILE`"}
 
 // cullPassThrough are the `hubctl cull` flags `service add cull-idle` puts
@@ -57,7 +59,7 @@ func serviceCommand(env *cliEnv) *cli.Command {
 func serviceAddCommand(env *cliEnv) *cli.Command {
 	flags := []cli.Flag{
 		configFlag,
-		&cli.StringFlag{Name: "hub-version", Usage: "target JupyterHub `VERSION` (default: `jupyterhub --version`, else the newest stable)"},
+		hubVersionFlag,
 		&cli.StringFlag{Name: "command", Usage: "the service's command, split like a shell would (`\"CMD ARG...\"`)"},
 		&cli.StringSliceFlag{Name: "arg", Usage: "append `ARG` to the command verbatim (repeatable)"},
 		&cli.StringFlag{Name: "url", Usage: "the service's `URL` (http or https)"},
@@ -248,7 +250,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
-	res, err := provision.Apply(path, dry, func(cfg *provision.Config, m *provision.Managed) error {
+	res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
 		if _, i := m.Service(name); i >= 0 {
 			if !c.Bool("replace") {
 				return &usageError{msg: fmt.Sprintf("%s: hubctl's block already has a service named %q", path, name), hint: "pass --replace to replace it, or `hubctl service remove " + name + "` first"}
@@ -384,14 +386,18 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl service remove cull-idle",
-		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
+		Flags: []cli.Flag{configFlag, hubVersionFlag, &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
 				return err
 			}
 			name, path, dry := args[0], c.String("config"), c.Bool("dry-run")
-			res, err := provision.Apply(path, dry, func(cfg *provision.Config, m *provision.Managed) error {
+			v, err := hubVersion(c, env)
+			if err != nil {
+				return err
+			}
+			res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
 				if _, i := m.Service(name); i < 0 {
 					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
 				}
@@ -569,58 +575,4 @@ func printJSON(env *cliEnv, v any) error {
 	enc := json.NewEncoder(env.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-func configCommand(env *cliEnv) *cli.Command {
-	return &cli.Command{
-		Name:  "config",
-		Usage: "work with jupyterhub_config.py",
-		Description: "Example:\n" +
-			"   hubctl config render",
-		Subcommands: []*cli.Command{{
-			Name:  "render",
-			Usage: "print hubctl's block (or some of its services) to stdout, touching nothing",
-			Description: "Example:\n" +
-				"   hubctl config render --service cull-idle",
-			Flags: []cli.Flag{configFlag, &cli.StringSliceFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"}},
-			Action: func(c *cli.Context) error {
-				if _, err := positional(c); err != nil {
-					return err
-				}
-				cfg, err := provision.Read(c.String("config"))
-				if err != nil {
-					return err
-				}
-				m, err := cfg.Managed()
-				if err != nil {
-					return err
-				}
-				if names := c.StringSlice("service"); len(names) > 0 {
-					for _, n := range names {
-						if _, i := m.Service(n); i < 0 {
-							return usageErrorf("--service %q: hubctl's block has no such service", n)
-						}
-					}
-					var keep provision.Managed
-					for _, s := range m.Services {
-						if slices.Contains(names, s.Name) {
-							keep.Services = append(keep.Services, s)
-						}
-					}
-					for _, r := range m.Roles {
-						if slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(names, s) }) {
-							keep.Roles = append(keep.Roles, r)
-						}
-					}
-					m = keep
-				}
-				text, err := m.Render()
-				if err != nil {
-					return err
-				}
-				fmt.Fprint(env.stdout, text)
-				return nil
-			},
-		}},
-	}
 }

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hubctl/hubctl/provision"
+	"github.com/hubctl/hubctl/templates"
+)
+
+func configCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "work with jupyterhub_config.py",
+		Description: "Example:\n" +
+			"   hubctl config validate\n" +
+			"   hubctl config render",
+		Subcommands: []*cli.Command{configValidateCommand(env), {
+			Name:  "render",
+			Usage: "print hubctl's block (or some of its services) to stdout, touching nothing",
+			Description: "Example:\n" +
+				"   hubctl config render --service cull-idle",
+			Flags: []cli.Flag{configFlag, &cli.StringSliceFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"}},
+			Action: func(c *cli.Context) error {
+				if _, err := positional(c); err != nil {
+					return err
+				}
+				cfg, err := provision.Read(c.String("config"))
+				if err != nil {
+					return err
+				}
+				m, err := cfg.Managed()
+				if err != nil {
+					return err
+				}
+				if names := c.StringSlice("service"); len(names) > 0 {
+					for _, n := range names {
+						if _, i := m.Service(n); i < 0 {
+							return usageErrorf("--service %q: hubctl's block has no such service", n)
+						}
+					}
+					var keep provision.Managed
+					for _, s := range m.Services {
+						if slices.Contains(names, s.Name) {
+							keep.Services = append(keep.Services, s)
+						}
+					}
+					for _, r := range m.Roles {
+						if slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(names, s) }) {
+							keep.Roles = append(keep.Roles, r)
+						}
+					}
+					m = keep
+				}
+				text, err := m.Render()
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(env.stdout, text)
+				return nil
+			},
+		}},
+	}
+}
+
+func configValidateCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "find what JupyterHub would reject or silently get wrong in a config, without running it",
+		ArgsUsage: "[FILE]",
+		Description: "Reads FILE (default ./jupyterhub_config.py) statically with gpython's parser,\n" +
+			"follows load_subconfig, and checks services, roles and api_tokens for the target\n" +
+			"JupyterHub version. Exit: 0 clean or only warnings, 1 errors (or warnings with\n" +
+			"--strict), 2 the file cannot be read.\n\n" +
+			"Example:\n" +
+			"   hubctl config validate --hub-version 3.0 jupyterhub_config.py\n" +
+			"   hubctl config validate --python /usr/bin/python3 --format json",
+		Flags: []cli.Flag{
+			hubVersionFlag,
+			&cli.StringSliceFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
+			&cli.StringFlag{Name: "python", Usage: "also load the file with the real traitlets in this `PYTHON` (a subprocess) and check the exact values"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
+		},
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
+			if len(args) > 1 {
+				return usageErrorf("unexpected argument %q", args[1])
+			}
+			path := "jupyterhub_config.py"
+			if len(args) == 1 {
+				path = args[0]
+			}
+			format := c.String("format")
+			if format != "text" && format != "json" {
+				return usageErrorf("--format %q: use text or json", format)
+			}
+			overrides, err := keyValues(c, "env")
+			if err != nil {
+				return err
+			}
+			v, err := hubVersion(c, env)
+			if err != nil {
+				return err
+			}
+			lookup := func(k string) (string, bool) {
+				if val, ok := overrides[k]; ok {
+					return val, true
+				}
+				return os.LookupEnv(k)
+			}
+			st, err := os.Stat(path)
+			if err != nil {
+				return &validateUnreadable{fmt.Errorf("%s: %w", path, errors.Unwrap(err))}
+			}
+			cfg, err := provision.ReadWith(path, provision.Options{Env: lookup, Subconfigs: true})
+			if err != nil {
+				return &validateUnreadable{err}
+			}
+			opts := provision.ValidateOptions{Version: v, Mode: st.Mode().Perm()}
+			findings := provision.Validate(cfg, opts)
+			if py := c.String("python"); py != "" {
+				exact, err := loadWithPython(c.Context, py, path, overrides)
+				if err != nil {
+					return err
+				}
+				exact.Path = path
+				findings = mergeFindings(findings, provision.Validate(exact, opts))
+			}
+			return reportFindings(env, findings, format, c.Bool("strict"))
+		},
+	}
+}
+
+// validateUnreadable is a config that cannot be read at all: exit 2.
+type validateUnreadable struct{ err error }
+
+func (e *validateUnreadable) Error() string { return e.err.Error() }
+func (e *validateUnreadable) Unwrap() error { return e.err }
+func (e *validateUnreadable) ExitCode() int { return exitUsage }
+
+func reportFindings(env *cliEnv, findings []provision.Finding, format string, strict bool) error {
+	errs, warns := 0, 0
+	for _, f := range findings {
+		if f.Severity == provision.Error {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	if format == "json" {
+		if findings == nil {
+			findings = []provision.Finding{}
+		}
+		if err := printJSON(env, findings); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range findings {
+			fmt.Fprintln(env.stdout, f)
+		}
+	}
+	if errs > 0 || strict && warns > 0 {
+		return &findingsError{errors: errs, warnings: warns}
+	}
+	if format == "text" {
+		fmt.Fprintf(env.stderr, "hubctl: %d errors, %d warnings\n", errs, warns)
+	}
+	return nil
+}
+
+// findingsError makes validate exit 1 after printing its findings.
+type findingsError struct{ errors, warnings int }
+
+func (e *findingsError) Error() string {
+	return fmt.Sprintf("%d errors, %d warnings", e.errors, e.warnings)
+}
+
+// mergeFindings adds the findings from the real traitlets that the static
+// read did not make (by id and message), so each problem shows once.
+func mergeFindings(static, exact []provision.Finding) []provision.Finding {
+	have := map[string]bool{}
+	for _, f := range static {
+		have[f.ID] = true
+	}
+	out := static
+	for _, f := range exact {
+		if f.ID != "HUB301" && !have[f.ID] {
+			f.Message += " (found by loading the file with the real traitlets)"
+			out = append(out, f)
+		}
+	}
+	// Static HUB301 warnings are answered by the exact load.
+	out = slices.DeleteFunc(out, func(f provision.Finding) bool { return f.ID == "HUB301" })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}
+
+// loadWithPython loads the config with the real traitlets in a subprocess,
+// with a time-out, and returns its values for the same checks.
+func loadWithPython(ctx context.Context, python, path string, env map[string]string) (*provision.Config, error) {
+	dir, err := os.MkdirTemp("", "hubctl-validate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "traitlets_dump.py")
+	if err := os.WriteFile(script, []byte(templates.TraitletsDump), 0o600); err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(path)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-I", script, abs)
+	cmd.Dir = filepath.Dir(abs)
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("--python: loading %s took more than 30s; stopped", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--python: %s could not load %s: %s", python, path, strings.TrimSpace(lastLine(stderr.String())))
+	}
+	return provision.FromJSON(path, out)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

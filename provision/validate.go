@@ -1,0 +1,395 @@
+package provision
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Severity of a finding.
+type Severity string
+
+const (
+	Error   Severity = "error"   // the Hub refuses to start, now or at its next start
+	Warning Severity = "warning" // the Hub starts, but something is wrong, weak or deprecated
+)
+
+// Finding is one result of Validate.
+type Finding struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Col      int      `json:"col"`
+	Message  string   `json:"message"`
+	Hint     string   `json:"hint,omitempty"`
+}
+
+func (f Finding) String() string {
+	pos := Pos{File: f.File, Line: f.Line, Col: f.Col}
+	s := fmt.Sprintf("%s: %s %s: %s", pos, f.Severity, f.ID, f.Message)
+	if f.Hint != "" {
+		s += "\n    hint: " + f.Hint
+	}
+	return s
+}
+
+// Check is one kind of finding: its id, severity and hint.
+type Check struct {
+	ID       string
+	Severity Severity
+	Hint     string
+}
+
+// Checks is every check Validate makes, by id.
+var Checks = map[string]Check{
+	"HUB101": {"HUB101", Error, "remove the key or fix its spelling; `hubctl service add --help` lists the keys"},
+	"HUB102": {"HUB102", Error, "give the service a 'name'"},
+	"HUB103": {"HUB103", Error, "use `hubctl token new` for a 64-character token"},
+	"HUB104": {"HUB104", Error, "see the type JupyterHub expects for this key"},
+	"HUB105": {"HUB105", Error, "a service url is http:// or https://, with a port"},
+	"HUB106": {"HUB106", Error, "oauth_client_id must start with 'service-'"},
+	"HUB107": {"HUB107", Error, "role names are lowercase letters, digits and - _ ~ . , starting with a letter"},
+	"HUB108": {"HUB108", Error, "merge the two roles or rename one"},
+	"HUB109": {"HUB109", Error, "`hubctl service add --help` and JupyterHub's scope reference list the scopes of each version"},
+	"HUB110": {"HUB110", Error, "define the service, or drop it from the role"},
+	"HUB111": {"HUB111", Error, "OAuth settings need the service's url"},
+	"HUB112": {"HUB112", Error, "give the role a 'name'"},
+	"HUB113": {"HUB113", Error, "give the role a 'scopes' list: JupyterHub 3.0 starts once without one, then fails on every later start"},
+	"HUB114": {"HUB114", Error, "each entry is a dict"},
+	"HUB201": {"HUB201", Warning, "JupyterHub merges services of the same name: both tokens go to one service and the last entry's fields win; remove one"},
+	"HUB202": {"HUB202", Warning, "JupyterHub gives the token to one service only and the other silently gets none; give each service its own (`hubctl token new`)"},
+	"HUB203": {"HUB203", Warning, "the token belongs to the service and the api_tokens user is never created; give each its own token"},
+	"HUB204": {"HUB204", Warning, "a role without scopes grants nothing"},
+	"HUB205": {"HUB205", Warning, "use `hubctl token new` (32 random bytes, 64 hex characters)"},
+	"HUB206": {"HUB206", Warning, "chmod 600 the file, or keep the token out of it: `hubctl service add NAME --replace --token env`"},
+	"HUB207": {"HUB207", Warning, "'admin': True is deprecated since JupyterHub 2.0 and the admin role stays in the Hub's database after it is removed; grant scopes with a role (`hubctl service add NAME --scope …`)"},
+	"HUB208": {"HUB208", Warning, "oauth_roles is deprecated since JupyterHub 3.0; use oauth_client_allowed_scopes"},
+	"HUB209": {"HUB209", Warning, "c.JupyterHub.api_tokens is deprecated; give a service its token instead (`hubctl service add`)"},
+	"HUB210": {"HUB210", Warning, "JupyterHub ignores unknown role keys: name, description, scopes, users, services, groups"},
+	"HUB301": {"HUB301", Warning, "hubctl reads Python statically; run it with --python /usr/bin/python3 to load the file with the real traitlets"},
+}
+
+// ValidateOptions are the inputs Validate needs besides the config.
+type ValidateOptions struct {
+	Version HubVersion
+	// Mode is the file's permission bits, for HUB206; 0 skips that check.
+	Mode os.FileMode
+}
+
+type validator struct {
+	cfg      *Config
+	opts     ValidateOptions
+	findings []Finding
+}
+
+func (v *validator) add(id string, p Pos, format string, a ...any) {
+	c := Checks[id]
+	sev := c.Severity
+	v.findings = append(v.findings, Finding{ID: id, Severity: sev, File: p.File, Line: p.Line, Col: p.Col, Message: fmt.Sprintf(format, a...), Hint: c.Hint})
+}
+
+// Validate applies JupyterHub's own startup checks on services, roles and
+// api_tokens for a version, and the traps it does not catch. Findings are
+// sorted by position.
+func Validate(cfg *Config, opts ValidateOptions) []Finding {
+	v := &validator{cfg: cfg, opts: opts}
+	for _, w := range cfg.Warnings {
+		v.add("HUB301", w.Pos, "%s", w.Msg)
+	}
+	for _, list := range [][]Value{cfg.Services, cfg.Roles, cfg.APITokens} {
+		for i := range list {
+			if list[i].Kind == Unknown {
+				v.add("HUB301", list[i].Pos, "an entry hubctl cannot evaluate (%s); it is not checked", list[i].Reason)
+			}
+		}
+	}
+	v.services()
+	v.roles()
+	// One finding per id and place.
+	seen := map[string]bool{}
+	v.findings = slices.DeleteFunc(v.findings, func(f Finding) bool {
+		key := fmt.Sprintf("%s %s:%d:%d", f.ID, f.File, f.Line, f.Col)
+		dup := seen[key]
+		seen[key] = true
+		return dup
+	})
+	sort.SliceStable(v.findings, func(i, j int) bool {
+		a, b := v.findings[i], v.findings[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return v.findings
+}
+
+// serviceTypes are the kinds each service key takes (Env and None pass).
+var serviceTypes = map[string][]Kind{
+	"name": {Str}, "admin": {Bool}, "url": {Str}, "api_token": {Str}, "command": {List}, "environment": {Dict},
+	"user": {Str}, "cwd": {Str}, "oauth_no_confirm": {Bool}, "oauth_client_id": {Str}, "oauth_redirect_uri": {Str},
+	"oauth_client_allowed_scopes": {List}, "oauth_roles": {List}, "display": {Bool}, "info": {Dict}, "timeout": {Int, Float},
+}
+
+func (v *validator) services() {
+	ver := v.opts.Version
+	keys := ServiceKeys(ver)
+	deprecated := DeprecatedServiceKeys(ver)
+	names := map[string]Pos{}
+	tokens := map[string]Pos{}
+	literalToken := Pos{}
+	for i := range v.cfg.Services {
+		s := &v.cfg.Services[i]
+		if s.Kind == Unknown {
+			continue
+		}
+		if s.Kind != Dict {
+			v.add("HUB114", s.Pos, "a service entry is %s, not a dict", s.describe())
+			continue
+		}
+		var name *Value
+		for j := range s.Keys {
+			k, val := &s.Keys[j], &s.Items[j]
+			if k.Kind != Str {
+				if k.Kind != Unknown {
+					v.add("HUB101", k.Pos, "a service key is %s, not a string", k.describe())
+				}
+				continue
+			}
+			if !slices.Contains(keys, k.Str) {
+				v.add("HUB101", k.Pos, "JupyterHub %s has no service key %q (it stops with \"No such service field\")", ver, k.Str)
+				continue
+			}
+			if why, ok := deprecated[k.Str]; ok && !(k.Str == "admin" && val.Kind == Bool && !val.Bool) {
+				id := "HUB207"
+				if k.Str == "oauth_roles" {
+					id = "HUB208"
+				}
+				v.add(id, k.Pos, "the service key %q is deprecated: %s", k.Str, why)
+			}
+			if !v.typeOK(k.Str, val) {
+				msg := fmt.Sprintf("the service key %q is %s; JupyterHub wants %s", k.Str, val.describe(), kindNames(serviceTypes[k.Str]))
+				if k.Str == "command" && val.Kind == Str {
+					msg = "command is a string: JupyterHub runs it as one program name, spaces included; write a list such as ['python3', '-m', 'mysvc']"
+				}
+				v.add("HUB104", val.Pos, "%s", msg)
+				continue
+			}
+			switch k.Str {
+			case "name":
+				name = val
+			case "api_token":
+				if val.Kind == Str {
+					literalToken = firstPos(literalToken, val.Pos)
+					v.token(val, "this service's api_token")
+					if prev, ok := tokens[val.Str]; ok {
+						v.add("HUB202", val.Pos, "the same api_token as the service at %s", prev)
+					} else {
+						tokens[val.Str] = val.Pos
+					}
+				}
+			case "url":
+				v.url(val)
+			case "oauth_client_id":
+				if val.Kind == Str && !strings.HasPrefix(val.Str, "service-") {
+					v.add("HUB106", val.Pos, "oauth_client_id %q does not start with \"service-\"; JupyterHub refuses to start", val.Str)
+				}
+			case "oauth_client_allowed_scopes":
+				v.scopeList(val, "oauth_client_allowed_scopes")
+			}
+		}
+		if name == nil {
+			v.add("HUB102", s.Pos, "a service without a 'name'; JupyterHub refuses to start")
+		} else if name.Kind == Str {
+			if prev, ok := names[name.Str]; ok {
+				v.add("HUB201", name.Pos, "a second service named %q (the first is at %s); JupyterHub merges them", name.Str, prev)
+			} else {
+				names[name.Str] = name.Pos
+			}
+		}
+		if ver.AtLeast(5, 0) {
+			_, hasURL := s.Get("url")
+			for _, k := range []string{"oauth_client_id", "oauth_redirect_uri", "oauth_no_confirm", "oauth_client_allowed_scopes"} {
+				if val, ok := s.Get(k); ok && !hasURL && !(val.Kind == Bool && !val.Bool) {
+					v.add("HUB111", val.Pos, "%s without a url; JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", k, ver)
+					break
+				}
+			}
+		}
+	}
+	for i := range v.cfg.APITokens {
+		t := &v.cfg.APITokens[i]
+		if i == 0 {
+			v.add("HUB209", t.Pos, "c.JupyterHub.api_tokens is deprecated")
+		}
+		if t.Kind != Str {
+			continue
+		}
+		literalToken = firstPos(literalToken, t.Pos)
+		v.token(t, "this api_tokens token")
+		if prev, ok := tokens[t.Str]; ok {
+			v.add("HUB203", t.Pos, "the api_tokens token is also the api_token of the service at %s", prev)
+		}
+	}
+	if literalToken.Line > 0 && v.opts.Mode&0o077 != 0 {
+		v.add("HUB206", literalToken, "the file holds a literal token and has mode %04o: others can read it", v.opts.Mode.Perm())
+	}
+}
+
+func firstPos(have, p Pos) Pos {
+	if have.Line == 0 {
+		return p
+	}
+	return have
+}
+
+func (v *validator) token(t *Value, what string) {
+	switch {
+	case len(t.Str) < 8:
+		v.add("HUB103", t.Pos, "%s is %d characters; JupyterHub refuses tokens shorter than 8", what, len(t.Str))
+	case len(t.Str) < 32:
+		v.add("HUB205", t.Pos, "%s is only %d characters; a token should be at least 32 random hex characters", what, len(t.Str))
+	}
+}
+
+func (v *validator) url(val *Value) {
+	if val.Kind != Str || val.Str == "" {
+		return
+	}
+	u, err := url.Parse(val.Str)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return
+	}
+	// JupyterHub 3.0 only fails on a non-http(s) url without a port (and
+	// proxies the rest blindly); 5.x refuses any.
+	if !v.opts.Version.AtLeast(5, 0) && err == nil && u.Port() != "" {
+		f := Checks["HUB105"]
+		v.findings = append(v.findings, Finding{ID: "HUB105", Severity: Warning, File: val.Pos.File, Line: val.Pos.Line, Col: val.Pos.Col,
+			Message: fmt.Sprintf("url %q is not http(s); JupyterHub %s starts but proxies it as it is, and 5.x refuses it", val.Str, v.opts.Version), Hint: f.Hint})
+		return
+	}
+	v.add("HUB105", val.Pos, "url %q is not an http(s) URL with a host; JupyterHub refuses to start", val.Str)
+}
+
+func (v *validator) typeOK(key string, val *Value) bool {
+	if val.Kind == Unknown || val.Kind == Env || val.Kind == None && key != "name" {
+		return true
+	}
+	if !slices.Contains(serviceTypes[key], val.Kind) {
+		return false
+	}
+	switch val.Kind {
+	case List:
+		for i := range val.Items {
+			if it := &val.Items[i]; it.Kind != Str && it.Kind != Unknown && it.Kind != Env {
+				return false
+			}
+		}
+	case Dict:
+		for i := range val.Keys {
+			if k := &val.Keys[i]; k.Kind != Str && k.Kind != Unknown {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func kindNames(kinds []Kind) string {
+	var out []string
+	for _, k := range kinds {
+		out = append(out, Value{Kind: k}.describe())
+	}
+	return strings.Join(out, " or ")
+}
+
+func (v *validator) scopeList(val *Value, what string) {
+	if val.Kind != List {
+		return
+	}
+	for i := range val.Items {
+		sc := &val.Items[i]
+		if sc.Kind != Str {
+			continue
+		}
+		if err := ValidateScope(v.opts.Version, sc.Str); err != nil {
+			v.add("HUB109", sc.Pos, "%s: %v", what, err)
+		}
+	}
+}
+
+var roleKeys = []string{"name", "description", "scopes", "users", "services", "groups"}
+
+func (v *validator) roles() {
+	ver := v.opts.Version
+	if len(v.cfg.Roles) == 0 || !HasRBAC(ver) {
+		return
+	}
+	// Services the file defines; if any name is unknown, HUB110 cannot be sure.
+	defined := map[string]bool{}
+	allKnown := true
+	for i := range v.cfg.Services {
+		s := &v.cfg.Services[i]
+		if s.Kind != Dict {
+			allKnown = allKnown && s.Kind != Unknown
+			continue
+		}
+		if n, ok := s.Get("name"); ok && n.Kind == Str {
+			defined[n.Str] = true
+		} else if ok {
+			allKnown = false
+		}
+	}
+	seen := map[string]Pos{}
+	for i := range v.cfg.Roles {
+		r := &v.cfg.Roles[i]
+		if r.Kind == Unknown {
+			continue
+		}
+		if r.Kind != Dict {
+			v.add("HUB114", r.Pos, "a role entry is %s, not a dict", r.describe())
+			continue
+		}
+		for j := range r.Keys {
+			if k := &r.Keys[j]; k.Kind == Str && !slices.Contains(roleKeys, k.Str) {
+				v.add("HUB210", k.Pos, "JupyterHub ignores the role key %q", k.Str)
+			}
+		}
+		name, ok := r.Get("name")
+		switch {
+		case !ok:
+			v.add("HUB112", r.Pos, "a role without a 'name'; JupyterHub stops with KeyError: 'name'")
+		case name.Kind == Str:
+			if !RoleNameRE(ver).MatchString(name.Str) {
+				v.add("HUB107", name.Pos, "role name %q does not match JupyterHub's %s", name.Str, RoleNameRE(ver))
+			}
+			if prev, dup := seen[name.Str]; dup {
+				v.add("HUB108", name.Pos, "a second role named %q (the first is at %s); JupyterHub refuses to start", name.Str, prev)
+			}
+			seen[name.Str] = name.Pos
+		}
+		scopes, ok := r.Get("scopes")
+		switch {
+		case !ok:
+			v.add("HUB113", r.Pos, "a role without a 'scopes' key; JupyterHub %s starts once, then fails on every later start", ver)
+		case scopes.Kind == List && len(scopes.Items) == 0:
+			v.add("HUB204", scopes.Pos, "the role has an empty scopes list")
+		case scopes.Kind == List:
+			v.scopeList(scopes, "scope")
+		}
+		if svcs, ok := r.Get("services"); ok && svcs.Kind == List && allKnown {
+			for k := range svcs.Items {
+				s := &svcs.Items[k]
+				if s.Kind == Str && !defined[s.Str] {
+					v.add("HUB110", s.Pos, "the role names the service %q, which this file does not define; JupyterHub refuses to start", s.Str)
+				}
+			}
+		}
+	}
+}
