@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-python/gpython/ast"
 	"github.com/go-python/gpython/parser"
@@ -201,6 +203,35 @@ func sourceLine(src []byte, n int) string {
 	return ""
 }
 
+var codingRE = regexp.MustCompile(`^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)`)
+
+// sourceBytes refuses what CPython refuses before parsing: NUL bytes, and
+// bytes that are not UTF-8 in a file without a coding declaration (PEP 263).
+func sourceBytes(path string, src []byte) error {
+	if i := bytes.IndexByte(src, 0); i >= 0 {
+		return &ParseError{Pos: Pos{File: path, Line: 1 + bytes.Count(src[:i], []byte("\n")), Col: 1}, Msg: "a NUL byte; Python refuses to load the file"}
+	}
+	body := bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(body) {
+		return nil
+	}
+	lines := bytes.SplitN(body, []byte("\n"), 3)
+	for _, l := range lines[:min(2, len(lines))] {
+		if m := codingRE.FindSubmatch(l); m != nil && !strings.EqualFold(string(m[1]), "utf-8") && !strings.EqualFold(string(m[1]), "utf8") {
+			return nil
+		}
+	}
+	bad := 0
+	for bad < len(body) {
+		r, size := utf8.DecodeRune(body[bad:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		bad += size
+	}
+	return &ParseError{Pos: Pos{File: path, Line: 1 + bytes.Count(body[:bad], []byte("\n")), Col: 1}, Msg: "bytes that are not UTF-8 and no coding declaration; Python refuses to load the file"}
+}
+
 // maxSkipped bounds how many unparseable lines hubctl steps over before it
 // calls the file unreadable.
 const maxSkipped = 50
@@ -210,6 +241,9 @@ const maxSkipped = 50
 // same indentation and parsing goes on, so one modern line does not make
 // the whole file unreadable. The skipped lines are returned.
 func parseTolerant(path string, src []byte) (*ast.Module, []int, error) {
+	if err := sourceBytes(path, src); err != nil {
+		return nil, nil, err
+	}
 	text := bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
 	var skipped []int
