@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hubctl/hubctl/provision"
+)
+
+func writeConfig(t *testing.T, content string, mode os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConfigValidateExitCodes(t *testing.T) {
+	clean := writeConfig(t, "c = get_config()\nc.JupyterHub.services = [{'name': 'a', 'url': 'http://127.0.0.1:1', 'api_token': '"+strings.Repeat("ab", 32)+"'}]\n", 0o600)
+	warn := writeConfig(t, "c = get_config()\nc.JupyterHub.services = [{'name': 'a', 'admin': True, 'api_token': 'abcdefgh12'}]\n", 0o600)
+	bad := writeConfig(t, "c = get_config()\nc.JupyterHub.services = [{'name': 'a', 'api_token': 'short'}]\n", 0o600)
+	unreadable := writeConfig(t, "c = get_config(\n", 0o600)
+	for _, tt := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{clean}, 0, ""},
+		{[]string{warn}, 0, "warning HUB207"},
+		{[]string{"--strict", warn}, 1, "warning HUB205"},
+		{[]string{bad}, 1, ":2:53: error HUB103: this service's api_token is 5 characters"},
+		{[]string{unreadable}, 2, ""},
+		{[]string{filepath.Join(t.TempDir(), "missing.py")}, 2, ""},
+		{[]string{"--format", "xml", clean}, 2, ""},
+	} {
+		r := runCLI(t, nil, "", append([]string{"config", "validate", "--hub-version", "3.0"}, tt.args...)...)
+		if r.code != tt.code || !strings.Contains(r.stdout, tt.out) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %d and %q", tt.args, r.code, r.stdout, r.stderr, tt.code, tt.out)
+		}
+	}
+	r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", unreadable)
+	if !strings.Contains(r.stderr, "hubctl: error: "+unreadable+":") {
+		t.Errorf("unreadable file: %q", r.stderr)
+	}
+}
+
+func TestConfigValidateJSONAndEnv(t *testing.T) {
+	path := writeConfig(t, "import os\nc = get_config()\nc.JupyterHub.services = [{'name': 'a', 'url': 'http://x:1', 'api_token': os.environ['TOK']}]\n", 0o644)
+	r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--format", "json", "--env", "TOK=short", path)
+	var findings []provision.Finding
+	if err := json.Unmarshal([]byte(r.stdout), &findings); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	if r.code != 1 || len(findings) != 2 || findings[0].ID != "HUB103" || findings[0].Line != 3 || findings[1].ID != "HUB206" {
+		t.Errorf("exit %d, findings %+v", r.code, findings)
+	}
+	// Without the variable the token is unknown: nothing to say about it.
+	r = runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--format", "json", path)
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("without TOK: %+v", r)
+	}
+}
+
+// TestConfigValidatePython: what the static read cannot evaluate, the real
+// traitlets can; --python checks the exact values.
+func TestConfigValidatePython(t *testing.T) {
+	need(t, "/usr/bin/python3")
+	if _, err := os.Stat("/usr/lib/python3/dist-packages/traitlets"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI needs python3-traitlets")
+		}
+		t.Skip("python3-traitlets is not installed")
+	}
+	path := writeConfig(t, "c = get_config()\ndef svc(n):\n    return {'name': n, 'api_token': 'tiny'}\nc.JupyterHub.services = [svc('a')]\n", 0o600)
+	r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", path)
+	if r.code != 0 || !strings.Contains(r.stdout, "warning HUB301") {
+		t.Errorf("static: %+v", r)
+	}
+	r = runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--python", "/usr/bin/python3", path)
+	if r.code != 1 || !strings.Contains(r.stdout, "error HUB103") || !strings.Contains(r.stdout, "real traitlets") || strings.Contains(r.stdout, "HUB301") {
+		t.Errorf("--python: %+v", r)
+	}
+	broken := writeConfig(t, "c = get_config()\nraise RuntimeError('boom')\n", 0o600)
+	if r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--python", "/usr/bin/python3", broken); r.code != 1 || !strings.Contains(r.stderr, "boom") {
+		t.Errorf("--python on a config that raises: %+v", r)
+	}
+}
+
+func TestConfigValidateSubconfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "services.py"), []byte("c.JupyterHub.services.append({'name': 'sub', 'api_token': 'x'})\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	main := filepath.Join(dir, "jupyterhub_config.py")
+	if err := os.WriteFile(main, []byte("c = get_config()\nload_subconfig('services.py')\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", main)
+	if r.code != 1 || !strings.Contains(r.stdout, filepath.Join(dir, "services.py")+":1:") || !strings.Contains(r.stdout, "HUB103") {
+		t.Errorf("%+v", r)
+	}
+}
+
+// TestServiceAddRefusesNewErrors: service add runs the validator on the
+// file it would write, and refuses an edit that adds an error.
+func TestServiceAddRefusesNewErrors(t *testing.T) {
+	path := writeConfig(t, "c = get_config()\nc.JupyterHub.load_roles = [{'name': 'cull-idle-role', 'scopes': ['read:users']}]\n", 0o644)
+	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--hub-version", "3.0", "--config", path)
+	if r.code != 1 || !strings.Contains(r.stderr, "HUB108") || !strings.Contains(r.stderr, "nothing was written") {
+		t.Errorf("%+v", r)
+	}
+}
