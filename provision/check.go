@@ -70,7 +70,7 @@ func CheckRole(r *Role, v HubVersion, services map[string]bool) error {
 		return fail("scopes", "JupyterHub %s has no roles or scopes (they came with 2.0); use --admin", v)
 	}
 	if !RoleNameRE(v).MatchString(r.Name) {
-		return fail("role", "role name %q does not match JupyterHub's %s", r.Name, RoleNameRE(v))
+		return fail("role", "role name %q does not match JupyterHub's %s", r.Name, strings.Replace(RoleNameRE(v).String(), `\n?$`, "$", 1))
 	}
 	if len(r.Scopes) == 0 {
 		return fail("scopes", "role %q has no scopes, so it would grant nothing", r.Name)

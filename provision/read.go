@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -181,9 +182,11 @@ func (r *reader) subconfig(e *evaluator, st ast.Stmt, from, sub string, depth in
 		return nil
 	}
 	src, err := os.ReadFile(sub)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // traitlets skips a missing subconfig silently, and so does the Hub
+	}
 	if err != nil {
-		// traitlets skips a missing subconfig silently; so does hubctl, but says so.
-		r.cfg.warn(p, "load_subconfig(%q): %v; traitlets skips it", sub, errors.Unwrap(err))
+		r.cfg.warn(p, "load_subconfig(%q): %v; what it sets is unknown", sub, errors.Unwrap(err))
 		return nil
 	}
 	if len(src) > maxConfigSize {
@@ -232,6 +235,11 @@ func sourceBytes(path string, src []byte) error {
 	return &ParseError{Pos: Pos{File: path, Line: 1 + bytes.Count(body[:bad], []byte("\n")), Col: 1}, Msg: "bytes that are not UTF-8 and no coding declaration; Python refuses to load the file"}
 }
 
+// topLevel reports whether a line starts a top-level statement.
+func topLevel(line []byte) bool {
+	return len(line) > 0 && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && !bytes.ContainsAny(line[:1], ")]}")
+}
+
 // maxSkipped bounds how many unparseable lines hubctl steps over before it
 // calls the file unreadable.
 const maxSkipped = 50
@@ -258,13 +266,35 @@ func parseTolerant(path string, src []byte) (*ast.Module, []int, error) {
 		}
 		lines := bytes.Split(text, []byte("\n"))
 		i := pe.Pos.Line - 1
-		if i >= len(lines) || bytes.Equal(bytes.TrimSpace(lines[i]), []byte("pass")) {
+		if i >= len(lines) {
 			return nil, skipped, err
 		}
-		indent := len(lines[i]) - len(bytes.TrimLeft(lines[i], " \t"))
-		lines[i] = append(append([]byte{}, lines[i][:indent]...), "pass"...)
+		if !bytes.Equal(bytes.TrimSpace(lines[i]), []byte("pass")) {
+			indent := len(lines[i]) - len(bytes.TrimLeft(lines[i], " \t"))
+			lines[i] = append(append([]byte{}, lines[i][:indent]...), "pass"...)
+			skipped = append(skipped, pe.Pos.Line)
+		} else {
+			// The line sat inside a bracketed statement: step over the whole
+			// top-level statement around it, keeping the line count.
+			start, end := i, i+1
+			for start > 0 && !topLevel(lines[start]) {
+				start--
+			}
+			for end < len(lines) && !topLevel(lines[end]) {
+				end++
+			}
+			if start == i && end == i+1 {
+				return nil, skipped, err
+			}
+			for j := start; j < end; j++ {
+				lines[j] = nil
+				if !slices.Contains(skipped, j+1) {
+					skipped = append(skipped, j+1)
+				}
+			}
+			lines[start] = []byte("pass")
+		}
 		text = bytes.Join(lines, []byte("\n"))
-		skipped = append(skipped, pe.Pos.Line)
 	}
 }
 
@@ -350,8 +380,10 @@ func (cfg *Config) items(name string, v Value) []Value {
 	case name != "api_tokens" && v.Kind == List:
 		return v.Items
 	}
-	cfg.warn(v.Pos, "c.JupyterHub.%s gets %s; hubctl cannot see its entries", name, v.describe())
-	return nil
+	if v.Kind != Unknown {
+		cfg.warn(v.Pos, "c.JupyterHub.%s gets %s; hubctl cannot see its entries", name, v.describe())
+	}
+	return []Value{{Kind: Unknown, Pos: v.Pos, Reason: "c.JupyterHub." + name + " is set to " + v.describe()}}
 }
 
 func (cfg *Config) statement(e *evaluator, st ast.Stmt) {

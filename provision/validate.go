@@ -87,8 +87,13 @@ type validator struct {
 }
 
 func (v *validator) add(id string, p Pos, format string, a ...any) {
+	v.addSev(id, Checks[id].Severity, p, format, a...)
+}
+
+// addSev adds a finding whose severity depends on the case (e.g. a url the
+// Hub refuses in one version and tolerates in another).
+func (v *validator) addSev(id string, sev Severity, p Pos, format string, a ...any) {
 	c := Checks[id]
-	sev := c.Severity
 	v.findings = append(v.findings, Finding{ID: id, Severity: sev, File: p.File, Line: p.Line, Col: p.Col, Message: fmt.Sprintf(format, a...), Hint: c.Hint})
 }
 
@@ -173,12 +178,22 @@ func (v *validator) services() {
 				}
 				v.add(id, k.Pos, "the service key %q is deprecated: %s", k.Str, why)
 			}
-			if !v.typeOK(k.Str, val) {
-				msg := fmt.Sprintf("the service key %q is %s; JupyterHub wants %s", k.Str, val.describe(), kindNames(serviceTypes[k.Str]))
-				if k.Str == "command" && val.Kind == Str {
-					msg = "command is a string: JupyterHub runs it as one program name, spaces included; write a list such as ['python3', '-m', 'mysvc']"
+			if val.Kind == Unknown {
+				v.add("HUB301", val.Pos, "the service's %q is %s; it is not checked", k.Str, val.describe())
+				continue
+			}
+			if k.Str == "command" && val.Kind == Str {
+				// The Hub wraps a string as a one-element list: fine for a bare
+				// program, fatal when arguments were meant.
+				if strings.ContainsAny(strings.TrimSpace(val.Str), " \t") {
+					v.add("HUB104", val.Pos, "command is a string: JupyterHub runs %q as one program name, spaces included, and fails to start the service; write a list such as ['python3', '-m', 'mysvc']", val.Str)
+				} else {
+					v.addSev("HUB104", Warning, val.Pos, "command is a string; JupyterHub wraps it as [%q], which works only while it has no arguments: write a list", val.Str)
 				}
-				v.add("HUB104", val.Pos, "%s", msg)
+				continue
+			}
+			if !v.typeOK(k.Str, val) {
+				v.add("HUB104", val.Pos, "the service key %q is %s; JupyterHub wants %s", k.Str, val.describe(), kindNames(serviceTypes[k.Str]))
 				continue
 			}
 			switch k.Str {
@@ -281,6 +296,9 @@ func (v *validator) typeOK(key string, val *Value) bool {
 	if val.Kind == Unknown || val.Kind == Env || val.Kind == None && key != "name" {
 		return true
 	}
+	if val.Kind == Int && slices.Contains(serviceTypes[key], Bool) && val.Int.IsInt64() && (val.Int.Int64() == 0 || val.Int.Int64() == 1) {
+		return true // traitlets' Bool takes 0 and 1
+	}
 	if !slices.Contains(serviceTypes[key], val.Kind) {
 		return false
 	}
@@ -367,7 +385,7 @@ func (v *validator) roles() {
 			v.add("HUB112", r.Pos, "a role without a 'name'; JupyterHub stops with KeyError: 'name'")
 		case name.Kind == Str:
 			if !RoleNameRE(ver).MatchString(name.Str) {
-				v.add("HUB107", name.Pos, "role name %q does not match JupyterHub's %s", name.Str, RoleNameRE(ver))
+				v.add("HUB107", name.Pos, "role name %q does not match JupyterHub's %s", name.Str, strings.Replace(RoleNameRE(ver).String(), `\n?$`, "$", 1))
 			}
 			if prev, dup := seen[name.Str]; dup {
 				v.add("HUB108", name.Pos, "a second role named %q (the first is at %s); JupyterHub refuses to start", name.Str, prev)
@@ -375,13 +393,21 @@ func (v *validator) roles() {
 			seen[name.Str] = name.Pos
 		}
 		scopes, ok := r.Get("scopes")
+		isDefault := name != nil && name.Kind == Str && slices.Contains(DefaultRoles(ver), name.Str)
 		switch {
+		case !ok && isDefault:
+			// The Hub's own roles (admin, user, server, token) keep their scopes.
 		case !ok:
 			v.add("HUB113", r.Pos, "a role without a 'scopes' key; JupyterHub %s starts once, then fails on every later start", ver)
 		case scopes.Kind == List && len(scopes.Items) == 0:
 			v.add("HUB204", scopes.Pos, "the role has an empty scopes list")
 		case scopes.Kind == List:
 			v.scopeList(scopes, "scope")
+		}
+		for j := range r.Items {
+			if it := &r.Items[j]; it.Kind == Unknown {
+				v.add("HUB301", it.Pos, "a role value hubctl cannot evaluate (%s); it is not checked", it.Reason)
+			}
 		}
 		if svcs, ok := r.Get("services"); ok && svcs.Kind == List && allKnown {
 			for k := range svcs.Items {

@@ -223,7 +223,7 @@ func report(stderr io.Writer, err error) int {
 	if errors.As(err, &h) {
 		hint = h.Hint()
 	}
-	if hint == "" && code == exitUsage {
+	if hint == "" && ue != nil {
 		hint = "see `hubctl --help` or `hubctl COMMAND --help`"
 	}
 	if hint != "" {

@@ -170,18 +170,11 @@ func tokenGetCommand(env *cliEnv) *cli.Command {
 			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once",
 		Flags: []cli.Flag{insecureStorageFlag},
 		Action: func(c *cli.Context) error {
-			args, err := positional(c, "name")
+			name, store, err := namedStore(c, env)
 			if err != nil {
 				return err
 			}
-			if err := tokens.ValidateName(args[0]); err != nil {
-				return &usageError{msg: err.Error()}
-			}
-			store, err := openStore(c, env)
-			if err != nil {
-				return err
-			}
-			secret, err := store.Get(args[0])
+			secret, err := store.Get(name)
 			if err != nil {
 				return err
 			}
@@ -238,24 +231,30 @@ func tokenDeleteCommand(env *cliEnv) *cli.Command {
 			"   hubctl token delete cull-idle",
 		Flags: []cli.Flag{insecureStorageFlag},
 		Action: func(c *cli.Context) error {
-			args, err := positional(c, "name")
+			name, store, err := namedStore(c, env)
 			if err != nil {
 				return err
 			}
-			if err := tokens.ValidateName(args[0]); err != nil {
-				return &usageError{msg: err.Error()}
-			}
-			store, err := openStore(c, env)
-			if err != nil {
+			if err := store.Delete(name); err != nil {
 				return err
 			}
-			if err := store.Delete(args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(env.stderr, "hubctl: deleted token %q from %s\n", args[0], store)
+			fmt.Fprintf(env.stderr, "hubctl: deleted token %q from %s\n", name, store)
 			return nil
 		},
 	}
+}
+
+// namedStore reads a command's NAME argument, checks it, and opens the store.
+func namedStore(c *cli.Context, env *cliEnv) (string, tokens.Store, error) {
+	args, err := positional(c, "name")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := tokens.ValidateName(args[0]); err != nil {
+		return "", nil, &usageError{msg: err.Error()}
+	}
+	store, err := openStore(c, env)
+	return args[0], store, err
 }
 
 // openStore returns the keyring, or the 0600 file with a warning when the
