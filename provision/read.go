@@ -130,7 +130,6 @@ func (r *reader) file(path string, src []byte, depth int) error {
 		}
 		if spans {
 			r.cfg.watchUnknown(e, st, "a statement with a line hubctl cannot parse")
-			r.cfg.markUnknown(e, st)
 			continue
 		}
 		if sub, ok := subconfigPath(st); ok {
@@ -450,6 +449,9 @@ func (cfg *Config) watchUnknown(e *evaluator, node ast.Ast, what string) {
 	})
 	if found != "" {
 		cfg.warn(e.pos(node), "c.JupyterHub.%s is changed by %s; what it sets is unknown to hubctl", found, what)
+		if st, ok := node.(ast.Stmt); ok {
+			cfg.markUnknown(e, st)
+		}
 	}
 }
 

@@ -216,7 +216,8 @@ func (v *validator) services() {
 					v.add("HUB106", val.Pos, "oauth_client_id %q does not start with \"service-\"; JupyterHub refuses to start", val.Str)
 				}
 			case "oauth_client_allowed_scopes":
-				v.scopeList(val, "oauth_client_allowed_scopes")
+				// Not checked at the Hub's start; it fails when the service asks for OAuth.
+				v.scopeList(val, "oauth_client_allowed_scopes", Warning)
 			}
 		}
 		if name == nil {
@@ -266,6 +267,8 @@ func firstPos(have, p Pos) Pos {
 
 func (v *validator) token(t *Value, what string) {
 	switch {
+	case t.Str == "":
+		// An empty token is no token: the Hub registers none, silently.
 	case len(t.Str) < 8:
 		v.add("HUB103", t.Pos, "%s is %d characters; JupyterHub refuses tokens shorter than 8", what, len(t.Str))
 	case len(t.Str) < 32:
@@ -279,14 +282,6 @@ func (v *validator) url(val *Value) {
 	}
 	u, err := url.Parse(val.Str)
 	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		return
-	}
-	// JupyterHub 3.0 only fails on a non-http(s) url without a port (and
-	// proxies the rest blindly); 5.x refuses any.
-	if !v.opts.Version.AtLeast(5, 0) && err == nil && u.Port() != "" {
-		f := Checks["HUB105"]
-		v.findings = append(v.findings, Finding{ID: "HUB105", Severity: Warning, File: val.Pos.File, Line: val.Pos.Line, Col: val.Pos.Col,
-			Message: fmt.Sprintf("url %q is not http(s); JupyterHub %s starts but proxies it as it is, and 5.x refuses it", val.Str, v.opts.Version), Hint: f.Hint})
 		return
 	}
 	v.add("HUB105", val.Pos, "url %q is not an http(s) URL with a host; JupyterHub refuses to start", val.Str)
@@ -327,7 +322,7 @@ func kindNames(kinds []Kind) string {
 	return strings.Join(out, " or ")
 }
 
-func (v *validator) scopeList(val *Value, what string) {
+func (v *validator) scopeList(val *Value, what string, sev Severity) {
 	if val.Kind != List {
 		return
 	}
@@ -337,7 +332,7 @@ func (v *validator) scopeList(val *Value, what string) {
 			continue
 		}
 		if err := ValidateScope(v.opts.Version, sc.Str); err != nil {
-			v.add("HUB109", sc.Pos, "%s: %v", what, err)
+			v.addSev("HUB109", sev, sc.Pos, "%s: %v", what, err)
 		}
 	}
 }
@@ -402,7 +397,7 @@ func (v *validator) roles() {
 		case scopes.Kind == List && len(scopes.Items) == 0:
 			v.add("HUB204", scopes.Pos, "the role has an empty scopes list")
 		case scopes.Kind == List:
-			v.scopeList(scopes, "scope")
+			v.scopeList(scopes, "scope", Error)
 		}
 		for j := range r.Items {
 			if it := &r.Items[j]; it.Kind == Unknown {

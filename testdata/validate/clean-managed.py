@@ -1,0 +1,18 @@
+# hub-3.0: starts
+# expect:
+# A Hub-managed service with a list command and an environment dict, and the
+# idle culler's scopes.
+c.JupyterHub.services = [
+    {
+        'name': 'idle-culler',
+        'command': ['/bin/true', '--timeout=3600'],
+        'environment': {'CULL_LOG_LEVEL': 'info'},
+    },
+]
+c.JupyterHub.load_roles = [
+    {
+        'name': 'idle-culler',
+        'scopes': ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'],
+        'services': ['idle-culler'],
+    },
+]

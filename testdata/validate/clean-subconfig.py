@@ -1,0 +1,5 @@
+# hub-3.0: starts
+# expect:
+# The services come from a sibling file; the role here names one of them.
+load_subconfig('sub/clean-services.py')
+c.JupyterHub.load_roles = [{'name': 'sub-reader', 'scopes': ['read:users'], 'services': ['from-sub']}]

@@ -1,0 +1,3 @@
+# hub-3.0: fatal: Draft scope 'all' is now called 'inherit'
+# expect: HUB109
+c.JupyterHub.load_roles = [{'name': 'everything', 'scopes': ['all']}]

@@ -1,0 +1,3 @@
+# hub-3.0: fatal: The 'services' trait of a JupyterHub instance contains a Dict of a List which expected a dict, not the str 'jupyterhub-idle-culler'
+# expect: HUB114
+c.JupyterHub.services = ['jupyterhub-idle-culler']
