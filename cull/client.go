@@ -141,6 +141,12 @@ const maxBody = 256 << 20
 // bodies with capped exponential back-off and jitter (Retry-After honoured),
 // and returns the final status and body.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, accept string) (int, []byte, error) {
+	code, data, _, err := c.doHeader(ctx, method, path, query, body, accept)
+	return code, data, err
+}
+
+// doHeader is do that also returns the final reply's headers.
+func (c *Client) doHeader(ctx context.Context, method, path string, query url.Values, body []byte, accept string) (int, []byte, http.Header, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	if i := strings.Index(path, "%"); i >= 0 {
@@ -152,25 +158,25 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	u.RawQuery = query.Encode()
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		code, data, retryAfter, err := c.once(ctx, method, &u, body, accept)
+		code, data, header, err := c.once(ctx, method, &u, body, accept)
 		if err == nil && code != http.StatusTooManyRequests && code < 500 {
-			return code, data, nil
+			return code, data, header, nil
 		}
 		if err == nil {
 			err = &StatusError{Method: method, Path: path, Code: code, Message: hubMessage(data)}
 		}
 		lastErr = err
 		if ctx.Err() != nil {
-			return 0, nil, ctx.Err()
+			return 0, nil, nil, ctx.Err()
 		}
 		if attempt >= c.cfg.Retries {
 			if attempt > 0 {
-				return 0, nil, fmt.Errorf("%w (gave up after %d attempts)", lastErr, attempt+1)
+				return 0, nil, nil, fmt.Errorf("%w (gave up after %d attempts)", lastErr, attempt+1)
 			}
-			return 0, nil, lastErr
+			return 0, nil, nil, lastErr
 		}
-		if err := c.backoff(ctx, attempt, retryAfter); err != nil {
-			return 0, nil, err
+		if err := c.backoff(ctx, attempt, retryAfter(header.Get("Retry-After"))); err != nil {
+			return 0, nil, nil, err
 		}
 	}
 }
@@ -196,11 +202,11 @@ func (c *Client) backoff(ctx context.Context, attempt int, retryAfter time.Durat
 }
 
 // once makes one attempt inside a concurrency slot.
-func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, time.Duration, error) {
+func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, http.Header, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return 0, nil, 0, ctx.Err()
+		return 0, nil, nil, ctx.Err()
 	}
 	defer func() { <-c.sem }()
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
@@ -211,7 +217,7 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byt
 	}
 	req, err := http.NewRequestWithContext(actx, method, u.String(), rd)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Authorization", "token "+c.cfg.Token)
 	req.Header.Set("Accept", accept)
@@ -221,14 +227,14 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byt
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, 0, scrub(err)
+		return 0, nil, nil, scrub(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("%s %s: reading the reply: %w", method, u.Path, scrub(err))
+		return 0, nil, nil, fmt.Errorf("%s %s: reading the reply: %w", method, u.Path, scrub(err))
 	}
-	return resp.StatusCode, data, retryAfter(resp.Header.Get("Retry-After")), nil
+	return resp.StatusCode, data, resp.Header, nil
 }
 
 // scrub drops the URL that net/http puts in its errors; it holds no token,

@@ -273,3 +273,26 @@ func TestCullURLFromEnvironment(t *testing.T) {
 		t.Errorf("with JUPYTERHUB_API_URL: %+v", r)
 	}
 }
+
+func TestCheckCommand(t *testing.T) {
+	h := cullHub(t)
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	r := runCLI(t, nil, "", "check", "--url", h.URL(), "--cull-users")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "CHECK    RESULT DETAIL\nhub      ok") || !strings.Contains(r.stdout, "token    ok     valid: service cull-idle") {
+		t.Errorf("%+v", r)
+	}
+	weak := cullHub(t, "list:users", "read:users:activity")
+	r = runCLI(t, nil, "", "check", "--url", weak.URL(), "--json")
+	var report struct {
+		OK      bool     `json:"ok"`
+		Missing []string `json:"missing_scopes"`
+		Name    string   `json:"name"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	if r.code != 1 || report.OK || report.Name != "cull-idle" || strings.Join(report.Missing, ",") != "read:servers,delete:servers" ||
+		!strings.Contains(r.stderr, "hubctl: error: check failed: scopes") {
+		t.Errorf("%+v %+v", r, report)
+	}
+}

@@ -84,6 +84,7 @@ func newApp(env *cliEnv) *cli.App {
 			cullCommand(env),
 			serviceCommand(env),
 			configCommand(env),
+			checkCommand(env),
 		},
 	}
 	for _, c := range app.Commands {

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hubctl/hubctl/cull"
+)
+
+func checkCommand(env *cliEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "check",
+		Usage: "diagnose a Hub for the culler: reachable, version, token, scopes, clock skew",
+		Description: "Exit 0 when every check passes, 1 otherwise.\n\n" +
+			"Example:\n" +
+			"   hubctl check --token-name cull-idle\n" +
+			"   JUPYTERHUB_API_TOKEN=... hubctl check --url http://127.0.0.1:8081/hub/api --json",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
+			&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
+			insecureStorageFlag,
+			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
+			&cli.BoolFlag{Name: "ssl-enabled", Usage: "use the Hub's internal TLS certificates"},
+			&cli.StringFlag{Name: "internal-certs-location", Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if _, err := positional(c); err != nil {
+				return err
+			}
+			if _, err := cull.NormalizeURL(c.String("url")); err != nil {
+				return &usageError{msg: "--url: " + err.Error()}
+			}
+			token, err := cullToken(c, env)
+			if err != nil {
+				return err
+			}
+			cfg := cull.ClientConfig{URL: c.String("url"), Token: token, Retries: 1, UserAgent: "hubctl/" + version()}
+			if c.Bool("ssl-enabled") {
+				if cfg.TLS, err = cull.InternalTLS(c.String("internal-certs-location")); err != nil {
+					return err
+				}
+			}
+			client, err := cull.NewClient(cfg)
+			if err != nil {
+				return err
+			}
+			report := cull.Check(c.Context, client, &cull.Policy{CullUsers: c.Bool("cull-users")})
+			if c.Bool("json") {
+				if err := printJSON(env, report); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(env.stdout, "%-8s %-6s %s\n", "CHECK", "RESULT", "DETAIL")
+				for _, r := range report.Results {
+					res := "ok"
+					if !r.OK {
+						res = "FAIL"
+					}
+					fmt.Fprintf(env.stdout, "%-8s %-6s %s\n", r.Check, res, r.Detail)
+				}
+			}
+			if !report.OK {
+				var failed []string
+				for _, r := range report.Results {
+					if !r.OK {
+						failed = append(failed, r.Check)
+					}
+				}
+				return fmt.Errorf("check failed: %s", strings.Join(failed, ", "))
+			}
+			return nil
+		},
+	}
+}
