@@ -4,19 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hubctl/hubctl/internal/realhub"
 )
 
 // The corpus in testdata/validate/ is a set of jupyterhub_config.py files,
@@ -33,15 +28,13 @@ import (
 // TestCorpusAgainstRealHub checks the hub-3.0 labels by starting the Hub.
 
 const (
-	corpusDir       = "../testdata/validate"
-	corpusHubBinary = "/usr/bin/jupyterhub"
+	corpusDir = "../testdata/validate"
 
 	// corpusEnvToken is exported to the Hub as HUBCTL_CORPUS_TOKEN, for the
 	// corpus files that read a token with os.environ[...].
 	corpusEnvToken = "5c0f1e4be2d7a8936f0c4d1a2b3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a"
 
 	corpusStartBound = 40 * time.Second // one start, until up or exited
-	corpusStopGrace  = 10 * time.Second // SIGTERM, then SIGKILL
 	corpusWorkers    = 2
 )
 
@@ -207,12 +200,7 @@ func corpusSubconfigRefs(data []byte) []string {
 }
 
 func TestCorpusAgainstRealHub(t *testing.T) {
-	if _, err := os.Stat(corpusHubBinary); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs %s (Debian's jupyterhub package): %v", corpusHubBinary, err)
-		}
-		t.Skipf("%s is not installed", corpusHubBinary)
-	}
+	realhub.Require(t)
 	files := corpusFiles(t)
 	if len(files) == 0 {
 		t.Fatalf("no corpus files in %s", corpusDir)
@@ -253,24 +241,24 @@ func checkCorpusFile(t *testing.T, src string, l corpusLabel) {
 	}
 
 	first := corpusStartHub(t, dir, cfg, 1)
-	up := first.waitUp()
-	exited, how := first.exited(), first.how() // before stop() ends it
-	first.stop()
-	out1 := first.output()
+	up := first.WaitUp(corpusStartBound)
+	exited, how := first.Exited(), first.How() // before Stop() ends it
+	first.Stop()
+	out1 := first.Output()
 	switch l.hub {
 	case "starts", "fatal-on-second-start":
 		if !up {
-			t.Fatalf("labelled %q, but the Hub did not start (%s):\n%s", l.hub, how, corpusTail(out1))
+			t.Fatalf("labelled %q, but the Hub did not start (%s):\n%s", l.hub, how, realhub.Tail(out1))
 		}
 	case "fatal":
 		if up {
-			t.Fatalf("labelled fatal (%q), but the Hub started:\n%s", l.message, corpusTail(out1))
+			t.Fatalf("labelled fatal (%q), but the Hub started:\n%s", l.message, realhub.Tail(out1))
 		}
 		if !exited {
-			t.Fatalf("labelled fatal (%q), but the Hub neither started nor exited within %s:\n%s", l.message, corpusStartBound, corpusTail(out1))
+			t.Fatalf("labelled fatal (%q), but the Hub neither started nor exited within %s:\n%s", l.message, corpusStartBound, realhub.Tail(out1))
 		}
 		if !strings.Contains(out1, l.message) {
-			t.Fatalf("the Hub exited (%s) without %q in its output:\n%s", how, l.message, corpusTail(out1))
+			t.Fatalf("the Hub exited (%s) without %q in its output:\n%s", how, l.message, realhub.Tail(out1))
 		}
 		return
 	}
@@ -281,267 +269,31 @@ func checkCorpusFile(t *testing.T, src string, l corpusLabel) {
 		return // -short: one start is enough for "starts"
 	}
 	second := corpusStartHub(t, dir, cfg, 2)
-	up = second.waitUp()
-	exited, how = second.exited(), second.how()
-	second.stop()
-	out2 := second.output()
+	up = second.WaitUp(corpusStartBound)
+	exited, how = second.Exited(), second.How()
+	second.Stop()
+	out2 := second.Output()
 	switch l.hub {
 	case "starts":
 		if !up {
-			t.Fatalf("labelled starts; the first start worked, but the second one on the same database did not (%s):\n%s", how, corpusTail(out2))
+			t.Fatalf("labelled starts; the first start worked, but the second one on the same database did not (%s):\n%s", how, realhub.Tail(out2))
 		}
 	case "fatal-on-second-start":
 		if up {
-			t.Fatalf("labelled fatal-on-second-start (%q), but the second start worked too:\n%s", l.message, corpusTail(out2))
+			t.Fatalf("labelled fatal-on-second-start (%q), but the second start worked too:\n%s", l.message, realhub.Tail(out2))
 		}
 		if !exited {
-			t.Fatalf("the second start neither came up nor exited within %s:\n%s", corpusStartBound, corpusTail(out2))
+			t.Fatalf("the second start neither came up nor exited within %s:\n%s", corpusStartBound, realhub.Tail(out2))
 		}
 		if !strings.Contains(out2, l.message) {
-			t.Fatalf("the second start exited (%s) without %q in its output:\n%s", how, l.message, corpusTail(out2))
+			t.Fatalf("the second start exited (%s) without %q in its output:\n%s", how, l.message, realhub.Tail(out2))
 		}
 	}
 }
 
-// corpusHub is one run of the Hub.
-type corpusHub struct {
-	t       *testing.T
-	dir     string
-	logPath string
-	hubPort int
-	pubPort int
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
-	stopped bool
-}
-
-// startHub starts the Hub on a wrapper config that fixes ports, paths and
-// classes, then loads the corpus file last.
-func corpusStartHub(t *testing.T, dir, cfg string, run int) *corpusHub {
-	t.Helper()
-	ports := corpusFreePorts(t, 3)
-	h := &corpusHub{
-		t:       t,
-		dir:     dir,
-		logPath: filepath.Join(dir, fmt.Sprintf("hub-%d.log", run)),
-		pubPort: ports[0],
-		hubPort: ports[1],
-		done:    make(chan struct{}),
-	}
-	wrapper := filepath.Join(dir, fmt.Sprintf("wrapper-%d.py", run))
-	py := func(s string) string {
-		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `'`, `\'`) + "'"
-	}
-	w := strings.Join([]string{
-		"c = get_config()",
-		"c.JupyterHub.ip = '127.0.0.1'",
-		"c.JupyterHub.port = " + strconv.Itoa(ports[0]),
-		"c.JupyterHub.hub_ip = '127.0.0.1'",
-		"c.JupyterHub.hub_port = " + strconv.Itoa(ports[1]),
-		"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:" + strconv.Itoa(ports[2]) + "'",
-		"c.JupyterHub.db_url = " + py("sqlite:///"+filepath.Join(dir, "jupyterhub.sqlite")),
-		"c.JupyterHub.cookie_secret_file = " + py(filepath.Join(dir, "jupyterhub_cookie_secret")),
-		"c.ConfigurableHTTPProxy.pid_file = " + py(filepath.Join(dir, "jupyterhub-proxy.pid")),
-		"c.JupyterHub.authenticator_class = 'dummy'",
-		"c.JupyterHub.spawner_class = 'simple'",
-		"load_subconfig(" + py(cfg) + ")",
-		"",
-	}, "\n")
-	if err := os.WriteFile(wrapper, []byte(w), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logf, err := os.OpenFile(h.logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-
-	cmd := exec.Command(corpusHubBinary, "-f", wrapper)
-	cmd.Dir = dir
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "JUPYTERHUB_") || strings.HasPrefix(kv, "CONFIGPROXY_") ||
-			strings.HasPrefix(kv, "NODE_PATH=") || strings.HasPrefix(kv, "HUBCTL_CORPUS_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = append(env,
-		"NODE_PATH=/usr/share/nodejs",
-		"HUBCTL_CORPUS_TOKEN="+corpusEnvToken,
-		// marks the Hub and the proxy it starts, so that stop() finds them
-		"HUBCTL_CORPUS_RUN="+dir,
-	)
-	// a file, not a pipe: the proxy inherits it and may outlive the Hub
-	cmd.Stdout = logf
-	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h.cmd = cmd
-	go func() {
-		h.waitErr = cmd.Wait()
-		close(h.done)
-	}()
-	t.Cleanup(h.stop) // stop runs again harmlessly if already stopped
-	return h
-}
-
-// waitUp reports whether the Hub came up: its API answered 200 and it
-// logged the end of its start(). It returns false as soon as the Hub exits,
-// or after corpusStartBound.
-func (h *corpusHub) waitUp() bool {
-	client := &http.Client{
-		Timeout:   2 * time.Second,
-		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
-	}
-	url := fmt.Sprintf("http://127.0.0.1:%d/hub/api/", h.hubPort)
-	running := fmt.Sprintf("JupyterHub is now running at http://127.0.0.1:%d/", h.pubPort)
-	deadline := time.Now().Add(corpusStartBound)
-	answered := false
-	for time.Now().Before(deadline) {
-		if h.exited() {
-			return false
-		}
-		if !answered {
-			if resp, err := client.Get(url); err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				answered = resp.StatusCode == http.StatusOK
-			}
-		}
-		// The API listens before managed services are started and may
-		// answer while start() is still waiting on an external service;
-		// up means start() finished too.
-		if answered && strings.Contains(h.output(), running) {
-			return true
-		}
-		select {
-		case <-h.done:
-			return false
-		case <-time.After(150 * time.Millisecond):
-		}
-	}
-	return false
-}
-
-func (h *corpusHub) exited() bool {
-	select {
-	case <-h.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (h *corpusHub) how() string {
-	if h.exited() {
-		if h.waitErr == nil {
-			return "exit status 0"
-		}
-		return h.waitErr.Error()
-	}
-	return "still running after " + corpusStartBound.String()
-}
-
-func (h *corpusHub) output() string {
-	data, _ := os.ReadFile(h.logPath)
-	return string(data)
-}
-
-// stop ends the Hub's process group (SIGTERM, SIGKILL after corpusStopGrace),
-// then whatever it started in sessions of their own: the proxy, which
-// carries the HUBCTL_CORPUS_RUN marker, and managed services, which run in
-// the temp dir or carry the Hub's JUPYTERHUB_API_URL. (When the Hub fails
-// in start(), after the proxy is up, it exits without stopping the proxy.)
-func (h *corpusHub) stop() {
-	if h.stopped {
-		return
-	}
-	h.stopped = true
-	pgid := h.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-h.done:
-	case <-time.After(corpusStopGrace):
-		h.t.Logf("the Hub did not stop within %s of SIGTERM; killing it", corpusStopGrace)
-	}
-	syscall.Kill(-pgid, syscall.SIGKILL)
-	<-h.done
-	corpusSweep(h.t, h.dir, h.hubPort)
-}
-
-// corpusSweep ends the processes, and their groups, that carry the run's
-// marker in their environment, whose working directory is in dir, or that
-// are services of the Hub on hubPort (JUPYTERHUB_API_URL).
-func corpusSweep(t *testing.T, dir string, hubPort int) {
-	marker := []byte("\x00HUBCTL_CORPUS_RUN=" + dir + "\x00")
-	apiURL := []byte(fmt.Sprintf("\x00JUPYTERHUB_API_URL=http://127.0.0.1:%d/hub/api\x00", hubPort))
-	find := func() []int {
-		var pids []int
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
-			environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-			environ = append([]byte{0}, environ...)
-			if cwd == dir || strings.HasPrefix(cwd, dir+"/") ||
-				bytes.Contains(environ, marker) || bytes.Contains(environ, apiURL) {
-				pids = append(pids, pid)
-			}
-		}
-		return pids
-	}
-	strays := find()
-	if len(strays) == 0 {
-		return
-	}
-	t.Logf("ending processes left behind by the Hub: %v", strays)
-	for _, pid := range strays {
-		syscall.Kill(-pid, syscall.SIGTERM) // the proxy and services lead their own sessions
-		syscall.Kill(pid, syscall.SIGTERM)
-	}
-	deadline := time.Now().Add(corpusStopGrace)
-	for time.Now().Before(deadline) {
-		if len(find()) == 0 {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	for _, pid := range find() {
-		syscall.Kill(-pid, syscall.SIGKILL)
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
-
-var corpusPortMu sync.Mutex
-
-// freePorts returns n distinct ports that were free a moment ago.
-func corpusFreePorts(t *testing.T, n int) []int {
-	t.Helper()
-	corpusPortMu.Lock()
-	defer corpusPortMu.Unlock()
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for len(ports) < n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
+// corpusStartHub starts the real Hub with the corpus file loaded last.
+func corpusStartHub(t *testing.T, dir, cfg string, run int) *realhub.Hub {
+	return realhub.Start(t, realhub.Options{Dir: dir, Config: cfg, Run: run, Env: []string{"HUBCTL_CORPUS_TOKEN=" + corpusEnvToken}})
 }
 
 func corpusCopyDir(from, to string) error {
@@ -560,13 +312,4 @@ func corpusCopyDir(from, to string) error {
 		}
 		return os.WriteFile(dst, data, 0o600)
 	})
-}
-
-// tail is the end of the Hub's output, for failure messages.
-func corpusTail(s string) string {
-	const max = 4000
-	if len(s) > max {
-		return "..." + s[len(s)-max:]
-	}
-	return s
 }

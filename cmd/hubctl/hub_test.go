@@ -1,149 +1,155 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hubctl/hubctl/internal/realhub"
 )
 
-// realHub is Debian's JupyterHub 3.0 running on 127.0.0.1 for a test.
-type realHub struct {
-	t       *testing.T
-	dir     string
-	apiURL  string
-	token   string // an admin-ish service token the test itself uses
-	cmd     *exec.Cmd
-	logMu   sync.Mutex
-	log     strings.Builder
-	stopped bool
-}
+// adminToken is the token of the test's own service on the real Hub, with
+// what the test needs to create users, start servers and reach them.
+const adminToken = "hubctltest000000000000000000000000000000000000000000000000000000"
 
-func (h *realHub) Write(p []byte) (int, error) {
-	h.logMu.Lock()
-	defer h.logMu.Unlock()
-	return h.log.Write(p)
-}
-
-func (h *realHub) Log() string {
-	h.logMu.Lock()
-	defer h.logMu.Unlock()
-	return h.log.String()
-}
-
-// startRealHub starts JupyterHub with the config hubctl wrote (config) and
-// the test's own settings loaded beside it: loopback ports, sqlite and
-// secrets in a temp dir, DummyAuthenticator, SimpleLocalProcessSpawner.
-func startRealHub(t *testing.T, dir, config string, extra string) *realHub {
-	t.Helper()
-	need(t, "/usr/bin/jupyterhub", "configurable-http-proxy")
-	h := &realHub{t: t, dir: dir, token: "hubctltest" + strings.Repeat("0", 54)}
-	hubPort, proxyAPI := freePort(t), freePort(t)
-	_, hubPortNum, _ := strings.Cut(hubPort, ":")
-	_, proxyAPIPort, _ := strings.Cut(proxyAPI, ":")
-	publicPort := freePort(t)
-	_, publicPortNum, _ := strings.Cut(publicPort, ":")
-	h.apiURL = "http://127.0.0.1:" + hubPortNum + "/hub/api"
-	settings := fmt.Sprintf(`c = get_config()  # noqa
-load_subconfig(%q)
-c.JupyterHub.ip = '127.0.0.1'
-c.JupyterHub.port = %s
-c.JupyterHub.hub_ip = '127.0.0.1'
-c.JupyterHub.hub_port = %s
-c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:%s'
-c.ConfigurableHTTPProxy.pid_file = %q
-c.JupyterHub.db_url = 'sqlite:///' + %q
-c.JupyterHub.cookie_secret_file = %q
-c.JupyterHub.authenticator_class = 'dummy'
-c.JupyterHub.spawner_class = 'simple'
-c.Spawner.args = ['--allow-root']
-c.JupyterHub.services.append({'name': 'hubctl-test', 'api_token': %q})
+// testSettings are loaded after the config under test: the test's service
+// and role, and activity reported every second or two so that idleness is
+// seen quickly (a running server's last_activity cannot be moved back).
+const testSettings = `c.JupyterHub.services.append({'name': 'hubctl-test', 'api_token': '` + adminToken + `'})
 c.JupyterHub.load_roles.append({'name': 'hubctl-test-role', 'services': ['hubctl-test'],
-    'scopes': ['list:services', 'read:services', 'read:roles', 'admin:users', 'admin:servers', 'list:users']})
-%s
-`, config, publicPortNum, hubPortNum, proxyAPIPort, filepath.Join(dir, "proxy.pid"), filepath.Join(dir, "jupyterhub.sqlite"),
-		filepath.Join(dir, "cookie_secret"), h.token, extra)
-	testConfig := filepath.Join(dir, "test_config.py")
-	if err := os.WriteFile(testConfig, []byte(settings), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h.cmd = exec.Command("/usr/bin/jupyterhub", "-f", testConfig)
-	h.cmd.Dir = dir
-	h.cmd.Env = append(os.Environ(), "NODE_PATH=/usr/share/nodejs")
-	h.cmd.Stdout, h.cmd.Stderr = h, h
-	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := h.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Stop)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if resp, err := http.Get(h.apiURL + "/"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return h
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("JupyterHub did not answer within 60s:\n%s", h.Log())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+    'scopes': ['list:services', 'read:services', 'read:roles', 'admin:users', 'admin:servers', 'access:servers', 'list:users']})
+c.JupyterHub.last_activity_interval = 2
+c.Spawner.environment = {'JUPYTERHUB_ACTIVITY_INTERVAL': '2'}
+c.Spawner.start_timeout = 60
+c.Spawner.http_timeout = 60
+`
+
+// testHub is the real JupyterHub 3.0 with the config hubctl wrote.
+type testHub struct {
+	*realhub.Hub
+	t *testing.T
 }
 
-// Stop ends the Hub and everything it started (its process group).
-func (h *realHub) Stop() {
-	if h.stopped {
-		return
-	}
-	h.stopped = true
-	pgid := h.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = h.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		h.t.Logf("JupyterHub ignored SIGTERM for 15s; killing it")
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+// startTestHub starts the Hub on config (run numbers restarts in one dir,
+// which may reuse ports) and waits until it is up.
+func startTestHub(t *testing.T, dir, config, extra string, ports *realhub.Ports, run int) *testHub {
+	t.Helper()
+	realhub.Require(t)
+	h := &testHub{Hub: realhub.Start(t, realhub.Options{Dir: dir, Config: config, After: testSettings + extra, Ports: ports, Run: run}), t: t}
+	h.MustBeUp(60 * time.Second)
+	return h
 }
 
-func (h *realHub) get(path string, into any) {
+// api sends a request with the test's admin token.
+func (h *testHub) api(method, path string, body string) (int, []byte) {
 	h.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, h.apiURL+path, nil)
-	req.Header.Set("Authorization", "token "+h.token)
+	req, _ := http.NewRequest(method, h.APIURL()+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "token "+adminToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		h.t.Fatal(err)
+		h.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		h.t.Fatalf("GET %s: %s", path, resp.Status)
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+func (h *testHub) getJSON(path string, into any) {
+	h.t.Helper()
+	code, data := h.api(http.MethodGet, path, "")
+	if code != http.StatusOK {
+		h.t.Fatalf("GET %s: %d %s", path, code, data)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+	if err := json.Unmarshal(data, into); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
-// waitLog waits until the Hub's log (its managed services write there too)
-// contains s.
-func (h *realHub) waitLog(s string, within time.Duration) {
+type hubUser struct {
+	Name    string `json:"name"`
+	Servers map[string]struct {
+		Ready   bool   `json:"ready"`
+		Pending string `json:"pending"`
+	} `json:"servers"`
+}
+
+// user returns a user's model, or false when the Hub has no such user.
+func (h *testHub) user(name string) (hubUser, bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(within)
-	for !strings.Contains(h.Log(), s) {
-		if time.Now().After(deadline) {
-			h.t.Fatalf("no %q in the Hub's log within %s:\n%s", s, within, h.Log())
-		}
-		time.Sleep(100 * time.Millisecond)
+	code, data := h.api(http.MethodGet, "/users/"+name, "")
+	var u hubUser
+	if code == http.StatusNotFound {
+		return u, false
 	}
+	if code != http.StatusOK || json.Unmarshal(data, &u) != nil {
+		h.t.Fatalf("GET /users/%s: %d %s", name, code, data)
+	}
+	return u, true
+}
+
+func (h *testHub) running(name string) bool {
+	u, ok := h.user(name)
+	return ok && u.Servers[""].Ready
+}
+
+// startServer creates the user if needed and starts its default server.
+func (h *testHub) startServer(name string) {
+	h.t.Helper()
+	if _, ok := h.user(name); !ok {
+		if code, data := h.api(http.MethodPost, "/users/"+name, ""); code != http.StatusCreated {
+			h.t.Fatalf("creating %s: %d %s", name, code, data)
+		}
+	}
+	if code, data := h.api(http.MethodPost, "/users/"+name+"/server", ""); code != http.StatusCreated && code != http.StatusAccepted {
+		h.t.Fatalf("starting %s's server: %d %s", name, code, data)
+	}
+	h.waitFor(name+"'s server to be ready", 60*time.Second, func() bool { return h.running(name) })
+}
+
+func (h *testHub) waitFor(what string, within time.Duration, cond func() bool) time.Duration {
+	h.t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > within {
+			h.t.Fatalf("waited %s for %s:\n%s", within, what, realhub.Tail(h.Output()))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// keepActive sends a request through the proxy to the user's server every
+// second, as a person working in it would, until ctx ends.
+func (h *testHub) keepActive(ctx context.Context, name string) {
+	go func() {
+		for ctx.Err() == nil {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.PublicURL()+"/user/"+name+"/api/contents", nil)
+			req.Header.Set("Authorization", "token "+adminToken)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+}
+
+// hubctl runs the built binary and returns its output and exit code.
+func hubctl(t *testing.T, env []string, args ...string) binResult {
+	t.Helper()
+	cmd := exec.Command(hubctlBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	return runBin(t, cmd)
 }
 
 // TestRealHubStartsWithServiceAdd: the REAL JupyterHub 3.0 starts with the
@@ -151,29 +157,29 @@ func (h *realHub) waitLog(s string, within time.Duration) {
 // service, lists both with the expected roles, and launches `hubctl cull`,
 // whose passes succeed, so the role's scopes are the ones it needs.
 func TestRealHubStartsWithServiceAdd(t *testing.T) {
-	need(t, "/usr/bin/jupyterhub")
+	realhub.Require(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "jupyterhub_config.py")
 	hand := "c = get_config()  # noqa\n# hand-written\nc.JupyterHub.services = [{'name': 'hand', 'url': 'http://127.0.0.1:1', 'api_token': 'hand-token-0123456789'}]\n"
 	if err := os.WriteFile(config, []byte(hand), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(hubctlBin, "service", "add", "cull-idle", "--admin", "--timeout=600", "--cull-every=1", "--config", config).CombinedOutput()
-	if err != nil {
-		t.Fatalf("service add: %v\n%s", err, out)
+	r := hubctl(t, nil, "service", "add", "cull-idle", "--admin", "--timeout=600", "--cull-every=1", "--config", config)
+	if r.code != 0 {
+		t.Fatalf("service add: %+v", r)
 	}
-	if !strings.Contains(string(out), "JupyterHub 3.0.0 (from `/usr/bin/jupyterhub --version`") {
-		t.Errorf("the Hub version was not detected from jupyterhub on PATH:\n%s", out)
+	if !strings.Contains(r.stderr, "JupyterHub 3.0.0 (from `/usr/bin/jupyterhub --version`") {
+		t.Errorf("the Hub version was not detected from jupyterhub on PATH:\n%s", r.stderr)
 	}
-	h := startRealHub(t, dir, config, "")
+	h := startTestHub(t, dir, config, "", nil, 0)
+	h.WaitOutput("cull pass done", 30*time.Second)
 	var services map[string]struct {
 		Roles   []string `json:"roles"`
 		Command []string `json:"command"`
 		PID     int      `json:"pid"`
 		URL     string   `json:"url"`
 	}
-	h.waitLog("cull pass done", 30*time.Second)
-	h.get("/services", &services)
+	h.getJSON("/services", &services)
 	cull, hand2 := services["cull-idle"], services["hand"]
 	if strings.Join(cull.Roles, ",") != "cull-idle-role" || cull.PID == 0 ||
 		strings.Join(cull.Command, " ") != hubctlBin+" cull --timeout=600 --cull-every=1" {
@@ -182,11 +188,12 @@ func TestRealHubStartsWithServiceAdd(t *testing.T) {
 	if hand2.URL != "http://127.0.0.1:1" {
 		t.Errorf("the hand-written service as the Hub sees it: %+v", hand2)
 	}
-	if strings.Contains(h.Log(), "cull pass failed") {
-		t.Errorf("a cull pass failed:\n%s", h.Log())
+	if strings.Contains(h.Output(), "cull pass failed") {
+		t.Errorf("a cull pass failed:\n%s", h.Output())
 	}
 	h.Stop()
-	if !strings.Contains(h.Log(), "culler stopped") {
-		t.Errorf("the Hub's stop did not stop the culler cleanly:\n%s", h.Log())
+	if !strings.Contains(h.Output(), "culler stopped") {
+		t.Errorf("the Hub's stop did not stop the culler cleanly:\n%s", realhub.Tail(h.Output()))
 	}
 }
+

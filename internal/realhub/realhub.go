@@ -1,0 +1,327 @@
+// Package realhub runs Debian's real JupyterHub 3.0 on 127.0.0.1 for tests:
+// a wrapper config fixes ports, paths and classes and loads the config
+// under test; Stop ends the Hub and everything it started, including the
+// proxy and managed services, which run in sessions of their own.
+package realhub
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/templates"
+)
+
+// Binary is the Hub the tests run: Debian's, never another on PATH.
+const Binary = "/usr/bin/jupyterhub"
+
+// StopGrace is how long the Hub gets after SIGTERM before SIGKILL.
+const StopGrace = 10 * time.Second
+
+// Require fails in CI (CI=true) and skips elsewhere when the Hub is missing.
+func Require(t testing.TB) {
+	t.Helper()
+	for _, p := range []string{Binary, "/usr/bin/configurable-http-proxy"} {
+		if _, err := os.Stat(p); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("CI needs Debian's JupyterHub (scripts/test.sh installs it): %v", err)
+			}
+			t.Skipf("Debian's JupyterHub is not installed (scripts/test.sh installs it): %v", err)
+		}
+	}
+}
+
+// Ports a Hub listens on.
+type Ports struct{ Public, Hub, ProxyAPI int }
+
+// Options describe one run.
+type Options struct {
+	Dir    string   // the run's directory: database, secrets, wrapper, log
+	Config string   // the config under test, loaded with load_subconfig
+	Before string   // Python run before Config is loaded
+	After  string   // Python run after it (e.g. a test's own admin service)
+	Env    []string // extra environment for the Hub
+	Ports  *Ports   // nil: free ports
+	Run    int      // numbers the wrapper and log of restarts in one Dir
+}
+
+// Hub is one run of JupyterHub.
+type Hub struct {
+	t       testing.TB
+	opts    Options
+	ports   Ports
+	logPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	waitErr error
+	stopped bool
+}
+
+func py(s string) string {
+	lit, err := templates.PyStr(s)
+	if err != nil {
+		panic(err)
+	}
+	return lit
+}
+
+// Start starts the Hub (it does not wait for it: see WaitUp) and registers
+// Stop as a cleanup.
+func Start(t testing.TB, opts Options) *Hub {
+	t.Helper()
+	h := &Hub{t: t, opts: opts, done: make(chan struct{}),
+		logPath: filepath.Join(opts.Dir, fmt.Sprintf("hub-%d.log", opts.Run))}
+	if opts.Ports != nil {
+		h.ports = *opts.Ports
+	} else {
+		p := FreePorts(t, 3)
+		h.ports = Ports{Public: p[0], Hub: p[1], ProxyAPI: p[2]}
+	}
+	wrapper := filepath.Join(opts.Dir, fmt.Sprintf("wrapper-%d.py", opts.Run))
+	w := strings.Join([]string{
+		"c = get_config()  # noqa",
+		"c.JupyterHub.ip = '127.0.0.1'",
+		"c.JupyterHub.port = " + strconv.Itoa(h.ports.Public),
+		"c.JupyterHub.hub_ip = '127.0.0.1'",
+		"c.JupyterHub.hub_port = " + strconv.Itoa(h.ports.Hub),
+		"c.ConfigurableHTTPProxy.api_url = " + py("http://127.0.0.1:"+strconv.Itoa(h.ports.ProxyAPI)),
+		"c.JupyterHub.db_url = " + py("sqlite:///"+filepath.Join(opts.Dir, "jupyterhub.sqlite")),
+		"c.JupyterHub.cookie_secret_file = " + py(filepath.Join(opts.Dir, "jupyterhub_cookie_secret")),
+		"c.ConfigurableHTTPProxy.pid_file = " + py(filepath.Join(opts.Dir, "jupyterhub-proxy.pid")),
+		"c.JupyterHub.authenticator_class = 'dummy'",
+		"c.JupyterHub.spawner_class = 'simple'",
+		"c.Spawner.args = ['--allow-root']",
+		opts.Before,
+		"load_subconfig(" + py(opts.Config) + ")",
+		opts.After,
+		"",
+	}, "\n")
+	if err := os.WriteFile(wrapper, []byte(w), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.OpenFile(h.logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(Binary, "-f", wrapper)
+	cmd.Dir = opts.Dir
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "JUPYTERHUB_") || strings.HasPrefix(kv, "CONFIGPROXY_") ||
+			strings.HasPrefix(kv, "NODE_PATH=") || strings.HasPrefix(kv, "HUBCTL_REALHUB_RUN=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	// Debian's proxy needs NODE_PATH where node is not Debian's; the marker
+	// finds the Hub and the proxy it starts when they must be stopped.
+	cmd.Env = append(append(env, "NODE_PATH=/usr/share/nodejs", "HUBCTL_REALHUB_RUN="+opts.Dir), opts.Env...)
+	cmd.Stdout, cmd.Stderr = logf, logf // a file: the proxy inherits it and may outlive the Hub
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h.cmd = cmd
+	go func() {
+		h.waitErr = cmd.Wait()
+		close(h.done)
+	}()
+	t.Cleanup(h.Stop)
+	return h
+}
+
+// APIURL is the Hub's API base, e.g. http://127.0.0.1:PORT/hub/api.
+func (h *Hub) APIURL() string { return fmt.Sprintf("http://127.0.0.1:%d/hub/api", h.ports.Hub) }
+
+// PublicURL is the proxy's address, through which users reach their servers.
+func (h *Hub) PublicURL() string { return fmt.Sprintf("http://127.0.0.1:%d", h.ports.Public) }
+
+// Ports are the ports this run listens on, for a restart on the same ones.
+func (h *Hub) Ports() Ports { return h.ports }
+
+// WaitUp reports whether the Hub came up within bound: its API answered 200
+// and it logged the end of start() (the API answers before start() ends).
+// It returns false as soon as the Hub exits.
+func (h *Hub) WaitUp(bound time.Duration) bool {
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	running := fmt.Sprintf("JupyterHub is now running at http://127.0.0.1:%d/", h.ports.Public)
+	deadline := time.Now().Add(bound)
+	answered := false
+	for time.Now().Before(deadline) {
+		if !answered {
+			if resp, err := client.Get(h.APIURL() + "/"); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				answered = resp.StatusCode == http.StatusOK
+			}
+		}
+		if answered && strings.Contains(h.Output(), running) {
+			return true
+		}
+		select {
+		case <-h.done:
+			return false
+		case <-time.After(150 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+// MustBeUp fails the test unless the Hub comes up within bound.
+func (h *Hub) MustBeUp(bound time.Duration) {
+	h.t.Helper()
+	if !h.WaitUp(bound) {
+		h.t.Fatalf("JupyterHub did not come up (%s):\n%s", h.How(), Tail(h.Output()))
+	}
+}
+
+// Exited reports whether the Hub process has ended.
+func (h *Hub) Exited() bool {
+	select {
+	case <-h.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// How says how the run ended, for messages.
+func (h *Hub) How() string {
+	if h.Exited() {
+		if h.waitErr == nil {
+			return "exit status 0"
+		}
+		return h.waitErr.Error()
+	}
+	return "still running"
+}
+
+// Output is everything the Hub (and the services it manages) printed.
+func (h *Hub) Output() string {
+	data, _ := os.ReadFile(h.logPath)
+	return string(data)
+}
+
+// WaitOutput waits until the output contains s.
+func (h *Hub) WaitOutput(s string, within time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(within)
+	for !strings.Contains(h.Output(), s) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("no %q in the Hub's output within %s:\n%s", s, within, Tail(h.Output()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop ends the Hub's process group (SIGTERM, SIGKILL after StopGrace), then
+// whatever it started in sessions of their own: the proxy (it carries the
+// run's marker) and managed services (they run in Dir or carry this Hub's
+// JUPYTERHUB_API_URL). When the Hub fails in start() after the proxy is up,
+// it exits without stopping the proxy.
+func (h *Hub) Stop() {
+	if h.stopped {
+		return
+	}
+	h.stopped = true
+	pgid := h.cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-h.done:
+	case <-time.After(StopGrace):
+		h.t.Logf("the Hub did not stop within %s of SIGTERM; killing it", StopGrace)
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	<-h.done
+	sweep(h.t, h.opts.Dir, h.ports.Hub)
+}
+
+// sweep ends the processes, and their groups, that carry the run's marker,
+// whose working directory is in dir, or that serve the Hub on hubPort.
+func sweep(t testing.TB, dir string, hubPort int) {
+	marker := []byte("\x00HUBCTL_REALHUB_RUN=" + dir + "\x00")
+	apiURL := []byte(fmt.Sprintf("\x00JUPYTERHUB_API_URL=http://127.0.0.1:%d/hub/api\x00", hubPort))
+	find := func() []int {
+		var pids []int
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == os.Getpid() {
+				continue
+			}
+			cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+			environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+			environ = append([]byte{0}, environ...)
+			if cwd == dir || strings.HasPrefix(cwd, dir+"/") || bytes.Contains(environ, marker) || bytes.Contains(environ, apiURL) {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	strays := find()
+	if len(strays) == 0 {
+		return
+	}
+	t.Logf("ending processes left behind by the Hub: %v", strays)
+	for _, pid := range strays {
+		syscall.Kill(-pid, syscall.SIGTERM) // the proxy and services lead their own sessions
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	deadline := time.Now().Add(StopGrace)
+	for time.Now().Before(deadline) {
+		if len(find()) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, pid := range find() {
+		syscall.Kill(-pid, syscall.SIGKILL)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+var portMu sync.Mutex
+
+// FreePorts returns n distinct loopback ports that were free a moment ago.
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	portMu.Lock()
+	defer portMu.Unlock()
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for len(ports) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
+// Tail is the end of a long output, for failure messages.
+func Tail(s string) string {
+	const max = 4000
+	if len(s) > max {
+		return "..." + s[len(s)-max:]
+	}
+	return s
+}
