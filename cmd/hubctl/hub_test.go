@@ -196,4 +196,3 @@ func TestRealHubStartsWithServiceAdd(t *testing.T) {
 		t.Errorf("the Hub's stop did not stop the culler cleanly:\n%s", realhub.Tail(h.Output()))
 	}
 }
-
