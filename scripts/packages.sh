@@ -19,3 +19,6 @@ KEYRING_PACKAGES=(gnome-keyring dbus-daemon dbus-bin)
 
 # A real JupyterHub 3.0 for the tests that compare with it or start it.
 JUPYTERHUB_PACKAGES=(jupyterhub node-configurable-http-proxy python3-jupyter-server python3-traitlets)
+
+# Shells and man for the completion and man page tests; systemd-analyze for the unit.
+CLI_TEST_PACKAGES=(zsh fish man-db systemd util-linux)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/packages.sh
-ensure_packages "${KEYRING_PACKAGES[@]}" "${JUPYTERHUB_PACKAGES[@]}"
+ensure_packages "${KEYRING_PACKAGES[@]}" "${JUPYTERHUB_PACKAGES[@]}" "${CLI_TEST_PACKAGES[@]}"
 
 export CI="${CI:-}"
 gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -75,16 +75,19 @@ func newApp(env *cliEnv) *cli.App {
 			"and the Python idle culler with one binary.\n\n" +
 			"Example:\n" +
 			"   hubctl token new --store cull-idle",
-		Reader:         env.stdin,
-		Writer:         env.stdout,
-		ErrWriter:      env.stderr,
-		ExitErrHandler: func(*cli.Context, error) {}, // run reports errors and picks the exit code
+		Reader:               env.stdin,
+		Writer:               env.stdout,
+		ErrWriter:            env.stderr,
+		ExitErrHandler:       func(*cli.Context, error) {}, // run reports errors and picks the exit code
+		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			tokenCommand(env),
 			cullCommand(env),
 			serviceCommand(env),
 			configCommand(env),
 			checkCommand(env),
+			completionCommand(env),
+			manCommand(env),
 		},
 	}
 	for _, c := range app.Commands {
@@ -136,8 +139,8 @@ func groupAction(c *cli.Context) error {
 // the first argument, and `hubctl service add cull-idle --admin` is how
 // people type it. Everything after "--" stays put.
 func interspersed(app *cli.App, args []string) []string {
-	if len(args) < 2 {
-		return args
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
+		return args // shell completion: urfave wants the request last
 	}
 	out := []string{args[0]}
 	cmds := app.Commands
