@@ -22,6 +22,15 @@ type Culler struct {
 	Concurrency int  // users acted on at once; requests are bounded by the Client
 	Metrics     *Metrics
 	Now         func() time.Time // nil = time.Now
+	// Progress, when set, hears how a long pass goes: users listed so far
+	// (total 0), then plans acted on out of total.
+	Progress func(stage string, done, total int)
+}
+
+func (c *Culler) progress(stage string, done, total int) {
+	if c.Progress != nil {
+		c.Progress(stage, done, total)
+	}
 }
 
 // Summary is what one pass saw and did.
@@ -33,6 +42,18 @@ type Summary struct {
 	Kept            map[Reason]int // servers and users kept, by reason
 	Errors          int
 	Duration        time.Duration
+	// WouldCull lists, in a dry run, what a real pass would stop or delete.
+	WouldCull []Planned
+}
+
+// Planned is one thing a dry run would cull.
+type Planned struct {
+	User   string        `json:"user"`
+	Server string        `json:"server"` // "" for the default server; unset for a user
+	IsUser bool          `json:"is_user"`
+	Idle   time.Duration `json:"idle_ns"`
+	Rule   Reason        `json:"rule"`
+	Why    string        `json:"why"`
 }
 
 // plan is a decision that asks for requests, kept until listing is done.
@@ -73,6 +94,9 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	seen := 0
 	visit := func(u *apiUser) {
 		seen++
+		if seen%500 == 0 {
+			c.progress("listing", seen, 0)
+		}
 		rec := u.record()
 		d := Decide(&rec, at, &c.Policy)
 		c.logKept(&d, &sum)
@@ -105,6 +129,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	sum.Users = seen
 
 	var mu sync.Mutex
+	done := 0
 	work := make(chan *plan)
 	var wg sync.WaitGroup
 	for range max(c.Concurrency, 1) {
@@ -118,9 +143,12 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 				sum.ServersStopping += r.ServersStopping
 				sum.UsersCulled += r.UsersCulled
 				sum.Errors += r.Errors
+				sum.WouldCull = append(sum.WouldCull, r.WouldCull...)
 				for k, n := range r.Kept {
 					sum.Kept[k] += n
 				}
+				done++
+				c.progress("acting", done, len(plans))
 				mu.Unlock()
 			}
 		}()
@@ -136,6 +164,9 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	if ctx.Err() != nil {
 		return sum, ctx.Err()
 	}
+	slices.SortFunc(sum.WouldCull, func(a, b Planned) int {
+		return strings.Compare(a.User+"\x00"+a.Server, b.User+"\x00"+b.Server)
+	})
 	if sum.Errors > 0 {
 		return sum, fmt.Errorf("%d requests to the Hub failed", sum.Errors)
 	}
@@ -180,6 +211,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 		if c.DryRun {
 			c.Log.Info("would cull server (dry run)", attrs...)
 			r.ServersCulled++
+			r.WouldCull = append(r.WouldCull, Planned{User: p.User, Server: s.Server, Idle: s.Idle, Rule: s.Reason, Why: s.Detail})
 			continue
 		}
 		res, msg, err := c.Client.StopServer(ctx, p.User, s.Server, s.Remove)
@@ -231,6 +263,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 	if c.DryRun {
 		c.Log.Info("would delete user (dry run)", attrs...)
 		r.UsersCulled++
+		r.WouldCull = append(r.WouldCull, Planned{User: p.User, IsUser: true, Idle: p.UserIdle, Rule: p.UserReason, Why: p.UserDetail})
 		return r
 	}
 	res, msg, err := c.Client.DeleteUser(ctx, p.User)
@@ -276,7 +309,7 @@ func (c *Culler) Run(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		c.RunPass(ctx)
+		_, _ = c.RunPass(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -285,11 +318,11 @@ func (c *Culler) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// RunPass runs one pass and logs its summary line; it returns the pass error.
-func (c *Culler) RunPass(ctx context.Context) error {
+// RunPass runs one pass and logs its summary line.
+func (c *Culler) RunPass(ctx context.Context) (Summary, error) {
 	sum, err := c.Pass(ctx)
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return sum, ctx.Err()
 	}
 	attrs := []any{
 		"users", sum.Users, "servers_culled", sum.ServersCulled, "servers_stopping", sum.ServersStopping,
@@ -306,8 +339,8 @@ func (c *Culler) RunPass(ctx context.Context) error {
 			attrs = append(attrs, "hint", h.Hint())
 		}
 		c.Log.Error("cull pass failed", attrs...)
-		return err
+		return sum, err
 	}
 	c.Log.Info("cull pass done", attrs...)
-	return nil
+	return sum, nil
 }

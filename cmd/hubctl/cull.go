@@ -11,9 +11,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/hubctl/hubctl/cull"
 )
@@ -118,8 +120,19 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		defer stop()
 	}
 	ctx := c.Context
+	progress := &progressLine{}
+	if f, ok := env.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress.w = f
+		culler.Progress = progress.update
+	}
+	defer progress.done()
 	if c.Bool("once") {
-		return culler.RunPass(ctx)
+		sum, err := culler.RunPass(ctx)
+		progress.done()
+		if culler.DryRun && err == nil {
+			printWouldCull(env, sum.WouldCull)
+		}
+		return err
 	}
 	logger.Info("culler started", "url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
 		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "concurrency", concurrency, "dry_run", culler.DryRun)
@@ -226,4 +239,52 @@ func serveMetrics(addr string, m *cull.Metrics, logger *slog.Logger) (stop func(
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// printWouldCull shows a dry run's verdicts as a table for people.
+func printWouldCull(env *cliEnv, planned []cull.Planned) {
+	if len(planned) == 0 {
+		fmt.Fprintln(env.stdout, "nothing to cull")
+		return
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tRULE\tWHY")
+	for _, p := range planned {
+		server := p.Server
+		switch {
+		case p.IsUser:
+			server = "(user)"
+		case server == "":
+			server = "(default)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.User, server, p.Idle.Round(time.Second), p.Rule, p.Why)
+	}
+	tw.Flush()
+}
+
+// progressLine keeps one line on a terminal up to date during a long pass.
+type progressLine struct {
+	w     *os.File
+	last  time.Time
+	shown bool
+}
+
+func (p *progressLine) update(stage string, done, total int) {
+	if time.Since(p.last) < 100*time.Millisecond && done != total {
+		return
+	}
+	p.last = time.Now()
+	if total > 0 {
+		fmt.Fprintf(p.w, "\r\x1b[Khubctl: %s: %d/%d users", stage, done, total)
+	} else {
+		fmt.Fprintf(p.w, "\r\x1b[Khubctl: %s: %d users", stage, done)
+	}
+	p.shown = true
+}
+
+func (p *progressLine) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
 }

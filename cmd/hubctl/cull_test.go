@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -294,5 +296,66 @@ func TestCheckCommand(t *testing.T) {
 	if r.code != 1 || report.OK || report.Name != "cull-idle" || strings.Join(report.Missing, ",") != "read:servers,delete:servers" ||
 		!strings.Contains(r.stderr, "hubctl: error: check failed: scopes") {
 		t.Errorf("%+v %+v", r, report)
+	}
+}
+
+func TestCullDryRunTable(t *testing.T) {
+	h := cullHub(t)
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	r := runCLI(t, nil, "", "cull", "--once", "--dry-run", "--cull-users", "--url", h.URL(), "--timeout=3600")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "USER") || !strings.Contains(lines[0], "IDLE FOR") {
+		t.Fatalf("table:\n%s", r.stdout)
+	}
+	for i, want := range [][]string{{"idle", "(default)", "2h0m0s", "idle", "last_activity"}, {"idle", "(user)", "2h0m0s"}, {"serverless", "(user)", "2h0m0s", "idle"}} {
+		for _, w := range want {
+			if !strings.Contains(lines[i+1], w) {
+				t.Errorf("row %d %q lacks %q", i+1, lines[i+1], w)
+			}
+		}
+	}
+	if strings.Contains(r.stderr, "\r") {
+		t.Error("progress written when stderr is not a terminal")
+	}
+	if !serverUp(h, "idle") {
+		t.Error("--dry-run culled")
+	}
+	r = runCLI(t, nil, "", "cull", "--once", "--dry-run", "--url", h.URL(), "--timeout=36000")
+	if strings.TrimSpace(r.stdout) != "nothing to cull" {
+		t.Errorf("nothing to cull: %q", r.stdout)
+	}
+}
+
+// TestCullProgressOnTerminal runs the binary under a pseudo-terminal
+// (script(1)): a long pass shows its progress there, and nowhere else.
+func TestCullProgressOnTerminal(t *testing.T) {
+	need(t, "script")
+	h := fakehub.New(fakehub.Options{})
+	t.Cleanup(h.Close)
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull-idle"}, "list:users", "read:users:activity", "read:servers", "delete:servers")
+	old := time.Now().Add(-2 * time.Hour)
+	for i := 0; i < 1200; i++ {
+		h.AddUser(fakehub.User{Name: fmt.Sprintf("u%04d", i), Created: old, LastActivity: tp(old),
+			Servers: map[string]*fakehub.Server{"": {Ready: true, Started: tp(old), LastActivity: tp(old)}}})
+	}
+	args := fmt.Sprintf("%s cull --once --dry-run --log-level=warn --timeout=3600 --url %s", hubctlBin, h.URL())
+	cmd := exec.Command("script", "-qec", args, "/dev/null")
+	cmd.Env = append(os.Environ(), "JUPYTERHUB_API_TOKEN="+testToken)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "hubctl: listing: 500 users") || !strings.Contains(string(out), "hubctl: acting: 1200/1200 users") {
+		t.Errorf("no progress on the terminal:\n%q", string(out[:min(len(out), 400)]))
+	}
+	plain := exec.Command(hubctlBin, "cull", "--once", "--dry-run", "--log-level=warn", "--timeout=3600", "--url", h.URL())
+	plain.Env = cmd.Env
+	var stderr strings.Builder
+	plain.Stderr = &stderr
+	if err := plain.Run(); err != nil || stderr.String() != "" {
+		t.Errorf("without a terminal: %v, stderr %q", err, stderr.String())
 	}
 }
