@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,8 +32,26 @@ func newHub(t testing.TB, opts fakehub.Options, scopes ...string) *fakehub.Hub {
 	return h
 }
 
+// lockedBuffer is a log buffer safe to read while a culler writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // newCuller returns a culler for hub with fast retries and a log buffer.
-func newCuller(t testing.TB, hub *fakehub.Hub, p Policy) (*Culler, *bytes.Buffer) {
+func newCuller(t testing.TB, hub *fakehub.Hub, p Policy) (*Culler, *lockedBuffer) {
 	t.Helper()
 	client, err := NewClient(ClientConfig{
 		URL: hub.URL() + "/", Token: cullToken, Concurrency: 10, Retries: 3,
@@ -41,8 +60,8 @@ func newCuller(t testing.TB, hub *fakehub.Hub, p Policy) (*Culler, *bytes.Buffer
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	return &Culler{Client: client, Policy: p, Log: slog.New(slog.NewTextHandler(&logs, nil)), Concurrency: 10}, &logs
+	logs := &lockedBuffer{}
+	return &Culler{Client: client, Policy: p, Log: slog.New(slog.NewTextHandler(logs, nil)), Concurrency: 10}, logs
 }
 
 func tp(t time.Time) *time.Time { return &t }
@@ -405,7 +424,7 @@ func TestRunSurvivesHubOutage(t *testing.T) {
 	done := make(chan struct{})
 	go func() { c.Run(ctx, 100*time.Millisecond); close(done) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for running(t, h, "idle", "") && time.Now().Before(deadline) {
+	for (running(t, h, "idle", "") || !strings.Contains(logs.String(), "cull pass done")) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	cancel()
