@@ -91,6 +91,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
 			&cli.StringFlag{Name: "python", Usage: "also load the file with the real traitlets in this `PYTHON` (a subprocess) and check the exact values"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
 			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
 		},
 		Action: func(c *cli.Context) error {
@@ -103,6 +104,9 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 				path = args[0]
 			}
 			format := c.String("format")
+			if c.Bool("json") {
+				format = "json"
+			}
 			if format != "text" && format != "json" {
 				return usageErrorf("--format %q: use text or json", format)
 			}

@@ -59,7 +59,7 @@ func TestConfigValidateJSONAndEnv(t *testing.T) {
 		t.Errorf("exit %d, findings %+v", r.code, findings)
 	}
 	// Without the variable the token is unknown: nothing to say about it.
-	r = runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--format", "json", path)
+	r = runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--json", path)
 	if r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
 		t.Errorf("without TOK: %+v", r)
 	}
