@@ -28,10 +28,12 @@ func configCommand(env *cliEnv) *cli.Command {
 			"   hubctl config render",
 		Subcommands: []*cli.Command{configValidateCommand(env), {
 			Name:  "render",
-			Usage: "print hubctl's block (or some of its services) to stdout, touching nothing",
+			Usage: "print hubctl's block (or some of its services), or the same as Helm values, touching nothing",
 			Description: "Example:\n" +
-				"   hubctl config render --service cull-idle",
-			Flags: []cli.Flag{configFlag, &cli.StringSliceFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"}},
+				"   hubctl config render --service cull-idle\n" +
+				"   hubctl config render --format helm > hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
+			Flags: []cli.Flag{configFlag, &cli.StringSliceFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
+				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
 					return err
@@ -63,11 +65,22 @@ func configCommand(env *cliEnv) *cli.Command {
 					}
 					m = keep
 				}
-				text, err := m.Render()
-				if err != nil {
-					return err
+				switch c.String("format") {
+				case "python":
+					text, err := m.Render()
+					if err != nil {
+						return err
+					}
+					fmt.Fprint(env.stdout, text)
+				case "helm":
+					values, err := provision.HelmValues(m)
+					if err != nil {
+						return err
+					}
+					env.stdout.Write(values)
+				default:
+					return usageErrorf("--format %q: use python or helm", c.String("format"))
 				}
-				fmt.Fprint(env.stdout, text)
 				return nil
 			},
 		}},

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/hubctl/hubctl/provision"
 )
 
@@ -112,5 +114,38 @@ func TestServiceAddRefusesNewErrors(t *testing.T) {
 	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--hub-version", "3.0", "--config", path)
 	if r.code != 1 || !strings.Contains(r.stderr, "HUB108") || !strings.Contains(r.stderr, "nothing was written") {
 		t.Errorf("%+v", r)
+	}
+}
+
+func TestConfigRenderHelm(t *testing.T) {
+	path := writeConfig(t, "c = get_config()\n", 0o644)
+	// The built binary, so that the preset's command runs a program called hubctl.
+	if r := hubctl(t, nil, "service", "add", "cull-idle", "--admin", "--cull-users", "--hub-version", "3.0", "--config", path); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	r := runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", path)
+	var values struct {
+		Cull struct {
+			Enabled *bool `yaml:"enabled"`
+		} `yaml:"cull"`
+		Hub struct {
+			Services  map[string]struct{ Command []string } `yaml:"services"`
+			LoadRoles map[string]struct {
+				Scopes   []string `yaml:"scopes"`
+				Services []string `yaml:"services"`
+			} `yaml:"loadRoles"`
+		} `yaml:"hub"`
+	}
+	if err := yaml.Unmarshal([]byte(r.stdout), &values); err != nil {
+		t.Fatalf("%v:\n%s", err, r.stdout)
+	}
+	role := values.Hub.LoadRoles["cull-idle-role"]
+	if r.code != 0 || values.Cull.Enabled == nil || *values.Cull.Enabled ||
+		!strings.HasSuffix(strings.Join(values.Hub.Services["cull-idle"].Command, " "), "cull --timeout=3600 --cull-users=true") ||
+		strings.Join(role.Services, ",") != "cull-idle" || !strings.Contains(strings.Join(role.Scopes, ","), "delete:users") {
+		t.Errorf("%+v\n%s", values, r.stdout)
+	}
+	if r := runCLI(t, nil, "", "config", "render", "--format", "toml", "--config", path); r.code != exitUsage {
+		t.Errorf("--format toml: %+v", r)
 	}
 }
