@@ -17,32 +17,19 @@ func checkCommand(env *cliEnv) *cli.Command {
 			"Example:\n" +
 			"   hubctl check --token-name cull-idle\n" +
 			"   JUPYTERHUB_API_TOKEN=... hubctl check --url http://127.0.0.1:8081/hub/api --json",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
-			&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
-			insecureStorageFlag,
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
-			&cli.BoolFlag{Name: "ssl-enabled", Usage: "use the Hub's internal TLS certificates"},
-			&cli.StringFlag{Name: "internal-certs-location", Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-		},
+		}, hubFlags...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
 			}
-			if _, err := cull.NormalizeURL(c.String("url")); err != nil {
-				return &usageError{msg: "--url: " + err.Error()}
-			}
-			token, err := cullToken(c, env)
+			cfg, err := hubClientConfig(c, env)
 			if err != nil {
 				return err
 			}
-			cfg := cull.ClientConfig{URL: c.String("url"), Token: token, Retries: 1, UserAgent: "hubctl/" + version()}
-			if c.Bool("ssl-enabled") {
-				if cfg.TLS, err = cull.InternalTLS(c.String("internal-certs-location")); err != nil {
-					return err
-				}
-			}
+			cfg.Retries = 1
 			client, err := cull.NewClient(cfg)
 			if err != nil {
 				return err

@@ -33,8 +33,7 @@ func cullCommand(env *cliEnv) *cli.Command {
 			"Example:\n" +
 			"   c.JupyterHub.services = [{'name': 'cull-idle', 'command': ['hubctl', 'cull', '--timeout=3600']}]\n" +
 			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once --dry-run",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
+		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "timeout", Value: 600, Usage: "idle `SECONDS` after which a server is culled"},
 			&cli.IntFlag{Name: "cull-every", Aliases: []string{"cull_every"}, Usage: "`SECONDS` between passes (0 = timeout/2)"},
 			&cli.IntFlag{Name: "max-age", Aliases: []string{"max_age"}, Usage: "cull servers running this many `SECONDS` even if active (0 = off)"},
@@ -45,17 +44,13 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.BoolFlag{Name: "remove-named-servers", Aliases: []string{"remove_named_servers"}, Usage: "remove named servers after stopping them"},
 			&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "requests to the Hub at once (1 to 1000)"},
 			&cli.IntFlag{Name: "api-page-size", Aliases: []string{"api_page_size"}, Usage: "users per page (0 = the Hub's default)"},
-			&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
-			&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
-			&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
-			insecureStorageFlag,
 			&cli.BoolFlag{Name: "once", Usage: "run one pass and exit"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and log, but stop and delete nothing"},
 			&cli.StringSliceFlag{Name: "exclude-user", Usage: "never cull users whose name matches `REGEX` (repeatable)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
-		},
+		}, hubFlags...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
@@ -81,31 +76,11 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	if c.Int("api-page-size") < 0 {
 		return usageErrorf("--api-page-size cannot be negative")
 	}
-	if _, err := cull.NormalizeURL(c.String("url")); err != nil {
-		return &usageError{msg: "--url: " + err.Error()}
-	}
-	requestTimeout := 60 * time.Second
-	if s := os.Getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
-		secs, err := strconv.ParseFloat(s, 64)
-		if err != nil || secs <= 0 {
-			return usageErrorf("JUPYTERHUB_REQUEST_TIMEOUT=%q is not a positive number of seconds", s)
-		}
-		requestTimeout = time.Duration(secs * float64(time.Second))
-	}
-	token, err := cullToken(c, env)
+	cfg, err := hubClientConfig(c, env)
 	if err != nil {
 		return err
 	}
-	cfg := cull.ClientConfig{
-		URL: c.String("url"), Token: token, RequestTimeout: requestTimeout,
-		Concurrency: concurrency, PageSize: c.Int("api-page-size"), Retries: 4,
-		UserAgent: "hubctl/" + version(),
-	}
-	if c.Bool("ssl-enabled") {
-		if cfg.TLS, err = cull.InternalTLS(c.String("internal-certs-location")); err != nil {
-			return err
-		}
-	}
+	cfg.Concurrency, cfg.PageSize, cfg.Retries = concurrency, c.Int("api-page-size"), 4
 	client, err := cull.NewClient(cfg)
 	if err != nil {
 		return err
@@ -181,6 +156,45 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 		p.Exclude = append(p.Exclude, re)
 	}
 	return p, every, nil
+}
+
+// hubFlags say how to reach the Hub, for cull and check: the reference
+// culler's names, and hubctl's keyring for the token.
+var hubFlags = []cli.Flag{
+	&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
+	&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
+	insecureStorageFlag,
+	&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
+	&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
+}
+
+// hubClientConfig reads hubFlags and the environment (token, request
+// time-out) into a client configuration.
+func hubClientConfig(c *cli.Context, env *cliEnv) (cull.ClientConfig, error) {
+	var cfg cull.ClientConfig
+	if _, err := cull.NormalizeURL(c.String("url")); err != nil {
+		return cfg, &usageError{msg: "--url: " + err.Error()}
+	}
+	cfg.URL = c.String("url")
+	cfg.RequestTimeout = 60 * time.Second
+	if s := os.Getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
+		secs, err := strconv.ParseFloat(s, 64)
+		if err != nil || secs <= 0 {
+			return cfg, usageErrorf("JUPYTERHUB_REQUEST_TIMEOUT=%q is not a positive number of seconds", s)
+		}
+		cfg.RequestTimeout = time.Duration(secs * float64(time.Second))
+	}
+	var err error
+	if cfg.Token, err = cullToken(c, env); err != nil {
+		return cfg, err
+	}
+	if c.Bool("ssl-enabled") {
+		if cfg.TLS, err = cull.InternalTLS(c.String("internal-certs-location")); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.UserAgent = "hubctl/" + version()
+	return cfg, nil
 }
 
 // cullToken reads the API token from the keyring (--token-name) or from
