@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -43,13 +44,15 @@ const helmSecretKeyMax = 253
 // floats, timestamps, the merge key and the value key. Helm reads values
 // with a YAML 1.1 parser (go-yaml v2). yaml.v3 follows YAML 1.2 and quotes
 // only some of these, so HelmValues quotes them all.
-var yaml11RE = regexp.MustCompile(`^(?:` +
-	`[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+` + // int
-	`|[-+]?(?:[0-9][0-9_]*)?\.[0-9.]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*` + // float
-	`|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)` +
-	`|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?` + // timestamp
-	`|<<|=` +
-	`)$`)
+var yaml11RE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:` +
+		`[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+` + // int
+		`|[-+]?(?:[0-9][0-9_]*)?\.[0-9.]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*` + // float
+		`|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)` +
+		`|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?` + // timestamp
+		`|<<|=` +
+		`)$`)
+})
 
 // yaml11Words are YAML 1.1's booleans and nulls.
 var yaml11Words = map[string]bool{}
@@ -62,7 +65,7 @@ func init() {
 
 // yaml11Special reports whether a YAML 1.1 reader would take s, written
 // plain, for something other than the string s.
-func yaml11Special(s string) bool { return s == "" || yaml11Words[s] || yaml11RE.MatchString(s) }
+func yaml11Special(s string) bool { return s == "" || yaml11Words[s] || yaml11RE().MatchString(s) }
 
 // runsHubctlCull reports whether s runs `hubctl cull`: the first word of its
 // command is a path ending in hubctl, and the second word is "cull".

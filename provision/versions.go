@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // HubVersion is a JupyterHub release; pre-release and dev suffixes are dropped.
@@ -229,7 +230,11 @@ func ValidateScope(v HubVersion, scope string) error {
 // 3.0.0 (roles.py:114); 4.x-6.0 derived (no change in any changelog).
 // Python's re.match with a trailing $ also accepts one final "\n"; the
 // \n? keeps that quirk so the pattern answers exactly as the Hub does.
-var roleNameRE = regexp.MustCompile(`^[a-z][a-z0-9\-_~.]{1,253}[a-z0-9]\n?$`)
+// It is compiled on first use: the {1,253} repetition makes a large
+// program, too slow to build at every start of hubctl.
+var roleNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z][a-z0-9\-_~.]{1,253}[a-z0-9]\n?$`)
+})
 
 // RoleNameRE returns the Hub's role-name check at v (3-255 characters,
 // lowercase ASCII letters, digits and -_~. , starting with a letter and
@@ -239,7 +244,7 @@ func RoleNameRE(v HubVersion) *regexp.Regexp {
 	if !HasRBAC(v) {
 		return nil
 	}
-	return roleNameRE
+	return roleNameRE()
 }
 
 // DefaultRoles returns the roles every Hub at v defines (roles.get_default_roles),
