@@ -160,19 +160,7 @@ func leftPad(s string, n int) string {
 // pyUnquote mirrors urllib.parse.unquote (lenient: malformed %-escapes are
 // kept literally; invalid UTF-8 becomes U+FFFD as errors='replace').
 func pyUnquote(s string) string {
-	if strings.IndexByte(s, '%') < 0 {
-		return s
-	}
-	buf := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			buf = append(buf, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
-		}
-		buf = append(buf, s[i])
-	}
-	return strings.ToValidUTF8(string(buf), "\uFFFD")
+	return strings.ToValidUTF8(unquoteBytes(s), "\uFFFD")
 }
 
 func isHex(c byte) bool {
