@@ -61,13 +61,16 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
-func (m *Metrics) observePass(s *Summary, err error) {
+// observePass records a pass; a dry run's would-be culls are not culls.
+func (m *Metrics) observePass(s *Summary, err error, dryRun bool) {
 	if m == nil {
 		return
 	}
 	m.duration.Observe(s.Duration.Seconds())
-	m.serversCulled.Add(float64(s.ServersCulled))
-	m.usersCulled.Add(float64(s.UsersCulled))
+	if !dryRun {
+		m.serversCulled.Add(float64(s.ServersCulled))
+		m.usersCulled.Add(float64(s.UsersCulled))
+	}
 	for reason, n := range s.Kept {
 		m.kept.WithLabelValues(string(reason)).Add(float64(n))
 	}

@@ -69,7 +69,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	sum.Kept = map[Reason]int{}
 	defer func() {
 		sum.Duration = time.Since(start)
-		c.Metrics.observePass(&sum, err)
+		c.Metrics.observePass(&sum, err, c.DryRun)
 	}()
 
 	version, err := c.Client.Version(ctx)

@@ -133,3 +133,19 @@ func FuzzReadValidate(f *testing.F) {
 		_, _ = cfg.Managed()
 	})
 }
+
+func TestImportOfJupyterHubWarns(t *testing.T) {
+	cfg, err := Parse("imp.py", []byte("import os\nfrom jupyterhub.auth import DummyAuthenticator\nimport jupyterhub.spawner as sp\nc = get_config()\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, f := range Validate(cfg, ValidateOptions{Version: v3}) {
+		if f.ID == "HUB301" {
+			lines = append(lines, f.Line)
+		}
+	}
+	if fmt.Sprint(lines) != "[2 3]" {
+		t.Errorf("HUB301 on lines %v, want [2 3]", lines)
+	}
+}

@@ -428,10 +428,25 @@ func (cfg *Config) statement(e *evaluator, st ast.Stmt) {
 			}
 		}
 		cfg.watchUnknown(e, st, "a call hubctl does not evaluate")
-	case *ast.Import, *ast.ImportFrom, *ast.Pass, *ast.Delete:
-		// Harmless here: imports are not followed, del only drops names.
+	case *ast.Import:
+		for _, a := range s.Names {
+			cfg.importWarning(e, st, string(a.Name))
+		}
+	case *ast.ImportFrom:
+		cfg.importWarning(e, st, string(s.Module))
+	case *ast.Pass, *ast.Delete:
+		// Harmless here: del only drops names.
 	default:
 		cfg.watchUnknown(e, st, fmt.Sprintf("a %s statement hubctl does not evaluate", strings.ToLower(strings.TrimPrefix(fmt.Sprintf("%T", st), "*ast."))))
+	}
+}
+
+// importWarning notes an import of JupyterHub's own code: hubctl does not
+// run it, so what the file does with it is unknown. Other imports (os,
+// secrets, …) only bind names hubctl treats as unknown where they are used.
+func (cfg *Config) importWarning(e *evaluator, st ast.Stmt, module string) {
+	if module == "jupyterhub" || strings.HasPrefix(module, "jupyterhub.") {
+		cfg.warn(e.pos(st), "an import of %s: hubctl does not run JupyterHub's code, so what the file builds with it is unknown", module)
 	}
 }
 
