@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -61,6 +62,12 @@ func cullCommand(env *cliEnv) *cli.Command {
 }
 
 func runCull(c *cli.Context, env *cliEnv) error {
+	// A pass decodes every page of users and throws it away: collecting
+	// half as often costs 0.1-0.2 s less CPU per 100 000 users for about
+	// 4 MiB more memory (docs/benchmarks.md). GOGC, when set, wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	policy, every, err := cullPolicy(c)
 	if err != nil {
 		return err
