@@ -231,6 +231,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		if store, err = openStore(c, env); err != nil {
 			return err
 		}
+		// Fail before the config is written, not after, when the keyring
+		// cannot keep the new token.
+		if _, err := store.List(); err != nil {
+			return err
+		}
 		svc.Token = provision.TokenLiteral
 		if mode == "keyring" {
 			if svc.APIToken, err = store.Get(name); err != nil {
@@ -413,6 +418,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			}
 			reportWrite(env, path, res)
 			fmt.Fprintf(env.stderr, "hubctl: removed service %q from %s; the Hub deletes the service and its tokens at its next restart\n", name, path)
+			fmt.Fprintf(env.stderr, "hubctl: a token hubctl stored for it stays in the keyring until `hubctl token delete %s`\n", name)
 			return nil
 		},
 	}

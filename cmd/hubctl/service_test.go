@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
@@ -246,5 +247,24 @@ func TestServiceAddCrash(t *testing.T) {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Logf("a killed run left its temp file %s (harmless; never read)", e.Name())
 		}
+	}
+}
+
+// failingStore is a keyring that cannot be reached.
+type failingStore struct{ tokens.Memory }
+
+func (f *failingStore) List() ([]string, error) { return nil, errors.New("no D-Bus session bus") }
+func (f *failingStore) String() string          { return "the keyring" }
+
+// TestServiceAddKeyringDownWritesNothing: with --token new and no keyring,
+// the config is left alone rather than given a token nobody kept.
+func TestServiceAddKeyringDownWritesNothing(t *testing.T) {
+	path := tempConfig(t, "c = get_config()\n")
+	r := runCLI(t, &failingStore{}, "", "service", "add", "ext", "--url", "http://127.0.0.1:9000", "--hub-version", "3.0", "--config", path)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "no D-Bus session bus") {
+		t.Errorf("%+v", r)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "c = get_config()\n" {
+		t.Errorf("the config was written:\n%s", data)
 	}
 }
