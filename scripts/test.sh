@@ -18,4 +18,6 @@ go vet ./...
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export XDG_CONFIG_HOME="$tmp/config"
-dbus-run-session -- scripts/keyring-session.sh go test -count=1 "$@" ./...
+# Every test, then the concurrent parts once more under the race detector.
+dbus-run-session -- scripts/keyring-session.sh sh -c \
+  'go test -count=1 "$@" ./... && go test -count=1 -race ./cull ./tokens ./internal/atomicfile' sh "$@"
