@@ -2,7 +2,6 @@ package provision
 
 import (
 	"bytes"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -101,9 +100,6 @@ func (m *Managed) Service(name string) (*Service, int) {
 func (cfg *Config) inBlock(p Pos) bool {
 	return cfg.block != nil && p.Line > cfg.block.beginLine && p.Line < cfg.block.endLine
 }
-
-// HasBlock reports whether the file has hubctl's block.
-func (cfg *Config) HasBlock() bool { return cfg.block != nil }
 
 // Managed reads hubctl's block back. A block that does not render back to
 // exactly itself was edited by hand: hubctl refuses it, saying where.
@@ -217,8 +213,6 @@ func (cfg *Config) WithManaged(m Managed) ([]byte, error) {
 	out = append(out, strings.Repeat(eol, lead)...)
 	return append(out, text...), nil
 }
-
-func (s blockSpan) String() string { return fmt.Sprintf("lines %d-%d", s.beginLine, s.endLine) }
 
 // Render writes the block alone, as `hubctl config render` prints it.
 func (m *Managed) Render() (string, error) { return m.render(0, "\n") }

@@ -6,7 +6,6 @@ package provision
 import (
 	"fmt"
 	"math/big"
-	"sort"
 	"strings"
 
 	"github.com/hubctl/hubctl/templates"
@@ -307,14 +306,4 @@ func asStrMap(v *Value) (map[string]string, error) {
 		out[k] = val
 	}
 	return out, nil
-}
-
-// sortedKeys is for stable output of maps.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
