@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -266,5 +267,37 @@ func TestServiceAddKeyringDownWritesNothing(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); string(data) != "c = get_config()\n" {
 		t.Errorf("the config was written:\n%s", data)
+	}
+}
+
+// TestServiceAddConcurrent runs eight `hubctl service add` at once on one
+// config: the lock serialises them, so no run loses another's service.
+func TestServiceAddConcurrent(t *testing.T) {
+	path := tempConfig(t, "c = get_config()\n")
+	const n = 8
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			cmd := exec.Command(hubctlBin, "service", "add", fmt.Sprintf("svc%d", i), "--url", fmt.Sprintf("http://127.0.0.1:%d", 9000+i),
+				"--token", "env", "--hub-version", "3.0", "--config", path)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("svc%d: %v: %s", i, err, out)
+			}
+			errs <- err
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	r := runCLI(t, nil, "", "service", "list", "--json", "--config", path)
+	var views []serviceView
+	if err := json.Unmarshal([]byte(r.stdout), &views); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	if len(views) != n {
+		t.Errorf("%d services after %d concurrent adds: %+v", len(views), n, views)
 	}
 }
