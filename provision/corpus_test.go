@@ -22,7 +22,8 @@ func TestCorpusFindings(t *testing.T) {
 			}
 			expect := slices.Clone(label.expect)
 			slices.Sort(expect)
-			cfg, err := ReadWith(f, Options{Subconfigs: true, Env: func(string) (string, bool) { return "", false }})
+			// The real Hub runs each corpus file in the file's own directory.
+			cfg, err := ReadWith(f, Options{Subconfigs: true, Cwd: filepath.Dir(f), Env: func(string) (string, bool) { return "", false }})
 			if err != nil {
 				t.Fatalf("unreadable: %v", err)
 			}

@@ -29,10 +29,13 @@ type Config struct {
 	block     *blockSpan
 }
 
-// Diagnostic is a finding about a config file.
+// Diagnostic is a finding about a config file. ID names the check when
+// reading found something the Hub itself trips on (HUB115, HUB116, HUB212);
+// empty, it is a place hubctl could not evaluate (HUB301).
 type Diagnostic struct {
 	Pos Pos
 	Msg string
+	ID  string
 }
 
 func (d Diagnostic) String() string { return d.Pos.String() + ": " + d.Msg }
@@ -53,8 +56,12 @@ type Options struct {
 	// Env resolves os.environ lookups; nil leaves them as Env values, which
 	// is what editing needs (hubctl's block reads its tokens from there).
 	Env func(string) (string, bool)
-	// Subconfigs follows load_subconfig('file') relative to the file.
+	// Subconfigs follows load_subconfig('file').
 	Subconfigs bool
+	// Cwd is the directory the Hub runs in: traitlets resolves a relative
+	// load_subconfig path, os.path.abspath and os.getcwd() against it. Empty,
+	// hubctl assumes the config's own directory and says so where it matters.
+	Cwd string
 }
 
 // Read reads a config file for editing. A missing file is an empty config.
@@ -88,9 +95,16 @@ func ParseWith(path string, src []byte, opts Options) (*Config, error) {
 	if cfg.block, err = findBlock(path, src); err != nil {
 		return nil, err
 	}
-	r := &reader{cfg: cfg, opts: opts, seen: map[string]bool{}}
-	if abs, err := filepath.Abs(path); err == nil {
-		r.seen[abs] = true
+	r := &reader{cfg: cfg, opts: opts, seen: map[string]bool{}, cwd: opts.Cwd}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	r.seen[abs] = true
+	if r.cwd == "" {
+		r.cwd = filepath.Dir(abs)
+	} else if r.cwd, err = filepath.Abs(r.cwd); err != nil {
+		return nil, err
 	}
 	if err := r.file(path, src, 0); err != nil {
 		return nil, err
@@ -103,6 +117,7 @@ type reader struct {
 	cfg  *Config
 	opts Options
 	seen map[string]bool
+	cwd  string // the Hub's working directory (Options.Cwd, or the config's directory)
 }
 
 func (r *reader) file(path string, src []byte, depth int) error {
@@ -117,7 +132,12 @@ func (r *reader) file(path string, src []byte, depth int) error {
 		}
 		r.cfg.warn(Pos{File: path, Line: line, Col: 1}, "%s", msg)
 	}
-	e := &evaluator{file: path, names: map[string]Value{}, env: r.opts.Env}
+	// Each file is run by traitlets with a namespace of its own and a fresh
+	// Config: __file__ is its absolute path, and a list trait it has not
+	// assigned is a LazyConfigValue, which `+=` fails on.
+	abs, _ := filepath.Abs(path)
+	e := &evaluator{file: path, env: r.opts.Env, cwd: r.cwd, assigned: map[string]bool{},
+		names: map[string]Value{"__file__": {Kind: Str, Str: abs}}}
 	for i, st := range mod.Body {
 		// A statement that spans a line hubctl had to skip is not what the file says.
 		end := 1 << 30
@@ -132,8 +152,8 @@ func (r *reader) file(path string, src []byte, depth int) error {
 			r.cfg.watchUnknown(e, st, "a statement with a line hubctl cannot parse")
 			continue
 		}
-		if sub, ok := subconfigPath(st); ok {
-			if err := r.subconfig(e, st, path, sub, depth); err != nil {
+		if arg, ok := subconfigArg(st); ok {
+			if err := r.subconfig(e, st, arg, depth); err != nil {
 				return err
 			}
 			continue
@@ -143,37 +163,51 @@ func (r *reader) file(path string, src []byte, depth int) error {
 	return nil
 }
 
-// subconfigPath recognises load_subconfig('file').
-func subconfigPath(st ast.Stmt) (string, bool) {
+// subconfigArg recognises load_subconfig(PATH) and returns PATH.
+func subconfigArg(st ast.Stmt) (ast.Expr, bool) {
 	es, ok := st.(*ast.ExprStmt)
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	call, ok := es.Value.(*ast.Call)
 	if !ok || len(call.Args) != 1 {
-		return "", false
+		return nil, false
 	}
 	if n, ok := call.Func.(*ast.Name); !ok || n.Id != "load_subconfig" {
-		return "", false
+		return nil, false
 	}
-	if s, ok := call.Args[0].(*ast.Str); ok {
-		return string(s.S), true
-	}
-	return "", true
+	return call.Args[0], true
 }
 
-func (r *reader) subconfig(e *evaluator, st ast.Stmt, from, sub string, depth int) error {
+func (r *reader) subconfig(e *evaluator, st ast.Stmt, arg ast.Expr, depth int) error {
 	p := e.pos(st)
 	if !r.opts.Subconfigs {
 		r.cfg.warn(p, "load_subconfig is not followed here; what it sets is unknown to hubctl")
 		return nil
 	}
-	if sub == "" {
-		r.cfg.warn(p, "load_subconfig with a path hubctl cannot evaluate; what it loads is unknown")
+	v := e.eval(arg, 0)
+	switch v.Kind {
+	case FSPath:
+		// traitlets' filefind calls .strip() on the name: a Path raises AttributeError.
+		r.cfg.finding("HUB116", p, "load_subconfig is given a pathlib.Path (%s); traitlets calls .strip() on it and JupyterHub stops with AttributeError", v.Str)
+		return nil
+	case Str:
+	default:
+		r.cfg.warn(p, "load_subconfig with a path hubctl cannot evaluate (%s); what it loads is unknown", v.describe())
 		return nil
 	}
+	// traitlets strips quotes and expands ~ and $VARS in the Hub's process.
+	sub := strings.Trim(strings.Trim(v.Str, `"`), "'")
+	if strings.HasPrefix(sub, "~") || strings.Contains(sub, "$") {
+		r.cfg.warn(p, "load_subconfig(%q): the Hub expands ~ and $VARS in its own environment; hubctl does not follow it", sub)
+		return nil
+	}
+	relative := ""
 	if !filepath.IsAbs(sub) {
-		sub = filepath.Join(filepath.Dir(from), sub)
+		if r.opts.Cwd == "" {
+			relative = fmt.Sprintf("load_subconfig(%q) is relative: JupyterHub resolves it against its working directory, not the config's; hubctl assumed %s", sub, r.cwd)
+		}
+		sub = filepath.Join(r.cwd, sub)
 	}
 	abs, _ := filepath.Abs(sub)
 	if r.seen[abs] || depth >= maxSubconfigDepth {
@@ -182,7 +216,15 @@ func (r *reader) subconfig(e *evaluator, st ast.Stmt, from, sub string, depth in
 	}
 	src, err := os.ReadFile(sub)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil // traitlets skips a missing subconfig silently, and so does the Hub
+		// traitlets skips a missing subconfig silently, and so does the Hub.
+		if relative != "" {
+			relative += ", and "
+		}
+		r.cfg.finding("HUB212", p, "%sthere is no file %s; JupyterHub skips a missing subconfig without a word, so nothing it would set is applied", relative, sub)
+		return nil
+	}
+	if relative != "" {
+		r.cfg.finding("HUB212", p, "%s", relative)
 	}
 	if err != nil {
 		r.cfg.warn(p, "load_subconfig(%q): %v; what it sets is unknown", sub, errors.Unwrap(err))
@@ -370,6 +412,11 @@ func (cfg *Config) warn(p Pos, format string, a ...any) {
 	cfg.Warnings = append(cfg.Warnings, Diagnostic{Pos: p, Msg: fmt.Sprintf(format, a...)})
 }
 
+// finding records something the Hub itself gets wrong, under its check id.
+func (cfg *Config) finding(id string, p Pos, format string, a ...any) {
+	cfg.Warnings = append(cfg.Warnings, Diagnostic{Pos: p, Msg: fmt.Sprintf(format, a...), ID: id})
+}
+
 // items turns a value assigned to or added to a list trait into its
 // entries; api_tokens is a dict whose keys are the tokens.
 func (cfg *Config) items(name string, v Value) []Value {
@@ -391,6 +438,19 @@ func (cfg *Config) statement(e *evaluator, st ast.Stmt) {
 		v := e.eval(s.Value, 0)
 		for _, target := range s.Targets {
 			if name, ok := trait(target); ok && watched[name] {
+				// c.JupyterHub.services = c.JupyterHub.services + [...]
+				if bin, ok := s.Value.(*ast.BinOp); ok && bin.Op == ast.Add {
+					if left, ok := trait(bin.Left); ok && left == name {
+						if !e.assigned[name] || name == "api_tokens" {
+							cfg.lazyOperand(e, st, name, "+")
+						}
+						e.assigned[name] = true
+						l := cfg.list(name)
+						*l = append(*l, cfg.items(name, e.eval(bin.Right, 0))...)
+						continue
+					}
+				}
+				e.assigned[name] = true
 				*cfg.list(name) = cfg.items(name, v)
 				continue
 			}
@@ -402,6 +462,9 @@ func (cfg *Config) statement(e *evaluator, st ast.Stmt) {
 		}
 	case *ast.AugAssign:
 		if name, ok := trait(s.Target); ok && watched[name] && s.Op == ast.Add {
+			if !e.assigned[name] || name == "api_tokens" {
+				cfg.lazyOperand(e, st, name, "+=")
+			}
 			l := cfg.list(name)
 			*l = append(*l, cfg.items(name, e.eval(s.Value, 0))...)
 			return
@@ -429,16 +492,31 @@ func (cfg *Config) statement(e *evaluator, st ast.Stmt) {
 		}
 		cfg.watchUnknown(e, st, "a call hubctl does not evaluate")
 	case *ast.Import:
+		e.bindImport(st)
 		for _, a := range s.Names {
 			cfg.importWarning(e, st, string(a.Name))
 		}
 	case *ast.ImportFrom:
+		e.bindImport(st)
 		cfg.importWarning(e, st, string(s.Module))
 	case *ast.Pass, *ast.Delete:
 		// Harmless here: del only drops names.
 	default:
 		cfg.watchUnknown(e, st, fmt.Sprintf("a %s statement hubctl does not evaluate", strings.ToLower(strings.TrimPrefix(fmt.Sprintf("%T", st), "*ast."))))
 	}
+}
+
+// lazyOperand reports `c.JupyterHub.services += [...]` (or `= c.JupyterHub.services + [...]`)
+// in a file that has not assigned the trait: traitlets gives each file a fresh
+// Config whose unassigned list traits are LazyConfigValues, which support
+// append and extend but not +, so the Hub stops with a TypeError. A dict
+// (api_tokens) has no + at all.
+func (cfg *Config) lazyOperand(e *evaluator, st ast.Stmt, name, op string) {
+	if name == "api_tokens" {
+		cfg.finding("HUB115", e.pos(st), "c.JupyterHub.api_tokens %s: a dict has no +; JupyterHub stops with a TypeError", op)
+		return
+	}
+	cfg.finding("HUB115", e.pos(st), "c.JupyterHub.%s %s [...] in a file that has not assigned it: traitlets holds a LazyConfigValue there, and JupyterHub stops with \"TypeError: unsupported operand type(s) for %s: 'LazyConfigValue' and 'list'\"", name, op, op)
 }
 
 // importWarning notes an import of JupyterHub's own code: hubctl does not

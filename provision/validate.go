@@ -60,6 +60,8 @@ var Checks = map[string]Check{
 	"HUB112": {"HUB112", Error, "give the role a 'name'"},
 	"HUB113": {"HUB113", Error, "give the role a 'scopes' list: JupyterHub 3.0 starts once without one, then fails on every later start"},
 	"HUB114": {"HUB114", Error, "each entry is a dict"},
+	"HUB115": {"HUB115", Error, "assign the list first in the same file (c.JupyterHub.services = [...]), or use .append()/.extend(), which traitlets merges"},
+	"HUB116": {"HUB116", Error, "pass a string: load_subconfig(str(path))"},
 	"HUB201": {"HUB201", Warning, "JupyterHub merges services of the same name: both tokens go to one service and the last entry's fields win; remove one"},
 	"HUB202": {"HUB202", Warning, "JupyterHub gives the token to one service only and the other silently gets none; give each service its own (`hubctl token new`)"},
 	"HUB203": {"HUB203", Warning, "the token belongs to the service and the api_tokens user is never created; give each its own token"},
@@ -70,6 +72,8 @@ var Checks = map[string]Check{
 	"HUB208": {"HUB208", Warning, "oauth_roles is deprecated since JupyterHub 3.0; use oauth_client_allowed_scopes"},
 	"HUB209": {"HUB209", Warning, "c.JupyterHub.api_tokens is deprecated; give a service its token instead (`hubctl service add`)"},
 	"HUB210": {"HUB210", Warning, "JupyterHub ignores unknown role keys: name, description, scopes, users, services, groups"},
+	"HUB211": {"HUB211", Warning, "give the service its url (or an oauth_redirect_uri), or drop the OAuth keys"},
+	"HUB212": {"HUB212", Warning, "build the path from the config's own place, os.path.join(os.path.dirname(__file__), 'NAME.py'), or tell hubctl where the Hub runs with --cwd DIR"},
 	"HUB301": {"HUB301", Warning, "hubctl reads Python statically; run it with --python /usr/bin/python3 to load the file with the real traitlets"},
 }
 
@@ -103,7 +107,11 @@ func (v *validator) addSev(id string, sev Severity, p Pos, format string, a ...a
 func Validate(cfg *Config, opts ValidateOptions) []Finding {
 	v := &validator{cfg: cfg, opts: opts}
 	for _, w := range cfg.Warnings {
-		v.add("HUB301", w.Pos, "%s", w.Msg)
+		id := w.ID
+		if id == "" {
+			id = "HUB301"
+		}
+		v.add(id, w.Pos, "%s", w.Msg)
 	}
 	for _, list := range [][]Value{cfg.Services, cfg.Roles, cfg.APITokens} {
 		for i := range list {
@@ -229,6 +237,7 @@ func (v *validator) services() {
 				names[name.Str] = name.Pos
 			}
 		}
+		v.oauthWithoutClient(s)
 		if ver.AtLeast(5, 0) {
 			_, hasURL := s.Get("url")
 			for _, k := range []string{"oauth_client_id", "oauth_redirect_uri", "oauth_no_confirm", "oauth_client_allowed_scopes"} {
@@ -255,6 +264,30 @@ func (v *validator) services() {
 	}
 	if literalToken.Line > 0 && v.opts.Mode&0o077 != 0 {
 		v.add("HUB206", literalToken, "the file holds a literal token and has mode %04o: others can read it", v.opts.Mode.Perm())
+	}
+}
+
+// oauthWithoutClient warns, before JupyterHub 5 (which refuses such a
+// service: HUB111), about OAuth keys on a service that gets no OAuth client:
+// the Hub registers one only when the service has a url or an
+// oauth_redirect_uri (Service.oauth_available in jupyterhub/services/service.py,
+// 3.0.0), so the keys have no effect.
+func (v *validator) oauthWithoutClient(s *Value) {
+	if v.opts.Version.AtLeast(5, 0) {
+		return
+	}
+	for _, k := range []string{"url", "oauth_redirect_uri"} {
+		if val, ok := s.Get(k); ok && !(val.Kind == Str && val.Str == "") && val.Kind != None {
+			return
+		}
+	}
+	for _, k := range []string{"oauth_client_id", "oauth_no_confirm", "oauth_client_allowed_scopes", "oauth_roles"} {
+		val, ok := s.Get(k)
+		if !ok || val.Kind == Bool && !val.Bool || val.Kind == List && len(val.Items) == 0 || val.Kind == None {
+			continue
+		}
+		v.add("HUB211", val.Pos, "%s has no effect: without a url or an oauth_redirect_uri, JupyterHub %s registers no OAuth client for the service", k, v.opts.Version)
+		return
 	}
 }
 

@@ -37,7 +37,8 @@ const (
 	None
 	List
 	Dict
-	Env // os.environ['X'] and the like: a value known only at the Hub's start
+	Env    // os.environ['X'] and the like: a value known only at the Hub's start
+	FSPath // a pathlib.Path; Str holds the path
 )
 
 // Value is a Python value as far as hubctl can tell without running the
@@ -52,6 +53,8 @@ type Value struct {
 	Keys   []Value // Dict, parallel to Items
 	Pos    Pos
 	Reason string // Unknown
+
+	ref string // Unknown: the module or function (os.path.join) an import bound
 }
 
 // Get returns a Dict's value for a string key.
@@ -82,6 +85,8 @@ func (v Value) describe() string {
 		return "a dict"
 	case Env:
 		return "an environment variable (" + v.Str + ")"
+	case FSPath:
+		return "a pathlib.Path"
 	}
 	return "something hubctl cannot evaluate (" + v.Reason + ")"
 }
@@ -97,6 +102,10 @@ type evaluator struct {
 	file  string
 	names map[string]Value
 	env   func(string) (string, bool) // nil: environment values stay Env
+	cwd   string                      // the Hub's working directory, for relative paths
+	// assigned are the watched traits this file has assigned with =; before
+	// that, traitlets holds a LazyConfigValue for them.
+	assigned map[string]bool
 }
 
 // maxStr bounds what repetition ("x" * n) may build.
@@ -164,6 +173,13 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			v.Items = append(v.Items, e.eval(n.Values[i], depth+1))
 		}
 		return v
+	case *ast.Attribute:
+		if v, ok := e.pathAttr(n, p, depth); ok {
+			return v
+		}
+		if ref := e.ref(n); ref != "" {
+			return refValue(ref, p)
+		}
 	case *ast.Name:
 		if v, ok := e.names[string(n.Id)]; ok {
 			v.Pos = p
@@ -177,6 +193,9 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			return Value{Kind: Str, Str: l.Str + r.Str, Pos: p}
 		case n.Op == ast.Add && l.Kind == List && r.Kind == List:
 			return Value{Kind: List, Items: append(append([]Value{}, l.Items...), r.Items...), Pos: p}
+		case n.Op == ast.Div && l.Kind == FSPath && (r.Kind == Str || r.Kind == FSPath),
+			n.Op == ast.Div && l.Kind == Str && r.Kind == FSPath:
+			return Value{Kind: FSPath, Str: pathlibClean(pyJoin(l.Str, r.Str)), Pos: p}
 		case n.Op == ast.Mult && l.Kind == Str && r.Kind == Int && r.Int.IsInt64():
 			if k := r.Int.Int64(); k >= 0 && int64(len(l.Str))*k <= maxStr {
 				return Value{Kind: Str, Str: strings.Repeat(l.Str, int(k)), Pos: p}
@@ -211,6 +230,9 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 					return e.envValue(k.Str, def, p)
 				}
 			}
+		}
+		if v, ok := e.pathCall(n, p, depth); ok {
+			return v
 		}
 		return e.unknown(x, "a function call")
 	}

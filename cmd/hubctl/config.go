@@ -103,6 +103,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			hubVersionFlag,
 			&cli.StringSliceFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
 			&cli.StringFlag{Name: "python", Usage: "also load the file with the real traitlets in this `PYTHON` (a subprocess) and check the exact values"},
+			&cli.StringFlag{Name: "cwd", Usage: "the `DIR` the Hub runs in, for relative load_subconfig paths (default: the config's directory, with a warning)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
 			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
@@ -141,14 +142,20 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return &validateUnreadable{fmt.Errorf("%s: %w", path, errors.Unwrap(err))}
 			}
-			cfg, err := provision.ReadWith(path, provision.Options{Env: lookup, Subconfigs: true})
+			cwd := c.String("cwd")
+			if cwd != "" {
+				if st, err := os.Stat(cwd); err != nil || !st.IsDir() {
+					return usageErrorf("--cwd %q is not a directory", cwd)
+				}
+			}
+			cfg, err := provision.ReadWith(path, provision.Options{Env: lookup, Subconfigs: true, Cwd: cwd})
 			if err != nil {
 				return &validateUnreadable{err}
 			}
 			opts := provision.ValidateOptions{Version: v, Mode: st.Mode().Perm()}
 			findings := provision.Validate(cfg, opts)
 			if py := c.String("python"); py != "" {
-				exact, err := loadWithPython(c.Context, py, path, overrides)
+				exact, err := loadWithPython(c.Context, py, path, cwd, overrides)
 				if err != nil {
 					return err
 				}
@@ -226,7 +233,7 @@ func mergeFindings(static, exact []provision.Finding) []provision.Finding {
 
 // loadWithPython loads the config with the real traitlets in a subprocess,
 // with a time-out, and returns its values for the same checks.
-func loadWithPython(ctx context.Context, python, path string, env map[string]string) (*provision.Config, error) {
+func loadWithPython(ctx context.Context, python, path, cwd string, env map[string]string) (*provision.Config, error) {
 	dir, err := os.MkdirTemp("", "hubctl-validate-")
 	if err != nil {
 		return nil, err
@@ -241,6 +248,9 @@ func loadWithPython(ctx context.Context, python, path string, env map[string]str
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, "-I", script, abs)
 	cmd.Dir = filepath.Dir(abs)
+	if cwd != "" {
+		cmd.Dir = cwd // where the Hub runs: relative subconfigs resolve there
+	}
 	cmd.Env = os.Environ()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -149,3 +149,33 @@ func TestConfigRenderHelm(t *testing.T) {
 		t.Errorf("--format toml: %+v", r)
 	}
 }
+
+// TestConfigValidateCwd: a relative load_subconfig is resolved where the Hub
+// runs (--cwd), as traitlets does, by the static read and by --python alike;
+// without --cwd hubctl assumes the config's directory and warns.
+func TestConfigValidateCwd(t *testing.T) {
+	etc, srv := t.TempDir(), t.TempDir()
+	main := filepath.Join(etc, "jupyterhub_config.py")
+	if err := os.WriteFile(main, []byte("c = get_config()\nload_subconfig('services.py')\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(srv, "services.py"), []byte("c.JupyterHub.services = [{'name': 'sub', 'api_token': 'tiny'}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", main)
+	if r.code != 0 || !strings.Contains(r.stdout, main+":2:1: warning HUB212") || !strings.Contains(r.stdout, "hubctl assumed "+etc) || !strings.Contains(r.stdout, "there is no file "+filepath.Join(etc, "services.py")) {
+		t.Errorf("without --cwd: %+v", r)
+	}
+	r = runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--cwd", srv, main)
+	if r.code != 1 || !strings.Contains(r.stdout, filepath.Join(srv, "services.py")+":1:") || !strings.Contains(r.stdout, "HUB103") || strings.Contains(r.stdout, "HUB212") {
+		t.Errorf("--cwd %s: %+v", srv, r)
+	}
+	if r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--cwd", filepath.Join(srv, "nope"), main); r.code != 2 || !strings.Contains(r.stderr, "--cwd") {
+		t.Errorf("--cwd to nowhere: %+v", r)
+	}
+	need(t, "/usr/bin/python3")
+	r = runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--cwd", srv, "--python", "/usr/bin/python3", main)
+	if r.code != 1 || !strings.Contains(r.stdout, "HUB103") {
+		t.Errorf("--cwd with --python: %+v", r)
+	}
+}

@@ -1,5 +1,5 @@
 # hub-3.0: starts
-# expect:
+# expect: HUB211
 # trap: oauth_client_id and oauth_no_confirm without url (or oauth_redirect_uri) are ignored by 3.0: no OAuth client is registered for the service (JupyterHub 5 refuses this config: HUB111 is a 5.x-only error)
 c.JupyterHub.services = [
     {

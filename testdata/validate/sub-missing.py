@@ -1,5 +1,5 @@
 # hub-3.0: fatal: services from-missing defined in config role definition missing-reader but not present in database
-# expect: HUB110
+# expect: HUB110 HUB212
 # trap: load_subconfig of a file that does not exist is silently ignored (traitlets treats it as empty)
 load_subconfig('sub/missing-services.py')
 c.JupyterHub.load_roles = [{'name': 'missing-reader', 'scopes': ['read:users'], 'services': ['from-missing']}]

@@ -1,0 +1,6 @@
+# hub-3.0: starts
+# expect: HUB205
+from pathlib import Path
+here = Path(__file__).resolve().parent
+load_subconfig(str(here / 'sub' / 'short-token-services.py'))
+c.JupyterHub.load_roles = [{'name': 'joined-reader', 'scopes': ['read:users'], 'services': ['joined']}]
