@@ -32,7 +32,7 @@ func configCommand(env *cliEnv) *cli.Command {
 			Description: "Example:\n" +
 				"   hubctl config render --service cull-idle\n" +
 				"   hubctl config render --format helm > hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
-			Flags: []cli.Flag{configFlag, &cli.StringSliceFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
+			Flags: []cli.Flag{configFlag, &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
@@ -46,7 +46,7 @@ func configCommand(env *cliEnv) *cli.Command {
 				if err != nil {
 					return err
 				}
-				if names := c.StringSlice("service"); len(names) > 0 {
+				if names := repeated(c, "service"); len(names) > 0 {
 					for _, n := range names {
 						if _, i := m.Service(n); i < 0 {
 							return usageErrorf("--service %q: hubctl's block has no such service", n)
@@ -101,7 +101,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			"   hubctl config validate --python /usr/bin/python3 --format json",
 		Flags: []cli.Flag{
 			hubVersionFlag,
-			&cli.StringSliceFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
+			&repeatableFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
 			&cli.StringFlag{Name: "python", Usage: "also load the file with the real traitlets in this `PYTHON` (a subprocess) and check the exact values"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},

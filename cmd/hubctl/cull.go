@@ -47,7 +47,7 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.IntFlag{Name: "api-page-size", Aliases: []string{"api_page_size"}, Usage: "users per page (0 = the Hub's default)"},
 			&cli.BoolFlag{Name: "once", Usage: "run one pass and exit"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and log, but stop and delete nothing"},
-			&cli.StringSliceFlag{Name: "exclude-user", Usage: "never cull users whose name matches `REGEX` (repeatable)"},
+			&repeatableFlag{Name: "exclude-user", Usage: "never cull users whose name matches `REGEX` (repeatable)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
@@ -155,7 +155,7 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 	p.CullDefaultServers = c.Bool("cull-default-servers")
 	p.CullNamedServers = c.Bool("cull-named-servers")
 	p.RemoveNamedServers = c.Bool("remove-named-servers")
-	for _, expr := range c.StringSlice("exclude-user") {
+	for _, expr := range repeated(c, "exclude-user") {
 		re, err := regexp.Compile(expr)
 		if err != nil {
 			return p, 0, usageErrorf("--exclude-user %q is not a regular expression: %v", expr, err)
