@@ -30,7 +30,8 @@ func cullCommand(env *cliEnv) *cli.Command {
 		Description: "Runs as a Hub-managed service or standalone; the token comes from\n" +
 			"JUPYTERHUB_API_TOKEN or, with --token-name, from hubctl's keyring. A first pass\n" +
 			"runs at once, then one every --cull-every seconds until SIGINT or SIGTERM.\n" +
-			"With --once: exit 0 when the pass completed, 1 when it (or any request) failed.\n\n" +
+			"With --once: exit 0 when the pass completed, 1 when it (or any request) failed.\n" +
+			"Booleans take --cull-users, --cull-users=false or --cull-users false.\n\n" +
 			"Example:\n" +
 			"   c.JupyterHub.services = [{'name': 'cull-idle', 'command': ['hubctl', 'cull', '--timeout=3600']}]\n" +
 			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once --dry-run",

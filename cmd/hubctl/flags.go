@@ -66,3 +66,28 @@ func repeated(c *cli.Context, name string) []string {
 	}
 	return nil
 }
+
+// boolTakesWord reports whether boolean flag f of command leaf may take its
+// value from the next word: `--cull-users true` is the form
+// jupyterhub-idle-culler 2 requires (its traitlets options take a value and
+// reject a bare flag), so every cull flag accepts it, and so do the cull flags
+// `service add cull-idle` passes through. Other commands keep Go's rule that a
+// bare boolean is true and the next word is an argument.
+func boolTakesWord(leaf *cli.Command, f cli.Flag) bool {
+	if _, ok := f.(*cli.BoolFlag); !ok {
+		return false
+	}
+	return leaf.Name == "cull" || slices.Contains(cullPassThrough, f)
+}
+
+// boolWord is a boolean's value as traitlets spells it (true, false, 1, 0 in
+// any case), written as Go's flag package reads it.
+func boolWord(s string) (string, bool) {
+	switch strings.ToLower(s) {
+	case "true", "1":
+		return "true", true
+	case "false", "0":
+		return "false", true
+	}
+	return "", false
+}

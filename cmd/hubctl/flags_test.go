@@ -232,3 +232,171 @@ func TestRepeatableFlagsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// boolForms are the ways to give a boolean cull flag, and the value each
+// means: bare, =value, and the space form jupyterhub-idle-culler 2 (traitlets)
+// requires, with traitlets' spellings (true, false, 1, 0, any case).
+var boolForms = []struct {
+	words []string // after --NAME
+	want  bool
+}{
+	{nil, true}, {[]string{"=true"}, true}, {[]string{"=false"}, false}, {[]string{"=True"}, true}, {[]string{"=False"}, false}, {[]string{"=TrUe"}, true}, {[]string{"=0"}, false},
+	{[]string{"true"}, true}, {[]string{"false"}, false}, {[]string{"True"}, true}, {[]string{"False"}, false},
+	{[]string{"TRUE"}, true}, {[]string{"FALSE"}, false}, {[]string{"1"}, true}, {[]string{"0"}, false},
+}
+
+// parsedBools runs hubctl's own argument handling (interspersed, then
+// urfave) for the command at path with its action replaced, and returns
+// each boolean flag's value and whether it was set.
+func parsedBools(t *testing.T, path []string, args []string) (map[string]bool, map[string]bool, error) {
+	t.Helper()
+	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+	cmds := app.Commands
+	var leaf *cli.Command
+	for _, name := range path {
+		for _, c := range cmds {
+			if c.Name == name {
+				leaf = c
+			}
+		}
+		cmds = leaf.Subcommands
+	}
+	values, set := map[string]bool{}, map[string]bool{}
+	leaf.Action = func(c *cli.Context) error {
+		if _, err := positional(c, positionalNames(leaf)...); err != nil {
+			return err
+		}
+		for _, f := range leaf.Flags {
+			if _, ok := f.(*cli.BoolFlag); ok {
+				values[f.Names()[0]], set[f.Names()[0]] = c.Bool(f.Names()[0]), c.IsSet(f.Names()[0])
+			}
+		}
+		return nil
+	}
+	err := app.RunContext(t.Context(), interspersed(app, append(append([]string{"hubctl"}, path...), args...)))
+	return values, set, err
+}
+
+func positionalNames(c *cli.Command) []string {
+	if c.ArgsUsage == "" {
+		return nil
+	}
+	return strings.Fields(strings.ToLower(c.ArgsUsage))
+}
+
+func boolFlagNames(flags []cli.Flag) []string {
+	var names []string
+	for _, f := range flags {
+		if _, ok := f.(*cli.BoolFlag); ok {
+			names = append(names, f.Names()...)
+		}
+	}
+	return names
+}
+
+// TestCullBoolFlagForms: every boolean flag of `hubctl cull`, under each of
+// its names, in each form, followed by another flag or by nothing.
+func TestCullBoolFlagForms(t *testing.T) {
+	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+	var cullCmd *cli.Command
+	for _, c := range app.Commands {
+		if c.Name == "cull" {
+			cullCmd = c
+		}
+	}
+	names := boolFlagNames(cullCmd.Flags)
+	for _, want := range []string{"cull-users", "cull_users", "cull-admin-users", "cull-default-servers", "cull-named-servers", "remove-named-servers", "once", "dry-run", "ssl-enabled"} {
+		if !slices.Contains(names, want) {
+			t.Fatalf("cull has no boolean --%s (has %q)", want, names)
+		}
+	}
+	for _, name := range names {
+		var canonical string
+		for _, f := range cullCmd.Flags {
+			if slices.Contains(f.Names(), name) {
+				canonical = f.Names()[0]
+			}
+		}
+		for _, form := range boolForms {
+			for _, tail := range [][]string{nil, {"--timeout", "60"}} {
+				args := []string{"--" + name}
+				if len(form.words) == 1 && strings.HasPrefix(form.words[0], "=") {
+					args[0] += form.words[0]
+				} else {
+					args = append(args, form.words...)
+				}
+				args = append(args, tail...)
+				values, set, err := parsedBools(t, []string{"cull"}, args)
+				if err != nil || values[canonical] != form.want || !set[canonical] {
+					t.Errorf("cull %q: --%s = %v (set %v), error %v; want %v", args, canonical, values[canonical], set[canonical], err, form.want)
+				}
+			}
+		}
+	}
+	if help := runCLI(t, nil, "", "cull", "--help").stdout; !strings.Contains(help, "--cull-users false") {
+		t.Errorf("cull --help does not show the space form:\n%s", help)
+	}
+	// A word that is not a boolean is still an unexpected argument.
+	if _, _, err := parsedBools(t, []string{"cull"}, []string{"--cull-users", "yes"}); err == nil || !strings.Contains(err.Error(), `unexpected argument "yes"`) {
+		t.Errorf("--cull-users yes: %v", err)
+	}
+}
+
+// TestServiceAddCullBoolFlagForms: the cull-idle pass-through booleans take
+// the same forms; the service name may come before, between or after.
+func TestServiceAddCullBoolFlagForms(t *testing.T) {
+	names := boolFlagNames(cullPassThrough)
+	if len(names) < 5 {
+		t.Fatalf("pass-through booleans %q", names)
+	}
+	for _, name := range names {
+		for _, form := range boolForms {
+			args := []string{"--" + name}
+			if len(form.words) == 1 && strings.HasPrefix(form.words[0], "=") {
+				args[0] += form.words[0]
+			} else {
+				args = append(args, form.words...)
+			}
+			for _, order := range [][]string{append([]string{"cull-idle"}, args...), append(slices.Clone(args), "cull-idle"), append(slices.Clone(args), "cull-idle", "--admin")} {
+				values, set, err := parsedBools(t, []string{"service", "add"}, order)
+				if err != nil || values[name] != form.want || !set[name] {
+					t.Errorf("service add %q: --%s = %v (set %v), error %v; want %v", order, name, values[name], set[name], err, form.want)
+				}
+			}
+		}
+	}
+}
+
+// TestServiceAddCullUsersSpaceForm: `--cull-users true` and `false` reach
+// the culler's command as --cull-users=true and =false.
+func TestServiceAddCullUsersSpaceForm(t *testing.T) {
+	for _, v := range []string{"true", "false", "True", "False"} {
+		path := tempConfig(t, "")
+		r := runCLI(t, nil, "", "service", "add", "cull-idle", "--cull-users", v, "--admin", "--hub-version", "3.0", "--config", path)
+		if r.code != 0 {
+			t.Fatalf("--cull-users %s: %+v", v, r)
+		}
+		cmd := readService(t, path, "cull-idle").Command
+		if want := "--cull-users=" + strings.ToLower(v); !slices.Contains(cmd, want) {
+			t.Errorf("--cull-users %s: command %q lacks %q", v, cmd, want)
+		}
+	}
+}
+
+// TestCullUsersSpaceFormCulls: the space form decides what a pass does.
+func TestCullUsersSpaceFormCulls(t *testing.T) {
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	for _, tt := range []struct {
+		value   string
+		deletes bool
+	}{{"true", true}, {"false", false}, {"True", true}, {"False", false}} {
+		h := cullHub(t)
+		r := runCLI(t, nil, "", "cull", "--once", "--cull-users", tt.value, "--url", h.URL())
+		if r.code != 0 {
+			t.Fatalf("--cull-users %s: %+v", tt.value, r)
+		}
+		if _, ok := h.User("serverless"); ok == tt.deletes {
+			t.Errorf("--cull-users %s: idle user deleted = %v, want %v", tt.value, !ok, tt.deletes)
+		}
+	}
+}
