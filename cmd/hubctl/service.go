@@ -282,7 +282,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		return err
 	}
 	if dry {
-		fmt.Fprint(env.stdout, unifiedDiff(path, res.Old, res.New))
+		diff, err := maskedDiff(path, res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.stdout, diff)
 		fmt.Fprintln(env.stderr, "hubctl: --dry-run: nothing was changed")
 		return nil
 	}
@@ -413,7 +417,11 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 				return err
 			}
 			if dry {
-				fmt.Fprint(env.stdout, unifiedDiff(path, res.Old, res.New))
+				diff, err := maskedDiff(path, res)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(env.stdout, diff)
 				return nil
 			}
 			reportWrite(env, path, res)
