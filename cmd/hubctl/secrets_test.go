@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hubctl/hubctl/tokens"
@@ -109,5 +110,123 @@ func TestDryRunRemoveMasksTokens(t *testing.T) {
 		if args[1] == "remove" && !strings.Contains(r.stdout, "-        'api_token': '…"+old[len(old)-4:]+"',") {
 			t.Errorf("remove: the removed token is not shown masked:\n%s", r.stdout)
 		}
+	}
+}
+
+// renderConfig is a config whose block has two services with literal
+// tokens, one reading its token from the environment and one without.
+func renderConfig(t *testing.T) (path string, store tokens.Store) {
+	t.Helper()
+	store = tokens.NewMemory()
+	path = tempConfig(t, "c = get_config()\n")
+	for _, args := range [][]string{
+		{"lit1", "--url", "http://127.0.0.1:9001"}, {"lit2", "--url", "http://127.0.0.1:9002"},
+		{"fromenv", "--url", "http://127.0.0.1:9003", "--token", "env"}, {"notoken", "--command", "prog"},
+	} {
+		if r := runCLI(t, store, "", append(append([]string{"service", "add"}, args...), "--hub-version", "3.0", "--config", path)...); r.code != 0 {
+			t.Fatalf("%q: %+v", args, r)
+		}
+	}
+	return path, store
+}
+
+// TestConfigRenderWarnsOfTokens: render to stdout says, in one line, how
+// many services' literal tokens its output holds.
+func TestConfigRenderWarnsOfTokens(t *testing.T) {
+	path, store := renderConfig(t)
+	tok1, _ := store.Get("lit1")
+	for _, tt := range []struct {
+		args  []string
+		count string // "" for no warning
+	}{
+		{[]string{"--format", "helm"}, "2 services"},
+		{[]string{"--format", "python"}, "2 services"},
+		{nil, "2 services"},
+		{[]string{"--format", "helm", "--service", "lit1"}, "1 service"},
+		{[]string{"--format", "helm", "--service", "fromenv", "--service", "notoken"}, ""},
+		{[]string{"--service", "notoken"}, ""},
+	} {
+		r := runCLI(t, nil, "", append(append([]string{"config", "render"}, tt.args...), "--config", path)...)
+		if r.code != 0 || r.stdout == "" {
+			t.Fatalf("%q: %+v", tt.args, r)
+		}
+		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+		switch {
+		case tt.count == "" && r.stderr != "":
+			t.Errorf("%q: stderr %q, want nothing", tt.args, r.stderr)
+		case tt.count != "" && (len(lines) != 1 || !strings.HasPrefix(lines[0], "hubctl: warning: ") ||
+			!strings.Contains(lines[0], "literal tokens of "+tt.count+";") || !strings.Contains(lines[0], "--output FILE")):
+			t.Errorf("%q: stderr %q, want one warning line naming %s and --output FILE", tt.args, r.stderr, tt.count)
+		}
+		if strings.Contains(r.stderr, tok1) {
+			t.Errorf("%q: the warning holds the token", tt.args)
+		}
+	}
+}
+
+// TestConfigRenderOutput: --output writes a new file of mode 0600 owned by
+// the caller, whatever was at that path: a file of another user, a wider
+// mode, or a symlink (which is replaced, its target left alone).
+func TestConfigRenderOutput(t *testing.T) {
+	path, store := renderConfig(t)
+	tok1, _ := store.Get("lit1")
+	dir := t.TempDir()
+	planted := dir + "/planted.yaml"
+	_ = os.WriteFile(planted, []byte("old\n"), 0o666)
+	_ = os.Chmod(planted, 0o666)
+	if os.Getuid() == 0 {
+		if err := os.Chown(planted, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target := dir + "/target"
+	_ = os.WriteFile(target, []byte("target\n"), 0o644)
+	link := dir + "/link.yaml"
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ format, out string }{{"helm", dir + "/new.yaml"}, {"python", dir + "/new.py"}, {"helm", planted}, {"helm", link}} {
+		r := runCLI(t, nil, "", "config", "render", "--format", tt.format, "--output", tt.out, "--config", path)
+		if r.code != 0 || r.stdout != "" {
+			t.Fatalf("--output %s: %+v", tt.out, r)
+		}
+		if !strings.Contains(r.stderr, "wrote "+tt.out) || !strings.Contains(r.stderr, "0600") || strings.Contains(r.stderr, tok1) {
+			t.Errorf("--output %s: stderr %q", tt.out, r.stderr)
+		}
+		st, err := os.Lstat(tt.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := st.Sys().(*syscall.Stat_t)
+		if !st.Mode().IsRegular() || st.Mode().Perm() != 0o600 || int(owner.Uid) != os.Getuid() {
+			t.Errorf("--output %s: mode %v, owner %d; want a regular file, 0600, %d", tt.out, st.Mode(), owner.Uid, os.Getuid())
+		}
+		if data, _ := os.ReadFile(tt.out); !strings.Contains(string(data), tok1) {
+			t.Errorf("--output %s does not hold the rendering:\n%s", tt.out, data)
+		}
+	}
+	if data, _ := os.ReadFile(target); string(data) != "target\n" {
+		t.Errorf("the symlink's target was written: %q", data)
+	}
+	if r := runCLI(t, nil, "", "config", "render", "--output", dir, "--config", path); r.code != exitUsage || !strings.Contains(r.stderr, "--output "+dir+": a directory") {
+		t.Errorf("--output DIR: %+v", r)
+	}
+}
+
+// TestConfigRenderMissingFile: rendering a config that is not there is an
+// error naming it, not an empty rendering.
+func TestConfigRenderMissingFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tt := range []struct {
+		args []string
+		name string
+	}{{nil, "jupyterhub_config.py"}, {[]string{"--config", "nope.py"}, "nope.py"}, {[]string{"--format", "helm", "--config", "nope.py"}, "nope.py"}} {
+		r := runCLI(t, nil, "", append([]string{"config", "render"}, tt.args...)...)
+		if r.code != exitFailure || r.stdout != "" || !strings.HasPrefix(r.stderr, "hubctl: error: "+tt.name+": no such file\n") {
+			t.Errorf("%q: %+v", tt.args, r)
+		}
+	}
+	if _, err := os.Stat("nope.py"); err == nil {
+		t.Error("render created the file")
 	}
 }
