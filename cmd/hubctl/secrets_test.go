@@ -230,3 +230,41 @@ func TestConfigRenderMissingFile(t *testing.T) {
 		t.Error("render created the file")
 	}
 }
+
+// TestServiceAddEnvVarCollision: a-b, a.b and a_b would all read
+// HUBCTL_TOKEN_A_B, so two services would share one token (and the Hub gives
+// it to one of them only): the second is refused, naming the first.
+func TestServiceAddEnvVarCollision(t *testing.T) {
+	add := func(path string, args ...string) result {
+		return runCLI(t, nil, "", append(append([]string{"service", "add"}, args...), "--url", "http://127.0.0.1:9000", "--hub-version", "3.0", "--config", path)...)
+	}
+	path := tempConfig(t, "")
+	if r := add(path, "a-b", "--token", "env"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	for _, name := range []string{"a.b", "a_b"} {
+		before, _ := os.ReadFile(path)
+		r := add(path, name, "--token", "env")
+		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+		if r.code != exitUsage || len(lines) != 2 ||
+			!strings.Contains(lines[0], `service "a-b" already reads its token from HUBCTL_TOKEN_A_B`) ||
+			!strings.HasPrefix(lines[1], "hubctl: hint: ") || !strings.Contains(lines[1], "--token keyring") {
+			t.Errorf("%s: %+v", name, r)
+		}
+		if after, _ := os.ReadFile(path); string(after) != string(before) {
+			t.Errorf("%s: the refused add changed the file", name)
+		}
+	}
+	// Replacing a-b itself, or giving a.b a token of its own, is fine.
+	if r := add(path, "a-b", "--token", "env", "--replace"); r.code != 0 {
+		t.Errorf("replace a-b: %+v", r)
+	}
+	if r := add(path, "a.b", "--token", "none"); r.code != 0 {
+		t.Errorf("a.b --token none: %+v", r)
+	}
+	// A hand-written service that reads the variable counts too.
+	hand := tempConfig(t, "import os\nc = get_config()\nc.JupyterHub.services = [{'name': 'x-y', 'api_token': os.environ['HUBCTL_TOKEN_X_Y']}]\n")
+	if r := add(hand, "x.y", "--token", "env"); r.code != exitUsage || !strings.Contains(r.stderr, `service "x-y" already reads its token from HUBCTL_TOKEN_X_Y`) {
+		t.Errorf("hand-written x-y: %+v", r)
+	}
+}

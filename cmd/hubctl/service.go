@@ -265,6 +265,9 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		if err := cfg.CheckAgainstFile(&svc); err != nil {
 			return err
 		}
+		if err := checkTokenEnvVar(cfg, &svc); err != nil {
+			return err
+		}
 		m.Services = append(m.Services, svc)
 		if role != nil {
 			defined := map[string]bool{}
@@ -301,6 +304,28 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	}
 	reportWrite(env, path, res)
 	fmt.Fprintf(env.stderr, "hubctl: added service %q to %s; restart the Hub to apply it\n", name, path)
+	return nil
+}
+
+// checkTokenEnvVar refuses a --token env service whose variable another
+// service in the file already reads: names that differ only in punctuation
+// (a-b, a.b, a_b) map to one HUBCTL_TOKEN_A_B, and the Hub gives a token to
+// one service only, so the other would silently get none.
+func checkTokenEnvVar(cfg *provision.Config, svc *provision.Service) error {
+	if svc.Token != provision.TokenEnv {
+		return nil
+	}
+	for _, other := range cfg.AllServices() {
+		o := other.Service
+		if o.Name == svc.Name || o.Token != provision.TokenEnv || o.TokenEnvVar != svc.TokenEnvVar {
+			continue
+		}
+		return &usageError{
+			msg: fmt.Sprintf("%s: service %q already reads its token from %s, the variable --token env gives %q; the two would share one token and JupyterHub would give it to one of them only",
+				other.Pos, o.Name, svc.TokenEnvVar, svc.Name),
+			hint: fmt.Sprintf("give %q its own token with --token keyring or --token new, or a name that differs from %q in more than punctuation (the variable is the name upper-cased, every other character _)", svc.Name, o.Name),
+		}
+	}
 	return nil
 }
 
