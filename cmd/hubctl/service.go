@@ -35,7 +35,7 @@ var cullPassThrough = []cli.Flag{
 	&cli.BoolFlag{Name: "cull-named-servers", Value: true, Usage: "cull-idle: cull named servers"},
 	&cli.BoolFlag{Name: "remove-named-servers", Usage: "cull-idle: remove named servers"},
 	&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "cull-idle: requests at once"},
-	&repeatableFlag{Name: "exclude-user", Usage: "cull-idle: never cull users matching `REGEX`"},
+	&repeatableFlag{Name: "exclude-user", Usage: "cull-idle: never cull users matching `REGEX` (repeatable)"},
 }
 
 func serviceCommand(env *cliEnv) *cli.Command {
