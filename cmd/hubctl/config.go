@@ -56,10 +56,8 @@ func configRender(c *cli.Context, env *cliEnv) error {
 			return usageErrorf("--output %s: a directory; name the file to write", out)
 		}
 	}
-	// provision.Read takes a missing file for an empty one, which is right
-	// for editing; rendering nothing would hide a wrong --config.
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return &tokens.HintError{Err: fmt.Errorf("%s: no such file", path), Next: "pass --config FILE with the JupyterHub config to render"}
+	if err := configExists(path); err != nil {
+		return err
 	}
 	cfg, err := provision.Read(path)
 	if err != nil {
@@ -129,6 +127,17 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		holds = ": it holds " + holds
 	}
 	fmt.Fprintf(env.stderr, "hubctl: wrote %s (mode 0600)%s\n", out, holds)
+	return nil
+}
+
+// configExists refuses a config that is not there, for the commands that
+// only read one: provision.Read takes a missing file for an empty one,
+// which is right for editing, but showing nothing would hide a wrong
+// --config.
+func configExists(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return &tokens.HintError{Err: fmt.Errorf("%s: no such file", path), Next: "pass --config FILE with the JupyterHub config to read"}
+	}
 	return nil
 }
 

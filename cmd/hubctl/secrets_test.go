@@ -213,15 +213,20 @@ func TestConfigRenderOutput(t *testing.T) {
 	}
 }
 
-// TestConfigRenderMissingFile: rendering a config that is not there is an
-// error naming it, not an empty rendering.
+// TestConfigRenderMissingFile: rendering (or listing, or showing) a config
+// that is not there is an error naming it, not an empty rendering.
 func TestConfigRenderMissingFile(t *testing.T) {
 	t.Chdir(t.TempDir())
 	for _, tt := range []struct {
 		args []string
 		name string
-	}{{nil, "jupyterhub_config.py"}, {[]string{"--config", "nope.py"}, "nope.py"}, {[]string{"--format", "helm", "--config", "nope.py"}, "nope.py"}} {
-		r := runCLI(t, nil, "", append([]string{"config", "render"}, tt.args...)...)
+	}{
+		{[]string{"config", "render"}, "jupyterhub_config.py"}, {[]string{"config", "render", "--config", "nope.py"}, "nope.py"},
+		{[]string{"config", "render", "--format", "helm", "--config", "nope.py"}, "nope.py"},
+		{[]string{"service", "list"}, "jupyterhub_config.py"}, {[]string{"service", "list", "--json", "--config", "nope.py"}, "nope.py"},
+		{[]string{"service", "show", "x", "--config", "nope.py"}, "nope.py"},
+	} {
+		r := runCLI(t, nil, "", tt.args...)
 		if r.code != exitFailure || r.stdout != "" || !strings.HasPrefix(r.stderr, "hubctl: error: "+tt.name+": no such file\n") {
 			t.Errorf("%q: %+v", tt.args, r)
 		}

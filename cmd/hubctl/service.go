@@ -477,6 +477,9 @@ type roleView struct {
 }
 
 func serviceViews(path string) ([]serviceView, []provision.Diagnostic, error) {
+	if err := configExists(path); err != nil {
+		return nil, nil, err
+	}
 	cfg, err := provision.Read(path)
 	if err != nil {
 		return nil, nil, err
