@@ -35,7 +35,7 @@ func configCommand(env *cliEnv) *cli.Command {
 			Usage: "print hubctl's block (or some of its services), or the same as Helm values, touching nothing",
 			Description: "Example:\n" +
 				"   hubctl config render --service cull-idle\n" +
-				"   hubctl config render --format helm > hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
+				"   hubctl config render --format helm --output hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
 			Flags: []cli.Flag{configFlag, &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
 				&cli.StringFlag{Name: "output", Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
