@@ -154,21 +154,23 @@ func TestConfigRenderServiceVerbatim(t *testing.T) {
 	}
 }
 
-// TestConfigValidateEnvVerbatim: --env K=a,b is one variable whose value
-// has a comma (it used to be refused as a second K=V without "=").
+// TestConfigValidateEnvVerbatim: --env T=abc,efg is one variable whose value
+// has a comma (it used to be refused as a second K=V without "="), and
+// spaces or a lone newline stay in the value: the token-length check sees
+// every character.
 func TestConfigValidateEnvVerbatim(t *testing.T) {
-	path := writeConfig(t, "import os\nc = get_config()\nc.JupyterHub.services = [{'name': 'svc', 'url': 'http://127.0.0.1:9000', 'api_token': os.environ['TOK']}]\n", 0o600)
-	for _, v := range []string{"0123456789abcdef,0123456789abcdef", " 0123456789abcdef0123456789abcdef ", "\n"} {
-		r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--format", "json", "--env", "TOK="+v, path)
-		if r.code == exitUsage || strings.Contains(r.stderr, "want KEY=VALUE") {
-			t.Errorf("--env TOK=%q: %+v", v, r)
+	path := writeConfig(t, "import os\nc = get_config()\nc.JupyterHub.services = [{'name': 'svc', 'url': 'http://127.0.0.1:9000', 'api_token': os.environ['T']}]\n", 0o600)
+	for _, tt := range []struct{ value, finding string }{
+		{"abc,efg", "api_token is 7 characters"}, {" abcde ", "api_token is 7 characters"}, {"\n", "api_token is 1 characters"},
+		{"abcd,efgh", ""}, {" abcdef ", ""},
+	} {
+		r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--env", "T="+tt.value, path)
+		switch {
+		case tt.finding == "" && (r.code != 0 || strings.Contains(r.stdout, "HUB103")):
+			t.Errorf("--env T=%q: %+v; want a clean config", tt.value, r)
+		case tt.finding != "" && (r.code != 1 || !strings.Contains(r.stdout, tt.finding)):
+			t.Errorf("--env T=%q: %+v; want HUB103 %q", tt.value, r, tt.finding)
 		}
-	}
-	// A value of one newline is a token shorter than the Hub accepts: the
-	// check sees the newline, not an empty or missing value.
-	r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--env", "TOK=\n", path)
-	if !strings.Contains(r.stdout, "api_token") {
-		t.Errorf("--env TOK=newline: %+v", r)
 	}
 }
 
