@@ -52,8 +52,13 @@ func configCommand(env *cliEnv) *cli.Command {
 func configRender(c *cli.Context, env *cliEnv) error {
 	path, out := c.String("config"), c.String("output")
 	if out != "" {
-		if st, err := os.Stat(out); err == nil && st.IsDir() {
+		st, err := os.Stat(out)
+		if err == nil && st.IsDir() {
 			return usageErrorf("--output %s: a directory; name the file to write", out)
+		}
+		// Rendering over the config would replace it with its block alone.
+		if cst, cerr := os.Stat(path); err == nil && cerr == nil && os.SameFile(st, cst) {
+			return usageErrorf("--output %s is the config itself (--config %s); name another file", out, path)
 		}
 	}
 	if err := configExists(path); err != nil {

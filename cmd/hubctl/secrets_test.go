@@ -211,6 +211,16 @@ func TestConfigRenderOutput(t *testing.T) {
 	if r := runCLI(t, nil, "", "config", "render", "--output", dir, "--config", path); r.code != exitUsage || !strings.Contains(r.stderr, "--output "+dir+": a directory") {
 		t.Errorf("--output DIR: %+v", r)
 	}
+	before, _ := os.ReadFile(path)
+	if err := os.Symlink(path, dir+"/config-link.py"); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{path, dir + "/config-link.py"} {
+		r := runCLI(t, nil, "", "config", "render", "--output", out, "--config", path)
+		if after, _ := os.ReadFile(path); r.code != exitUsage || !strings.Contains(r.stderr, "is the config itself") || string(after) != string(before) {
+			t.Errorf("--output %s (the config): %+v", out, r)
+		}
+	}
 }
 
 // TestConfigRenderMissingFile: rendering (or listing, or showing) a config
