@@ -38,7 +38,7 @@ func configCommand(env *cliEnv) *cli.Command {
 				"   hubctl config render --format helm --output hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
 			Flags: []cli.Flag{configFlag, &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
-				&cli.StringFlag{Name: "output", Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
+				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
 					return err
