@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -48,26 +47,42 @@ func maskedToken(tok string) string {
 	return "…" + tail
 }
 
-// tokenMasker replaces every token the given configs hold, in every
-// spelling the file may give it (the literal as written, hubctl's quoting,
-// plain quotes, the bare text), with its masked form.
-func tokenMasker(cfgs ...*provision.Config) *strings.Replacer {
+// maskTokens replaces, in text, every token cfg holds and every literal
+// token of the services in block, in every spelling the file may give it
+// (the literal as written, hubctl's quoting, plain quotes, the bare text),
+// with its masked form.
+func maskTokens(text string, cfg *provision.Config, block []provision.Service) string {
 	masks := map[string]string{}
-	for _, cfg := range cfgs {
-		for _, tok := range literalTokens(cfg) {
-			quoted := "'" + maskedToken(tok.Str) + "'"
-			if lit := literalText(cfg.Src, tok.Pos); lit != "" {
-				masks[lit] = quoted
-			}
-			if lit, err := templates.PyStr(tok.Str); err == nil {
-				masks[lit] = quoted
-			}
-			masks["'"+tok.Str+"'"] = quoted
-			masks[`"`+tok.Str+`"`] = quoted
-			if len(tok.Str) >= minRawMask {
-				masks[tok.Str] = maskedToken(tok.Str)
-			}
+	add := func(old, masked string) {
+		if strings.Contains(text, old) { // keeps the replacer small for a config of many tokens
+			masks[old] = masked
 		}
+	}
+	addValue := func(tok string) {
+		quoted := "'" + maskedToken(tok) + "'"
+		if lit, err := templates.PyStr(tok); err == nil {
+			add(lit, quoted)
+		}
+		add("'"+tok+"'", quoted)
+		add(`"`+tok+`"`, quoted)
+		if len(tok) >= minRawMask {
+			add(tok, maskedToken(tok))
+		}
+	}
+	lines := bytes.SplitAfter(cfg.Src, []byte("\n"))
+	for _, tok := range literalTokens(cfg) {
+		if lit := literalText(lines, tok.Pos); lit != "" {
+			add(lit, "'"+maskedToken(tok.Str)+"'")
+		}
+		addValue(tok.Str)
+	}
+	for _, s := range block {
+		if s.Token == provision.TokenLiteral && s.APIToken != "" {
+			addValue(s.APIToken)
+		}
+	}
+	if len(masks) == 0 {
+		return text
 	}
 	// strings.Replacer tries its pairs in order at each position: longest
 	// first, so a token's quoted form wins over its bare text.
@@ -85,19 +100,15 @@ func tokenMasker(cfgs ...*provision.Config) *strings.Replacer {
 	for _, o := range olds {
 		pairs = append(pairs, o, masks[o])
 	}
-	return strings.NewReplacer(pairs...)
+	return strings.NewReplacer(pairs...).Replace(text)
 }
 
 // literalText is the source text of the one-line string literal that
 // starts at pos (prefix and quotes included), or "" when there is none
 // there: the file may spell a token with escapes or a raw prefix, and then
-// its value alone does not find it.
-func literalText(src []byte, pos provision.Pos) string {
-	if pos.Line < 1 || pos.Col < 1 {
-		return ""
-	}
-	lines := bytes.SplitAfter(src, []byte("\n"))
-	if pos.Line > len(lines) {
+// its value alone does not find it. lines are the file's lines.
+func literalText(lines [][]byte, pos provision.Pos) string {
+	if pos.Line < 1 || pos.Col < 1 || pos.Line > len(lines) {
 		return ""
 	}
 	line := string(lines[pos.Line-1])
@@ -130,19 +141,9 @@ func literalText(src []byte, pos provision.Pos) string {
 }
 
 // maskedDiff is the diff of an edit with every literal token of either
-// side masked. Both sides parsed when the edit was made; if one no longer
-// does, no diff is shown rather than one that may hold a token.
-func maskedDiff(path string, res *provision.Result) (string, error) {
-	var cfgs []*provision.Config
-	for _, src := range [][]byte{res.Old, res.New} {
-		if src == nil {
-			continue
-		}
-		cfg, err := provision.Parse(path, src)
-		if err != nil {
-			return "", fmt.Errorf("%s: cannot show the change without the tokens in it: %w", path, err)
-		}
-		cfgs = append(cfgs, cfg)
-	}
-	return tokenMasker(cfgs...).Replace(unifiedDiff(path, res.Old, res.New)), nil
+// side masked: before is the file as Apply read it, after the block as the
+// edit left it (hubctl writes those tokens with templates.PyStr), so neither
+// side needs parsing again.
+func maskedDiff(path string, res *provision.Result, before *provision.Config, after *provision.Managed) string {
+	return maskTokens(unifiedDiff(path, res.Old, res.New), before, after.Services)
 }

@@ -255,7 +255,10 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
+	var before *provision.Config
+	var after *provision.Managed
 	res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+		before, after = cfg, m
 		if _, i := m.Service(name); i >= 0 {
 			if !c.Bool("replace") {
 				return &usageError{msg: fmt.Sprintf("%s: hubctl's block already has a service named %q", path, name), hint: "pass --replace to replace it, or `hubctl service remove " + name + "` first"}
@@ -285,11 +288,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		return err
 	}
 	if dry {
-		diff, err := maskedDiff(path, res)
-		if err != nil {
-			return err
-		}
-		fmt.Fprint(env.stdout, diff)
+		fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
 		fmt.Fprintln(env.stderr, "hubctl: --dry-run: nothing was changed")
 		return nil
 	}
@@ -431,7 +430,10 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
+			var before *provision.Config
+			var after *provision.Managed
 			res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+				before, after = cfg, m
 				if _, i := m.Service(name); i < 0 {
 					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
 				}
@@ -442,11 +444,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 				return err
 			}
 			if dry {
-				diff, err := maskedDiff(path, res)
-				if err != nil {
-					return err
-				}
-				fmt.Fprint(env.stdout, diff)
+				fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
 				return nil
 			}
 			reportWrite(env, path, res)
