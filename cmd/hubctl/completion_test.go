@@ -34,6 +34,10 @@ func TestCompletionBash(t *testing.T) {
 		{"hubctl service a", "add"},
 		{"hubctl token new --by", "--bytes"},
 		{"hubctl cull --cull-u", "--cull-users"},
+		{"hubctl cull --exclude", "--exclude-user"},
+		{"hubctl service add --oauth-s", "--oauth-scope"},
+		{"hubctl config render --serv", "--service"},
+		{"hubctl config render --out", "--output"},
 	} {
 		words := strings.Fields(tt.words)
 		prog := "source " + script + "; COMP_WORDS=(" + tt.words + "); COMP_CWORD=" + strconv.Itoa(len(words)-1) + "; _hubctl_complete; echo \"${COMPREPLY[@]}\""

@@ -5,18 +5,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/templates"
+	"github.com/hubctl/hubctl/tokens"
 )
 
 func configCommand(env *cliEnv) *cli.Command {
@@ -31,60 +35,139 @@ func configCommand(env *cliEnv) *cli.Command {
 			Usage: "print hubctl's block (or some of its services), or the same as Helm values, touching nothing",
 			Description: "Example:\n" +
 				"   hubctl config render --service cull-idle\n" +
-				"   hubctl config render --format helm > hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
-			Flags: []cli.Flag{configFlag, &cli.StringSliceFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
-				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"}},
+				"   hubctl config render --format helm --output hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
+			Flags: []cli.Flag{configFlag, &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
+				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
+				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
 					return err
 				}
-				cfg, err := provision.Read(c.String("config"))
-				if err != nil {
-					return err
-				}
-				m, err := cfg.Managed()
-				if err != nil {
-					return err
-				}
-				if names := c.StringSlice("service"); len(names) > 0 {
-					for _, n := range names {
-						if _, i := m.Service(n); i < 0 {
-							return usageErrorf("--service %q: hubctl's block has no such service", n)
-						}
-					}
-					var keep provision.Managed
-					for _, s := range m.Services {
-						if slices.Contains(names, s.Name) {
-							keep.Services = append(keep.Services, s)
-						}
-					}
-					for _, r := range m.Roles {
-						if slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(names, s) }) {
-							keep.Roles = append(keep.Roles, r)
-						}
-					}
-					m = keep
-				}
-				switch c.String("format") {
-				case "python":
-					text, err := m.Render()
-					if err != nil {
-						return err
-					}
-					fmt.Fprint(env.stdout, text)
-				case "helm":
-					values, err := provision.HelmValues(m)
-					if err != nil {
-						return err
-					}
-					env.stdout.Write(values)
-				default:
-					return usageErrorf("--format %q: use python or helm", c.String("format"))
-				}
-				return nil
+				return configRender(c, env)
 			},
 		}},
 	}
+}
+
+func configRender(c *cli.Context, env *cliEnv) error {
+	path, out := c.String("config"), c.String("output")
+	if out != "" {
+		st, err := os.Stat(out)
+		if err == nil && st.IsDir() {
+			return usageErrorf("--output %s: a directory; name the file to write", out)
+		}
+		// Rendering over the config would replace it with its block alone.
+		if cst, cerr := os.Stat(path); err == nil && cerr == nil && os.SameFile(st, cst) {
+			return usageErrorf("--output %s is the config itself (--config %s); name another file", out, path)
+		}
+	}
+	if err := configExists(path); err != nil {
+		return err
+	}
+	cfg, err := provision.Read(path)
+	if err != nil {
+		return err
+	}
+	m, err := cfg.Managed()
+	if err != nil {
+		return err
+	}
+	if names := repeated(c, "service"); len(names) > 0 {
+		for _, n := range names {
+			if _, i := m.Service(n); i < 0 {
+				return usageErrorf("--service %q: hubctl's block has no such service", n)
+			}
+		}
+		var keep provision.Managed
+		for _, s := range m.Services {
+			if slices.Contains(names, s.Name) {
+				keep.Services = append(keep.Services, s)
+			}
+		}
+		for _, r := range m.Roles {
+			if slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(names, s) }) {
+				keep.Roles = append(keep.Roles, r)
+			}
+		}
+		m = keep
+	}
+	var text []byte
+	switch c.String("format") {
+	case "python":
+		block, err := m.Render()
+		if err != nil {
+			return err
+		}
+		text = []byte(block)
+	case "helm":
+		if text, err = provision.HelmValues(m); err != nil {
+			return err
+		}
+	default:
+		return usageErrorf("--format %q: use python or helm", c.String("format"))
+	}
+	literal := 0
+	for _, s := range m.Services {
+		if s.Token == provision.TokenLiteral {
+			literal++
+		}
+	}
+	holds := ""
+	if literal > 0 {
+		holds = fmt.Sprintf("the literal tokens of %d %s", literal, plural(literal, "service", "services"))
+	}
+	if out == "" {
+		if _, err := env.stdout.Write(text); err != nil {
+			return err
+		}
+		if holds != "" {
+			fmt.Fprintf(env.stderr, "hubctl: warning: the output holds %s; keep it from others (--output FILE writes a file of mode 0600)\n", holds)
+		}
+		return nil
+	}
+	if err := writePrivate(out, text); err != nil {
+		return err
+	}
+	if holds != "" {
+		holds = ": it holds " + holds
+	}
+	fmt.Fprintf(env.stderr, "hubctl: wrote %s (mode 0600)%s\n", out, holds)
+	return nil
+}
+
+// configExists refuses a config that is not there, for the commands that
+// only read one: provision.Read takes a missing file for an empty one,
+// which is right for editing, but showing nothing would hide a wrong
+// --config.
+func configExists(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return &tokens.HintError{Err: fmt.Errorf("%s: no such file", path), Next: "pass --config FILE with the JupyterHub config to read"}
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// writePrivate writes a new file of mode 0600 owned by the caller at path.
+// Whatever was there is replaced, never written through: the rename
+// replaces a symlink itself, and a file that is not the caller's, or not a
+// regular file, is removed first, so that atomicfile takes nothing (mode,
+// owner) from it.
+func writePrivate(path string, data []byte) error {
+	if st, err := os.Lstat(path); err == nil {
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		if !st.Mode().IsRegular() || !ok || int(sys.Uid) != os.Getuid() {
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("writing %s: %w", path, err)
+			}
+		}
+	}
+	return atomicfile.WriteMode(path, data, 0o600)
 }
 
 func configValidateCommand(env *cliEnv) *cli.Command {
@@ -101,7 +184,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			"   hubctl config validate --python /usr/bin/python3 --format json",
 		Flags: []cli.Flag{
 			hubVersionFlag,
-			&cli.StringSliceFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
+			&repeatableFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
 			&cli.StringFlag{Name: "python", Usage: "also load the file with the real traitlets in this `PYTHON` (a subprocess) and check the exact values"},
 			&cli.StringFlag{Name: "cwd", Usage: "the `DIR` the Hub runs in, for relative load_subconfig paths (default: the config's directory, with a warning)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},

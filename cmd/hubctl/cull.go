@@ -30,7 +30,8 @@ func cullCommand(env *cliEnv) *cli.Command {
 		Description: "Runs as a Hub-managed service or standalone; the token comes from\n" +
 			"JUPYTERHUB_API_TOKEN or, with --token-name, from hubctl's keyring. A first pass\n" +
 			"runs at once, then one every --cull-every seconds until SIGINT or SIGTERM.\n" +
-			"With --once: exit 0 when the pass completed, 1 when it (or any request) failed.\n\n" +
+			"With --once: exit 0 when the pass completed, 1 when it (or any request) failed.\n" +
+			"Booleans take --cull-users, --cull-users=false or --cull-users false.\n\n" +
 			"Example:\n" +
 			"   c.JupyterHub.services = [{'name': 'cull-idle', 'command': ['hubctl', 'cull', '--timeout=3600']}]\n" +
 			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once --dry-run",
@@ -47,7 +48,7 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.IntFlag{Name: "api-page-size", Aliases: []string{"api_page_size"}, Usage: "users per page (0 = the Hub's default)"},
 			&cli.BoolFlag{Name: "once", Usage: "run one pass and exit"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and log, but stop and delete nothing"},
-			&cli.StringSliceFlag{Name: "exclude-user", Usage: "never cull users whose name matches `REGEX` (repeatable)"},
+			&repeatableFlag{Name: "exclude-user", Usage: "never cull users whose name matches `REGEX` (repeatable)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
@@ -155,7 +156,7 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 	p.CullDefaultServers = c.Bool("cull-default-servers")
 	p.CullNamedServers = c.Bool("cull-named-servers")
 	p.RemoveNamedServers = c.Bool("remove-named-servers")
-	for _, expr := range c.StringSlice("exclude-user") {
+	for _, expr := range repeated(c, "exclude-user") {
 		re, err := regexp.Compile(expr)
 		if err != nil {
 			return p, 0, usageErrorf("--exclude-user %q is not a regular expression: %v", expr, err)

@@ -171,11 +171,13 @@ func interspersed(app *cli.App, args []string) []string {
 	if leaf == nil || len(leaf.Subcommands) > 0 {
 		return append(out, args[i:]...)
 	}
-	takesValue := map[string]bool{}
+	// A boolean in takesWord also takes a following true/false/1/0 as its
+	// value (`--cull-users false`), which becomes `--cull-users=false`.
+	takesValue, takesWord := map[string]bool{}, map[string]bool{}
 	for _, f := range leaf.Flags {
 		_, isBool := f.(*cli.BoolFlag)
 		for _, n := range f.Names() {
-			takesValue[n] = !isBool
+			takesValue[n], takesWord[n] = !isBool, boolTakesWord(leaf, f)
 		}
 	}
 	var flags, positional []string
@@ -186,9 +188,22 @@ func interspersed(app *cli.App, args []string) []string {
 			positional = append(positional, args[i:]...)
 			i = len(args)
 		case strings.HasPrefix(a, "-") && len(a) > 1:
+			name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			dashes := a[:len(a)-len(strings.TrimLeft(a, "-"))]
+			if takesWord[name] {
+				if hasValue {
+					if b, ok := boolWord(value); ok {
+						a = dashes + name + "=" + b
+					}
+				} else if i+1 < len(args) {
+					if b, ok := boolWord(args[i+1]); ok {
+						a = dashes + name + "=" + b
+						i++
+					}
+				}
+			}
 			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(args) {
+			if !hasValue && takesValue[name] && i+1 < len(args) {
 				i++
 				flags = append(flags, args[i])
 			}

@@ -35,7 +35,7 @@ var cullPassThrough = []cli.Flag{
 	&cli.BoolFlag{Name: "cull-named-servers", Value: true, Usage: "cull-idle: cull named servers"},
 	&cli.BoolFlag{Name: "remove-named-servers", Usage: "cull-idle: remove named servers"},
 	&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "cull-idle: requests at once"},
-	&cli.StringSliceFlag{Name: "exclude-user", Usage: "cull-idle: never cull users matching `REGEX`"},
+	&repeatableFlag{Name: "exclude-user", Usage: "cull-idle: never cull users matching `REGEX` (repeatable)"},
 }
 
 func serviceCommand(env *cliEnv) *cli.Command {
@@ -61,9 +61,9 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		configFlag,
 		hubVersionFlag,
 		&cli.StringFlag{Name: "command", Usage: "the service's command, split like a shell would (`\"CMD ARG...\"`)"},
-		&cli.StringSliceFlag{Name: "arg", Usage: "append `ARG` to the command verbatim (repeatable)"},
+		&repeatableFlag{Name: "arg", Usage: "append `ARG` to the command verbatim (repeatable)"},
 		&cli.StringFlag{Name: "url", Usage: "the service's `URL` (http or https)"},
-		&cli.StringSliceFlag{Name: "env", Usage: "environment variable `K=V` for the command (repeatable)"},
+		&repeatableFlag{Name: "env", Usage: "environment variable `K=V` for the command (repeatable)"},
 		&cli.StringFlag{Name: "user", Usage: "run the command as `USER`"},
 		&cli.StringFlag{Name: "cwd", Usage: "run the command in `DIR`"},
 		&cli.BoolFlag{Name: "oauth-no-confirm", Usage: "skip the OAuth confirmation page"},
@@ -71,11 +71,11 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		&cli.StringFlag{Name: "oauth-redirect-uri", Usage: "OAuth redirect `URI`"},
 		&cli.BoolFlag{Name: "display", Usage: "list the service on the Hub's home page"},
 		&cli.BoolFlag{Name: "no-display", Usage: "hide the service from the Hub's home page"},
-		&cli.StringSliceFlag{Name: "info", Usage: "extra `K=V` shown in the Hub's service list (repeatable)"},
-		&cli.StringSliceFlag{Name: "oauth-scope", Usage: "a `SCOPE` users may grant the service through OAuth (oauth_client_allowed_scopes, 3.0+; repeatable)"},
-		&cli.StringSliceFlag{Name: "oauth-role", Usage: "an OAuth `ROLE` (oauth_roles; deprecated in 3.0, use --oauth-scope; repeatable)"},
+		&repeatableFlag{Name: "info", Usage: "extra `K=V` shown in the Hub's service list (repeatable)"},
+		&repeatableFlag{Name: "oauth-scope", Usage: "a `SCOPE` users may grant the service through OAuth (oauth_client_allowed_scopes, 3.0+; repeatable)"},
+		&repeatableFlag{Name: "oauth-role", Usage: "an OAuth `ROLE` (oauth_roles; deprecated in 3.0, use --oauth-scope; repeatable)"},
 		&cli.Float64Flag{Name: "service-timeout", Usage: "the service's `SECONDS` to start (the 'timeout' key, JupyterHub 6.0+)"},
-		&cli.StringSliceFlag{Name: "scope", Usage: "give the service a role NAME-role with `SCOPE` (repeatable)"},
+		&repeatableFlag{Name: "scope", Usage: "give the service a role NAME-role with `SCOPE` (repeatable)"},
 		&cli.BoolFlag{Name: "admin", Usage: "give the service what it needs: its least-privilege role for a preset, else 'admin': True"},
 		&cli.BoolFlag{Name: "external", Usage: "cull-idle: run the culler yourself (no command; the service gets a token)"},
 		&cli.StringFlag{Name: "token", Usage: "`new`, keyring, env or none (default: new without a command, none with one)"},
@@ -160,7 +160,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	}
 	svc := provision.Service{Name: name, URL: c.String("url"), User: c.String("user"), Cwd: c.String("cwd"),
 		OAuthNoConfirm: c.Bool("oauth-no-confirm"), OAuthClientID: c.String("oauth-client-id"), OAuthRedirectURI: c.String("oauth-redirect-uri")}
-	svc.OAuthClientAllowedScopes, svc.OAuthRoles = c.StringSlice("oauth-scope"), c.StringSlice("oauth-role")
+	svc.OAuthClientAllowedScopes, svc.OAuthRoles = repeated(c, "oauth-scope"), repeated(c, "oauth-role")
 	if c.IsSet("service-timeout") {
 		secs := c.Float64("service-timeout")
 		if secs <= 0 {
@@ -183,7 +183,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 			return usageErrorf("--command: %v", err)
 		}
 	}
-	svc.Command = append(svc.Command, c.StringSlice("arg")...)
+	svc.Command = append(svc.Command, repeated(c, "arg")...)
 	var notes []string
 	if preset && !c.Bool("external") {
 		if len(svc.Command) > 0 {
@@ -195,7 +195,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	}
 
 	// Roles: --scope, or --admin (a preset's least-privilege role from 2.0 on).
-	scopes := c.StringSlice("scope")
+	scopes := repeated(c, "scope")
 	var role *provision.Role
 	switch {
 	case c.Bool("admin") && len(scopes) > 0:
@@ -255,7 +255,10 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
+	var before *provision.Config
+	var after *provision.Managed
 	res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+		before, after = cfg, m
 		if _, i := m.Service(name); i >= 0 {
 			if !c.Bool("replace") {
 				return &usageError{msg: fmt.Sprintf("%s: hubctl's block already has a service named %q", path, name), hint: "pass --replace to replace it, or `hubctl service remove " + name + "` first"}
@@ -263,6 +266,9 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 			removeService(m, name)
 		}
 		if err := cfg.CheckAgainstFile(&svc); err != nil {
+			return err
+		}
+		if err := checkTokenEnvVar(cfg, &svc); err != nil {
 			return err
 		}
 		m.Services = append(m.Services, svc)
@@ -282,7 +288,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		return err
 	}
 	if dry {
-		fmt.Fprint(env.stdout, unifiedDiff(path, res.Old, res.New))
+		fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
 		fmt.Fprintln(env.stderr, "hubctl: --dry-run: nothing was changed")
 		return nil
 	}
@@ -297,6 +303,28 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	}
 	reportWrite(env, path, res)
 	fmt.Fprintf(env.stderr, "hubctl: added service %q to %s; restart the Hub to apply it\n", name, path)
+	return nil
+}
+
+// checkTokenEnvVar refuses a --token env service whose variable another
+// service in the file already reads: names that differ only in punctuation
+// (a-b, a.b, a_b) map to one HUBCTL_TOKEN_A_B, and the Hub gives a token to
+// one service only, so the other would silently get none.
+func checkTokenEnvVar(cfg *provision.Config, svc *provision.Service) error {
+	if svc.Token != provision.TokenEnv {
+		return nil
+	}
+	for _, other := range cfg.AllServices() {
+		o := other.Service
+		if o.Name == svc.Name || o.Token != provision.TokenEnv || o.TokenEnvVar != svc.TokenEnvVar {
+			continue
+		}
+		return &usageError{
+			msg: fmt.Sprintf("%s: service %q already reads its token from %s, the variable --token env gives %q; the two would share one token and JupyterHub would give it to one of them only",
+				other.Pos, o.Name, svc.TokenEnvVar, svc.Name),
+			hint: fmt.Sprintf("give %q its own token with --token keyring or --token new, or a name that differs from %q in more than punctuation (the variable is the name upper-cased, every other character _)", svc.Name, o.Name),
+		}
+	}
 	return nil
 }
 
@@ -341,8 +369,8 @@ func cullArgs(c *cli.Context) []string {
 			args = append(args, fmt.Sprintf("--%s=%t", name, c.Bool(name)))
 		case *cli.IntFlag:
 			args = append(args, fmt.Sprintf("--%s=%d", name, c.Int(name)))
-		case *cli.StringSliceFlag:
-			for _, v := range c.StringSlice(name) {
+		case *repeatableFlag:
+			for _, v := range repeated(c, name) {
 				args = append(args, fmt.Sprintf("--%s=%s", name, v))
 			}
 		}
@@ -369,7 +397,7 @@ func hubctlCommand() (string, string) {
 }
 
 func keyValues(c *cli.Context, flag string) (map[string]string, error) {
-	vals := c.StringSlice(flag)
+	vals := repeated(c, flag)
 	if len(vals) == 0 {
 		return nil, nil
 	}
@@ -402,7 +430,10 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
+			var before *provision.Config
+			var after *provision.Managed
 			res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+				before, after = cfg, m
 				if _, i := m.Service(name); i < 0 {
 					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
 				}
@@ -413,7 +444,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 				return err
 			}
 			if dry {
-				fmt.Fprint(env.stdout, unifiedDiff(path, res.Old, res.New))
+				fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
 				return nil
 			}
 			reportWrite(env, path, res)
@@ -444,6 +475,9 @@ type roleView struct {
 }
 
 func serviceViews(path string) ([]serviceView, []provision.Diagnostic, error) {
+	if err := configExists(path); err != nil {
+		return nil, nil, err
+	}
 	cfg, err := provision.Read(path)
 	if err != nil {
 		return nil, nil, err

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"flag"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// repeatableFlag is a flag that may be given many times and keeps each
+// value exactly as typed. urfave's StringSliceFlag splits every value on
+// commas and trims its spaces, so `--exclude-user '^x{1,3}$'` would become
+// two regular expressions and `--arg $'\n'` an empty argument. Its values are
+// read with repeated(c, name). It has no aliases and no environment source.
+type repeatableFlag struct {
+	Name  string
+	Usage string
+}
+
+var (
+	_ cli.DocGenerationSliceFlag = (*repeatableFlag)(nil)
+	_ cli.CategorizableFlag      = (*repeatableFlag)(nil)
+)
+
+// repeatedValues is the per-run value: Apply makes a fresh one, so flags
+// shared between commands (and runs, in tests) never share values.
+type repeatedValues struct{ vals []string }
+
+func (v *repeatedValues) Set(s string) error {
+	v.vals = append(v.vals, s)
+	return nil
+}
+
+// String is for Go's flag package, which may call it on a zero value.
+func (v *repeatedValues) String() string {
+	if v == nil {
+		return ""
+	}
+	return strings.Join(v.vals, "\n")
+}
+
+func (v *repeatedValues) Get() any { return slices.Clone(v.vals) }
+
+func (f *repeatableFlag) Apply(set *flag.FlagSet) error {
+	set.Var(&repeatedValues{}, f.Name, f.Usage)
+	return nil
+}
+
+func (f *repeatableFlag) String() string         { return cli.FlagStringer(f) }
+func (f *repeatableFlag) Names() []string        { return []string{f.Name} }
+func (f *repeatableFlag) IsSet() bool            { return false } // set only on the command line, which urfave checks itself
+func (f *repeatableFlag) TakesValue() bool       { return true }
+func (f *repeatableFlag) GetUsage() string       { return f.Usage }
+func (f *repeatableFlag) GetValue() string       { return "" }
+func (f *repeatableFlag) GetDefaultText() string { return "" }
+func (f *repeatableFlag) GetEnvVars() []string   { return nil }
+func (f *repeatableFlag) IsSliceFlag() bool      { return true }
+func (f *repeatableFlag) IsVisible() bool        { return true }
+func (f *repeatableFlag) GetCategory() string    { return "" }
+
+// repeated returns the values of a repeatableFlag in the order given.
+func repeated(c *cli.Context, name string) []string {
+	if v, ok := c.Generic(name).(*repeatedValues); ok {
+		return slices.Clone(v.vals)
+	}
+	return nil
+}
+
+// boolTakesWord reports whether boolean flag f of command leaf may take its
+// value from the next word: `--cull-users true` is the form
+// jupyterhub-idle-culler 2 requires (its traitlets options take a value and
+// reject a bare flag), so every cull flag accepts it, and so do the cull flags
+// `service add cull-idle` passes through. Other commands keep Go's rule that a
+// bare boolean is true and the next word is an argument.
+func boolTakesWord(leaf *cli.Command, f cli.Flag) bool {
+	if _, ok := f.(*cli.BoolFlag); !ok {
+		return false
+	}
+	return leaf.Name == "cull" || slices.Contains(cullPassThrough, f)
+}
+
+// boolWord is a boolean's value as traitlets spells it (true, false, 1, 0 in
+// any case), written as Go's flag package reads it.
+func boolWord(s string) (string, bool) {
+	switch strings.ToLower(s) {
+	case "true", "1":
+		return "true", true
+	case "false", "0":
+		return "false", true
+	}
+	return "", false
+}
