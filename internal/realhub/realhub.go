@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -294,6 +295,12 @@ func sweep(t testing.TB, dir string, hubPort int) {
 
 var portMu sync.Mutex
 
+// Ports are drawn below Linux's ephemeral range (32768-60999 by default):
+// a port the kernel hands out as :0 is also what it gives the next outgoing
+// connection of any process, so a Hub or proxy (which open many) could take
+// it before the Hub it was meant for binds it ("Address already in use").
+const portLow, portHigh = 20000, 32000
+
 // FreePorts returns n distinct loopback ports that were free a moment ago.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
@@ -306,13 +313,17 @@ func FreePorts(t testing.TB, n int) []int {
 		}
 	}()
 	var ports []int
-	for len(ports) < n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			t.Fatalf("no free loopback port in %d-%d after %d tries", portLow, portHigh, tries)
+		}
+		port := portLow + rand.IntN(portHigh-portLow)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
-			t.Fatal(err)
+			continue // taken
 		}
 		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, port)
 	}
 	return ports
 }
