@@ -255,7 +255,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
-	res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+	res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, func(cfg *provision.Config, m *provision.Managed) error {
 		if _, i := m.Service(name); i >= 0 {
 			if !c.Bool("replace") {
 				return &usageError{msg: fmt.Sprintf("%s: hubctl's block already has a service named %q", path, name), hint: "pass --replace to replace it, or `hubctl service remove " + name + "` first"}
@@ -402,7 +402,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+			res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, func(cfg *provision.Config, m *provision.Managed) error {
 				if _, i := m.Service(name); i < 0 {
 					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
 				}
