@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/internal/atomicfile"
+)
+
+// lockedBuffer is a stderr that a test can read while the process writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// signalWhen starts cmd, polls until ready() says it is where the test
+// wants it (for at most 10s), sends sig, and returns the exit code and how
+// long the process took to end after the signal.
+func signalWhen(t *testing.T, cmd *exec.Cmd, sig syscall.Signal, ready func() bool) (code int, took time.Duration) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ready() {
+		select {
+		case err := <-exited:
+			t.Fatalf("%v ended before it was ready: %v", cmd.Args, err)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("%v was not ready within 10s", cmd.Args)
+		}
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("%v still running 10s after %s", cmd.Args, sig)
+	}
+	took = time.Since(start)
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return code, took
+}
+
+// `service add` and `service remove` waiting on the edit lock that another
+// process holds say so, end on SIGTERM or SIGINT within a second with 143
+// or 130, and change nothing.
+func TestBinaryLockWaitEndsOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "jupyterhub_config.py")
+	if r := runCLI(t, nil, "", "service", "add", "old", "--url", "http://127.0.0.1:9001", "--token", "env", "--hub-version", "3.0", "--config", path); r.code != 0 {
+		t.Fatalf("setup: %+v", r)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path + ".hubctl.bak")
+	// The holder is another process: flock locks belong to open files, and
+	// this one is the test's.
+	unlock, err := atomicfile.Lock(context.Background(), filepath.Join(dir, ".jupyterhub_config.py.hubctl-lock"), atomicfile.LockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+		args []string
+	}{
+		{syscall.SIGTERM, 143, []string{"service", "add", "ext", "--url", "http://127.0.0.1:9000", "--token", "env"}},
+		{syscall.SIGINT, 130, []string{"service", "add", "ext", "--url", "http://127.0.0.1:9000", "--token", "env"}},
+		{syscall.SIGTERM, 143, []string{"service", "remove", "old"}},
+	} {
+		cmd := exec.Command(hubctlBin, append(tt.args, "--hub-version", "3.0", "--config", path)...)
+		stderr := &lockedBuffer{}
+		cmd.Stderr = stderr
+		code, took := signalWhen(t, cmd, tt.sig, func() bool { return strings.Contains(stderr.String(), "waiting for the lock") })
+		if code != tt.want || took > time.Second {
+			t.Errorf("%v: exit %d after %s, want %d within 1s\n%s", tt.args, code, took, tt.want, stderr)
+		}
+		want := "hubctl: waiting for the lock on " + path + ", held by process "
+		if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "hubctl: error: gave up waiting for the lock") ||
+			!strings.Contains(stderr.String(), "interrupted by "+map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[tt.sig]+"; nothing was changed") {
+			t.Errorf("%v: stderr:\n%s", tt.args, stderr)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+			t.Errorf("%v changed the config", tt.args)
+		}
+		if _, err := os.Lstat(path + ".hubctl.bak"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%v wrote a backup", tt.args)
+		}
+	}
+}
+
+// A command stuck where no context reaches (here a keyring call to a
+// session bus that never answers, which go-keyring would wait on for 4s)
+// still ends within a second of the signal.
+func TestBinaryHungKeyringEndsOnSignal(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "bus")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	conns := make(chan net.Conn, 10)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c // accept, then never answer
+		}
+	}()
+	var held []net.Conn // each run's connection, kept open and silent
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for _, tt := range []struct {
+		sig   syscall.Signal
+		want  int
+		args  []string
+		stdin string
+	}{
+		{syscall.SIGTERM, 143, []string{"token", "get", "x"}, ""},
+		{syscall.SIGINT, 130, []string{"token", "list"}, ""},
+		{syscall.SIGTERM, 143, []string{"token", "set", "x"}, "secret\n"},
+		{syscall.SIGINT, 130, []string{"token", "new", "--store", "x"}, ""},
+	} {
+		cmd := exec.Command(hubctlBin, tt.args...)
+		cmd.Env = envWithout([]string{"DBUS_SESSION_BUS_ADDRESS"}, "DBUS_SESSION_BUS_ADDRESS=unix:path="+sock)
+		cmd.Stdin = strings.NewReader(tt.stdin)
+		stderr := &lockedBuffer{}
+		cmd.Stderr, cmd.Stdout = stderr, io.Discard
+		code, took := signalWhen(t, cmd, tt.sig, func() bool {
+			select {
+			case c := <-conns: // this run is now waiting on the bus
+				held = append(held, c)
+				return true
+			default:
+				return false
+			}
+		})
+		if code != tt.want || took > time.Second {
+			t.Errorf("%v: exit %d after %s, want %d within 1s\n%s", tt.args, code, took, tt.want, stderr)
+		}
+		if !strings.Contains(stderr.String(), "hubctl: error: interrupted by ") {
+			t.Errorf("%v: stderr:\n%s", tt.args, stderr)
+		}
+	}
+}
+
+// In-process: a command that fails because its context was cancelled by a
+// signal exits 130 (SIGINT) or 143 (SIGTERM), says so, and writes nothing,
+// even when the lock was free.
+func TestRunInterruptedExitCode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(&interruptedError{sig: tt.sig})
+		var out, errOut bytes.Buffer
+		code := run(ctx, []string{"hubctl", "service", "add", "ext", "--url", "http://127.0.0.1:9000", "--token", "env", "--hub-version", "3.0", "--config", path},
+			&cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut})
+		if code != tt.want || !strings.Contains(errOut.String(), "hubctl: error: interrupted by SIG") || !strings.Contains(errOut.String(), "nothing was changed") {
+			t.Errorf("%s: exit %d, stderr %q", tt.sig, code, errOut.String())
+		}
+		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: the config was created", tt.sig)
+		}
+	}
+	// Without a signal, a cancelled context is an ordinary failure.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var errOut bytes.Buffer
+	if code := run(ctx, []string{"hubctl", "service", "add", "ext", "--url", "http://127.0.0.1:9000", "--token", "env", "--hub-version", "3.0", "--config", path},
+		&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errOut}); code != exitFailure {
+		t.Errorf("plain cancel: exit %d, %s", code, errOut.String())
+	}
+}
+
+// The EXIT CODES help documents 130 and 143.
+func TestExitCodesHelpSignals(t *testing.T) {
+	r := runCLI(t, nil, "", "service", "add", "--help")
+	if !strings.Contains(r.stdout, "130  interrupted by SIGINT (Ctrl-C); 143: by SIGTERM") {
+		t.Errorf("help:\n%s", r.stdout)
+	}
+}
