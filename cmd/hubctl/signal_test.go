@@ -230,3 +230,61 @@ func TestExitCodesHelpSignals(t *testing.T) {
 		t.Errorf("help:\n%s", r.stdout)
 	}
 }
+
+// `check` and `cull --once` talking to a Hub that accepted the connection
+// but never answers end within a second of the signal with 130/143. (The
+// long-running `hubctl cull` keeps exiting 0 on a signal: that is its
+// documented way to stop, see TestCullBinaryLoop.)
+func TestBinarySilentHubEndsOnSignal(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	conns := make(chan net.Conn, 10)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+		}
+	}()
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	url := "http://" + l.Addr().String()
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+		args []string
+	}{
+		{syscall.SIGTERM, 143, []string{"check", "--url", url}},
+		{syscall.SIGINT, 130, []string{"check", "--url", url}},
+		{syscall.SIGTERM, 143, []string{"cull", "--once", "--url", url}},
+	} {
+		cmd := exec.Command(hubctlBin, tt.args...)
+		cmd.Env = envWithout([]string{"JUPYTERHUB_API_TOKEN"}, "JUPYTERHUB_API_TOKEN="+testToken)
+		stderr := &lockedBuffer{}
+		cmd.Stderr, cmd.Stdout = stderr, io.Discard
+		code, took := signalWhen(t, cmd, tt.sig, func() bool {
+			select {
+			case c := <-conns:
+				held = append(held, c)
+				return true
+			default:
+				return false
+			}
+		})
+		if code != tt.want || took > time.Second {
+			t.Errorf("%v: exit %d after %s, want %d within 1s\n%s", tt.args, code, took, tt.want, stderr)
+		}
+		if !strings.Contains(stderr.String(), "interrupted by ") || strings.Contains(stderr.String(), testToken) {
+			t.Errorf("%v: stderr:\n%s", tt.args, stderr)
+		}
+	}
+}
