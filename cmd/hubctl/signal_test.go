@@ -288,3 +288,84 @@ func TestBinarySilentHubEndsOnSignal(t *testing.T) {
 		}
 	}
 }
+
+// Root edits a user's symlinked config, then the user edits it with hubctl
+// as themselves: the link stays a link both times, the target and its
+// backup and lock stay the user's, so the user's own run can take the lock
+// root's run made.
+func TestBinaryUserEditsAfterRoot(t *testing.T) {
+	if os.Getuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the ownership tests run as root in CI")
+		}
+		t.Skip("needs root to run hubctl as another user")
+	}
+	const nobody = 65534
+	base := t.TempDir()
+	for p := base; strings.HasPrefix(p, os.TempDir()+"/"); p = filepath.Dir(p) {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(base, "hubctl")
+	data, err := os.ReadFile(hubctlBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(base, "home")
+	realDir := filepath.Join(home, "hub")
+	for _, d := range []string{home, realDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target := filepath.Join(realDir, "hub.py")
+	if err := os.WriteFile(target, []byte("c = get_config()\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(home, "jupyterhub_config.py")
+	if err := os.Symlink("hub/hub.py", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{target, link} {
+		if err := os.Lchown(p, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Root first.
+	r := runCLI(t, nil, "", "service", "add", "a", "--url", "http://127.0.0.1:9000", "--token", "env", "--hub-version", "3.0", "--config", link)
+	if r.code != 0 || !strings.Contains(r.stderr, link+" is a symlink: editing its target "+target+" in place (the link stays)") {
+		t.Fatalf("root: %+v", r)
+	}
+	// Then the user.
+	cmd := exec.Command(bin, "service", "add", "b", "--url", "http://127.0.0.1:9001", "--token", "env", "--hub-version", "3.0", "--config", link)
+	cmd.Dir = home
+	cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	if r := runBin(t, cmd); r.code != 0 || !strings.Contains(r.stderr, "is a symlink: editing its target") {
+		t.Fatalf("as uid 65534: %+v", r)
+	}
+	if got, err := os.Readlink(link); err != nil || got != "hub/hub.py" {
+		t.Errorf("the link is now %q, %v", got, err)
+	}
+	cfg, _ := os.ReadFile(target)
+	if !strings.Contains(string(cfg), "'name': 'a'") || !strings.Contains(string(cfg), "'name': 'b'") {
+		t.Errorf("target:\n%s", cfg)
+	}
+	for p, mode := range map[string]fs.FileMode{target: 0o644, target + ".hubctl.bak": 0o600, filepath.Join(realDir, ".hub.py.hubctl-lock"): 0o600} {
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if uid := st.Sys().(*syscall.Stat_t).Uid; uid != nobody || !st.Mode().IsRegular() || st.Mode().Perm() != mode {
+			t.Errorf("%s: uid %d, mode %v; want uid 65534, a regular file of mode %04o", p, uid, st.Mode(), mode)
+		}
+	}
+}
