@@ -226,7 +226,7 @@ func TestRunInterruptedExitCode(t *testing.T) {
 // The EXIT CODES help documents 130 and 143.
 func TestExitCodesHelpSignals(t *testing.T) {
 	r := runCLI(t, nil, "", "service", "add", "--help")
-	if !strings.Contains(r.stdout, "130  interrupted by SIGINT (Ctrl-C); 143: by SIGTERM") {
+	if !strings.Contains(r.stdout, "130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM") {
 		t.Errorf("help:\n%s", r.stdout)
 	}
 }
