@@ -158,11 +158,11 @@ func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *
 		// complete backup at every moment. It is never readable by more
 		// than the config, and at most by its owner.
 		res.Backup = BackupPath(target.path)
-		if err := atomicfile.Write(res.Backup, cfg.Src, atomicfile.Options{Mode: 0o600 & target.mode, Owner: owner}); err != nil {
+		if err := atomicfile.WriteFile(res.Backup, cfg.Src, atomicfile.Options{Mode: 0o600 & target.mode, Owner: owner}); err != nil {
 			return nil, fmt.Errorf("keeping a backup: %w", err)
 		}
 	}
-	if err := atomicfile.Write(target.path, out, atomicfile.Options{Mode: res.Mode, Owner: owner}); err != nil {
+	if err := atomicfile.WriteFile(target.path, out, atomicfile.Options{Mode: res.Mode, Owner: owner}); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -195,5 +195,5 @@ func (f *File) update(change func(map[string]string) error) error {
 	if err != nil {
 		return fmt.Errorf("encoding token file: %w", err)
 	}
-	return atomicfile.Write(f.Path, append(data, '\n'), atomicfile.Options{Mode: 0o600})
+	return atomicfile.WriteFile(f.Path, append(data, '\n'), atomicfile.Options{Mode: 0o600})
 }

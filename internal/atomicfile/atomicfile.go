@@ -28,7 +28,7 @@ import (
 // Owner is a uid and gid to give a file.
 type Owner struct{ UID, GID int }
 
-// Options say how Write leaves the file.
+// Options say how WriteFile leaves the file.
 type Options struct {
 	Mode fs.FileMode // permission bits of the new file
 	// Owner, if set, is given to the new file where the caller may: root
@@ -37,20 +37,38 @@ type Options struct {
 	Owner *Owner
 }
 
-// writing is held (shared) by every Write while it runs, so that a process
+// writing is held (shared) by every WriteFile while it runs, so that a process
 // about to exit on a signal can let the writes in flight finish and start no
 // new one (see Quiesce).
 var writing sync.RWMutex
 
 // Quiesce waits for the writes in progress to finish and makes every later
-// Write block; a process calls it just before it exits on a signal.
+// WriteFile block; a process calls it just before it exits on a signal.
 func Quiesce() { writing.Lock() }
 
-// Write replaces path with data: a fresh temp file of mode 0600 in the same
-// directory, chown and chmod to o, fsync, rename over path, fsync of the
+// Write replaces path with data, keeping the mode of a regular file of the
+// caller's already there (otherwise the file gets perm). The file is the
+// caller's, whoever owned the one it replaces: copying that owner, or its
+// mode, would hand the data to whoever planted the name.
+func Write(path string, data []byte, perm fs.FileMode) error {
+	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() && ownedBy(st, []int{os.Getuid()}) {
+		perm = st.Mode().Perm()
+	}
+	return WriteFile(path, data, Options{Mode: perm})
+}
+
+// WriteMode is Write with the mode set to mode even when the file exists,
+// so that a file about to hold a secret is never readable by others, not
+// even for a moment.
+func WriteMode(path string, data []byte, mode fs.FileMode) error {
+	return WriteFile(path, data, Options{Mode: mode})
+}
+
+// WriteFile replaces path with data: a fresh temp file of mode 0600 in the
+// same directory, chown and chmod to o, fsync, rename over path, fsync of the
 // directory. rename replaces whatever is at path (a file or a symlink)
 // without following it.
-func Write(path string, data []byte, o Options) error {
+func WriteFile(path string, data []byte, o Options) error {
 	writing.RLock()
 	defer writing.RUnlock()
 	dir, base := filepath.Split(path)

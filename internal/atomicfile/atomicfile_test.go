@@ -100,11 +100,11 @@ func wantFile(t *testing.T, path string, uid int, mode fs.FileMode, content stri
 func TestWriteSetsModeAndLeavesNoTemp(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f")
-	if err := Write(p, []byte("one"), Options{Mode: 0o640}); err != nil {
+	if err := WriteFile(p, []byte("one"), Options{Mode: 0o640}); err != nil {
 		t.Fatal(err)
 	}
 	wantFile(t, p, os.Getuid(), 0o640, "one")
-	if err := Write(p, []byte("two"), Options{Mode: 0o604}); err != nil {
+	if err := WriteFile(p, []byte("two"), Options{Mode: 0o604}); err != nil {
 		t.Fatal(err)
 	}
 	wantFile(t, p, os.Getuid(), 0o604, "two")
@@ -122,7 +122,7 @@ func TestWriteReplacesPlantedFileAndLink(t *testing.T) {
 	dir := sharedDir(t)
 	bak := filepath.Join(dir, "jupyterhub_config.py.hubctl.bak")
 	plant(t, bak, "planted", 0o666)
-	if err := Write(bak, []byte("secret"), Options{Mode: 0o600}); err != nil {
+	if err := WriteFile(bak, []byte("secret"), Options{Mode: 0o600}); err != nil {
 		t.Fatal(err)
 	}
 	wantFile(t, bak, 0, 0o600, "secret")
@@ -133,7 +133,7 @@ func TestWriteReplacesPlantedFileAndLink(t *testing.T) {
 	}
 	link := filepath.Join(dir, "tokens.json")
 	plantLink(t, victim, link)
-	if err := Write(link, []byte("secret"), Options{Mode: 0o600}); err != nil {
+	if err := WriteFile(link, []byte("secret"), Options{Mode: 0o600}); err != nil {
 		t.Fatal(err)
 	}
 	wantFile(t, link, 0, 0o600, "secret")
@@ -141,13 +141,41 @@ func TestWriteReplacesPlantedFileAndLink(t *testing.T) {
 
 	// The owner is the one asked for, never the planted file's.
 	plant(t, bak, "planted", 0o666)
-	if err := Write(bak, []byte("x"), Options{Mode: 0o600, Owner: &Owner{UID: 1234, GID: 1234}}); err != nil {
+	if err := WriteFile(bak, []byte("x"), Options{Mode: 0o600, Owner: &Owner{UID: 1234, GID: 1234}}); err != nil {
 		t.Fatal(err)
 	}
 	wantFile(t, bak, 1234, 0o600, "x")
+
+	// Write and WriteMode never copy a planted file's owner or mode either;
+	// Write keeps the mode of the caller's own file (TestWriteKeepsMode).
+	plant(t, bak, "planted", 0o666)
+	if err := Write(bak, []byte("w"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantFile(t, bak, 0, 0o600, "w")
+	plant(t, bak, "planted", 0o666)
+	if err := WriteMode(bak, []byte("m"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantFile(t, bak, 0, 0o600, "m")
 }
 
 // A temp name someone planted is skipped, never opened.
+func TestWriteKeepsMode(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := Write(p, []byte("one"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	wantFile(t, p, os.Getuid(), 0o640, "one")
+	if err := os.Chmod(p, 0o604); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(p, []byte("two"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantFile(t, p, os.Getuid(), 0o604, "two")
+}
+
 func TestCreateTempNeverOpensAnExistingName(t *testing.T) {
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "victim")
