@@ -86,10 +86,11 @@ func main() {
 }
 
 // forceExit is the end of a command that did not end by itself after the
-// signal: a write in progress is let finish (a torn file is worse than a
-// late exit) and no new one starts.
+// signal: a write in progress is let finish (a late exit is better than a
+// temp file left behind; the target is never torn either way), and no new
+// one starts.
 func forceExit(cause *interruptedError) int {
-	atomicfile.Quiesce()
+	atomicfile.Quiesce(2 * time.Second)
 	fmt.Fprintf(os.Stderr, "hubctl: error: %s\n", cause)
 	return cause.ExitCode()
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -366,6 +367,101 @@ func TestBinaryUserEditsAfterRoot(t *testing.T) {
 		}
 		if uid := st.Sys().(*syscall.Stat_t).Uid; uid != nobody || !st.Mode().IsRegular() || st.Mode().Perm() != mode {
 			t.Errorf("%s: uid %d, mode %v; want uid 65534, a regular file of mode %04o", p, uid, st.Mode(), mode)
+		}
+	}
+}
+
+// cpuTicks is the user+system CPU time of a process, in clock ticks.
+func cpuTicks(pid int) int {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name in parentheses; utime and stime
+	// are the 12th and 13th of those.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	u, _ := strconv.Atoi(fields[11])
+	s, _ := strconv.Atoi(fields[12])
+	return u + s
+}
+
+// The typo of issue 10 §1 made every reading command spin and ignore
+// SIGINT and SIGTERM, `service add` holding the lock meanwhile. Whatever the
+// parse does, the command ends within a second of the signal, non-zero, with
+// the config unchanged. (Once the parse itself is bounded, a command may
+// also end by itself first, with an error: that is fine too.)
+func TestBinaryParseEndsOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "jupyterhub_config.py")
+	typo := "c = get_config()\nc.Spawner.args = [\n'--allow-root,\n]\n"
+	if err := os.WriteFile(path, []byte(typo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+		args []string
+	}{
+		{syscall.SIGTERM, 143, []string{"config", "validate", path}},
+		{syscall.SIGINT, 130, []string{"service", "list", "--config", path}},
+		{syscall.SIGTERM, 143, []string{"config", "render", "--config", path}},
+		{syscall.SIGTERM, 143, []string{"service", "add", "ext", "--url", "http://127.0.0.1:9000", "--token", "env", "--hub-version", "3.0", "--config", path}},
+	} {
+		cmd := exec.Command(hubctlBin, tt.args...)
+		stderr := &lockedBuffer{}
+		cmd.Stderr, cmd.Stdout = stderr, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		var err error
+		var took time.Duration
+		signalled := false
+		deadline := time.Now().Add(10 * time.Second)
+	wait:
+		for {
+			select {
+			case err = <-exited:
+				break wait
+			case <-time.After(5 * time.Millisecond):
+			}
+			switch {
+			case !signalled && cpuTicks(cmd.Process.Pid) >= 20: // 0.2s of CPU: it is in the parse
+				signalled = true
+				start := time.Now()
+				if err := cmd.Process.Signal(tt.sig); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case err = <-exited:
+				case <-time.After(10 * time.Second):
+					_ = cmd.Process.Kill()
+					t.Fatalf("%v still running 10s after %s", tt.args, tt.sig)
+				}
+				took = time.Since(start)
+				break wait
+			case time.Now().After(deadline):
+				_ = cmd.Process.Kill()
+				t.Fatalf("%v: neither done nor busy after 10s", tt.args)
+			}
+		}
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		switch {
+		case signalled && (code != tt.want || took > time.Second):
+			t.Errorf("%v: exit %d %s after %s, want %d within 1s\n%s", tt.args, code, err, took, tt.want, stderr)
+		case !signalled && (code == 0 || !strings.Contains(stderr.String(), "hubctl: error: ")):
+			t.Errorf("%v ended by itself with exit %d:\n%s", tt.args, code, stderr)
+		}
+		if data, _ := os.ReadFile(path); string(data) != typo {
+			t.Errorf("%v changed the config", tt.args)
 		}
 	}
 }

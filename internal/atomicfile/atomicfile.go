@@ -42,9 +42,19 @@ type Options struct {
 // new one (see Quiesce).
 var writing sync.RWMutex
 
-// Quiesce waits for the writes in progress to finish and makes every later
-// WriteFile block; a process calls it just before it exits on a signal.
-func Quiesce() { writing.Lock() }
+// Quiesce waits (at most timeout) for the writes in progress to finish and
+// makes every later WriteFile block; a process calls it just before it exits
+// on a signal. It reports whether the writes finished.
+func Quiesce(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { writing.Lock(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
 
 // Write replaces path with data, keeping the mode of a regular file of the
 // caller's already there (otherwise the file gets perm). The file is the

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -398,4 +399,29 @@ func TestCheckDir(t *testing.T) {
 			t.Errorf("%s: %v, want an UnsafeError with %q and a hint", tt.dir, err, tt.want)
 		}
 	}
+}
+
+// Quiesce lets a write in progress finish, then stops new ones.
+func TestQuiesce(t *testing.T) {
+	writing.RLock() // a write in progress
+	finished := make(chan bool, 1)
+	go func() { finished <- Quiesce(10 * time.Second) }()
+	for writing.TryRLock() { // until Quiesce is waiting for the write
+		writing.RUnlock()
+		runtime.Gosched()
+	}
+	select {
+	case <-finished:
+		t.Fatal("Quiesce returned while a write was in progress")
+	default:
+	}
+	writing.RUnlock()
+	if ok := <-finished; !ok {
+		t.Error("Quiesce timed out")
+	}
+	if writing.TryRLock() {
+		t.Error("a write could start after Quiesce")
+		writing.RUnlock()
+	}
+	writing.Unlock() // let the other tests write again
 }
