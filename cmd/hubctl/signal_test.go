@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hubctl/hubctl/internal/atomicfile"
 )
@@ -462,6 +463,69 @@ func TestBinaryParseEndsOnSignal(t *testing.T) {
 		}
 		if data, _ := os.ReadFile(path); string(data) != typo {
 			t.Errorf("%v changed the config", tt.args)
+		}
+	}
+}
+
+// openPTY returns the two ends of a new pseudo-terminal.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	var unlock int32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); errno != 0 {
+		t.Fatal(errno)
+	}
+	var n uint32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		t.Fatal(errno)
+	}
+	slave, err = os.OpenFile("/dev/pts/"+strconv.Itoa(int(n)), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return master, slave
+}
+
+func echoOn(t *testing.T, f *os.File) bool {
+	t.Helper()
+	var tio syscall.Termios
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&tio))); errno != 0 {
+		t.Fatal(errno)
+	}
+	return tio.Lflag&syscall.ECHO != 0
+}
+
+// `token set` at its hidden-input prompt ends within a second of the
+// signal and gives the terminal its echo back.
+func TestBinaryTokenPromptEndsOnSignal(t *testing.T) {
+	master, slave := openPTY(t)
+	defer master.Close()
+	defer slave.Close()
+	go func() { _, _ = io.Copy(io.Discard, master) }()
+	if !echoOn(t, slave) {
+		t.Fatal("a new terminal has echo off")
+	}
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		cmd := exec.Command(hubctlBin, "token", "set", "x", "--insecure-storage")
+		cmd.Env = envWithout([]string{"XDG_CONFIG_HOME"}, "XDG_CONFIG_HOME="+t.TempDir())
+		cmd.Stdin = slave
+		stderr := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = io.Discard, stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		code, took := signalWhen(t, cmd, tt.sig, func() bool {
+			return strings.Contains(stderr.String(), "Token (input is hidden)") && !echoOn(t, slave)
+		})
+		if code != tt.want || took > time.Second {
+			t.Errorf("%s: exit %d after %s, want %d within 1s\n%s", tt.sig, code, took, tt.want, stderr)
+		}
+		if !echoOn(t, slave) {
+			t.Errorf("%s left the terminal with echo off", tt.sig)
 		}
 	}
 }
