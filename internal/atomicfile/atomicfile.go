@@ -280,6 +280,12 @@ func openLock(lockPath string, owner *Owner) (*os.File, error) {
 	if errors.Is(err, syscall.ELOOP) {
 		return nil, unsafeLock(lockPath, "is a symbolic link")
 	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, &UnsafeError{
+			Err:  fmt.Errorf("locking %s: %w", lockPath, err),
+			Next: fmt.Sprintf("an older hubctl run as root may have made it: remove it (rm %s) when no hubctl is running", lockPath),
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", lockPath, err)
 	}
@@ -288,7 +294,7 @@ func openLock(lockPath string, owner *Owner) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("locking %s: %w", lockPath, err)
 	}
-	uids := []int{os.Getuid()}
+	uids := []int{os.Getuid(), 0} // root's files are not planted
 	if owner != nil {
 		uids = append(uids, owner.UID)
 	}
