@@ -373,6 +373,11 @@ func CheckDir(dir string, owners ...int) error {
 	if err != nil {
 		return err
 	}
+	// The directories that hold the files are the ones to check, not those
+	// a symlink to them sits in.
+	if dir, err = filepath.EvalSymlinks(dir); err != nil {
+		return err
+	}
 	uids := append([]int{0, os.Getuid()}, owners...)
 	for p, first := dir, true; ; p, first = filepath.Dir(p), false {
 		st, err := os.Stat(p)
