@@ -15,9 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/tokens"
@@ -57,10 +57,7 @@ func main() {
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	// A password prompt turns echo off; an exit on a signal turns it back on.
-	var termState *term.State
-	if term.IsTerminal(int(os.Stdin.Fd())) {
-		termState, _ = term.GetState(int(os.Stdin.Fd()))
-	}
+	saved, isTerminal := termios(os.Stdin)
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
@@ -78,11 +75,23 @@ func main() {
 		case <-signals: // a second Ctrl-C: do not wait
 			code = forceExit(cause)
 		}
-		if termState != nil {
-			_ = term.Restore(int(os.Stdin.Fd()), termState)
+		// Only when echo was changed: setting a terminal from a background
+		// job would stop hubctl with SIGTTOU.
+		if now, ok := termios(os.Stdin); isTerminal && ok && now.Lflag&syscall.ECHO != saved.Lflag&syscall.ECHO {
+			setTermios(os.Stdin, saved)
 		}
 	}
 	os.Exit(code)
+}
+
+// termios reads f's terminal settings; ok is false when f is no terminal.
+func termios(f *os.File) (t syscall.Termios, ok bool) {
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	return t, errno == 0
+}
+
+func setTermios(f *os.File, t syscall.Termios) {
+	_, _, _ = syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCSETS, uintptr(unsafe.Pointer(&t)))
 }
 
 // forceExit is the end of a command that did not end by itself after the
