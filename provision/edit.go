@@ -2,6 +2,7 @@ package provision
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -30,6 +31,9 @@ func BackupPath(path string) string { return path + ".hubctl.bak" }
 type EditOptions struct {
 	DryRun  bool
 	Version HubVersion // the Hub the file is for, for the checks
+	// Notify, if set, gets what an admin should hear while the edit runs:
+	// a wait for the lock, a symlinked config, leftovers removed.
+	Notify func(msg string)
 }
 
 // IntroducedError is an edit that would give the file an error the Hub
@@ -49,22 +53,55 @@ func (e *IntroducedError) Error() string {
 // the new file reads back to exactly that, and (unless dryRun) writes it
 // atomically, keeping the previous version in BackupPath. A file that will
 // hold a literal token gets mode 0600.
-func Apply(path string, opts EditOptions, change func(cfg *Config, m *Managed) error) (*Result, error) {
+//
+// The files hubctl writes next to the config (lock, backup, temp files) are
+// made fresh, never through a link, and belong to the config's owner; a
+// directory that others can write is refused. A config that is a symlink
+// has its target edited in place, next to the target, and the link stays.
+// Waiting for the lock ends when ctx is done, with nothing changed.
+func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *Config, m *Managed) error) (*Result, error) {
 	dryRun := opts.DryRun
-	abs, err := filepath.Abs(path)
+	notify := opts.Notify
+	if notify == nil {
+		notify = func(string) {}
+	}
+	target, owner, err := editTarget(path)
 	if err != nil {
 		return nil, err
 	}
-	dir, base := filepath.Split(abs)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("%s: the directory %s does not exist", path, dir)
+	if target.resolved {
+		notify(fmt.Sprintf("%s is a symlink: editing its target %s in place (the link stays)", path, target.path))
 	}
+	dir, base := filepath.Split(target.path)
 	if !dryRun {
-		unlock, err := atomicfile.Lock(filepath.Join(dir, "."+base+".hubctl-lock"))
+		unlock, err := atomicfile.Lock(ctx, filepath.Join(dir, "."+base+".hubctl-lock"), atomicfile.LockOptions{
+			Owner: owner,
+			Waiting: func(holder string) {
+				if holder != "" {
+					holder = ", held by " + holder
+				}
+				notify(fmt.Sprintf("waiting for the lock on %s%s (Ctrl-C to give up)", path, holder))
+			},
+		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w; nothing was changed", err)
 		}
 		defer unlock()
+		// Under the lock no temp file of this config is being written: any
+		// left is from a run that was killed, and may hold a token.
+		var uids []int
+		if owner != nil {
+			uids = append(uids, owner.UID)
+		}
+		for _, b := range []string{base, BackupPath(base)} {
+			removed, err := atomicfile.RemoveStale(dir, b, uids...)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range removed {
+				notify("removed " + r + ", left by an interrupted run")
+			}
+		}
 	}
 	cfg, err := Read(path)
 	if err != nil {
@@ -112,16 +149,78 @@ func Apply(path string, opts EditOptions, change func(cfg *Config, m *Managed) e
 	if dryRun || !res.Changed {
 		return res, nil
 	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("%w; nothing was changed", err)
+	}
 	if !res.Created {
-		res.Backup = BackupPath(path)
-		if err := atomicfile.WriteMode(res.Backup, cfg.Src, 0o600); err != nil {
+		// A fresh file renamed over the old backup: rename replaces a
+		// planted file or link without following it, and there is a
+		// complete backup at every moment. It is never readable by more
+		// than the config, and at most by its owner.
+		res.Backup = BackupPath(target.path)
+		if err := atomicfile.WriteFile(res.Backup, cfg.Src, atomicfile.Options{Mode: 0o600 & target.mode, Owner: owner}); err != nil {
 			return nil, fmt.Errorf("keeping a backup: %w", err)
 		}
 	}
-	if err := atomicfile.WriteMode(path, out, res.Mode); err != nil {
+	if err := atomicfile.WriteFile(target.path, out, atomicfile.Options{Mode: res.Mode, Owner: owner}); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// editFile is the file an edit writes.
+type editFile struct {
+	path     string      // absolute, with every symlink resolved
+	resolved bool        // the config named was a symlink to path
+	mode     fs.FileMode // its mode, 0 if it does not exist
+}
+
+// editTarget resolves the config at path to the file to write, checks the
+// directory it is in, and returns the owner the written files get: the
+// config's own, when it exists and the caller may give files to it (root),
+// else nil (the caller).
+func editTarget(path string) (editFile, *atomicfile.Owner, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return editFile{}, nil, err
+	}
+	dir, base := filepath.Split(abs)
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return editFile{}, nil, fmt.Errorf("%s: the directory %s does not exist", path, dir)
+	}
+	t := editFile{path: filepath.Join(realDir, base)}
+	st, err := os.Lstat(t.path)
+	if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		resolved, err := filepath.EvalSymlinks(t.path)
+		if err != nil {
+			return editFile{}, nil, &atomicfile.UnsafeError{
+				Err:  fmt.Errorf("%s is a symlink to a file that does not exist: %w", path, err),
+				Next: "point the link at the config, or replace it with the config file itself",
+			}
+		}
+		t.path, t.resolved = resolved, true
+		st, err = os.Lstat(t.path)
+	}
+	var owner *atomicfile.Owner
+	var owners []int
+	switch {
+	case err == nil && !st.Mode().IsRegular():
+		return editFile{}, nil, fmt.Errorf("%s is not a regular file", path)
+	case err == nil:
+		t.mode = st.Mode().Perm()
+		o := atomicfile.FileOwner(st)
+		owners = append(owners, o.UID)
+		if os.Getuid() == 0 || o.UID == os.Getuid() {
+			owner = &o
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return editFile{}, nil, err
+	}
+	if err := atomicfile.CheckDir(filepath.Dir(t.path), owners...); err != nil {
+		return editFile{}, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, owner, nil
 }
 
 // normalize makes empty and nil slices and maps compare equal.

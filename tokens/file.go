@@ -1,13 +1,16 @@
 package tokens
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"github.com/hubctl/hubctl/internal/atomicfile"
 )
@@ -85,12 +88,26 @@ func (f *File) List() ([]string, error) {
 }
 
 // read loads the file; a missing file is an empty store. A file that others
-// can read is refused rather than used.
+// can read, that belongs to someone else, or that is a symlink is refused
+// rather than used, as is a directory others can write.
 func (f *File) read() (map[string]string, error) {
 	m := map[string]string{}
-	fh, err := os.Open(f.Path)
+	if err := f.checkDir(); errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	} else if err != nil {
+		return nil, err
+	}
+	// O_NOFOLLOW: a planted link is refused, not read through; O_NONBLOCK:
+	// a FIFO does not hang the open.
+	fh, err := os.OpenFile(f.Path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
+	}
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, &HintError{
+			Err:  fmt.Errorf("token file %s is a symbolic link, so hubctl will not use it", f.Path),
+			Next: fmt.Sprintf("if you made the link, replace it with the file it points to (cp --remove-destination \"$(readlink -f %s)\" %s); if not, remove it", f.Path, f.Path),
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening token file: %w", err)
@@ -100,30 +117,73 @@ func (f *File) read() (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token file %s: %w", f.Path, err)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("token file %s is not a regular file", f.Path)
+	}
+	if uid := atomicfile.FileOwner(st).UID; uid != os.Getuid() {
+		return nil, &HintError{
+			Err:  fmt.Errorf("token file %s belongs to uid %d, not to you, so hubctl will not use it: whoever made it can read or forge the tokens in it", f.Path, uid),
+			Next: fmt.Sprintf("remove it (rm %s) and store the tokens again; replace any that were in it", f.Path),
+		}
+	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, &HintError{
 			Err:  fmt.Errorf("token file %s has mode %04o: others can read it, so hubctl will not use it", f.Path, st.Mode().Perm()),
 			Next: fmt.Sprintf("chmod 600 %s, and replace the tokens in it: they may have been read", f.Path),
 		}
 	}
-	if err := json.NewDecoder(fh).Decode(&m); err != nil {
+	if err := json.NewDecoder(io.LimitReader(fh, maxFileSize)).Decode(&m); err != nil {
 		return nil, fmt.Errorf("token file %s is not valid JSON: %w", f.Path, err)
 	}
 	return m, nil
 }
 
+// maxFileSize bounds what read decodes: far more than any set of tokens.
+const maxFileSize = 16 << 20
+
+// checkDir refuses a token directory that others can write (or that belongs
+// to someone else): they could plant the file, its lock or its temp files.
+func (f *File) checkDir() error {
+	dir := filepath.Dir(f.Path)
+	if _, err := os.Stat(dir); err != nil {
+		return err
+	}
+	if err := atomicfile.CheckDir(dir); err != nil {
+		return &HintError{Err: fmt.Errorf("token file %s: %w", f.Path, err), Next: hintOf(err)}
+	}
+	return nil
+}
+
+func hintOf(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
 // update applies change to the stored map under an exclusive lock and writes
-// the result atomically: temp file of mode 0600, fsync, rename.
+// the result atomically: a fresh temp file of mode 0600, fsync, rename. The
+// file is always the caller's: hubctl never gives it the owner of a file it
+// finds there.
 func (f *File) update(change func(map[string]string) error) error {
 	dir := filepath.Dir(f.Path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	unlock, err := atomicfile.Lock(f.Path + ".lock")
+	if err := f.checkDir(); err != nil {
+		return err
+	}
+	unlock, err := atomicfile.Lock(context.Background(), f.Path+".lock", atomicfile.LockOptions{})
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	// Under the lock no temp file is being written: any left is from a
+	// killed run, and holds tokens.
+	if _, err := atomicfile.RemoveStale(dir, filepath.Base(f.Path)); err != nil {
+		return err
+	}
 	m, err := f.read()
 	if err != nil {
 		return err
@@ -135,5 +195,5 @@ func (f *File) update(change func(map[string]string) error) error {
 	if err != nil {
 		return fmt.Errorf("encoding token file: %w", err)
 	}
-	return atomicfile.Write(f.Path, append(data, '\n'), 0o600)
+	return atomicfile.WriteFile(f.Path, append(data, '\n'), atomicfile.Options{Mode: 0o600})
 }

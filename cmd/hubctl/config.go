@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -154,20 +153,10 @@ func plural(n int, one, many string) string {
 }
 
 // writePrivate writes a new file of mode 0600 owned by the caller at path.
-// Whatever was there is replaced, never written through: the rename
-// replaces a symlink itself, and a file that is not the caller's, or not a
-// regular file, is removed first, so that atomicfile takes nothing (mode,
-// owner) from it.
+// Whatever was there is replaced, never written through: atomicfile renames
+// a fresh temp file over it, taking nothing (mode, owner) from it.
 func writePrivate(path string, data []byte) error {
-	if st, err := os.Lstat(path); err == nil {
-		sys, ok := st.Sys().(*syscall.Stat_t)
-		if !st.Mode().IsRegular() || !ok || int(sys.Uid) != os.Getuid() {
-			if err := os.Remove(path); err != nil {
-				return fmt.Errorf("writing %s: %w", path, err)
-			}
-		}
-	}
-	return atomicfile.WriteMode(path, data, 0o600)
+	return atomicfile.WriteFile(path, data, atomicfile.Options{Mode: 0o600})
 }
 
 func configValidateCommand(env *cliEnv) *cli.Command {

@@ -14,9 +14,12 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
+	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/tokens"
 )
 
@@ -29,10 +32,12 @@ const (
 
 const exitCodesHelp = `
 EXIT CODES:
-   0  success
+   0  success (hubctl cull without --once: also when SIGINT or SIGTERM stops it)
    1  failure: the "hubctl: error:" line says what failed
    2  usage error: unknown command or flag, bad flag value, missing or extra argument
       (config validate: the file cannot be read)
+   130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: nothing was changed, unless
+      the command had started writing, which it then finished
 `
 
 func init() {
@@ -41,11 +46,82 @@ func init() {
 	cli.SubcommandHelpTemplate += exitCodesHelp
 }
 
+// signalGrace is how long a command has to end by itself once SIGINT or
+// SIGTERM cancelled its context, before main ends it: every command ends
+// within a second of the signal, even one stuck where a context cannot
+// reach (a keyring call, a parse).
+const signalGrace = 500 * time.Millisecond
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
-	stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	// A password prompt turns echo off; an exit on a signal turns it back on.
+	saved, isTerminal := termios(os.Stdin)
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	}()
+	var code int
+	select {
+	case code = <-done:
+	case sig := <-signals:
+		cause := &interruptedError{sig: sig.(syscall.Signal)}
+		cancel(cause)
+		select {
+		case code = <-done:
+		case <-time.After(signalGrace):
+			code = forceExit(cause)
+		case <-signals: // a second Ctrl-C: do not wait
+			code = forceExit(cause)
+		}
+		// Only when echo was changed: setting a terminal from a background
+		// job would stop hubctl with SIGTTOU.
+		if now, ok := termios(os.Stdin); isTerminal && ok && now.Lflag&syscall.ECHO != saved.Lflag&syscall.ECHO {
+			setTermios(os.Stdin, saved)
+		}
+	}
 	os.Exit(code)
+}
+
+// termios reads f's terminal settings; ok is false when f is no terminal.
+func termios(f *os.File) (t syscall.Termios, ok bool) {
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	return t, errno == 0
+}
+
+func setTermios(f *os.File, t syscall.Termios) {
+	_, _, _ = syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCSETS, uintptr(unsafe.Pointer(&t)))
+}
+
+// forceExit is the end of a command that did not end by itself after the
+// signal: a write in progress is let finish (a late exit is better than a
+// temp file left behind; the target is never torn either way), and no new
+// one starts.
+func forceExit(cause *interruptedError) int {
+	atomicfile.Quiesce(2 * time.Second)
+	fmt.Fprintf(os.Stderr, "hubctl: error: %s\n", cause)
+	return cause.ExitCode()
+}
+
+// interruptedError is the cause of a command's context being cancelled by
+// SIGINT or SIGTERM.
+type interruptedError struct{ sig syscall.Signal }
+
+func (e *interruptedError) Error() string {
+	name := "SIGTERM"
+	if e.sig == syscall.SIGINT {
+		name = "SIGINT"
+	}
+	return "interrupted by " + name
+}
+
+// ExitCode is the shell's convention: 128 plus the signal's number.
+func (e *interruptedError) ExitCode() int { return 128 + int(e.sig) }
+
+// notifier prints what an edit has to say while it runs on stderr.
+func notifier(env *cliEnv) func(string) {
+	return func(msg string) { fmt.Fprintln(env.stderr, "hubctl: "+msg) }
 }
 
 // cliEnv is what a command may touch outside its flags; tests replace it.
@@ -63,7 +139,17 @@ func run(ctx context.Context, args []string, env *cliEnv) int {
 	if err == nil {
 		return exitOK
 	}
-	return report(env.stderr, err)
+	// A command that fails because a signal cancelled it exits 130 or 143,
+	// whatever the error it ended with (often "context canceled").
+	var ie *interruptedError
+	if !errors.As(context.Cause(ctx), &ie) {
+		return report(env.stderr, err)
+	}
+	if !errors.As(err, new(*interruptedError)) {
+		err = fmt.Errorf("%w: %w", ie, err)
+	}
+	report(env.stderr, err)
+	return ie.ExitCode()
 }
 
 func newApp(env *cliEnv) *cli.App {

@@ -257,7 +257,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	path := c.String("config")
 	var before *provision.Config
 	var after *provision.Managed
-	res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+	res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, func(cfg *provision.Config, m *provision.Managed) error {
 		before, after = cfg, m
 		if _, i := m.Service(name); i >= 0 {
 			if !c.Bool("replace") {
@@ -432,7 +432,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			}
 			var before *provision.Config
 			var after *provision.Managed
-			res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+			res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, func(cfg *provision.Config, m *provision.Managed) error {
 				before, after = cfg, m
 				if _, i := m.Service(name); i < 0 {
 					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
