@@ -163,7 +163,7 @@ func (c *Client) doHeader(ctx context.Context, method, path string, query url.Va
 			return code, data, header, nil
 		}
 		if err == nil {
-			err = &StatusError{Method: method, Path: path, Code: code, Message: hubMessage(data)}
+			err = c.statusError(method, path, code, data)
 		}
 		lastErr = err
 		if ctx.Err() != nil {
@@ -227,12 +227,12 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byt
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, scrub(err)
+		return 0, nil, nil, c.cleanErr(scrub(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("%s %s: reading the reply: %w", method, u.Path, scrub(err))
+		return 0, nil, nil, fmt.Errorf("%s %s: reading the reply: %w", method, u.Path, c.cleanErr(scrub(err)))
 	}
 	return resp.StatusCode, data, resp.Header, nil
 }
@@ -284,10 +284,10 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, accept 
 		return err
 	}
 	if code != http.StatusOK {
-		return &StatusError{Method: http.MethodGet, Path: path, Code: code, Message: hubMessage(data)}
+		return c.statusError(http.MethodGet, path, code, data)
 	}
 	if err := json.Unmarshal(data, into); err != nil {
-		return &DecodeError{Path: path, Err: err}
+		return c.decodeError(path, err)
 	}
 	return nil
 }
@@ -336,6 +336,8 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 // filter ("" for none), page by page until the Hub says there is no next
 // page. The next request is rebuilt from the offset and limit the Hub gives,
 // on this client's base URL: next.url carries the Hub's internal address.
+// Pages that do not add up end the listing with a *PaginationError (see
+// pager), so a Hub that always has a next page cannot keep a pass going.
 func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser)) (pages int, err error) {
 	query := url.Values{}
 	if state != "" {
@@ -344,12 +346,12 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 	if c.cfg.PageSize > 0 {
 		query.Set("limit", strconv.Itoa(c.cfg.PageSize))
 	}
-	offset := 0
+	pg := pager{firstTotal: -1}
 	for {
-		if offset > 0 {
-			query.Set("offset", strconv.Itoa(offset))
+		if pg.offset > 0 {
+			query.Set("offset", strconv.Itoa(pg.offset))
 		}
-		users, next, err := c.userPage(ctx, query)
+		users, info, err := c.userPage(ctx, query)
 		if err != nil {
 			return pages, err
 		}
@@ -357,41 +359,106 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 		for i := range users {
 			fn(&users[i])
 		}
-		if next == nil {
+		if info.Pagination == nil || info.Pagination.Next == nil {
 			return pages, nil
 		}
-		if next.Offset <= offset {
-			return pages, &DecodeError{Path: "/users", Err: fmt.Errorf("next page offset %d does not advance past %d", next.Offset, offset)}
+		next, err := pg.advance(len(users), info.Pagination)
+		if err != nil {
+			return pages, err
 		}
-		offset = next.Offset
 		if next.Limit > 0 {
 			query.Set("limit", strconv.Itoa(next.Limit))
 		}
 	}
 }
 
+// PaginationError is a listing whose pages do not add up; hubctl stops it
+// rather than page on forever.
+type PaginationError struct{ Detail string }
+
+func (e *PaginationError) Error() string { return "GET /users: " + e.Detail }
+
+// maxListedRows bounds a listing whatever the Hub says: ten times the
+// largest Hubs known.
+const maxListedRows = 10_000_000
+
+// pager checks each page of a listing against what the real Hub does
+// (base.py paginated_model): it echoes the offset asked for, next.offset is
+// offset + limit, and there is a next only while that is below total. The
+// page's items may be fewer than its limit, even none: state=ready is a
+// filter after the LIMIT and total counts one row per active server. A Hub
+// may grow during a listing, so the pages allowed are twice what the first
+// total fills plus ten.
+type pager struct {
+	offset     int
+	pages      int
+	firstTotal int // -1 until a page gives a total
+	maxPages   int
+}
+
+func (p *pager) advance(items int, pi *pagination) (*pageRef, error) {
+	p.pages++
+	fail := func(format string, a ...any) (*pageRef, error) {
+		return nil, &PaginationError{Detail: fmt.Sprintf(format, a...)}
+	}
+	next := pi.Next
+	if pi.Offset != nil && *pi.Offset != p.offset {
+		return fail("the Hub answered offset %d for offset %d", *pi.Offset, p.offset)
+	}
+	limit := next.Limit
+	if pi.Limit != nil {
+		limit = *pi.Limit
+	}
+	if limit <= 0 {
+		return fail("a next page after a page of limit %d", limit)
+	}
+	if step := next.Offset - p.offset; step != limit {
+		return fail("next page offset %d advances by %d, not by the page's limit %d", next.Offset, step, limit)
+	}
+	switch {
+	case pi.Total != nil:
+		if next.Offset >= *pi.Total {
+			return fail("next page offset %d is beyond the total of %d", next.Offset, *pi.Total)
+		}
+		if p.firstTotal < 0 {
+			p.firstTotal = *pi.Total
+			p.maxPages = 2*((p.firstTotal+limit-1)/limit) + 10
+		}
+	case items == 0:
+		return fail("an empty page with a next page and no total: nothing shows the listing ends")
+	}
+	if p.firstTotal >= 0 && p.pages >= p.maxPages {
+		return fail("%d pages and a next: more than the total of %d the Hub first gave can fill", p.pages, p.firstTotal)
+	}
+	if next.Offset > maxListedRows {
+		return fail("more than %d rows", maxListedRows)
+	}
+	p.offset = next.Offset
+	return next, nil
+}
+
 // userPage fetches and decodes one page. A reply cut short (a proxy that
 // drops the connection mid-body) is retried like a 5xx; the page is decoded
 // whole before any user is handed on, so a retry never repeats a user.
-func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, *pageRef, error) {
+func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, pageInfo, error) {
 	for attempt := 0; ; attempt++ {
 		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, PaginationMediaType)
 		if err != nil {
-			return nil, nil, err
+			return nil, pageInfo{}, err
 		}
 		if code != http.StatusOK {
-			return nil, nil, &StatusError{Method: http.MethodGet, Path: "/users", Code: code, Message: hubMessage(data)}
+			return nil, pageInfo{}, c.statusError(http.MethodGet, "/users", code, data)
 		}
 		var users []apiUser
-		next, err := decodeUserPage(data, func(u *apiUser) { users = append(users, *u) })
+		info, err := decodePage(data, func(u *apiUser) { users = append(users, *u) })
 		if err == nil {
-			return users, next, nil
+			return users, info, nil
 		}
 		if attempt >= c.cfg.Retries {
-			return nil, nil, &DecodeError{Path: "/users", Err: err}
+			return nil, pageInfo{}, c.decodeError("/users", err)
 		}
 		if err := c.backoff(ctx, attempt, 0); err != nil {
-			return nil, nil, err
+			return nil, pageInfo{}, err
 		}
 	}
 }
@@ -401,30 +468,51 @@ type pageRef struct {
 	Limit  int `json:"limit"`
 }
 
-// decodeUserPage reads one reply to GET /users: a paginated object or, from
-// Hubs before 2.0, a bare list. It calls fn for each user in order.
+// pagination is a reply's _pagination; a key the reply lacks stays nil.
+type pagination struct {
+	Offset *int     `json:"offset"`
+	Limit  *int     `json:"limit"`
+	Total  *int     `json:"total"`
+	Next   *pageRef `json:"next"`
+}
+
+// pageInfo is what one reply to GET /users says about the listing; a bare
+// list (Hubs before 2.0) has no Pagination.
+type pageInfo struct {
+	Pagination *pagination
+}
+
+// decodeUserPage reads one reply to GET /users and returns its next page.
 func decodeUserPage(data []byte, fn func(*apiUser)) (*pageRef, error) {
+	info, err := decodePage(data, fn)
+	if err != nil || info.Pagination == nil {
+		return nil, err
+	}
+	return info.Pagination.Next, nil
+}
+
+// decodePage reads one reply to GET /users: a paginated object or, from
+// Hubs before 2.0, a bare list. It calls fn for each user in order.
+func decodePage(data []byte, fn func(*apiUser)) (pageInfo, error) {
 	data = bytes.TrimLeft(data, " \t\r\n")
 	if len(data) > 0 && data[0] == '[' {
 		var users []apiUser
 		if err := json.Unmarshal(data, &users); err != nil {
-			return nil, err
+			return pageInfo{}, err
 		}
-		return nil, visitUsers(users, fn)
+		return pageInfo{}, visitUsers(users, fn)
 	}
 	var page struct {
-		Items      *[]apiUser `json:"items"`
-		Pagination *struct {
-			Next *pageRef `json:"next"`
-		} `json:"_pagination"`
+		Items      *[]apiUser  `json:"items"`
+		Pagination *pagination `json:"_pagination"`
 	}
 	if err := json.Unmarshal(data, &page); err != nil {
-		return nil, err
+		return pageInfo{}, err
 	}
 	if page.Items == nil || page.Pagination == nil {
-		return nil, errors.New("a paginated reply without items or _pagination")
+		return pageInfo{}, errors.New("a paginated reply without items or _pagination")
 	}
-	return page.Pagination.Next, visitUsers(*page.Items, fn)
+	return pageInfo{Pagination: page.Pagination}, visitUsers(*page.Items, fn)
 }
 
 func visitUsers(users []apiUser, fn func(*apiUser)) error {
@@ -475,7 +563,7 @@ func (c *Client) UserExists(ctx context.Context, user string) (bool, error) {
 	case code == http.StatusNotFound:
 		return false, nil
 	}
-	return false, &StatusError{Method: http.MethodGet, Path: path, Code: code, Message: hubMessage(data)}
+	return false, c.statusError(http.MethodGet, path, code, data)
 }
 
 // DeleteUser deletes a user.
@@ -494,11 +582,11 @@ func (c *Client) deleteCall(ctx context.Context, path string, body []byte) (Stop
 	case http.StatusAccepted:
 		return Stopping, "", nil
 	case http.StatusNotFound:
-		return Gone, hubMessage(data), nil
+		return Gone, c.replyText(hubMessage(data)), nil
 	case http.StatusBadRequest:
-		return Refused, hubMessage(data), nil
+		return Refused, c.replyText(hubMessage(data)), nil
 	}
-	return 0, "", &StatusError{Method: http.MethodDelete, Path: path, Code: code, Message: hubMessage(data)}
+	return 0, "", c.statusError(http.MethodDelete, path, code, data)
 }
 
 // ErrorKind sorts an error for the metrics' errors-by-kind counter.
@@ -507,9 +595,12 @@ func ErrorKind(err error) string {
 	var de *DecodeError
 	var ne net.Error
 	var scope *ScopeError
+	var pe *PaginationError
 	switch {
 	case errors.As(err, &scope):
 		return "scopes"
+	case errors.As(err, &pe):
+		return "pagination"
 	case errors.As(err, &se) && (se.Code == 401 || se.Code == 403):
 		return "forbidden"
 	case errors.As(err, &se) && se.Code >= 500:
