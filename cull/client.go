@@ -51,14 +51,22 @@ type Client struct {
 	sem  chan struct{}
 }
 
-// NormalizeURL checks an API URL and drops a trailing slash.
+// NormalizeURL checks an API URL and drops a trailing slash. Its errors
+// never repeat what may be a secret: userinfo, the query and the fragment
+// are masked, and a URL that does not parse is not shown at all.
 func NormalizeURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("hub API URL %q is not an http(s) URL like %s", raw, DefaultURL)
+	if err != nil {
+		return nil, fmt.Errorf("hub API URL does not parse as a URL like %s (not shown: it may hold a secret)", DefaultURL)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("hub API URL %q must not carry credentials, a query or a fragment", u.Redacted())
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		if u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("hub API URL is not an http(s) URL like %s (not shown: it may hold a secret)", DefaultURL)
+		}
+		return nil, fmt.Errorf("hub API URL %s is not an http(s) URL like %s", redactedURL(u), DefaultURL)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("hub API URL %s must not carry credentials, a query or a fragment (pass the token in JUPYTERHUB_API_TOKEN or --token-name)", redactedURL(u))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""

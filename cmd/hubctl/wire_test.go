@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -48,5 +49,64 @@ func TestCullOnceEndsOnEndlessPages(t *testing.T) {
 	}
 	if !serverUp(h, "idle") {
 		t.Error("culled on an incomplete listing")
+	}
+}
+
+// echoingHub fronts a fake Hub and answers every request for path with
+// status and a message that repeats the token amid 10 MB.
+func echoingHub(t *testing.T, h *fakehub.Hub, path string, status int) string {
+	t.Helper()
+	backend, _ := url.Parse(h.URL())
+	backend.Path = ""
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	msg := "bad token " + testToken + " \x1b]0;owned\x07" + strings.Repeat("x", 10<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/hub/api"+path {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		body, _ := json.Marshal(map[string]any{"status": status, "message": msg})
+		w.WriteHeader(status)
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/hub/api"
+}
+
+func TestHubErrorBodiesAreRedacted(t *testing.T) {
+	h := cullHub(t)
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	for _, tt := range []struct {
+		args []string
+		path string
+	}{
+		{[]string{"cull", "--once"}, "/"},
+		{[]string{"cull", "--once", "--log-format=json"}, "/users"},
+		{[]string{"check"}, "/user"},
+	} {
+		u := echoingHub(t, h, tt.path, http.StatusNotFound)
+		r := runCLI(t, nil, "", append(tt.args, "--url", u)...)
+		out := r.stdout + r.stderr
+		if r.code != exitFailure || strings.Contains(out, testToken) || len(out) > 8<<10 || strings.Contains(out, "\x1b") ||
+			!strings.Contains(out, "bad token [token]") || !strings.Contains(out, "bytes more)") {
+			t.Errorf("%v: exit %d, %d bytes:\n%.3000s", tt.args, r.code, len(out), out)
+		}
+	}
+}
+
+func TestURLSecretsAreNotEchoed(t *testing.T) {
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	for _, u := range []string{
+		"http://admin:hunter2@127.0.0.1:8081/hub/api",
+		"http://127.0.0.1:8081/hub/api?token=hunter2",
+		"http://127.0.0.1:80hunter2/hub/api",
+		"gopher://hunter2@127.0.0.1/",
+	} {
+		for _, cmd := range []string{"cull", "check"} {
+			r := runCLI(t, nil, "", cmd, "--url", u)
+			if r.code != exitUsage || strings.Contains(r.stdout+r.stderr, "hunter2") || !strings.Contains(r.stderr, "hubctl: error: --url: hub API URL") {
+				t.Errorf("%s --url %s: %+v", cmd, u, r)
+			}
+		}
 	}
 }
