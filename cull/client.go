@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -73,6 +74,21 @@ func NormalizeURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// CleartextRemote reports whether u is plain http to a host that is not
+// loopback (127.0.0.0/8, ::1, localhost): the token then crosses a network
+// unencrypted, which is normal inside a cluster and worth a warning.
+func CleartextRemote(u *url.URL) bool {
+	if u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err != nil || !ip.WithZone("").Unmap().IsLoopback()
+}
+
 // NewClient returns a client for the Hub API at cfg.URL.
 func NewClient(cfg ClientConfig) (*Client, error) {
 	base, err := NormalizeURL(cfg.URL)
@@ -102,7 +118,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.TLS != nil {
 		tr.TLSClientConfig = cfg.TLS
 	}
-	return &Client{base: base, cfg: cfg, http: &http.Client{Transport: tr}, sem: make(chan struct{}, cfg.Concurrency)}, nil
+	// The Hub's REST API never redirects an API call, and following one
+	// would carry the token elsewhere: Go keeps the Authorization header
+	// when only the port changes, and over http after https. A 3xx is
+	// returned as it is and becomes a *RedirectError.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{base: base, cfg: cfg, http: &http.Client{Transport: tr, CheckRedirect: noRedirect}, sem: make(chan struct{}, cfg.Concurrency)}, nil
 }
 
 // InternalTLS builds the client TLS config that --ssl-enabled uses: the
@@ -141,6 +162,34 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
+// RedirectError is a 3xx from the Hub, which hubctl does not follow.
+type RedirectError struct {
+	Method, Path string
+	Code         int
+	Location     string // redacted; "" when the reply had none
+}
+
+func (e *RedirectError) Error() string {
+	to := "with no Location"
+	if e.Location != "" {
+		to = "to " + e.Location
+	}
+	return fmt.Sprintf("%s %s: the Hub answered %d %s %s; hubctl follows no redirect (it would carry the token there): set --url to the Hub API itself",
+		e.Method, e.Path, e.Code, http.StatusText(e.Code), to)
+}
+
+func (c *Client) redirectError(method, path string, code int, from *url.URL, location string) *RedirectError {
+	e := &RedirectError{Method: method, Path: path, Code: code}
+	if location != "" {
+		if to, err := from.Parse(location); err == nil {
+			e.Location = c.replyText(redactedURL(to))
+		} else {
+			e.Location = fmt.Sprintf("(an unreadable Location of %d bytes)", len(location))
+		}
+	}
+	return e
+}
+
 // maxBody bounds one reply: a page of users is well under a megabyte, and a
 // pre-2.0 Hub's unpaginated list of 100 000 users about 50 MB.
 const maxBody = 256 << 20
@@ -167,6 +216,9 @@ func (c *Client) doHeader(ctx context.Context, method, path string, query url.Va
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		code, data, header, err := c.once(ctx, method, &u, body, accept)
+		if err == nil && code >= 300 && code < 400 {
+			return 0, nil, nil, c.redirectError(method, path, code, &u, header.Get("Location"))
+		}
 		if err == nil && code != http.StatusTooManyRequests && code < 500 {
 			return code, data, header, nil
 		}
@@ -604,7 +656,10 @@ func ErrorKind(err error) string {
 	var ne net.Error
 	var scope *ScopeError
 	var pe *PaginationError
+	var re *RedirectError
 	switch {
+	case errors.As(err, &re):
+		return "redirect"
 	case errors.As(err, &scope):
 		return "scopes"
 	case errors.As(err, &pe):

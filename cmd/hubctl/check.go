@@ -20,12 +20,12 @@ func checkCommand(env *cliEnv) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-		}, hubFlags...),
+		}, hubFlags()...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
 			}
-			cfg, err := hubClientConfig(c, env)
+			cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
 			if err != nil {
 				return err
 			}

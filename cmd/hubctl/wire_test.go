@@ -110,3 +110,74 @@ func TestURLSecretsAreNotEchoed(t *testing.T) {
 		}
 	}
 }
+
+// TestCleartextWarning: plain http to a host that is not loopback is
+// warned about once, at the start of cull and check, and not refused. No
+// token is set, so nothing is sent anywhere.
+func TestCleartextWarning(t *testing.T) {
+	t.Setenv("JUPYTERHUB_API_TOKEN", "")
+	for _, tt := range []struct {
+		url  string
+		warn bool
+	}{
+		{"http://hub.example.org:8081/hub/api", true},
+		{"http://10.0.0.5/hub/api", true},
+		{"http://[fd00::1]:8081/hub/api", true},
+		{"http://127.0.0.1:8081/hub/api", false},
+		{"http://127.9.8.7:8081/hub/api", false},
+		{"http://[::1]:8081/hub/api", false},
+		{"http://LOCALHOST:8081/hub/api", false},
+		{"https://hub.example.org/hub/api", false},
+	} {
+		for _, cmd := range []string{"cull", "check"} {
+			r := runCLI(t, nil, "", cmd, "--url", tt.url)
+			warned := strings.Count(r.stderr, "is plain http to another host")
+			if r.code != exitUsage || !strings.Contains(r.stderr, "no API token") || warned != map[bool]int{true: 1, false: 0}[tt.warn] {
+				t.Errorf("%s --url %s: exit %d, %d warnings:\n%s", cmd, tt.url, r.code, warned, r.stderr)
+			}
+		}
+	}
+}
+
+func TestSSLEnabledNeedsHTTPS(t *testing.T) {
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	for _, args := range [][]string{
+		{"--ssl-enabled", "--url", "http://127.0.0.1:8081/hub/api"},
+		{"--ssl-enabled"}, // the default --url is http
+	} {
+		for _, cmd := range []string{"cull", "check"} {
+			argv := []string{cmd}
+			if cmd == "cull" {
+				argv = append(argv, "--once")
+			}
+			r := runCLI(t, nil, "", append(argv, args...)...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, "hubctl: error: --ssl-enabled with --url http://127.0.0.1:8081/hub/api") {
+				t.Errorf("%s %v: %+v", cmd, args, r)
+			}
+		}
+	}
+}
+
+// TestCullRefusesRedirects: the culler's error names where the Hub pointed,
+// and nothing arrives there.
+func TestCullRefusesRedirects(t *testing.T) {
+	var arrived atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { arrived.Add(1) }))
+	t.Cleanup(other.Close)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(front.Close)
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	r := runCLI(t, nil, "", "cull", "--once", "--url", front.URL+"/hub/api")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "hubctl: error: asking the Hub for its version: GET /: the Hub answered 307 Temporary Redirect to "+other.URL+"/hub/api/") {
+		t.Errorf("cull: %+v", r)
+	}
+	r = runCLI(t, nil, "", "check", "--url", front.URL+"/hub/api")
+	if r.code != exitFailure || !strings.Contains(r.stdout, "307 Temporary Redirect to "+other.URL) {
+		t.Errorf("check: %+v", r)
+	}
+	if arrived.Load() != 0 {
+		t.Errorf("%d requests followed the redirect", arrived.Load())
+	}
+}
