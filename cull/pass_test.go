@@ -484,3 +484,21 @@ func TestPassUserDeletedMidPass(t *testing.T) {
 		t.Errorf("log:\n%s", logs)
 	}
 }
+
+// TestPassMaxAgeWithFutureActivity: a server whose clock runs ahead is still
+// culled for its age (started is the Hub's own clock), and the log says why.
+func TestPassMaxAgeWithFutureActivity(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	addUser(h, "fast-clock", false, time.Minute, map[string]*fakehub.Server{"": {Ready: true,
+		Started: tp(time.Now().Add(-5 * time.Hour)), LastActivity: tp(time.Now().Add(20 * time.Minute))}})
+	p := basePolicy()
+	p.MaxAge = 4 * time.Hour
+	c, logs := newCuller(t, h, p)
+	sum, err := c.Pass(context.Background())
+	if err != nil || sum.ServersCulled != 1 || running(t, h, "fast-clock", "") {
+		t.Fatalf("%+v %v\n%s", sum, err, logs)
+	}
+	if !strings.Contains(logs.String(), `msg="culled server" user=fast-clock server="" reason=max-age why="started 5h0m0s ago >= max-age 4h0m0s; last_activity is 20m0s in the future (clock skew)"`) {
+		t.Errorf("log:\n%s", logs)
+	}
+}

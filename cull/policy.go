@@ -148,7 +148,8 @@ func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
 
 // judge measures idleness by last activity, or by the start time (creation
 // time, for users) when there has been no activity yet, and applies the
-// timeout and the maximum age. Missing, unreadable or future timestamps keep.
+// timeout and the maximum age. Missing or unreadable timestamps keep; so does
+// activity in the future, unless the maximum age is reached.
 func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason, time.Duration, string) {
 	var since time.Time
 	basis := "last_activity"
@@ -170,16 +171,27 @@ func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason
 		return NoTimestamp, 0, "no last_activity in the Hub's reply"
 	}
 	idle := now.Sub(since)
+	future := ""
 	if idle < 0 {
-		return FutureActivity, idle, fmt.Sprintf("%s is %s in the future", basis, (-idle).Round(time.Second))
-	}
-	if idle >= p.Timeout {
+		future = fmt.Sprintf("%s is %s in the future", basis, (-idle).Round(time.Second))
+	} else if idle >= p.Timeout {
 		return Idle, idle, fmt.Sprintf("%s %s ago >= timeout %s", basis, idle.Round(time.Second), p.Timeout)
 	}
+	// The age rests on the start time alone, which the Hub stamps with its
+	// own clock; activity in the future (a single-user server whose clock
+	// runs fast, which the Hub accepts up to an hour ahead) does not hold
+	// it off.
 	if p.MaxAge > 0 && start.State == TimeValid {
 		if age := now.Sub(start.T); age >= p.MaxAge {
-			return MaxAge, idle, fmt.Sprintf("%s %s ago >= max-age %s", startName, age.Round(time.Second), p.MaxAge)
+			detail := fmt.Sprintf("%s %s ago >= max-age %s", startName, age.Round(time.Second), p.MaxAge)
+			if future != "" {
+				detail += "; " + future + " (clock skew)"
+			}
+			return MaxAge, idle, detail
 		}
+	}
+	if future != "" {
+		return FutureActivity, idle, future
 	}
 	return Active, idle, fmt.Sprintf("%s %s ago < timeout %s", basis, idle.Round(time.Second), p.Timeout)
 }
