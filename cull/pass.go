@@ -28,6 +28,7 @@ type Culler struct {
 
 	logOnce sync.Once
 	log     *slog.Logger
+	owner   ScopeError // whom the token belongs to, for hints; set as a pass begins
 }
 
 // logger is Log behind a handler that keeps the token out of every line.
@@ -91,8 +92,11 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	if err != nil {
 		return sum, fmt.Errorf("asking the Hub who the token is: %w", err)
 	}
+	c.owner = ScopeError{Kind: c.Client.replyText(id.Kind), Name: redactToken(id.Name, c.Client.cfg.Token), Policy: &c.Policy}
 	if missing := MissingScopes(&id, &c.Policy); len(missing) > 0 {
-		return sum, &ScopeError{Who: id.Kind + " " + id.Name, Missing: missing, Policy: &c.Policy}
+		se := c.owner
+		se.Missing = missing
+		return sum, &se
 	}
 
 	now := time.Now
@@ -306,7 +310,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 func (c *Culler) errAttrs(err error) []any {
 	var se *StatusError
 	if errors.As(err, &se) && se.Code == http.StatusForbidden {
-		return []any{"err", err, "hint", (&ScopeError{Policy: &c.Policy}).Hint()}
+		return []any{"err", err, "hint", c.owner.Hint()}
 	}
 	return []any{"err", err}
 }

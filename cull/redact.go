@@ -61,10 +61,10 @@ func Escape(s string) string {
 }
 
 // Quote is Escape for a table cell: a name that needs escaping, or that
-// could be mistaken for one that was, is shown quoted, so no two names look
-// alike.
+// could be mistaken for one that was or for a placeholder such as
+// "(default)", is shown quoted, so no two names look alike.
 func Quote(s string) string {
-	if printable(s) && !strings.HasPrefix(s, `"`) {
+	if printable(s) && !strings.HasPrefix(s, `"`) && !strings.HasPrefix(s, "(") {
 		return s
 	}
 	return strconv.Quote(s)

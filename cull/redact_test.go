@@ -112,7 +112,7 @@ func TestEchoHelpers(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct{ in, want string }{
-		{"alice", "alice"}, {"a b", "a b"}, {"\x1b[31m", `"\x1b[31m"`}, {`"quoted"`, `"\"quoted\""`}, {"tab\there", `"tab\there"`},
+		{"alice", "alice"}, {"a b", "a b"}, {"\x1b[31m", `"\x1b[31m"`}, {`"quoted"`, `"\"quoted\""`}, {"tab\there", `"tab\there"`}, {"(default)", `"(default)"`},
 	} {
 		if got := Quote(tt.in); got != tt.want {
 			t.Errorf("Quote(%q) = %q, want %q", tt.in, got, tt.want)

@@ -285,14 +285,17 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tRULE\tWHY")
 	for _, p := range planned {
-		server := p.Server
+		// Names come from the Hub: quoted when they hold control
+		// characters or escape sequences, so no name can redraw the screen
+		// or pass for a row of its own.
+		server := cull.Quote(p.Server)
 		switch {
 		case p.IsUser:
 			server = "(user)"
-		case server == "":
+		case p.Server == "":
 			server = "(default)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.User, server, p.Idle.Round(time.Second), p.Rule, p.Why)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cull.Quote(p.User), server, p.Idle.Round(time.Second), p.Rule, cull.Escape(p.Why))
 	}
 	tw.Flush()
 }

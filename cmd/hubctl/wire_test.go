@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hubctl/hubctl/internal/fakehub"
+	"github.com/hubctl/hubctl/provision"
 )
 
 // loopingHub fronts a fake Hub and answers GET /users as the Hub of the
@@ -179,5 +181,55 @@ func TestCullRefusesRedirects(t *testing.T) {
 	}
 	if arrived.Load() != 0 {
 		t.Errorf("%d requests followed the redirect", arrived.Load())
+	}
+}
+
+// TestScopeHintForTheTokensOwner: cull and check propose a role, named as
+// `service add` names it, for the service or the user the token is.
+func TestScopeHintForTheTokensOwner(t *testing.T) {
+	h := fakehub.New(fakehub.Options{})
+	t.Cleanup(h.Close)
+	h.AddUser(fakehub.User{Name: "alice"})
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "idle-reaper"}, "list:users")
+	const userToken = "alicealicealicealicealicealice00"
+	h.AddToken(userToken, fakehub.Owner{Kind: "user", Name: "alice"}, "list:users")
+	for _, tt := range []struct {
+		token string
+		want  string
+	}{
+		{testToken, "hubctl: hint: grant them with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': '" + provision.RoleNameFor("idle-reaper") + "', 'scopes': ["},
+		{userToken, "hubctl: hint: the token is user alice's, not a service's: grant the scopes to the user with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': 'alice-role',"},
+	} {
+		t.Setenv("JUPYTERHUB_API_TOKEN", tt.token)
+		for _, args := range [][]string{{"cull", "--once"}, {"check"}} {
+			r := runCLI(t, nil, "", append(args, "--url", h.URL())...)
+			if r.code != exitFailure || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("%v: exit %d, stderr:\n%s\nwant %q", args, r.code, r.stderr, tt.want)
+			}
+		}
+	}
+}
+
+// TestTablesEscapeHubText: names and messages from the Hub with control
+// characters are escaped in the dry-run table and check's table.
+func TestTablesEscapeHubText(t *testing.T) {
+	h := fakehub.New(fakehub.Options{})
+	t.Cleanup(h.Close)
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull\x1b[2J-idle"}, "list:users", "read:users:activity", "read:servers", "delete:servers")
+	old := time.Now().Add(-2 * time.Hour)
+	h.AddUser(fakehub.User{Name: "evil\x1b]0;owned\x07\nfake row", Created: old, LastActivity: tp(old),
+		Servers: map[string]*fakehub.Server{"\u202egpu\t1": {Ready: true, Started: tp(old), LastActivity: tp(old)}}})
+	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	r := runCLI(t, nil, "", "cull", "--once", "--dry-run", "--url", h.URL(), "--timeout=3600")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 2 || !strings.Contains(lines[1], `"evil\x1b]0;owned\a\nfake row"  "\u202egpu\t1"`) {
+		t.Errorf("exit %d, table:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\u202e") {
+		t.Errorf("raw control characters in the output:\n%q", r.stdout+r.stderr)
+	}
+	r = runCLI(t, nil, "", "check", "--url", h.URL())
+	if !strings.Contains(r.stdout, `valid: service cull\x1b[2J-idle`) || strings.Contains(r.stdout, "\x1b") {
+		t.Errorf("check:\n%q", r.stdout)
 	}
 }
