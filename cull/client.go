@@ -2,6 +2,7 @@ package cull
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -600,6 +601,9 @@ const (
 // StopServer stops a user's server: the default one when server is "",
 // else the named one, removing it too when remove is set.
 func (c *Client) StopServer(ctx context.Context, user, server string, remove bool) (StopResult, string, error) {
+	if err := addressable(user, server); err != nil {
+		return 0, "", err
+	}
 	path := "/users/" + url.PathEscape(user) + "/server"
 	var body []byte
 	if server != "" {
@@ -613,6 +617,9 @@ func (c *Client) StopServer(ctx context.Context, user, server string, remove boo
 
 // UserExists asks whether a user is still on the Hub.
 func (c *Client) UserExists(ctx context.Context, user string) (bool, error) {
+	if err := addressable(user, ""); err != nil {
+		return false, err
+	}
 	path := "/users/" + url.PathEscape(user)
 	code, data, err := c.do(ctx, http.MethodGet, path, nil, nil, "application/json")
 	switch {
@@ -626,8 +633,23 @@ func (c *Client) UserExists(ctx context.Context, user string) (bool, error) {
 	return false, c.statusError(http.MethodGet, path, code, data)
 }
 
+// addressable refuses names that are not one path segment; Decide keeps
+// such users and servers, so this is the last line, not the first.
+func addressable(user, server string) error {
+	if why := unaddressable("user", user); why != "" || user == "" {
+		return fmt.Errorf("not sent: %s", cmp.Or(why, "an empty user name"))
+	}
+	if why := unaddressable("server", server); why != "" {
+		return fmt.Errorf("not sent: %s", why)
+	}
+	return nil
+}
+
 // DeleteUser deletes a user.
 func (c *Client) DeleteUser(ctx context.Context, user string) (StopResult, string, error) {
+	if err := addressable(user, ""); err != nil {
+		return 0, "", err
+	}
 	return c.deleteCall(ctx, "/users/"+url.PathEscape(user), nil)
 }
 

@@ -37,6 +37,7 @@ const (
 	DefaultServerKept Reason = "default-server-off" // kept: --cull-default-servers=false
 	NamedServerKept   Reason = "named-server-off"   // kept: --cull-named-servers=false
 	ServersLeft       Reason = "servers-left"       // user kept: a server of theirs stays or is still stopping
+	UnaddressableName Reason = "unaddressable-name" // kept: "." or "..", which no request path can carry
 )
 
 // Culls reports whether a reason means the thing is culled.
@@ -94,6 +95,15 @@ func (d *Decision) Acts() bool {
 // the policy. It never culls what it cannot be sure about.
 func Decide(u *User, now time.Time, p *Policy) Decision {
 	d := Decision{User: u.Name, Servers: make([]ServerDecision, 0, len(u.Servers))}
+	if why := unaddressable("user", u.Name); why != "" {
+		for i := range u.Servers {
+			d.Servers = append(d.Servers, ServerDecision{Server: u.Servers[i].Name, Reason: UnaddressableName, Detail: why})
+		}
+		if p.CullUsers {
+			d.UserReason, d.UserDetail = UnaddressableName, why
+		}
+		return d
+	}
 	excluded := false
 	for _, re := range p.Exclude {
 		if re.MatchString(u.Name) {
@@ -122,8 +132,22 @@ func Decide(u *User, now time.Time, p *Policy) Decision {
 	return d
 }
 
+// unaddressable says why a name cannot be sent as a segment of a request
+// path, or "" when it can. url.PathEscape leaves "." and ".." as they are,
+// and a proxy or an HTTP client may resolve /users/../server to /server.
+func unaddressable(what, name string) string {
+	if name != "." && name != ".." {
+		return ""
+	}
+	return fmt.Sprintf("the %s name %q cannot be sent as a path segment: proxies and clients resolve it away, so a request would reach another path", what, name)
+}
+
 func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
 	d := ServerDecision{Server: s.Name}
+	if why := unaddressable("server", s.Name); why != "" {
+		d.Reason, d.Detail = UnaddressableName, why
+		return d
+	}
 	switch {
 	case s.Pending != "":
 		d.Reason, d.Detail = Pending, "pending "+s.Pending
