@@ -63,8 +63,8 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 		add("version", false, "no version in the reply: is this the Hub's API URL (it ends in /hub/api)?")
 		return r
 	}
-	r.Version = c.replyText(info.Version)
-	add("version", true, "JupyterHub %s", r.Version)
+	r.Version = c.replyValue(info.Version)
+	add("version", true, "JupyterHub %s", Escape(r.Version))
 	if t, err := http.ParseTime(header.Get("Date")); err == nil {
 		// The Date header has whole seconds and was stamped mid-request.
 		mid := start.Add(rtt / 2)
@@ -89,11 +89,12 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 		}
 		return r
 	}
-	r.Kind, r.Name = c.replyText(id.Kind), c.replyText(id.Name)
+	// Kept as data for --json and the scope hint; escaped where printed.
+	r.Kind, r.Name = c.replyValue(id.Kind), c.replyValue(id.Name)
 	for _, s := range id.Scopes {
-		r.Scopes = append(r.Scopes, c.replyText(s))
+		r.Scopes = append(r.Scopes, c.replyValue(s))
 	}
-	add("token", true, "valid: %s %s", r.Kind, r.Name)
+	add("token", true, "valid: %s %s", Escape(r.Kind), Escape(r.Name))
 	r.Missing = MissingScopes(&id, p)
 	var need []string
 	for _, alts := range RequiredScopes(p) {

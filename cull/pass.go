@@ -92,7 +92,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	if err != nil {
 		return sum, fmt.Errorf("asking the Hub who the token is: %w", err)
 	}
-	c.owner = ScopeError{Kind: c.Client.replyText(id.Kind), Name: redactToken(id.Name, c.Client.cfg.Token), Policy: &c.Policy}
+	c.owner = ScopeError{Kind: c.Client.replyValue(id.Kind), Name: c.Client.replyValue(id.Name), Policy: &c.Policy}
 	if missing := MissingScopes(&id, &c.Policy); len(missing) > 0 {
 		se := c.owner
 		se.Missing = missing

@@ -62,12 +62,13 @@ func Escape(s string) string {
 
 // Quote is Escape for a table cell: a name that needs escaping, or that
 // could be mistaken for one that was or for a placeholder such as
-// "(default)", is shown quoted, so no two names look alike.
+// "(default)", is shown quoted, so no two names look alike; a name longer
+// than a few hundred bytes is cut, saying so.
 func Quote(s string) string {
-	if printable(s) && !strings.HasPrefix(s, `"`) && !strings.HasPrefix(s, "(") {
-		return s
+	if !printable(s) || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, "(") {
+		s = strconv.Quote(s)
 	}
-	return strconv.Quote(s)
+	return capText(s, maxEcho)
 }
 
 func printable(s string) bool {
@@ -100,6 +101,13 @@ func echo(s, token string) string {
 
 // replyText is echo with this client's token.
 func (c *Client) replyText(s string) string { return echo(s, c.cfg.Token) }
+
+// replyValue is text from a reply kept as data (a name for a hint to quote,
+// a JSON field): token redacted and capped, but not escaped; whoever prints
+// it escapes it.
+func (c *Client) replyValue(s string) string {
+	return capText(redactToken(s, c.cfg.Token), maxEcho)
+}
 
 // cleanError is an error whose text was redacted, escaped or capped; the
 // original stays reachable for errors.Is and errors.As.

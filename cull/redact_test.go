@@ -113,6 +113,7 @@ func TestEchoHelpers(t *testing.T) {
 	}
 	for _, tt := range []struct{ in, want string }{
 		{"alice", "alice"}, {"a b", "a b"}, {"\x1b[31m", `"\x1b[31m"`}, {`"quoted"`, `"\"quoted\""`}, {"tab\there", `"tab\there"`}, {"(default)", `"(default)"`},
+		{strings.Repeat("n", 1000), strings.Repeat("n", 300) + "… (700 bytes more)"},
 	} {
 		if got := Quote(tt.in); got != tt.want {
 			t.Errorf("Quote(%q) = %q, want %q", tt.in, got, tt.want)
