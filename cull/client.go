@@ -423,7 +423,7 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 		if info.Pagination == nil || info.Pagination.Next == nil {
 			return pages, nil
 		}
-		next, err := pg.advance(len(users), info.Pagination)
+		next, err := pg.advance(info.Pagination)
 		if err != nil {
 			return pages, err
 		}
@@ -457,7 +457,7 @@ type pager struct {
 	maxPages   int
 }
 
-func (p *pager) advance(items int, pi *pagination) (*pageRef, error) {
+func (p *pager) advance(pi *pagination) (*pageRef, error) {
 	p.pages++
 	fail := func(format string, a ...any) (*pageRef, error) {
 		return nil, &PaginationError{Detail: fmt.Sprintf(format, a...)}
@@ -476,19 +476,19 @@ func (p *pager) advance(items int, pi *pagination) (*pageRef, error) {
 	if step := next.Offset - p.offset; step != limit {
 		return fail("next page offset %d advances by %d, not by the page's limit %d", next.Offset, step, limit)
 	}
-	switch {
-	case pi.Total != nil:
-		if next.Offset >= *pi.Total {
-			return fail("next page offset %d is beyond the total of %d", next.Offset, *pi.Total)
-		}
-		if p.firstTotal < 0 {
-			p.firstTotal = *pi.Total
-			p.maxPages = 2*((p.firstTotal+limit-1)/limit) + 10
-		}
-	case items == 0:
-		return fail("an empty page with a next page and no total: nothing shows the listing ends")
+	// Every Hub that pages (2.0 on) sends a total; without one nothing
+	// bounds the listing.
+	if pi.Total == nil {
+		return fail("a next page and no total: nothing shows the listing ends")
 	}
-	if p.firstTotal >= 0 && p.pages >= p.maxPages {
+	if next.Offset >= *pi.Total {
+		return fail("next page offset %d is beyond the total of %d", next.Offset, *pi.Total)
+	}
+	if p.firstTotal < 0 {
+		p.firstTotal = *pi.Total
+		p.maxPages = 2*((p.firstTotal+limit-1)/limit) + 10
+	}
+	if p.pages >= p.maxPages {
 		return fail("%d pages and a next: more than the total of %d the Hub first gave can fill", p.pages, p.firstTotal)
 	}
 	if next.Offset > maxListedRows {
