@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hubctl/hubctl/internal/fakehub"
+	"github.com/hubctl/hubctl/internal/realhub"
 	"github.com/hubctl/hubctl/provision"
 )
 
@@ -231,5 +234,37 @@ func TestTablesEscapeHubText(t *testing.T) {
 	r = runCLI(t, nil, "", "check", "--url", h.URL())
 	if !strings.Contains(r.stdout, `valid: service cull\x1b[2J-idle`) || strings.Contains(r.stdout, "\x1b") {
 		t.Errorf("check:\n%q", r.stdout)
+	}
+}
+
+// TestRealHubAcceptsTheScopeHint pastes the hint for a service that is not
+// cull-idle into the config: the real Hub starts with it, and the culler
+// then has its scopes. (A role for a service the config lacks stops the Hub
+// from starting.)
+func TestRealHubAcceptsTheScopeHint(t *testing.T) {
+	realhub.Require(t)
+	const reaperToken = "reaper00000000000000000000000000000000000000000000000000000000ef"
+	dir := t.TempDir()
+	config := filepath.Join(dir, "jupyterhub_config.py")
+	base := "c = get_config()  # noqa\nc.JupyterHub.services = [{'name': 'reaper', 'api_token': '" + reaperToken + "'}]\n"
+	if err := os.WriteFile(config, []byte(base), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := startTestHub(t, dir, config, "", nil, 0)
+	env := []string{"JUPYTERHUB_API_TOKEN=" + reaperToken}
+	r := hubctl(t, env, "cull", "--once", "--url", h.APIURL())
+	_, snippet, _ := strings.Cut(r.stderr, "hubctl: hint: grant them with a role in jupyterhub_config.py: ")
+	snippet, _, ok := strings.Cut(snippet, ", then restart the Hub")
+	if r.code != exitFailure || !ok || !strings.Contains(snippet, "'services': ['reaper']") {
+		t.Fatalf("no hint for reaper: %+v", r)
+	}
+	ports := h.Ports()
+	h.Stop()
+	if err := os.WriteFile(config, []byte(base+snippet+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h = startTestHub(t, dir, config, "", &ports, 1)
+	if r := hubctl(t, env, "cull", "--once", "--url", h.APIURL()); r.code != 0 {
+		t.Errorf("with the hint's role: %+v", r)
 	}
 }
