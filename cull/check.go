@@ -47,7 +47,12 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 	start := time.Now()
 	code, data, header, err := c.doHeader(ctx, http.MethodGet, "/", nil, nil, "application/json")
 	rtt := time.Since(start)
-	if err != nil {
+	var redirect *RedirectError
+	switch {
+	case errors.As(err, &redirect):
+		add("hub", false, "%s redirects: %v", r.URL, err)
+		return r
+	case err != nil:
 		add("hub", false, "%s did not answer: %v", r.URL, err)
 		return r
 	}
