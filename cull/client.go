@@ -412,7 +412,7 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 		if pg.offset > 0 {
 			query.Set("offset", strconv.Itoa(pg.offset))
 		}
-		users, info, err := c.userPage(ctx, query)
+		users, pi, err := c.userPage(ctx, query)
 		if err != nil {
 			return pages, err
 		}
@@ -420,10 +420,10 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 		for i := range users {
 			fn(&users[i])
 		}
-		if info.Pagination == nil || info.Pagination.Next == nil {
+		if pi == nil || pi.Next == nil {
 			return pages, nil
 		}
-		next, err := pg.advance(info.Pagination)
+		next, err := pg.advance(pi)
 		if err != nil {
 			return pages, err
 		}
@@ -501,25 +501,25 @@ func (p *pager) advance(pi *pagination) (*pageRef, error) {
 // userPage fetches and decodes one page. A reply cut short (a proxy that
 // drops the connection mid-body) is retried like a 5xx; the page is decoded
 // whole before any user is handed on, so a retry never repeats a user.
-func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, pageInfo, error) {
+func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, *pagination, error) {
 	for attempt := 0; ; attempt++ {
 		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, PaginationMediaType)
 		if err != nil {
-			return nil, pageInfo{}, err
+			return nil, nil, err
 		}
 		if code != http.StatusOK {
-			return nil, pageInfo{}, c.statusError(http.MethodGet, "/users", code, data)
+			return nil, nil, c.statusError(http.MethodGet, "/users", code, data)
 		}
 		var users []apiUser
-		info, err := decodePage(data, func(u *apiUser) { users = append(users, *u) })
+		pi, err := decodePage(data, func(u *apiUser) { users = append(users, *u) })
 		if err == nil {
-			return users, info, nil
+			return users, pi, nil
 		}
 		if attempt >= c.cfg.Retries {
-			return nil, pageInfo{}, c.decodeError("/users", err)
+			return nil, nil, c.decodeError("/users", err)
 		}
 		if err := c.backoff(ctx, attempt, 0); err != nil {
-			return nil, pageInfo{}, err
+			return nil, nil, err
 		}
 	}
 }
@@ -537,43 +537,38 @@ type pagination struct {
 	Next   *pageRef `json:"next"`
 }
 
-// pageInfo is what one reply to GET /users says about the listing; a bare
-// list (Hubs before 2.0) has no Pagination.
-type pageInfo struct {
-	Pagination *pagination
-}
-
 // decodeUserPage reads one reply to GET /users and returns its next page.
 func decodeUserPage(data []byte, fn func(*apiUser)) (*pageRef, error) {
-	info, err := decodePage(data, fn)
-	if err != nil || info.Pagination == nil {
+	pi, err := decodePage(data, fn)
+	if err != nil || pi == nil {
 		return nil, err
 	}
-	return info.Pagination.Next, nil
+	return pi.Next, nil
 }
 
 // decodePage reads one reply to GET /users: a paginated object or, from
-// Hubs before 2.0, a bare list. It calls fn for each user in order.
-func decodePage(data []byte, fn func(*apiUser)) (pageInfo, error) {
+// Hubs before 2.0, a bare list (no *pagination). It calls fn for each user
+// in order.
+func decodePage(data []byte, fn func(*apiUser)) (*pagination, error) {
 	data = bytes.TrimLeft(data, " \t\r\n")
 	if len(data) > 0 && data[0] == '[' {
 		var users []apiUser
 		if err := json.Unmarshal(data, &users); err != nil {
-			return pageInfo{}, err
+			return nil, err
 		}
-		return pageInfo{}, visitUsers(users, fn)
+		return nil, visitUsers(users, fn)
 	}
 	var page struct {
 		Items      *[]apiUser  `json:"items"`
 		Pagination *pagination `json:"_pagination"`
 	}
 	if err := json.Unmarshal(data, &page); err != nil {
-		return pageInfo{}, err
+		return nil, err
 	}
 	if page.Items == nil || page.Pagination == nil {
-		return pageInfo{}, errors.New("a paginated reply without items or _pagination")
+		return nil, errors.New("a paginated reply without items or _pagination")
 	}
-	return pageInfo{Pagination: page.Pagination}, visitUsers(*page.Items, fn)
+	return page.Pagination, visitUsers(*page.Items, fn)
 }
 
 func visitUsers(users []apiUser, fn func(*apiUser)) error {
