@@ -47,7 +47,12 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 	start := time.Now()
 	code, data, header, err := c.doHeader(ctx, http.MethodGet, "/", nil, nil, "application/json")
 	rtt := time.Since(start)
-	if err != nil {
+	var redirect *RedirectError
+	switch {
+	case errors.As(err, &redirect):
+		add("hub", false, "%s redirects: %v", r.URL, err)
+		return r
+	case err != nil:
 		add("hub", false, "%s did not answer: %v", r.URL, err)
 		return r
 	}
@@ -63,8 +68,8 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 		add("version", false, "no version in the reply: is this the Hub's API URL (it ends in /hub/api)?")
 		return r
 	}
-	r.Version = info.Version
-	add("version", true, "JupyterHub %s", info.Version)
+	r.Version = c.replyValue(info.Version)
+	add("version", true, "JupyterHub %s", Escape(r.Version))
 	if t, err := http.ParseTime(header.Get("Date")); err == nil {
 		// The Date header has whole seconds and was stamped mid-request.
 		mid := start.Add(rtt / 2)
@@ -89,8 +94,12 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 		}
 		return r
 	}
-	r.Kind, r.Name, r.Scopes = id.Kind, id.Name, id.Scopes
-	add("token", true, "valid: %s %s", id.Kind, id.Name)
+	// Kept as data for --json and the scope hint; escaped where printed.
+	r.Kind, r.Name = c.replyValue(id.Kind), c.replyValue(id.Name)
+	for _, s := range id.Scopes {
+		r.Scopes = append(r.Scopes, c.replyValue(s))
+	}
+	add("token", true, "valid: %s %s", Escape(r.Kind), Escape(r.Name))
 	r.Missing = MissingScopes(&id, p)
 	var need []string
 	for _, alts := range RequiredScopes(p) {

@@ -2,6 +2,7 @@ package cull
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,18 +53,41 @@ type Client struct {
 	sem  chan struct{}
 }
 
-// NormalizeURL checks an API URL and drops a trailing slash.
+// NormalizeURL checks an API URL and drops a trailing slash. Its errors
+// never repeat what may be a secret: userinfo, the query and the fragment
+// are masked, and a URL that does not parse is not shown at all.
 func NormalizeURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("hub API URL %q is not an http(s) URL like %s", raw, DefaultURL)
+	if err != nil {
+		return nil, fmt.Errorf("hub API URL does not parse as a URL like %s (not shown: it may hold a secret)", DefaultURL)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("hub API URL %q must not carry credentials, a query or a fragment", u.Redacted())
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		if u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("hub API URL is not an http(s) URL like %s (not shown: it may hold a secret)", DefaultURL)
+		}
+		return nil, fmt.Errorf("hub API URL %s is not an http(s) URL like %s", redactedURL(u), DefaultURL)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("hub API URL %s must not carry credentials, a query or a fragment (pass the token in JUPYTERHUB_API_TOKEN or --token-name)", redactedURL(u))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// CleartextRemote reports whether u is plain http to a host that is not
+// loopback (127.0.0.0/8, ::1, localhost): the token then crosses a network
+// unencrypted, which is normal inside a cluster and worth a warning.
+func CleartextRemote(u *url.URL) bool {
+	if u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err != nil || !ip.WithZone("").Unmap().IsLoopback()
 }
 
 // NewClient returns a client for the Hub API at cfg.URL.
@@ -94,7 +119,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.TLS != nil {
 		tr.TLSClientConfig = cfg.TLS
 	}
-	return &Client{base: base, cfg: cfg, http: &http.Client{Transport: tr}, sem: make(chan struct{}, cfg.Concurrency)}, nil
+	// The Hub's REST API never redirects an API call, and following one
+	// would carry the token elsewhere: Go keeps the Authorization header
+	// when only the port changes, and over http after https. A 3xx is
+	// returned as it is and becomes a *RedirectError.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{base: base, cfg: cfg, http: &http.Client{Transport: tr, CheckRedirect: noRedirect}, sem: make(chan struct{}, cfg.Concurrency)}, nil
 }
 
 // InternalTLS builds the client TLS config that --ssl-enabled uses: the
@@ -133,6 +163,34 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
+// RedirectError is a 3xx from the Hub, which hubctl does not follow.
+type RedirectError struct {
+	Method, Path string
+	Code         int
+	Location     string // redacted; "" when the reply had none
+}
+
+func (e *RedirectError) Error() string {
+	to := "with no Location"
+	if e.Location != "" {
+		to = "to " + e.Location
+	}
+	return fmt.Sprintf("%s %s: the Hub answered %d %s %s; hubctl follows no redirect (it would carry the token there): set --url to the Hub API itself",
+		e.Method, e.Path, e.Code, http.StatusText(e.Code), to)
+}
+
+func (c *Client) redirectError(method, path string, code int, from *url.URL, location string) *RedirectError {
+	e := &RedirectError{Method: method, Path: path, Code: code}
+	if location != "" {
+		if to, err := from.Parse(location); err == nil {
+			e.Location = c.replyText(redactedURL(to))
+		} else {
+			e.Location = fmt.Sprintf("(an unreadable Location of %d bytes)", len(location))
+		}
+	}
+	return e
+}
+
 // maxBody bounds one reply: a page of users is well under a megabyte, and a
 // pre-2.0 Hub's unpaginated list of 100 000 users about 50 MB.
 const maxBody = 256 << 20
@@ -159,11 +217,14 @@ func (c *Client) doHeader(ctx context.Context, method, path string, query url.Va
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		code, data, header, err := c.once(ctx, method, &u, body, accept)
+		if err == nil && code >= 300 && code < 400 {
+			return 0, nil, nil, c.redirectError(method, path, code, &u, header.Get("Location"))
+		}
 		if err == nil && code != http.StatusTooManyRequests && code < 500 {
 			return code, data, header, nil
 		}
 		if err == nil {
-			err = &StatusError{Method: method, Path: path, Code: code, Message: hubMessage(data)}
+			err = c.statusError(method, path, code, data)
 		}
 		lastErr = err
 		if ctx.Err() != nil {
@@ -227,12 +288,12 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byt
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, scrub(err)
+		return 0, nil, nil, c.cleanErr(scrub(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("%s %s: reading the reply: %w", method, u.Path, scrub(err))
+		return 0, nil, nil, fmt.Errorf("%s %s: reading the reply: %w", method, u.Path, c.cleanErr(scrub(err)))
 	}
 	return resp.StatusCode, data, resp.Header, nil
 }
@@ -284,10 +345,10 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, accept 
 		return err
 	}
 	if code != http.StatusOK {
-		return &StatusError{Method: http.MethodGet, Path: path, Code: code, Message: hubMessage(data)}
+		return c.statusError(http.MethodGet, path, code, data)
 	}
 	if err := json.Unmarshal(data, into); err != nil {
-		return &DecodeError{Path: path, Err: err}
+		return c.decodeError(path, err)
 	}
 	return nil
 }
@@ -336,6 +397,8 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 // filter ("" for none), page by page until the Hub says there is no next
 // page. The next request is rebuilt from the offset and limit the Hub gives,
 // on this client's base URL: next.url carries the Hub's internal address.
+// Pages that do not add up end the listing with a *PaginationError (see
+// pager), so a Hub that always has a next page cannot keep a pass going.
 func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser)) (pages int, err error) {
 	query := url.Values{}
 	if state != "" {
@@ -344,12 +407,12 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 	if c.cfg.PageSize > 0 {
 		query.Set("limit", strconv.Itoa(c.cfg.PageSize))
 	}
-	offset := 0
+	pg := pager{firstTotal: -1}
 	for {
-		if offset > 0 {
-			query.Set("offset", strconv.Itoa(offset))
+		if pg.offset > 0 {
+			query.Set("offset", strconv.Itoa(pg.offset))
 		}
-		users, next, err := c.userPage(ctx, query)
+		users, pi, err := c.userPage(ctx, query)
 		if err != nil {
 			return pages, err
 		}
@@ -357,38 +420,103 @@ func (c *Client) ListUsers(ctx context.Context, state string, fn func(*apiUser))
 		for i := range users {
 			fn(&users[i])
 		}
-		if next == nil {
+		if pi == nil || pi.Next == nil {
 			return pages, nil
 		}
-		if next.Offset <= offset {
-			return pages, &DecodeError{Path: "/users", Err: fmt.Errorf("next page offset %d does not advance past %d", next.Offset, offset)}
+		next, err := pg.advance(pi)
+		if err != nil {
+			return pages, err
 		}
-		offset = next.Offset
 		if next.Limit > 0 {
 			query.Set("limit", strconv.Itoa(next.Limit))
 		}
 	}
 }
 
+// PaginationError is a listing whose pages do not add up; hubctl stops it
+// rather than page on forever.
+type PaginationError struct{ Detail string }
+
+func (e *PaginationError) Error() string { return "GET /users: " + e.Detail }
+
+// maxListedRows bounds a listing whatever the Hub says: ten times the
+// largest Hubs known.
+const maxListedRows = 10_000_000
+
+// pager checks each page of a listing against what the real Hub does
+// (base.py paginated_model): it echoes the offset asked for, next.offset is
+// offset + limit, and there is a next only while that is below total. The
+// page's items may be fewer than its limit, even none: state=ready is a
+// filter after the LIMIT and total counts one row per active server. A Hub
+// may grow during a listing, so the pages allowed are twice what the first
+// total fills plus ten.
+type pager struct {
+	offset     int
+	pages      int
+	firstTotal int // -1 until a page gives a total
+	maxPages   int
+}
+
+func (p *pager) advance(pi *pagination) (*pageRef, error) {
+	p.pages++
+	fail := func(format string, a ...any) (*pageRef, error) {
+		return nil, &PaginationError{Detail: fmt.Sprintf(format, a...)}
+	}
+	next := pi.Next
+	if pi.Offset != nil && *pi.Offset != p.offset {
+		return fail("the Hub answered offset %d for offset %d", *pi.Offset, p.offset)
+	}
+	limit := next.Limit
+	if pi.Limit != nil {
+		limit = *pi.Limit
+	}
+	if limit <= 0 {
+		return fail("a next page after a page of limit %d", limit)
+	}
+	if step := next.Offset - p.offset; step != limit {
+		return fail("next page offset %d advances by %d, not by the page's limit %d", next.Offset, step, limit)
+	}
+	// Every Hub that pages (2.0 on) sends a total; without one nothing
+	// bounds the listing.
+	if pi.Total == nil {
+		return fail("a next page and no total: nothing shows the listing ends")
+	}
+	if next.Offset >= *pi.Total {
+		return fail("next page offset %d is beyond the total of %d", next.Offset, *pi.Total)
+	}
+	if p.firstTotal < 0 {
+		p.firstTotal = *pi.Total
+		p.maxPages = 2*((p.firstTotal+limit-1)/limit) + 10
+	}
+	if p.pages >= p.maxPages {
+		return fail("%d pages and a next: more than the total of %d the Hub first gave can fill", p.pages, p.firstTotal)
+	}
+	if next.Offset > maxListedRows {
+		return fail("more than %d rows", maxListedRows)
+	}
+	p.offset = next.Offset
+	return next, nil
+}
+
 // userPage fetches and decodes one page. A reply cut short (a proxy that
 // drops the connection mid-body) is retried like a 5xx; the page is decoded
 // whole before any user is handed on, so a retry never repeats a user.
-func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, *pageRef, error) {
+func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, *pagination, error) {
 	for attempt := 0; ; attempt++ {
 		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, PaginationMediaType)
 		if err != nil {
 			return nil, nil, err
 		}
 		if code != http.StatusOK {
-			return nil, nil, &StatusError{Method: http.MethodGet, Path: "/users", Code: code, Message: hubMessage(data)}
+			return nil, nil, c.statusError(http.MethodGet, "/users", code, data)
 		}
 		var users []apiUser
-		next, err := decodeUserPage(data, func(u *apiUser) { users = append(users, *u) })
+		pi, err := decodePage(data, func(u *apiUser) { users = append(users, *u) })
 		if err == nil {
-			return users, next, nil
+			return users, pi, nil
 		}
 		if attempt >= c.cfg.Retries {
-			return nil, nil, &DecodeError{Path: "/users", Err: err}
+			return nil, nil, c.decodeError("/users", err)
 		}
 		if err := c.backoff(ctx, attempt, 0); err != nil {
 			return nil, nil, err
@@ -401,9 +529,27 @@ type pageRef struct {
 	Limit  int `json:"limit"`
 }
 
-// decodeUserPage reads one reply to GET /users: a paginated object or, from
-// Hubs before 2.0, a bare list. It calls fn for each user in order.
+// pagination is a reply's _pagination; a key the reply lacks stays nil.
+type pagination struct {
+	Offset *int     `json:"offset"`
+	Limit  *int     `json:"limit"`
+	Total  *int     `json:"total"`
+	Next   *pageRef `json:"next"`
+}
+
+// decodeUserPage reads one reply to GET /users and returns its next page.
 func decodeUserPage(data []byte, fn func(*apiUser)) (*pageRef, error) {
+	pi, err := decodePage(data, fn)
+	if err != nil || pi == nil {
+		return nil, err
+	}
+	return pi.Next, nil
+}
+
+// decodePage reads one reply to GET /users: a paginated object or, from
+// Hubs before 2.0, a bare list (no *pagination). It calls fn for each user
+// in order.
+func decodePage(data []byte, fn func(*apiUser)) (*pagination, error) {
 	data = bytes.TrimLeft(data, " \t\r\n")
 	if len(data) > 0 && data[0] == '[' {
 		var users []apiUser
@@ -413,10 +559,8 @@ func decodeUserPage(data []byte, fn func(*apiUser)) (*pageRef, error) {
 		return nil, visitUsers(users, fn)
 	}
 	var page struct {
-		Items      *[]apiUser `json:"items"`
-		Pagination *struct {
-			Next *pageRef `json:"next"`
-		} `json:"_pagination"`
+		Items      *[]apiUser  `json:"items"`
+		Pagination *pagination `json:"_pagination"`
 	}
 	if err := json.Unmarshal(data, &page); err != nil {
 		return nil, err
@@ -424,7 +568,7 @@ func decodeUserPage(data []byte, fn func(*apiUser)) (*pageRef, error) {
 	if page.Items == nil || page.Pagination == nil {
 		return nil, errors.New("a paginated reply without items or _pagination")
 	}
-	return page.Pagination.Next, visitUsers(*page.Items, fn)
+	return page.Pagination, visitUsers(*page.Items, fn)
 }
 
 func visitUsers(users []apiUser, fn func(*apiUser)) error {
@@ -452,6 +596,9 @@ const (
 // StopServer stops a user's server: the default one when server is "",
 // else the named one, removing it too when remove is set.
 func (c *Client) StopServer(ctx context.Context, user, server string, remove bool) (StopResult, string, error) {
+	if err := addressable(user, server); err != nil {
+		return 0, "", err
+	}
 	path := "/users/" + url.PathEscape(user) + "/server"
 	var body []byte
 	if server != "" {
@@ -465,6 +612,9 @@ func (c *Client) StopServer(ctx context.Context, user, server string, remove boo
 
 // UserExists asks whether a user is still on the Hub.
 func (c *Client) UserExists(ctx context.Context, user string) (bool, error) {
+	if err := addressable(user, ""); err != nil {
+		return false, err
+	}
 	path := "/users/" + url.PathEscape(user)
 	code, data, err := c.do(ctx, http.MethodGet, path, nil, nil, "application/json")
 	switch {
@@ -475,11 +625,26 @@ func (c *Client) UserExists(ctx context.Context, user string) (bool, error) {
 	case code == http.StatusNotFound:
 		return false, nil
 	}
-	return false, &StatusError{Method: http.MethodGet, Path: path, Code: code, Message: hubMessage(data)}
+	return false, c.statusError(http.MethodGet, path, code, data)
+}
+
+// addressable refuses names that are not one path segment; Decide keeps
+// such users and servers, so this is the last line, not the first.
+func addressable(user, server string) error {
+	if why := unaddressable("user", user); why != "" || user == "" {
+		return fmt.Errorf("not sent: %s", cmp.Or(why, "an empty user name"))
+	}
+	if why := unaddressable("server", server); why != "" {
+		return fmt.Errorf("not sent: %s", why)
+	}
+	return nil
 }
 
 // DeleteUser deletes a user.
 func (c *Client) DeleteUser(ctx context.Context, user string) (StopResult, string, error) {
+	if err := addressable(user, ""); err != nil {
+		return 0, "", err
+	}
 	return c.deleteCall(ctx, "/users/"+url.PathEscape(user), nil)
 }
 
@@ -494,11 +659,11 @@ func (c *Client) deleteCall(ctx context.Context, path string, body []byte) (Stop
 	case http.StatusAccepted:
 		return Stopping, "", nil
 	case http.StatusNotFound:
-		return Gone, hubMessage(data), nil
+		return Gone, c.replyText(hubMessage(data)), nil
 	case http.StatusBadRequest:
-		return Refused, hubMessage(data), nil
+		return Refused, c.replyText(hubMessage(data)), nil
 	}
-	return 0, "", &StatusError{Method: http.MethodDelete, Path: path, Code: code, Message: hubMessage(data)}
+	return 0, "", c.statusError(http.MethodDelete, path, code, data)
 }
 
 // ErrorKind sorts an error for the metrics' errors-by-kind counter.
@@ -507,9 +672,15 @@ func ErrorKind(err error) string {
 	var de *DecodeError
 	var ne net.Error
 	var scope *ScopeError
+	var pe *PaginationError
+	var re *RedirectError
 	switch {
+	case errors.As(err, &re):
+		return "redirect"
 	case errors.As(err, &scope):
 		return "scopes"
+	case errors.As(err, &pe):
+		return "pagination"
 	case errors.As(err, &se) && (se.Code == 401 || se.Code == 403):
 		return "forbidden"
 	case errors.As(err, &se) && se.Code >= 500:

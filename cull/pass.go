@@ -25,6 +25,18 @@ type Culler struct {
 	// Progress, when set, hears how a long pass goes: users listed so far
 	// (total 0), then plans acted on out of total.
 	Progress func(stage string, done, total int)
+
+	logOnce sync.Once
+	log     *slog.Logger
+	owner   ScopeError // whom the token belongs to, for hints; set as a pass begins
+}
+
+// logger is Log behind a handler that keeps the token out of every line.
+func (c *Culler) logger() *slog.Logger {
+	c.logOnce.Do(func() {
+		c.log = slog.New(&redactHandler{inner: c.Log.Handler(), token: c.Client.cfg.Token})
+	})
+	return c.log
 }
 
 func (c *Culler) progress(stage string, done, total int) {
@@ -80,8 +92,11 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	if err != nil {
 		return sum, fmt.Errorf("asking the Hub who the token is: %w", err)
 	}
+	c.owner = ScopeError{Kind: c.Client.replyValue(id.Kind), Name: c.Client.replyValue(id.Name), Policy: &c.Policy}
 	if missing := MissingScopes(&id, &c.Policy); len(missing) > 0 {
-		return sum, &ScopeError{Who: id.Kind + " " + id.Name, Missing: missing, Policy: &c.Policy}
+		se := c.owner
+		se.Missing = missing
+		return sum, &se
 	}
 
 	now := time.Now
@@ -122,9 +137,15 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	for _, state := range states {
 		pages, err := c.Client.ListUsers(ctx, state, visit)
 		if err != nil {
+			// Counted here, as a request's error is: the pass summary and
+			// the errors-by-kind metric both show a listing that broke off.
+			if ctx.Err() == nil {
+				sum.Errors++
+				c.Metrics.countError(err)
+			}
 			return sum, fmt.Errorf("listing users: %w", err)
 		}
-		c.Log.Debug("listed users", "state", state, "pages", pages)
+		c.logger().Debug("listed users", "state", state, "pages", pages)
 	}
 	sum.Users = seen
 
@@ -185,7 +206,7 @@ func (c *Culler) logKept(d *Decision, sum *Summary) {
 		if s.Reason.Careful() {
 			level = slog.LevelInfo
 		}
-		c.Log.Log(context.Background(), level, "keeping server", "user", d.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail)
+		c.logger().Log(context.Background(), level, "keeping server", "user", d.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail)
 	}
 	if d.UserReason != "" && !d.UserReason.Culls() {
 		sum.Kept[d.UserReason]++
@@ -193,7 +214,7 @@ func (c *Culler) logKept(d *Decision, sum *Summary) {
 		if d.UserReason.Careful() {
 			level = slog.LevelInfo
 		}
-		c.Log.Log(context.Background(), level, "keeping user", "user", d.User, "reason", string(d.UserReason), "why", d.UserDetail)
+		c.logger().Log(context.Background(), level, "keeping user", "user", d.User, "reason", string(d.UserReason), "why", d.UserDetail)
 	}
 }
 
@@ -209,7 +230,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 		}
 		attrs := []any{"user", p.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail}
 		if c.DryRun {
-			c.Log.Info("would cull server (dry run)", attrs...)
+			c.logger().Info("would cull server (dry run)", attrs...)
 			r.ServersCulled++
 			r.WouldCull = append(r.WouldCull, Planned{User: p.User, Server: s.Server, Idle: s.Idle, Rule: s.Reason, Why: s.Detail})
 			continue
@@ -231,7 +252,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 			allGone = false
 			r.Errors++
 			c.Metrics.countError(err)
-			c.Log.Error("stopping server failed", append(attrs, c.errAttrs(err)...)...)
+			c.logger().Error("stopping server failed", append(attrs, c.errAttrs(err)...)...)
 		case res == Stopped || res == Gone:
 			r.ServersCulled++
 			verb := "culled server"
@@ -241,27 +262,27 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 			if s.Remove {
 				attrs = append(attrs, "removed", true)
 			}
-			c.Log.Info(verb, attrs...)
+			c.logger().Info(verb, attrs...)
 		case res == Stopping:
 			allGone = false
 			r.ServersStopping++
-			c.Log.Warn("server is slow to stop; keeping its user this pass", attrs...)
+			c.logger().Warn("server is slow to stop; keeping its user this pass", attrs...)
 		case res == Refused:
 			allGone = false
 			r.Kept[Pending]++
-			c.Log.Info("keeping server", "user", p.User, "server", s.Server, "reason", string(Pending), "why", "the Hub refused to stop it: "+msg)
+			c.logger().Info("keeping server", "user", p.User, "server", s.Server, "reason", string(Pending), "why", "the Hub refused to stop it: "+msg)
 		}
 	}
 	if !allGone || !p.CullsUser() {
 		if p.UserReason.Culls() {
 			r.Kept[ServersLeft]++
-			c.Log.Info("keeping user", "user", p.User, "reason", string(ServersLeft), "why", "a server is still running or stopping")
+			c.logger().Info("keeping user", "user", p.User, "reason", string(ServersLeft), "why", "a server is still running or stopping")
 		}
 		return r
 	}
 	attrs := []any{"user", p.User, "reason", string(p.UserReason), "why", p.UserDetail}
 	if c.DryRun {
-		c.Log.Info("would delete user (dry run)", attrs...)
+		c.logger().Info("would delete user (dry run)", attrs...)
 		r.UsersCulled++
 		r.WouldCull = append(r.WouldCull, Planned{User: p.User, IsUser: true, Idle: p.UserIdle, Rule: p.UserReason, Why: p.UserDetail})
 		return r
@@ -272,14 +293,14 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 		if ctx.Err() == nil {
 			r.Errors++
 			c.Metrics.countError(err)
-			c.Log.Error("deleting user failed", append(attrs, c.errAttrs(err)...)...)
+			c.logger().Error("deleting user failed", append(attrs, c.errAttrs(err)...)...)
 		}
 	case res == Stopped || res == Gone:
 		r.UsersCulled++
-		c.Log.Info("culled user", attrs...)
+		c.logger().Info("culled user", attrs...)
 	default:
 		r.Kept[Pending]++
-		c.Log.Info("keeping user", "user", p.User, "reason", string(Pending), "why", "the Hub refused to delete it now: "+msg)
+		c.logger().Info("keeping user", "user", p.User, "reason", string(Pending), "why", "the Hub refused to delete it now: "+msg)
 	}
 	return r
 }
@@ -289,7 +310,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 func (c *Culler) errAttrs(err error) []any {
 	var se *StatusError
 	if errors.As(err, &se) && se.Code == http.StatusForbidden {
-		return []any{"err", err, "hint", (&ScopeError{Policy: &c.Policy}).Hint()}
+		return []any{"err", err, "hint", c.owner.Hint()}
 	}
 	return []any{"err", err}
 }
@@ -338,9 +359,9 @@ func (c *Culler) RunPass(ctx context.Context) (Summary, error) {
 		if errors.As(err, &h) {
 			attrs = append(attrs, "hint", h.Hint())
 		}
-		c.Log.Error("cull pass failed", attrs...)
+		c.logger().Error("cull pass failed", attrs...)
 		return sum, err
 	}
-	c.Log.Info("cull pass done", attrs...)
+	c.logger().Info("cull pass done", attrs...)
 	return sum, nil
 }

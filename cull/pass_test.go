@@ -484,3 +484,65 @@ func TestPassUserDeletedMidPass(t *testing.T) {
 		t.Errorf("log:\n%s", logs)
 	}
 }
+
+// TestPassMaxAgeWithFutureActivity: a server whose clock runs ahead is still
+// culled for its age (started is the Hub's own clock), and the log says why.
+func TestPassMaxAgeWithFutureActivity(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	addUser(h, "fast-clock", false, time.Minute, map[string]*fakehub.Server{"": {Ready: true,
+		Started: tp(time.Now().Add(-5 * time.Hour)), LastActivity: tp(time.Now().Add(20 * time.Minute))}})
+	p := basePolicy()
+	p.MaxAge = 4 * time.Hour
+	c, logs := newCuller(t, h, p)
+	sum, err := c.Pass(context.Background())
+	if err != nil || sum.ServersCulled != 1 || running(t, h, "fast-clock", "") {
+		t.Fatalf("%+v %v\n%s", sum, err, logs)
+	}
+	if !strings.Contains(logs.String(), `msg="culled server" user=fast-clock server="" reason=max-age why="started 5h0m0s ago >= max-age 4h0m0s; last_activity is 20m0s in the future (clock skew)"`) {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+// TestPassKeepsDotNames: a user or server named "." or ".." is kept and
+// logged, and never sent as a path segment, where a proxy or a client would
+// normalise /users/../server into another path.
+func TestPassKeepsDotNames(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	for _, name := range []string{".", ".."} {
+		addUser(h, name, false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer(), "lab": idleServer()})
+	}
+	addUser(h, "bob", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer(), ".": idleServer(), "..": idleServer()})
+	addUser(h, "carol", false, 2*time.Hour, nil)
+	p := basePolicy()
+	p.CullUsers, p.RemoveNamedServers = true, true
+	c, logs := newCuller(t, h, p)
+	sum, err := c.Pass(context.Background())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	for _, r := range h.Requests() {
+		for _, seg := range strings.Split(r.Path, "/") {
+			if seg == "." || seg == ".." {
+				t.Errorf("sent %s %s", r.Method, r.Path)
+			}
+		}
+	}
+	if running(t, h, "bob", "") || !running(t, h, "bob", "..") || !running(t, h, "..", "lab") {
+		t.Error("wrong servers culled")
+	}
+	if _, ok := h.User("carol"); ok {
+		t.Error("carol not culled")
+	}
+	if sum.Kept[UnaddressableName] != 8 { // 2 users × (2 servers + the user) + bob's 2 servers
+		t.Errorf("kept %v", sum.Kept)
+	}
+	for _, want := range []string{
+		`msg="keeping server" user=.. server=lab reason=unaddressable-name why="the user name \"..\" cannot be sent as a path segment`,
+		`msg="keeping user" user=. reason=unaddressable-name why="the user name \".\" cannot`,
+		`msg="keeping server" user=bob server=. reason=unaddressable-name why="the server name \".\" cannot`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs)
+		}
+	}
+}

@@ -37,6 +37,7 @@ const (
 	DefaultServerKept Reason = "default-server-off" // kept: --cull-default-servers=false
 	NamedServerKept   Reason = "named-server-off"   // kept: --cull-named-servers=false
 	ServersLeft       Reason = "servers-left"       // user kept: a server of theirs stays or is still stopping
+	UnaddressableName Reason = "unaddressable-name" // kept: "." or "..", which no request path can carry
 )
 
 // Culls reports whether a reason means the thing is culled.
@@ -94,6 +95,15 @@ func (d *Decision) Acts() bool {
 // the policy. It never culls what it cannot be sure about.
 func Decide(u *User, now time.Time, p *Policy) Decision {
 	d := Decision{User: u.Name, Servers: make([]ServerDecision, 0, len(u.Servers))}
+	if why := unaddressable("user", u.Name); why != "" {
+		for i := range u.Servers {
+			d.Servers = append(d.Servers, ServerDecision{Server: u.Servers[i].Name, Reason: UnaddressableName, Detail: why})
+		}
+		if p.CullUsers {
+			d.UserReason, d.UserDetail = UnaddressableName, why
+		}
+		return d
+	}
 	excluded := false
 	for _, re := range p.Exclude {
 		if re.MatchString(u.Name) {
@@ -122,8 +132,22 @@ func Decide(u *User, now time.Time, p *Policy) Decision {
 	return d
 }
 
+// unaddressable says why a name cannot be sent as a segment of a request
+// path, or "" when it can. url.PathEscape leaves "." and ".." as they are,
+// and a proxy or an HTTP client may resolve /users/../server to /server.
+func unaddressable(what, name string) string {
+	if name != "." && name != ".." {
+		return ""
+	}
+	return fmt.Sprintf("the %s name %q cannot be sent as a path segment: proxies and clients resolve it away, so a request would reach another path", what, name)
+}
+
 func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
 	d := ServerDecision{Server: s.Name}
+	if why := unaddressable("server", s.Name); why != "" {
+		d.Reason, d.Detail = UnaddressableName, why
+		return d
+	}
 	switch {
 	case s.Pending != "":
 		d.Reason, d.Detail = Pending, "pending "+s.Pending
@@ -148,7 +172,8 @@ func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
 
 // judge measures idleness by last activity, or by the start time (creation
 // time, for users) when there has been no activity yet, and applies the
-// timeout and the maximum age. Missing, unreadable or future timestamps keep.
+// timeout and the maximum age. Missing or unreadable timestamps keep; so does
+// activity in the future, unless the maximum age is reached.
 func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason, time.Duration, string) {
 	var since time.Time
 	basis := "last_activity"
@@ -170,16 +195,27 @@ func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason
 		return NoTimestamp, 0, "no last_activity in the Hub's reply"
 	}
 	idle := now.Sub(since)
+	future := ""
 	if idle < 0 {
-		return FutureActivity, idle, fmt.Sprintf("%s is %s in the future", basis, (-idle).Round(time.Second))
-	}
-	if idle >= p.Timeout {
+		future = fmt.Sprintf("%s is %s in the future", basis, (-idle).Round(time.Second))
+	} else if idle >= p.Timeout {
 		return Idle, idle, fmt.Sprintf("%s %s ago >= timeout %s", basis, idle.Round(time.Second), p.Timeout)
 	}
+	// The age rests on the start time alone, which the Hub stamps with its
+	// own clock; activity in the future (a single-user server whose clock
+	// runs fast, which the Hub accepts up to an hour ahead) does not hold
+	// it off.
 	if p.MaxAge > 0 && start.State == TimeValid {
 		if age := now.Sub(start.T); age >= p.MaxAge {
-			return MaxAge, idle, fmt.Sprintf("%s %s ago >= max-age %s", startName, age.Round(time.Second), p.MaxAge)
+			detail := fmt.Sprintf("%s %s ago >= max-age %s", startName, age.Round(time.Second), p.MaxAge)
+			if future != "" {
+				detail += "; " + future + " (clock skew)"
+			}
+			return MaxAge, idle, detail
 		}
+	}
+	if future != "" {
+		return FutureActivity, idle, future
 	}
 	return Active, idle, fmt.Sprintf("%s %s ago < timeout %s", basis, idle.Round(time.Second), p.Timeout)
 }

@@ -48,8 +48,18 @@ func TestDecideServer(t *testing.T) {
 			func(p *Policy) { p.MaxAge = 24 * time.Hour }, MaxAge, false},
 		{"under max age", Server{Ready: true, LastActivity: ago(time.Minute), Started: ago(23 * time.Hour)},
 			func(p *Policy) { p.MaxAge = 24 * time.Hour }, Active, false},
+		// started is the Hub's clock; last_activity may come from a
+		// single-user server whose clock runs fast (the Hub takes up to an
+		// hour ahead)
+		{"max age with activity in the future", Server{Ready: true, LastActivity: ago(-10 * time.Minute), Started: ago(25 * time.Hour)},
+			func(p *Policy) { p.MaxAge = 24 * time.Hour }, MaxAge, false},
+		{"under max age with activity in the future", Server{Ready: true, LastActivity: ago(-10 * time.Minute), Started: ago(23 * time.Hour)},
+			func(p *Policy) { p.MaxAge = 24 * time.Hour }, FutureActivity, false},
 		{"max age without started", Server{Ready: true, LastActivity: ago(time.Minute), Started: null},
 			func(p *Policy) { p.MaxAge = time.Hour }, Active, false},
+		{"server named ..", Server{Name: "..", Ready: true, LastActivity: ago(48 * time.Hour)}, nil, UnaddressableName, false},
+		{"server named .", Server{Name: ".", Ready: true, LastActivity: ago(48 * time.Hour)}, nil, UnaddressableName, false},
+		{"server named ...", Server{Name: "...", Ready: true, LastActivity: ago(48 * time.Hour)}, nil, Idle, false},
 		{"default servers off", Server{Ready: true, LastActivity: ago(48 * time.Hour)},
 			func(p *Policy) { p.CullDefaultServers = false }, DefaultServerKept, false},
 		{"default servers off beats max age", Server{Ready: true, LastActivity: ago(time.Minute), Started: ago(48 * time.Hour)},
@@ -86,6 +96,18 @@ func TestDecideServer(t *testing.T) {
 				t.Errorf("user reason %q without --cull-users", d.UserReason)
 			}
 		})
+	}
+}
+
+// TestMaxAgeDetailNamesTheSkew: a server culled for its age while its
+// activity is in the future says so in the decision's detail.
+func TestMaxAgeDetailNamesTheSkew(t *testing.T) {
+	p := basePolicy()
+	p.MaxAge = 24 * time.Hour
+	u := User{Name: "alice", Servers: []Server{{Ready: true, LastActivity: ago(-10 * time.Minute), Started: ago(25 * time.Hour)}}}
+	d := Decide(&u, now, &p).Servers[0]
+	if d.Reason != MaxAge || d.Detail != "started 25h0m0s ago >= max-age 24h0m0s; last_activity is 10m0s in the future (clock skew)" {
+		t.Errorf("%q: %q", d.Reason, d.Detail)
 	}
 }
 

@@ -2,6 +2,8 @@ package cull
 
 import (
 	"fmt"
+
+	"github.com/hubctl/hubctl/hub"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,26 +40,46 @@ func MissingScopes(id *Identity, p *Policy) []string {
 
 // ScopeError says which scopes the culler's token lacks and how to grant them.
 type ScopeError struct {
-	Who     string
-	Missing []string
-	Policy  *Policy
+	Kind, Name string // whom the token belongs to (GET /user): "service" or "user", and a name
+	Missing    []string
+	Policy     *Policy
 }
 
 func (e *ScopeError) Error() string {
-	return fmt.Sprintf("the API token (%s) lacks the scopes %s, which the culler needs", e.Who, strings.Join(e.Missing, ", "))
+	return fmt.Sprintf("the API token (%s %s) lacks the scopes %s, which the culler needs", Escape(e.Kind), Escape(e.Name), strings.Join(e.Missing, ", "))
 }
 
-// Hint says how to grant the scopes.
+// Hint says how to grant the scopes to whoever owns the token, with the
+// role name `hubctl service add` would write (hub.RoleName).
 func (e *ScopeError) Hint() string {
+	name := pyStr(e.Name)
 	if len(e.Missing) == 1 && e.Missing[0] == "admin" {
-		return "on JupyterHub before 2.0 the culler's service needs 'admin': True in c.JupyterHub.services"
+		if e.Kind == "user" {
+			return "on JupyterHub before 2.0 the token's user " + Escape(e.Name) + " must be an admin (c.Authenticator.admin_users), or run the culler as a service with 'admin': True"
+		}
+		return "on JupyterHub before 2.0 the service " + Escape(e.Name) + " needs 'admin': True in c.JupyterHub.services"
 	}
 	var scopes []string
 	for _, alts := range RequiredScopes(e.Policy) {
-		scopes = append(scopes, strconv.Quote(alts[0]))
+		scopes = append(scopes, pyStr(alts[0]))
 	}
-	return "grant them with a role in jupyterhub_config.py, c.JupyterHub.load_roles = [{'name': 'cull-idle', 'scopes': [" +
-		strings.ReplaceAll(strings.Join(scopes, ", "), `"`, "'") + "], 'services': ['cull-idle']}], or run `hubctl service add cull-idle --admin`, then restart the Hub"
+	role := func(members string) string {
+		return "c.JupyterHub.load_roles = [{'name': " + pyStr(hub.RoleName(e.Name)) + ", 'scopes': [" + strings.Join(scopes, ", ") + "], '" + members + "': [" + name + "]}]"
+	}
+	switch e.Kind {
+	case "service":
+		return "grant them with a role in jupyterhub_config.py: " + role("services") + ", then restart the Hub"
+	case "user":
+		return "the token is user " + Escape(e.Name) + "'s, not a service's: grant the scopes to the user with a role in jupyterhub_config.py: " + role("users") +
+			", then restart the Hub; or run the culler as a service with a token of its own (`hubctl service add cull-idle --admin`)"
+	}
+	return "grant them to the token's owner with a role in c.JupyterHub.load_roles, then restart the Hub"
+}
+
+// pyStr is s as a Python string literal, for a hint to paste into
+// jupyterhub_config.py.
+func pyStr(s string) string {
+	return "'" + Escape(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)) + "'"
 }
 
 // hubVersion is a Hub version's major and minor numbers.

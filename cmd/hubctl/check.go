@@ -20,12 +20,12 @@ func checkCommand(env *cliEnv) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-		}, hubFlags...),
+		}, hubFlags()...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
 			}
-			cfg, err := hubClientConfig(c, env)
+			cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
 			if err != nil {
 				return err
 			}
@@ -34,7 +34,8 @@ func checkCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			report := cull.Check(c.Context, client, &cull.Policy{CullUsers: c.Bool("cull-users")})
+			policy := &cull.Policy{CullUsers: c.Bool("cull-users")}
+			report := cull.Check(c.Context, client, policy)
 			if c.Bool("json") {
 				if err := printJSON(env, report); err != nil {
 					return err
@@ -46,7 +47,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 					if !r.OK {
 						res = "FAIL"
 					}
-					fmt.Fprintf(env.stdout, "%-8s %-6s %s\n", r.Check, res, r.Detail)
+					fmt.Fprintf(env.stdout, "%-8s %-6s %s\n", r.Check, res, cull.Escape(r.Detail))
 				}
 			}
 			if !report.OK {
@@ -56,9 +57,19 @@ func checkCommand(env *cliEnv) *cli.Command {
 						failed = append(failed, r.Check)
 					}
 				}
-				return fmt.Errorf("check failed: %s", strings.Join(failed, ", "))
+				err := &checkFailed{msg: "check failed: " + strings.Join(failed, ", ")}
+				if len(report.Missing) > 0 {
+					err.hint = (&cull.ScopeError{Kind: report.Kind, Name: report.Name, Missing: report.Missing, Policy: policy}).Hint()
+				}
+				return err
 			}
 			return nil
 		},
 	}
 }
+
+// checkFailed is a failed check, with how to grant missing scopes.
+type checkFailed struct{ msg, hint string }
+
+func (e *checkFailed) Error() string { return e.msg }
+func (e *checkFailed) Hint() string  { return e.hint }

@@ -52,7 +52,7 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
-		}, hubFlags...),
+		}, hubFlags()...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
@@ -84,7 +84,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	if c.Int("api-page-size") < 0 {
 		return usageErrorf("--api-page-size cannot be negative")
 	}
-	cfg, err := hubClientConfig(c, env)
+	cfg, err := hubClientConfig(c, env, func(msg string) { logger.Warn(msg) })
 	if err != nil {
 		return err
 	}
@@ -167,21 +167,36 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 }
 
 // hubFlags say how to reach the Hub, for cull and check: the reference
-// culler's names, and hubctl's keyring for the token.
-var hubFlags = []cli.Flag{
-	&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
-	&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
-	insecureStorageFlag,
-	&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
-	&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
+// culler's names, and hubctl's keyring for the token. They are made afresh
+// for each run: urfave/cli stores a value read from JUPYTERHUB_API_URL in
+// the flag itself.
+func hubFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
+		&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
+		insecureStorageFlag,
+		&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
+		&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
+	}
 }
 
 // hubClientConfig reads hubFlags and the environment (token, request
-// time-out) into a client configuration.
-func hubClientConfig(c *cli.Context, env *cliEnv) (cull.ClientConfig, error) {
+// time-out) into a client configuration. warn hears, once, that the token
+// will cross the network in cleartext.
+func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.ClientConfig, error) {
 	var cfg cull.ClientConfig
-	if _, err := cull.NormalizeURL(c.String("url")); err != nil {
+	u, err := cull.NormalizeURL(c.String("url"))
+	if err != nil {
 		return cfg, &usageError{msg: "--url: " + err.Error()}
+	}
+	if c.Bool("ssl-enabled") && u.Scheme != "https" {
+		return cfg, &usageError{
+			msg:  fmt.Sprintf("--ssl-enabled with --url %s: internal TLS needs an https:// URL", u),
+			hint: "with internal_ssl the Hub gives its services an https:// JUPYTERHUB_API_URL; pass that as --url, or leave out --ssl-enabled",
+		}
+	}
+	if cull.CleartextRemote(u) {
+		warn(fmt.Sprintf("--url %s is plain http to another host: the API token crosses the network unencrypted (normal inside a cluster; use https:// elsewhere)", u))
 	}
 	cfg.URL = c.String("url")
 	cfg.RequestTimeout = 60 * time.Second
@@ -192,7 +207,6 @@ func hubClientConfig(c *cli.Context, env *cliEnv) (cull.ClientConfig, error) {
 		}
 		cfg.RequestTimeout = time.Duration(secs * float64(time.Second))
 	}
-	var err error
 	if cfg.Token, err = cullToken(c, env); err != nil {
 		return cfg, err
 	}
@@ -272,14 +286,17 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tRULE\tWHY")
 	for _, p := range planned {
-		server := p.Server
+		// Names come from the Hub: quoted when they hold control
+		// characters or escape sequences, so no name can redraw the screen
+		// or pass for a row of its own.
+		server := cull.Quote(p.Server)
 		switch {
 		case p.IsUser:
 			server = "(user)"
-		case server == "":
+		case p.Server == "":
 			server = "(default)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.User, server, p.Idle.Round(time.Second), p.Rule, p.Why)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cull.Quote(p.User), server, p.Idle.Round(time.Second), p.Rule, cull.Escape(p.Why))
 	}
 	tw.Flush()
 }
