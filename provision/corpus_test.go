@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -22,7 +23,7 @@ func TestCorpusFindings(t *testing.T) {
 			}
 			expect := slices.Clone(label.expect)
 			slices.Sort(expect)
-			cfg, err := ReadWith(f, Options{Subconfigs: true, Env: func(string) (string, bool) { return "", false }})
+			cfg, err := ReadWith(context.Background(), f, Options{Subconfigs: true, Env: &Environment{}})
 			if err != nil {
 				t.Fatalf("unreadable: %v", err)
 			}

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,7 +50,7 @@ func (e *IntroducedError) Error() string {
 // the new file reads back to exactly that, and (unless dryRun) writes it
 // atomically, keeping the previous version in BackupPath. A file that will
 // hold a literal token gets mode 0600.
-func Apply(path string, opts EditOptions, change func(cfg *Config, m *Managed) error) (*Result, error) {
+func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *Config, m *Managed) error) (*Result, error) {
 	dryRun := opts.DryRun
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -66,7 +67,7 @@ func Apply(path string, opts EditOptions, change func(cfg *Config, m *Managed) e
 		}
 		defer unlock()
 	}
-	cfg, err := Read(path)
+	cfg, err := Read(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func Apply(path string, opts EditOptions, change func(cfg *Config, m *Managed) e
 		return nil, err
 	}
 	// The file must read back to exactly what was meant, or nothing is written.
-	again, err := Parse(path, out)
+	again, err := Parse(ctx, path, out)
 	if err != nil {
 		return nil, fmt.Errorf("internal error: the edited file does not parse (%w); nothing was written", err)
 	}

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -78,7 +79,7 @@ func TestAddRemoveTestdataConfigs(t *testing.T) {
 				origServices, origRoles = traitlets(t, path)
 			}
 			s, r := cullIdle()
-			res, err := Apply(path, EditOptions{Version: v3}, addTo(s, &r))
+			res, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(s, &r))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +104,7 @@ func TestAddRemoveTestdataConfigs(t *testing.T) {
 			}
 			// Adding again is refused by the caller; replacing twice is stable.
 			for i := 0; i < 2; i++ {
-				if _, err := Apply(path, EditOptions{Version: v3}, func(c *Config, m *Managed) error {
+				if _, err := Apply(context.Background(), path, EditOptions{Version: v3}, func(c *Config, m *Managed) error {
 					if err := removeFrom("cull-idle")(c, m); err != nil {
 						return err
 					}
@@ -115,7 +116,7 @@ func TestAddRemoveTestdataConfigs(t *testing.T) {
 					t.Fatalf("replace %d changed the file", i+1)
 				}
 			}
-			if _, err := Apply(path, EditOptions{Version: v3}, removeFrom("cull-idle")); err != nil {
+			if _, err := Apply(context.Background(), path, EditOptions{Version: v3}, removeFrom("cull-idle")); err != nil {
 				t.Fatal(err)
 			}
 			back, _ := os.ReadFile(path)
@@ -137,7 +138,7 @@ func toAny(ss []string) []any {
 func TestNewFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
 	s := Service{Name: "ext", URL: "http://127.0.0.1:9000", Token: TokenLiteral, APIToken: strings.Repeat("ab", 32)}
-	res, err := Apply(path, EditOptions{Version: v3}, addTo(s, nil))
+	res, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(s, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestTightenForLiteralToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := Service{Name: "ext", Token: TokenLiteral, APIToken: strings.Repeat("cd", 32)}
-	res, err := Apply(path, EditOptions{Version: v3}, addTo(s, nil))
+	res, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(s, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestTightenForLiteralToken(t *testing.T) {
 func TestEnvToken(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
 	s := Service{Name: "ext", URL: "http://127.0.0.1:9000", Token: TokenEnv, TokenEnvVar: TokenEnvVarFor("ext")}
-	if _, err := Apply(path, EditOptions{Version: v3}, addTo(s, nil)); err != nil {
+	if _, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(s, nil)); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
@@ -215,7 +216,7 @@ func TestHandEditedBlockRefused(t *testing.T) {
 			if err := os.WriteFile(path, []byte("c = get_config()\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Apply(path, EditOptions{Version: v3}, addTo(s, &r)); err != nil {
+			if _, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(s, &r)); err != nil {
 				t.Fatal(err)
 			}
 			data, _ := os.ReadFile(path)
@@ -226,7 +227,7 @@ func TestHandEditedBlockRefused(t *testing.T) {
 			if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Apply(path, EditOptions{Version: v3}, removeFrom("cull-idle"))
+			_, err := Apply(context.Background(), path, EditOptions{Version: v3}, removeFrom("cull-idle"))
 			var pe *ParseError
 			if !errors.As(err, &pe) || pe.Pos.Line == 0 || !strings.Contains(err.Error(), path) {
 				t.Fatalf("error %v, want a ParseError with a line", err)
@@ -243,14 +244,14 @@ func TestHandEditedBlockRefused(t *testing.T) {
 func TestReadableHandEditKept(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
 	s, r := cullIdle()
-	if _, err := Apply(path, EditOptions{Version: v3}, addTo(s, &r)); err != nil {
+	if _, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(s, &r)); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
 	if err := os.WriteFile(path, []byte(strings.Replace(string(data), "'--timeout=3600'", "'--timeout=60'", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Read(path)
+	cfg, err := Read(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func TestDuplicateAndSharedToken(t *testing.T) {
 		{Service{Name: "other", Token: TokenLiteral, APIToken: "shared-token-0123"}, ":2:"},
 		{Service{Name: "other", Token: TokenLiteral, APIToken: "apitoken-0123456"}, "api_tokens already uses the same token"},
 	} {
-		_, err := Apply(path, EditOptions{Version: v3}, addTo(tt.s, nil))
+		_, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(tt.s, nil))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.s.Name, err, tt.want)
 		}
@@ -290,7 +291,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, r := cullIdle()
-	res, err := Apply(path, EditOptions{DryRun: true, Version: v3}, addTo(s, &r))
+	res, err := Apply(context.Background(), path, EditOptions{DryRun: true, Version: v3}, addTo(s, &r))
 	if err != nil || !res.Changed || !strings.Contains(string(res.New), "cull-idle") {
 		t.Fatalf("%v %+v", err, res)
 	}

@@ -38,7 +38,7 @@ func configCommand(env *cliEnv) *cli.Command {
 				if _, err := positional(c); err != nil {
 					return err
 				}
-				cfg, err := provision.Read(c.String("config"))
+				cfg, err := provision.Read(c.Context, c.String("config"))
 				if err != nil {
 					return err
 				}
@@ -131,17 +131,11 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			lookup := func(k string) (string, bool) {
-				if val, ok := overrides[k]; ok {
-					return val, true
-				}
-				return os.LookupEnv(k)
-			}
 			st, err := os.Stat(path)
 			if err != nil {
 				return &validateUnreadable{fmt.Errorf("%s: %w", path, errors.Unwrap(err))}
 			}
-			cfg, err := provision.ReadWith(path, provision.Options{Env: lookup, Subconfigs: true})
+			cfg, err := provision.ReadWith(c.Context, path, provision.Options{Env: &provision.Environment{Vars: overrides, Inherit: true}, Subconfigs: true})
 			if err != nil {
 				return &validateUnreadable{err}
 			}

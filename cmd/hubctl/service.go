@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -255,7 +256,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
-	res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+	res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
 		if _, i := m.Service(name); i >= 0 {
 			if !c.Bool("replace") {
 				return &usageError{msg: fmt.Sprintf("%s: hubctl's block already has a service named %q", path, name), hint: "pass --replace to replace it, or `hubctl service remove " + name + "` first"}
@@ -402,7 +403,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			res, err := provision.Apply(path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
+			res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v}, func(cfg *provision.Config, m *provision.Managed) error {
 				if _, i := m.Service(name); i < 0 {
 					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
 				}
@@ -443,8 +444,8 @@ type roleView struct {
 	Scopes []string `json:"scopes"`
 }
 
-func serviceViews(path string) ([]serviceView, []provision.Diagnostic, error) {
-	cfg, err := provision.Read(path)
+func serviceViews(ctx context.Context, path string) ([]serviceView, []provision.Diagnostic, error) {
+	cfg, err := provision.Read(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -503,7 +504,7 @@ func serviceListCommand(env *cliEnv) *cli.Command {
 			if _, err := positional(c); err != nil {
 				return err
 			}
-			views, warnings, err := serviceViews(c.String("config"))
+			views, warnings, err := serviceViews(c.Context, c.String("config"))
 			if err != nil {
 				return err
 			}
@@ -545,7 +546,7 @@ func serviceShowCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			views, _, err := serviceViews(c.String("config"))
+			views, _, err := serviceViews(c.Context, c.String("config"))
 			if err != nil {
 				return err
 			}

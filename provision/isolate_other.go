@@ -1,0 +1,10 @@
+//go:build !linux
+
+package provision
+
+import "syscall"
+
+func childAttr() *syscall.SysProcAttr { return nil }
+
+// limitSelf has no portable form; the parent's deadline still holds.
+func limitSelf(uint64) {}
