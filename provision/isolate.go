@@ -26,9 +26,6 @@ import (
 
 const (
 	childEnv = "HUBCTL_INTERNAL_READ_CONFIG"
-	// readDeadline bounds one read; the largest config hubctl reads (500 000
-	// tokens) takes about half a second.
-	readDeadline = 2 * time.Second
 	// childMemory bounds the child's data segment; childSoftMemory is where
 	// its garbage collector starts working hard to stay under it.
 	childMemory     = 288 << 20
@@ -36,6 +33,10 @@ const (
 	// maxResult bounds what the parent takes from the child.
 	maxResult = 128 << 20
 )
+
+// readDeadline bounds one read; the largest config hubctl reads (500 000
+// tokens) takes about half a second. A variable for the test of the deadline.
+var readDeadline = 2 * time.Second
 
 // childRequest is what the parent sends the child.
 type childRequest struct {
@@ -125,7 +126,7 @@ func readIsolated(ctx context.Context, path string, src []byte, opts Options) (*
 		return nil, gaveUp(path)
 	case out.over:
 		return nil, &ParseError{Pos: Pos{File: path}, Msg: fmt.Sprintf("what hubctl read from the file is larger than %d MiB; it stopped", maxResult>>20)}
-	case err != nil && strings.Contains(errOut.String(), "out of memory"):
+	case err != nil && (strings.Contains(errOut.String(), "out of memory") || strings.Contains(errOut.String(), "cannot allocate memory")):
 		return nil, &ParseError{Pos: Pos{File: path}, Msg: fmt.Sprintf("reading the file needed more than %d MiB; hubctl stopped", childMemory>>20)}
 	case err != nil:
 		first, _, _ := strings.Cut(strings.TrimSpace(errOut.String()), "\n")

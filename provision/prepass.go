@@ -22,9 +22,12 @@ const (
 	maxTokens = 500_000
 	// maxNesting is CPython's own limit on nested brackets (MAXLEVEL).
 	maxNesting = 200
-	// maxUnaryRun bounds "- - - … x": CPython gives up near 3 000 (a
-	// RecursionError), and gpython's parser stack grows by 200 bytes each.
-	maxUnaryRun = 3000
+	// maxChain bounds operators that nest to the right ("- - - … x", "not
+	// not …", "a ** b ** …", "a if b else c if …", "lambda: lambda: …"):
+	// CPython gives up near 3 000 levels (a RecursionError), and gpython's
+	// parser stack grows by up to 3 KB a level (100 000 conditional
+	// expressions took it past 288 MiB).
+	maxChain = 3000
 	// maxNumberLen is CPython's limit on decimal integer literals (3.11 and
 	// later refuse longer ones); gpython converts a literal in time
 	// quadratic in its length (5 million digits: 37 s), so a longer one is
@@ -60,15 +63,17 @@ type tokenizer struct {
 	lineStart int // offset of the current line
 	stack     []bracket
 	tokens    int
-	unaryRun  int
-	runStart  bracket // where the run of unary operators began
-	numbers   map[Pos]int
-	text      []byte // copy on first rewrite
+	// chains counts, for each open bracket level (0: none open), the
+	// operators nesting to the right since the last ',' ';' or '=' there.
+	chains      []chain
+	prevOperand bool // the last token ends an operand: a '-' now is binary
+	numbers     map[Pos]int
+	text        []byte // copy on first rewrite
 }
 
 // prepass tokenizes text (the file without its BOM, with LF line ends).
 func prepass(path string, text []byte) (*scanned, error) {
-	t := &tokenizer{path: path, src: text, line: 1}
+	t := &tokenizer{path: path, src: text, line: 1, chains: []chain{{}}}
 	if err := t.run(); err != nil {
 		return nil, err
 	}
@@ -116,18 +121,40 @@ func (t *tokenizer) token(start int) error {
 	return nil
 }
 
-// unary counts a unary-capable operator; any other token ends the run.
-func (t *tokenizer) unary(isUnary bool, start int) error {
-	if !isUnary {
-		t.unaryRun = 0
-		return nil
+type chain struct {
+	n     int
+	start bracket // where it began
+}
+
+// nest counts an operator that nests to the right at start.
+func (t *tokenizer) nest(start int) error {
+	c := &t.chains[len(t.chains)-1]
+	if c.n == 0 {
+		c.start = t.here(start)
 	}
-	if t.unaryRun == 0 {
-		t.runStart = t.here(start)
+	c.n++
+	if c.n > maxChain {
+		return t.errAt(c.start.line, c.start.col(t.src), "an expression nested more than %d levels deep (operators such as unary -, not, ** or if-else, each inside the next): Python cannot compile it (RecursionError)", maxChain)
 	}
-	t.unaryRun++
-	if t.unaryRun > maxUnaryRun {
-		return t.errAt(t.runStart.line, t.runStart.col(t.src), "more than %d unary operators in a row: Python cannot compile an expression nested this deeply (RecursionError)", maxUnaryRun)
+	return nil
+}
+
+// keywords are Python's; after one (but True, False, None) an operator is
+// unary.
+var keywords = map[string]bool{"and": true, "as": true, "assert": true, "async": true, "await": true, "break": true,
+	"class": true, "continue": true, "def": true, "del": true, "elif": true, "else": true, "except": true, "finally": true,
+	"for": true, "from": true, "global": true, "if": true, "import": true, "in": true, "is": true, "lambda": true,
+	"nonlocal": true, "not": true, "or": true, "pass": true, "raise": true, "return": true, "try": true, "while": true,
+	"with": true, "yield": true}
+
+// word handles a name or keyword.
+func (t *tokenizer) word(id string, start int) error {
+	defer func() { t.prevOperand = !keywords[id] }()
+	switch {
+	case id == "not" && !t.prevOperand, // "x not in y" is one binary operator
+		id == "if" && t.prevOperand, // "a if b else c"; a statement's if starts a line
+		id == "lambda":
+		return t.nest(start)
 	}
 	return nil
 }
@@ -160,7 +187,8 @@ func (t *tokenizer) run() error {
 			t.i++
 			t.newline()
 			if len(t.stack) == 0 {
-				t.unaryRun = 0 // a statement ends here
+				t.chains[0].n = 0 // a statement ends here
+				t.prevOperand = false
 			}
 		case c == ' ' || c == '\t' || c == '\f' || c == '\r':
 			t.i++
@@ -188,13 +216,13 @@ func (t *tokenizer) run() error {
 			if err := t.str(start, false); err != nil {
 				return err
 			}
-			t.unaryRun = 0
+			t.prevOperand = true
 		case c >= '0' && c <= '9' || c == '.' && t.i+1 < len(src) && src[t.i+1] >= '0' && src[t.i+1] <= '9':
 			if err := t.token(start); err != nil {
 				return err
 			}
 			t.number()
-			t.unaryRun = 0
+			t.prevOperand = true
 		case isIdentStart(c):
 			for t.i < len(src) && isIdentChar(src[t.i]) {
 				t.i++
@@ -207,10 +235,10 @@ func (t *tokenizer) run() error {
 				if err := t.str(start, f); err != nil {
 					return err
 				}
-				t.unaryRun = 0
+				t.prevOperand = true
 				continue
 			}
-			if err := t.unary(id == "not", start); err != nil {
+			if err := t.word(id, start); err != nil {
 				return err
 			}
 		default:
@@ -232,9 +260,11 @@ func (t *tokenizer) run() error {
 
 var closing = map[byte]byte{')': '(', ']': '[', '}': '{'}
 
-// operator handles brackets and unary operators; gpython reports whatever
-// else is wrong with an operator.
+// operator handles brackets and operators that nest; gpython reports
+// whatever else is wrong with an operator.
 func (t *tokenizer) operator(c byte, start int) error {
+	prevOperand := t.prevOperand
+	t.prevOperand = false
 	switch c {
 	case '(', '[', '{':
 		if len(t.stack) >= maxNesting {
@@ -243,6 +273,7 @@ func (t *tokenizer) operator(c byte, start int) error {
 		b := t.here(start)
 		b.ch = c
 		t.stack = append(t.stack, b)
+		t.chains = append(t.chains, chain{})
 	case ')', ']', '}':
 		if len(t.stack) == 0 {
 			return t.errAt(t.line, t.col(start), "unmatched '%c'", c)
@@ -256,19 +287,35 @@ func (t *tokenizer) operator(c byte, start int) error {
 			return t.errAt(t.line, t.col(start), "closing parenthesis '%c' does not match opening parenthesis '%c'%s", c, top.ch, on)
 		}
 		t.stack = t.stack[:len(t.stack)-1]
-	}
-	// "**" and "->" and the like: one token, not unary.
-	if c == '*' || c == '-' && t.i < len(t.src) && t.src[t.i] == '>' {
-		for t.i < len(t.src) && strings.IndexByte("*=>", t.src[t.i]) >= 0 {
+		t.chains = t.chains[:len(t.chains)-1]
+		t.prevOperand = true
+	case ',', ';':
+		t.chains[len(t.chains)-1].n = 0
+	case '=':
+		if t.i < len(t.src) && t.src[t.i] == '=' {
 			t.i++
+		} else {
+			t.chains[len(t.chains)-1].n = 0
 		}
-		return t.unary(false, start)
+	case '*':
+		if t.i < len(t.src) && t.src[t.i] == '*' {
+			t.i++
+			if t.i < len(t.src) && t.src[t.i] == '=' {
+				t.i++ // **=
+				return nil
+			}
+			return t.nest(start)
+		}
+	case '-', '+', '~':
+		if t.i < len(t.src) && (t.src[t.i] == '=' || t.src[t.i] == '>') {
+			t.i++ // -= += ->
+			return nil
+		}
+		if !prevOperand {
+			return t.nest(start)
+		}
 	}
-	if (c == '-' || c == '+') && t.i < len(t.src) && t.src[t.i] == '=' {
-		t.i++
-		return t.unary(false, start)
-	}
-	return t.unary(c == '-' || c == '+' || c == '~', start)
+	return nil
 }
 
 // number skips a number literal; one longer than maxNumberLen is replaced,

@@ -311,7 +311,7 @@ const maxSkipped = 50
 
 // maxParsedTokens bounds the work of all the parses of one file together:
 // each line stepped over costs one more parse of the whole file.
-const maxParsedTokens = 2_000_000
+const maxParsedTokens = 1_000_000
 
 // parseTolerant parses the file; where gpython stops at a line it cannot
 // read (an f-string, newer syntax), that line is replaced by "pass" with the

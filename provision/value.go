@@ -116,13 +116,13 @@ const maxBuilt = 24 << 20
 // valueCost is what one list item or dict entry costs of the budget.
 const valueCost = int64(unsafe.Sizeof(Value{}))
 
-// spend takes n bytes of the budget, or reports that they are not there.
+// spend takes n bytes of the budget, or reports that they are not there
+// (and takes nothing: what was not built costs nothing).
 func (e *evaluator) spend(n int64) bool {
 	if e.left == nil {
 		return true
 	}
 	if n > *e.left {
-		*e.left = 0
 		return false
 	}
 	*e.left -= n
