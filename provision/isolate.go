@@ -45,14 +45,6 @@ type childRequest struct {
 	Opts Options
 }
 
-// childReply is what the child answers: a Config, or why not.
-type childReply struct {
-	Services, Roles, APITokens []Value
-	Warnings                   []Diagnostic
-	Err                        *ParseError // the file cannot be read
-	Failure                    string      // any other error
-}
-
 func init() {
 	if os.Getenv(childEnv) != "1" {
 		return
@@ -72,18 +64,8 @@ func childMain(in io.Reader, out io.Writer) int {
 		fmt.Fprintln(os.Stderr, "hubctl: reading the request:", err)
 		return 2
 	}
-	var reply childReply
 	cfg, err := parseInProcess(req.Path, req.Src, req.Opts)
-	var pe *ParseError
-	switch {
-	case errors.As(err, &pe):
-		reply.Err = pe
-	case err != nil:
-		reply.Failure = err.Error()
-	default:
-		reply.Services, reply.Roles, reply.APITokens, reply.Warnings = cfg.Services, cfg.Roles, cfg.APITokens, cfg.Warnings
-	}
-	if err := gob.NewEncoder(out).Encode(&reply); err != nil {
+	if _, err := out.Write(encodeReply(cfg, err)); err != nil {
 		fmt.Fprintln(os.Stderr, "hubctl: writing the reply:", err)
 		return 2
 	}
@@ -132,17 +114,11 @@ func readIsolated(ctx context.Context, path string, src []byte, opts Options) (*
 		first, _, _ := strings.Cut(strings.TrimSpace(errOut.String()), "\n")
 		return nil, fmt.Errorf("reading %s: the reader failed (%v): %s", path, err, first)
 	}
-	var reply childReply
-	if err := gob.NewDecoder(&out.Buffer).Decode(&reply); err != nil {
-		return nil, fmt.Errorf("reading %s: the reader's answer: %w", path, err)
+	cfg, err := decodeReply(out.Bytes())
+	if errors.Is(err, errWire) {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if reply.Err != nil {
-		return nil, reply.Err
-	}
-	if reply.Failure != "" {
-		return nil, errors.New(reply.Failure)
-	}
-	return &Config{Services: reply.Services, Roles: reply.Roles, APITokens: reply.APITokens, Warnings: reply.Warnings}, nil
+	return cfg, err
 }
 
 func gaveUp(path string) error {
