@@ -79,7 +79,7 @@ func readIsolated(ctx context.Context, path string, src []byte, opts Options) (*
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	exe, err := os.Executable()
+	exe, err := selfExe()
 	if err != nil {
 		return readInGoroutine(ctx, path, src, opts)
 	}

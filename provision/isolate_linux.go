@@ -1,6 +1,19 @@
 package provision
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
+
+// selfExe is this very executable, even when its file was replaced or
+// removed since it started (a package upgrade): the child must speak the
+// same protocol. Without /proc, the path it was started from.
+func selfExe() (string, error) {
+	if _, err := os.Stat("/proc/self/exe"); err == nil {
+		return "/proc/self/exe", nil
+	}
+	return os.Executable()
+}
 
 // childAttr: the child dies with the parent, even when the parent is killed.
 func childAttr() *syscall.SysProcAttr {

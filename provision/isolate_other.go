@@ -2,7 +2,12 @@
 
 package provision
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
+
+func selfExe() (string, error) { return os.Executable() }
 
 func childAttr() *syscall.SysProcAttr { return nil }
 
