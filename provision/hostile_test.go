@@ -144,6 +144,9 @@ func hostileCases() []hostileCase {
 		{"200 000 powers", generated("pow.py", repeated("c = get_config()\nx = 2", "**2", 200_000, "\n")), false, "pow.py:2:6: an expression nested more than 3000 levels deep"},
 		{"200 000 lambdas", generated("lambda.py", repeated("c = get_config()\nx = ", "lambda: ", 200_000, "1\n")), false, "lambda.py:2:5: an expression nested more than 3000 levels deep"},
 		{"2 900 conditional expressions", generated("ifexp.py", repeated("c = get_config()\nx = 1", " if 1 else 1", 2900, "\n")), true, ""},
+		{"450 000 adjacent string literals", generated("join.py", repeated("c = get_config()\nx = ", "'a' ", 450_000, "\n")), true, "join.py:2:5: warning HUB301: 450000 adjacent string literals, which hubctl's parser would take minutes to join"},
+		{"adjacent string literals in a list, over lines", generated("joinlist.py", repeated("c = get_config()\nx = [\n", "'abcdefgh'\n", 40_000, "]\nc.JupyterHub.services = [{'name': 'a'}]\n")), true, "joinlist.py:3:1: warning HUB301: 40000 adjacent string literals"},
+		{"adjacent string literals over lines, outside brackets", generated("joinlines.py", repeated("c = get_config()\nx = ", "'abcdefgh' \\\n", 40_000, "'a'\n")), false, "joinlines.py:2:5: 40001 adjacent string literals over several lines"},
 		{"50 000 conditional expressions side by side", generated("ifexps.py", repeated("c = get_config()\nx = [", "1 if a else 2, ", 50_000, "]\n")), true, ""},
 	}
 }

@@ -35,15 +35,22 @@ const (
 	maxNumberLen = 4300
 )
 
-// bigNumberName stands, in the text gpython parses, for a number literal
-// longer than maxNumberLen; the evaluator makes it an unknown value.
-const bigNumberName = "_hubctl_long_number_"
+// notReadName stands, in the text gpython parses, for a literal hubctl keeps
+// from gpython: a number longer than maxNumberLen, or adjacent string
+// literals that gpython would join in quadratic time. The evaluator makes it
+// an unknown value, with the reason the pre-pass gives.
+const notReadName = "_hubctl_not_read_"
+
+// maxJoinCost bounds what gpython copies joining adjacent string literals
+// ('a' 'b' 'c' …): each one copies all before it (450 000 of them took 26 s
+// and 98 GB of allocations).
+const maxJoinCost = 64 << 20
 
 // scanned is what the pre-pass found in a file that tokenizes.
 type scanned struct {
-	text    []byte      // what gpython parses: the file with long number literals replaced
-	tokens  int         // how many tokens
-	numbers map[Pos]int // long number literals replaced, by position (gpython's: byte column), with their length
+	text    []byte         // what gpython parses: the file with long number literals replaced
+	tokens  int            // how many tokens
+	notRead map[Pos]string // literals replaced by notReadName, by position (gpython's: byte column), with why
 }
 
 // bracket is an open bracket. Columns are worked out only for an error:
@@ -67,8 +74,9 @@ type tokenizer struct {
 	// operators nesting to the right since the last ',' ';' or '=' there.
 	chains      []chain
 	prevOperand bool // the last token ends an operand: a '-' now is binary
-	numbers     map[Pos]int
-	text        []byte // copy on first rewrite
+	notRead     map[Pos]string
+	strs        stringRun // the adjacent string literals just seen
+	text        []byte    // copy on first rewrite
 }
 
 // prepass tokenizes text (the file without its BOM, with LF line ends).
@@ -77,7 +85,7 @@ func prepass(path string, text []byte) (*scanned, error) {
 	if err := t.run(); err != nil {
 		return nil, err
 	}
-	out := &scanned{text: text, tokens: t.tokens, numbers: t.numbers}
+	out := &scanned{text: text, tokens: t.tokens, notRead: t.notRead}
 	if t.text != nil {
 		out.text = t.text
 	}
@@ -189,6 +197,9 @@ func (t *tokenizer) run() error {
 			if len(t.stack) == 0 {
 				t.chains[0].n = 0 // a statement ends here
 				t.prevOperand = false
+				if err := t.endRun(); err != nil {
+					return err
+				}
 			}
 		case c == ' ' || c == '\t' || c == '\f' || c == '\r':
 			t.i++
@@ -216,9 +227,13 @@ func (t *tokenizer) run() error {
 			if err := t.str(start, false); err != nil {
 				return err
 			}
+			t.stringToken(start)
 			t.prevOperand = true
 		case c >= '0' && c <= '9' || c == '.' && t.i+1 < len(src) && src[t.i+1] >= '0' && src[t.i+1] <= '9':
 			if err := t.token(start); err != nil {
+				return err
+			}
+			if err := t.endRun(); err != nil {
 				return err
 			}
 			t.number()
@@ -235,8 +250,12 @@ func (t *tokenizer) run() error {
 				if err := t.str(start, f); err != nil {
 					return err
 				}
+				t.stringToken(start)
 				t.prevOperand = true
 				continue
+			}
+			if err := t.endRun(); err != nil {
+				return err
 			}
 			if err := t.word(id, start); err != nil {
 				return err
@@ -245,11 +264,17 @@ func (t *tokenizer) run() error {
 			if err := t.token(start); err != nil {
 				return err
 			}
+			if err := t.endRun(); err != nil {
+				return err
+			}
 			t.i++
 			if err := t.operator(c, start); err != nil {
 				return err
 			}
 		}
+	}
+	if err := t.endRun(); err != nil {
+		return err
 	}
 	if len(t.stack) > 0 {
 		b := t.stack[len(t.stack)-1]
@@ -336,19 +361,63 @@ func (t *tokenizer) number() {
 		break
 	}
 	if n := t.i - start; n > maxNumberLen {
-		if t.text == nil {
-			t.text = bytes.Clone(src)
-		}
-		copy(t.text[start:t.i], bigNumberName)
-		for j := start + len(bigNumberName); j < t.i; j++ {
+		t.replace(t.here(start), t.i, fmt.Sprintf("a number literal of %d digits (Python 3.11 and later refuse a decimal integer of more than %d)", n, maxNumberLen))
+	}
+}
+
+// replace puts notReadName, padded with spaces to the same length, in the
+// text gpython parses for src[at.offs:end], keeping its line ends.
+func (t *tokenizer) replace(at bracket, end int, why string) {
+	if t.text == nil {
+		t.text = bytes.Clone(t.src)
+	}
+	copy(t.text[at.offs:end], notReadName)
+	for j := at.offs + len(notReadName); j < end; j++ {
+		if t.text[j] != '\n' {
 			t.text[j] = ' '
 		}
-		if t.numbers == nil {
-			t.numbers = map[Pos]int{}
-		}
-		// gpython's column: a byte offset.
-		t.numbers[Pos{File: t.path, Line: t.line, Col: start - t.lineStart + 1}] = n
 	}
+	if t.notRead == nil {
+		t.notRead = map[Pos]string{}
+	}
+	t.notRead[Pos{File: t.path, Line: at.line, Col: at.offs - at.lineStart + 1}] = why
+}
+
+// stringRun is a run of adjacent string literals, which Python joins.
+type stringRun struct {
+	n          int
+	at         bracket // where the first begins
+	end        int     // where the last ends
+	level      int     // brackets open around it
+	size, cost int64   // bytes so far, and what joining them copies
+}
+
+// stringToken notes a string literal from start to t.i.
+func (t *tokenizer) stringToken(start int) {
+	r := &t.strs
+	if r.n == 0 {
+		*r = stringRun{at: t.here(start), level: len(t.stack)}
+	}
+	r.n++
+	r.size += int64(t.i - start)
+	r.cost += r.size
+	r.end = t.i
+}
+
+// endRun ends a run of string literals at any other token; one that would
+// cost gpython too much to join is kept from it.
+func (t *tokenizer) endRun() error {
+	r := t.strs
+	t.strs = stringRun{}
+	if r.cost <= maxJoinCost {
+		return nil
+	}
+	if r.level == 0 && bytes.IndexByte(t.src[r.at.offs:r.end], '\n') >= 0 {
+		return &ParseError{Pos: Pos{File: t.path, Line: r.at.line, Col: r.at.col(t.src)},
+			Msg: fmt.Sprintf("%d adjacent string literals over several lines; hubctl does not read so many (its parser would take minutes to join them)", r.n)}
+	}
+	t.replace(r.at, r.end, fmt.Sprintf("%d adjacent string literals, which hubctl's parser would take minutes to join", r.n))
+	return nil
 }
 
 // str scans a string literal whose prefix starts at start (t.i is at the

@@ -166,7 +166,7 @@ type reader struct {
 }
 
 func (r *reader) file(path string, src []byte, depth int) error {
-	mod, skipped, numbers, err := parseTolerant(path, src)
+	mod, skipped, notRead, err := parseTolerant(path, src)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (r *reader) file(path string, src []byte, depth int) error {
 		}
 		r.cfg.warn(Pos{File: path, Line: line, Col: 1}, "%s", msg)
 	}
-	e := &evaluator{file: path, names: map[string]Value{}, env: r.opts.lookup(), left: &r.left, numbers: numbers}
+	e := &evaluator{file: path, names: map[string]Value{}, env: r.opts.lookup(), left: &r.left, notRead: notRead}
 	for i, st := range mod.Body {
 		// A statement that spans a line hubctl had to skip is not what the file says.
 		end := 1 << 30
@@ -316,10 +316,10 @@ const maxParsedTokens = 1_000_000
 // parseTolerant parses the file; where gpython stops at a line it cannot
 // read (an f-string, newer syntax), that line is replaced by "pass" with the
 // same indentation and parsing goes on, so one modern line does not make
-// the whole file unreadable. The skipped lines are returned, and the long
-// number literals the pre-pass kept from gpython. Every retry must step over
+// the whole file unreadable. The skipped lines are returned, and the
+// literals the pre-pass kept from gpython. Every retry must step over
 // a line not stepped over before, so the loop ends.
-func parseTolerant(path string, src []byte) (*ast.Module, []int, map[Pos]int, error) {
+func parseTolerant(path string, src []byte) (*ast.Module, []int, map[Pos]string, error) {
 	if err := sourceBytes(path, src); err != nil {
 		return nil, nil, nil, err
 	}
@@ -335,7 +335,7 @@ func parseTolerant(path string, src []byte) (*ast.Module, []int, map[Pos]int, er
 	for try := 1; ; try++ {
 		mod, err := parsePython(path, text)
 		if err == nil {
-			return mod, skipped, sc.numbers, nil
+			return mod, skipped, sc.notRead, nil
 		}
 		var pe *ParseError
 		if !errors.As(err, &pe) || pe.Pos.Line == 0 || len(skipped) >= maxSkipped || try >= parses {

@@ -100,7 +100,7 @@ type evaluator struct {
 	names   map[string]Value
 	env     func(string) (string, bool) // nil: environment values stay Env
 	left    *int64                      // bytes it may still build (strings, list and dict entries)
-	numbers map[Pos]int                 // number literals too long to evaluate, from the pre-pass
+	notRead map[Pos]string              // literals the pre-pass kept from gpython, with why
 	diags   []Diagnostic                // budget warnings of the current statement
 	warned  bool                        // one budget warning a statement is enough
 }
@@ -218,9 +218,9 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 		}
 		return v
 	case *ast.Name:
-		if n.Id == bigNumberName {
-			if digits, ok := e.numbers[p]; ok {
-				return e.overBudget(x, "a number literal of %d digits (Python 3.11 and later refuse a decimal integer of more than %d)", digits, maxNumberLen)
+		if n.Id == notReadName {
+			if why, ok := e.notRead[p]; ok {
+				return e.overBudget(x, "%s", why)
 			}
 		}
 		if v, ok := e.names[string(n.Id)]; ok {
