@@ -27,7 +27,25 @@ type hostileOutcome struct {
 	Findings []string
 }
 
+// limitSelfEnv makes the test binary cap its memory as the reader child
+// does, then try to take 512 MiB.
+const limitSelfEnv = "HUBCTL_TEST_LIMIT_SELF"
+
+var kept [][]byte
+
 func init() {
+	if os.Getenv(limitSelfEnv) != "" && os.Getenv(childEnv) == "" {
+		limitSelf(childMemory)
+		for i := 0; i < 64; i++ {
+			b := make([]byte, 8<<20)
+			for j := range b {
+				b[j] = 1
+			}
+			kept = append(kept, b)
+		}
+		fmt.Println("took 512 MiB")
+		os.Exit(0)
+	}
 	path := os.Getenv(hostileReadEnv)
 	if path == "" || os.Getenv(childEnv) != "" {
 		return
@@ -209,6 +227,25 @@ func TestHostileInputs(t *testing.T) {
 				t.Errorf("the error is not one short line: %q", out.Err)
 			}
 		})
+	}
+}
+
+// TestChildMemoryLimit: the limit the reader child sets on itself holds for
+// Go's heap, and what the child then dies of is what the parent reports.
+func TestChildMemoryLimit(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), limitSelfEnv+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err == nil || strings.Contains(stdout.String(), "took 512 MiB") {
+		t.Fatalf("the capped process took 512 MiB: %v %q", err, stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "out of memory") && !strings.Contains(stderr.String(), "cannot allocate memory") {
+		t.Errorf("it died of something else: %.300q", stderr.String())
+	}
+	if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10; rss > 320<<20 {
+		t.Errorf("peak RSS %d MiB", rss>>20)
 	}
 }
 
