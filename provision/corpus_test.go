@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -23,7 +24,7 @@ func TestCorpusFindings(t *testing.T) {
 			expect := slices.Clone(label.expect)
 			slices.Sort(expect)
 			// The real Hub runs each corpus file in the file's own directory.
-			cfg, err := ReadWith(f, Options{Subconfigs: true, Cwd: filepath.Dir(f), Env: func(string) (string, bool) { return "", false }})
+			cfg, err := ReadWith(context.Background(), f, Options{Subconfigs: true, Cwd: filepath.Dir(f), Env: &Environment{}})
 			if err != nil {
 				t.Fatalf("unreadable: %v", err)
 			}

@@ -103,7 +103,7 @@ func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *
 			}
 		}
 	}
-	cfg, err := Read(path)
+	cfg, err := Read(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *
 		return nil, err
 	}
 	// The file must read back to exactly what was meant, or nothing is written.
-	again, err := Parse(path, out)
+	again, err := Parse(ctx, path, out)
 	if err != nil {
 		return nil, fmt.Errorf("internal error: the edited file does not parse (%w); nothing was written", err)
 	}

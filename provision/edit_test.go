@@ -251,7 +251,7 @@ func TestReadableHandEditKept(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Replace(string(data), "'--timeout=3600'", "'--timeout=60'", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Read(path)
+	cfg, err := Read(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

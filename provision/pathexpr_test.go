@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -94,12 +95,13 @@ func TestPathArithmeticMatchesPython(t *testing.T) {
 	for i, x := range exprs {
 		src.WriteString("v" + strconv.Itoa(i) + " = " + x + "\n")
 	}
-	mod, _, err := parseTolerant(cfgPath, []byte(src.String()))
+	mod, _, notRead, err := parseTolerant(cfgPath, []byte(src.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := &Config{Path: cfgPath}
-	e := &evaluator{file: cfgPath, cwd: dir, assigned: map[string]bool{}, names: map[string]Value{"__file__": {Kind: Str, Str: cfgPath}}}
+	left := int64(maxBuilt)
+	e := &evaluator{file: cfgPath, cwd: dir, left: &left, notRead: notRead, assigned: map[string]bool{}, names: map[string]Value{"__file__": {Kind: Str, Str: cfgPath}}}
 	for _, st := range mod.Body {
 		cfg.statement(e, st)
 	}
@@ -156,7 +158,7 @@ func TestSubconfigResolution(t *testing.T) {
 		return out
 	}
 
-	assumed, err := ReadWith(cfgPath, Options{Subconfigs: true})
+	assumed, err := ReadWith(context.Background(), cfgPath, Options{Subconfigs: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +169,7 @@ func TestSubconfigResolution(t *testing.T) {
 		t.Errorf("without Cwd: want a HUB212 warning naming the assumed directory, got:\n%s", got)
 	}
 
-	inHub, err := ReadWith(cfgPath, Options{Subconfigs: true, Cwd: hubDir})
+	inHub, err := ReadWith(context.Background(), cfgPath, Options{Subconfigs: true, Cwd: hubDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +180,7 @@ func TestSubconfigResolution(t *testing.T) {
 		t.Errorf("with Cwd and the file there: want no findings, got %v", got)
 	}
 
-	missing, err := ReadWith(cfgPath, Options{Subconfigs: true, Cwd: dir})
+	missing, err := ReadWith(context.Background(), cfgPath, Options{Subconfigs: true, Cwd: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -53,9 +54,10 @@ const maxConfigSize = 16 << 20
 
 // Options change how a config is read.
 type Options struct {
-	// Env resolves os.environ lookups; nil leaves them as Env values, which
-	// is what editing needs (hubctl's block reads its tokens from there).
-	Env func(string) (string, bool)
+	// Env is what os.environ lookups in the file see; nil leaves them as Env
+	// values, which is what editing needs (hubctl's block reads its tokens
+	// from there).
+	Env *Environment
 	// Subconfigs follows load_subconfig('file').
 	Subconfigs bool
 	// Cwd is the directory the Hub runs in: traitlets resolves a relative
@@ -64,38 +66,95 @@ type Options struct {
 	Cwd string
 }
 
+// Environment is the environment a config is evaluated in. It is plain data
+// so that it can cross to the process that reads the file.
+type Environment struct {
+	Vars    map[string]string // looked up first
+	Inherit bool              // then hubctl's own environment
+}
+
+// lookup is the evaluator's view of opts.Env.
+func (opts Options) lookup() func(string) (string, bool) {
+	if opts.Env == nil {
+		return nil
+	}
+	env := *opts.Env
+	return func(k string) (string, bool) {
+		if v, ok := env.Vars[k]; ok {
+			return v, true
+		}
+		if env.Inherit {
+			return os.LookupEnv(k)
+		}
+		return "", false
+	}
+}
+
 // Read reads a config file for editing. A missing file is an empty config.
-func Read(path string) (*Config, error) { return ReadWith(path, Options{}) }
+func Read(ctx context.Context, path string) (*Config, error) {
+	return ReadWith(ctx, path, Options{})
+}
 
 // ReadWith reads a config file with options.
-func ReadWith(path string, opts Options) (*Config, error) {
-	src, err := os.ReadFile(path)
+func ReadWith(ctx context.Context, path string, opts Options) (*Config, error) {
+	src, err := readConfigFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return &Config{Path: path}, nil
+	}
+	var unreadable *unreadableError
+	if errors.As(err, &unreadable) {
+		return nil, &ParseError{Pos: Pos{File: path}, Msg: "the file is " + unreadable.What}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return ParseWith(path, src, opts)
+	return ParseWith(ctx, path, src, opts)
 }
 
 // Parse reads a config for editing from its bytes.
-func Parse(path string, src []byte) (*Config, error) { return ParseWith(path, src, Options{}) }
+func Parse(ctx context.Context, path string, src []byte) (*Config, error) {
+	return ParseWith(ctx, path, src, Options{})
+}
 
 // maxSubconfigDepth bounds load_subconfig chains (and cycles).
 const maxSubconfigDepth = 8
 
-// ParseWith reads a config from its bytes with options.
-func ParseWith(path string, src []byte, opts Options) (*Config, error) {
+// ParseWith reads a config from its bytes with options. The file (and the
+// subconfigs it loads) is read in a child process with a deadline and a
+// memory limit (see isolate.go), so that no input can hang hubctl or take
+// all its memory; ctx ends the read at once.
+func ParseWith(ctx context.Context, path string, src []byte, opts Options) (*Config, error) {
+	if len(src) > maxConfigSize {
+		return nil, tooLarge(path)
+	}
+	block, err := findBlock(path, src)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := readIsolated(ctx, path, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Path, cfg.Src, cfg.block = path, src, block
+	return cfg, nil
+}
+
+func tooLarge(path string) error {
+	return &ParseError{Pos: Pos{File: path}, Msg: "the file is " + tooLargeFile(path).What}
+}
+
+// parseInProcess is the whole static read of a config in this process: what
+// the child process of readIsolated runs, and what the fuzz target drives.
+func parseInProcess(path string, src []byte, opts Options) (*Config, error) {
 	cfg := &Config{Path: path, Src: src}
 	if len(src) > maxConfigSize {
-		return nil, &ParseError{Pos: Pos{File: path}, Msg: fmt.Sprintf("the file is larger than %d MiB; hubctl does not read it", maxConfigSize>>20)}
+		return nil, tooLarge(path)
 	}
 	var err error
 	if cfg.block, err = findBlock(path, src); err != nil {
 		return nil, err
 	}
-	r := &reader{cfg: cfg, opts: opts, seen: map[string]bool{}, cwd: opts.Cwd}
+	r := &reader{cfg: cfg, opts: opts, seen: map[string]bool{}, left: maxBuilt, cwd: opts.Cwd}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -118,10 +177,11 @@ type reader struct {
 	opts Options
 	seen map[string]bool
 	cwd  string // the Hub's working directory (Options.Cwd, or the config's directory)
+	left int64  // bytes the evaluator may still build, shared with the subconfigs
 }
 
 func (r *reader) file(path string, src []byte, depth int) error {
-	mod, skipped, err := parseTolerant(path, src)
+	mod, skipped, notRead, err := parseTolerant(path, src)
 	if err != nil {
 		return err
 	}
@@ -136,7 +196,7 @@ func (r *reader) file(path string, src []byte, depth int) error {
 	// Config: __file__ is its absolute path, and a list trait it has not
 	// assigned is a LazyConfigValue, which `+=` fails on.
 	abs, _ := filepath.Abs(path)
-	e := &evaluator{file: path, env: r.opts.Env, cwd: r.cwd, assigned: map[string]bool{},
+	e := &evaluator{file: path, env: r.opts.lookup(), cwd: r.cwd, left: &r.left, notRead: notRead, assigned: map[string]bool{},
 		names: map[string]Value{"__file__": {Kind: Str, Str: abs}}}
 	for i, st := range mod.Body {
 		// A statement that spans a line hubctl had to skip is not what the file says.
@@ -158,7 +218,11 @@ func (r *reader) file(path string, src []byte, depth int) error {
 			}
 			continue
 		}
+		// What the evaluator finds over its budget is warned once a statement.
+		e.warned = false
 		r.cfg.statement(e, st)
+		r.cfg.Warnings = append(r.cfg.Warnings, e.diags...)
+		e.diags = nil
 	}
 	return nil
 }
@@ -214,7 +278,7 @@ func (r *reader) subconfig(e *evaluator, st ast.Stmt, arg ast.Expr, depth int) e
 		r.cfg.warn(p, "load_subconfig(%q) loops or nests more than %d deep; not followed", sub, maxSubconfigDepth)
 		return nil
 	}
-	src, err := os.ReadFile(sub)
+	src, err := readConfigFile(sub)
 	if errors.Is(err, os.ErrNotExist) {
 		// traitlets skips a missing subconfig silently, and so does the Hub.
 		if relative != "" {
@@ -226,12 +290,20 @@ func (r *reader) subconfig(e *evaluator, st ast.Stmt, arg ast.Expr, depth int) e
 	if relative != "" {
 		r.cfg.finding("HUB212", p, "%s", relative)
 	}
+	var unreadable *unreadableError
+	switch {
+	case errors.As(err, &unreadable) && unreadable.Kind != "":
+		// traitlets' filefind takes only what os.path.isfile accepts: the Hub
+		// skips a FIFO or a device as silently as a missing file.
+		r.cfg.finding("HUB212", p, "load_subconfig(%q): %s is %s, not a regular file; JupyterHub skips it without a word, so nothing it would set is applied", sub, sub, unreadable.Kind)
+		return nil
+	case errors.As(err, &unreadable):
+		// A huge file would fill the Hub's memory too; hubctl does not read it.
+		return &ParseError{Pos: p, Msg: fmt.Sprintf("load_subconfig(%q): %s", sub, unreadable)}
+	}
 	if err != nil {
 		r.cfg.warn(p, "load_subconfig(%q): %v; what it sets is unknown", sub, errors.Unwrap(err))
 		return nil
-	}
-	if len(src) > maxConfigSize {
-		return &ParseError{Pos: p, Msg: fmt.Sprintf("%s is larger than %d MiB; hubctl does not read it", sub, maxConfigSize>>20)}
 	}
 	r.seen[abs] = true
 	defer delete(r.seen, abs)
@@ -285,47 +357,60 @@ func topLevel(line []byte) bool {
 // calls the file unreadable.
 const maxSkipped = 50
 
+// maxParsedTokens bounds the work of all the parses of one file together:
+// each line stepped over costs one more parse of the whole file.
+const maxParsedTokens = 1_000_000
+
 // parseTolerant parses the file; where gpython stops at a line it cannot
 // read (an f-string, newer syntax), that line is replaced by "pass" with the
 // same indentation and parsing goes on, so one modern line does not make
-// the whole file unreadable. The skipped lines are returned.
-func parseTolerant(path string, src []byte) (*ast.Module, []int, error) {
+// the whole file unreadable. The skipped lines are returned, and the
+// literals the pre-pass kept from gpython. Every retry must step over
+// a line not stepped over before, so the loop ends.
+func parseTolerant(path string, src []byte) (*ast.Module, []int, map[Pos]string, error) {
 	if err := sourceBytes(path, src); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	text := bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	sc, err := prepass(path, text)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	text = sc.text
+	parses := min(maxSkipped+1, max(1, maxParsedTokens/max(sc.tokens, 1)))
 	var skipped []int
-	for {
+	for try := 1; ; try++ {
 		mod, err := parsePython(path, text)
 		if err == nil {
-			return mod, skipped, nil
+			return mod, skipped, sc.notRead, nil
 		}
 		var pe *ParseError
-		if !errors.As(err, &pe) || pe.Pos.Line == 0 || len(skipped) >= maxSkipped {
-			return nil, skipped, err
+		if !errors.As(err, &pe) || pe.Pos.Line == 0 || len(skipped) >= maxSkipped || try >= parses {
+			return nil, skipped, nil, err
 		}
 		lines := bytes.Split(text, []byte("\n"))
 		i := pe.Pos.Line - 1
 		if i >= len(lines) {
-			return nil, skipped, err
+			return nil, skipped, nil, err
 		}
+		before := len(skipped)
 		if !bytes.Equal(bytes.TrimSpace(lines[i]), []byte("pass")) {
 			indent := len(lines[i]) - len(bytes.TrimLeft(lines[i], " \t"))
 			lines[i] = append(append([]byte{}, lines[i][:indent]...), "pass"...)
-			skipped = append(skipped, pe.Pos.Line)
+			if !slices.Contains(skipped, pe.Pos.Line) {
+				skipped = append(skipped, pe.Pos.Line)
+			}
 		} else {
 			// The line sat inside a bracketed statement: step over the whole
-			// top-level statement around it, keeping the line count.
+			// top-level statement around it, keeping the line count. The
+			// line itself, now "pass", is not where that statement starts.
 			start, end := i, i+1
-			for start > 0 && !topLevel(lines[start]) {
+			for start > 0 && (start == i || !topLevel(lines[start])) {
 				start--
 			}
 			for end < len(lines) && !topLevel(lines[end]) {
 				end++
-			}
-			if start == i && end == i+1 {
-				return nil, skipped, err
 			}
 			for j := start; j < end; j++ {
 				lines[j] = nil
@@ -334,6 +419,9 @@ func parseTolerant(path string, src []byte) (*ast.Module, []int, error) {
 				}
 			}
 			lines[start] = []byte("pass")
+		}
+		if len(skipped) == before {
+			return nil, skipped, nil, err // nothing new to step over
 		}
 		text = bytes.Join(lines, []byte("\n"))
 	}
@@ -532,7 +620,7 @@ func (cfg *Config) importWarning(e *evaluator, st ast.Stmt, module string) {
 // the traits it reads, so a silent pass never hides a service.
 func (cfg *Config) watchUnknown(e *evaluator, node ast.Ast, what string) {
 	found := ""
-	ast.Walk(node, func(n ast.Ast) bool {
+	complete := walk(node, func(n ast.Ast) bool {
 		if x, ok := n.(ast.Expr); ok && found == "" {
 			if name, ok := trait(x); ok && watched[name] {
 				found = name
@@ -540,6 +628,10 @@ func (cfg *Config) watchUnknown(e *evaluator, node ast.Ast, what string) {
 		}
 		return found == ""
 	})
+	if !complete && found == "" {
+		cfg.warn(e.pos(node), "%s nested more than %d levels deep; hubctl does not read it, and Python refuses it (RecursionError)", what, maxWalkDepth)
+		return
+	}
 	if found != "" {
 		cfg.warn(e.pos(node), "c.JupyterHub.%s is changed by %s; what it sets is unknown to hubctl", found, what)
 		if st, ok := node.(ast.Stmt); ok {
@@ -551,7 +643,7 @@ func (cfg *Config) watchUnknown(e *evaluator, node ast.Ast, what string) {
 // markUnknown records the traits a statement hubctl could not read touches
 // as holding an unknown entry, so checks do not count on them.
 func (cfg *Config) markUnknown(e *evaluator, st ast.Stmt) {
-	ast.Walk(st, func(n ast.Ast) bool {
+	walk(st, func(n ast.Ast) bool {
 		if x, ok := n.(ast.Expr); ok {
 			if name, ok := trait(x); ok && watched[name] {
 				l := cfg.list(name)

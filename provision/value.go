@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"unsafe"
 
 	"github.com/go-python/gpython/ast"
 	"github.com/go-python/gpython/py"
@@ -97,35 +98,81 @@ const maxDepth = 100
 
 // evaluator evaluates expressions statically: literals, names bound
 // earlier in the file, concatenation, and os.environ lookups. It never runs
-// user code.
+// user code. What it builds is bounded (see maxBuilt): beyond that a value
+// is Unknown, with a warning at its line.
 type evaluator struct {
-	file  string
-	names map[string]Value
-	env   func(string) (string, bool) // nil: environment values stay Env
-	cwd   string                      // the Hub's working directory, for relative paths
+	file    string
+	names   map[string]Value
+	env     func(string) (string, bool) // nil: environment values stay Env
+	cwd     string                      // the Hub's working directory, for relative paths
+	left    *int64                      // bytes it may still build (strings, list and dict entries)
+	notRead map[Pos]string              // literals the pre-pass kept from gpython, with why
+	diags   []Diagnostic                // budget warnings of the current statement
+	warned  bool                        // one budget warning a statement is enough
 	// assigned are the watched traits this file has assigned with =; before
 	// that, traitlets holds a LazyConfigValue for them.
 	assigned map[string]bool
 }
 
-// maxStr bounds what repetition ("x" * n) may build.
+// maxStr bounds what one repetition ("x" * n) may build.
 const maxStr = 1 << 20
+
+// maxBuilt bounds all the evaluator builds for one read of a file and its
+// subconfigs: 24 MiB is a config of about 20 000 services. "a = a + a"
+// fourteen times, or a list of 3 000 'x' * 1048576, stops here.
+const maxBuilt = 24 << 20
+
+// valueCost is what one list item or dict entry costs of the budget.
+const valueCost = int64(unsafe.Sizeof(Value{}))
+
+// spend takes n bytes of the budget, or reports that they are not there
+// (and takes nothing: what was not built costs nothing).
+func (e *evaluator) spend(n int64) bool {
+	if e.left == nil {
+		return true
+	}
+	if n > *e.left {
+		return false
+	}
+	*e.left -= n
+	return true
+}
+
+// overBudget is the Unknown value of something the evaluator does not
+// build, warned once a statement.
+func (e *evaluator) overBudget(x ast.Ast, format string, a ...any) Value {
+	v := e.unknown(x, format, a...)
+	if !e.warned {
+		e.warned = true
+		e.diags = append(e.diags, Diagnostic{Pos: v.Pos, Msg: v.Reason + "; hubctl does not evaluate it, and what it sets is unknown"})
+	}
+	return v
+}
 
 func (e *evaluator) pos(n ast.Ast) Pos {
 	return Pos{File: e.file, Line: n.GetLineno(), Col: n.GetColOffset() + 1}
 }
 
+// maxReason bounds a reason: one that names its operands' reasons would
+// double with every "a = a + a".
+const maxReason = 300
+
 func (e *evaluator) unknown(n ast.Ast, format string, a ...any) Value {
-	return Value{Kind: Unknown, Pos: e.pos(n), Reason: fmt.Sprintf(format, a...)}
+	reason := fmt.Sprintf(format, a...)
+	if len(reason) > maxReason {
+		reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
+	}
+	return Value{Kind: Unknown, Pos: e.pos(n), Reason: reason}
 }
 
 func (e *evaluator) eval(x ast.Expr, depth int) Value {
 	if depth > maxDepth {
-		return e.unknown(x, "nested more than %d levels deep", maxDepth)
+		return e.overBudget(x, "an expression nested more than %d levels deep", maxDepth)
 	}
 	p := e.pos(x)
 	switch n := x.(type) {
 	case *ast.Str:
+		// The literal is in the file already: only a copy costs.
 		return Value{Kind: Str, Str: string(n.S), Pos: p}
 	case *ast.Num:
 		switch v := n.N.(type) {
@@ -156,6 +203,9 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 		o := e.eval(n.Operand, depth+1)
 		switch {
 		case n.Op == ast.USub && o.Kind == Int:
+			if !e.spend(int64(len(o.Int.Bits())) * 8) {
+				return e.overBudget(x, "a value beyond hubctl's budget of %d MiB for what a config builds", maxBuilt>>20)
+			}
 			return Value{Kind: Int, Int: new(big.Int).Neg(o.Int), Pos: p}
 		case n.Op == ast.USub && o.Kind == Float:
 			return Value{Kind: Float, Float: -o.Float, Pos: p}
@@ -167,6 +217,9 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 		}
 		return e.unknown(x, "a unary operator on %s", o.describe())
 	case *ast.Dict:
+		if !e.spend(2 * valueCost * int64(len(n.Keys))) {
+			return e.overBudget(x, "a dict beyond hubctl's budget of %d MiB for what a config builds", maxBuilt>>20)
+		}
 		v := Value{Kind: Dict, Pos: p}
 		for i := range n.Keys {
 			v.Keys = append(v.Keys, e.eval(n.Keys[i], depth+1))
@@ -181,6 +234,11 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			return refValue(ref, p)
 		}
 	case *ast.Name:
+		if n.Id == notReadName {
+			if why, ok := e.notRead[p]; ok {
+				return e.overBudget(x, "%s", why)
+			}
+		}
 		if v, ok := e.names[string(n.Id)]; ok {
 			v.Pos = p
 			return v
@@ -188,19 +246,35 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 		return e.unknown(x, "the name %s is not bound to a value hubctl can read", n.Id)
 	case *ast.BinOp:
 		l, r := e.eval(n.Left, depth+1), e.eval(n.Right, depth+1)
+		over := func(what string) Value {
+			return e.overBudget(x, "%s beyond hubctl's budget of %d MiB for what a config builds", what, maxBuilt>>20)
+		}
 		switch {
 		case n.Op == ast.Add && l.Kind == Str && r.Kind == Str:
+			if !e.spend(int64(len(l.Str)) + int64(len(r.Str))) {
+				return over("a string")
+			}
 			return Value{Kind: Str, Str: l.Str + r.Str, Pos: p}
 		case n.Op == ast.Add && l.Kind == List && r.Kind == List:
-			return Value{Kind: List, Items: append(append([]Value{}, l.Items...), r.Items...), Pos: p}
+			if !e.spend(valueCost * int64(len(l.Items)+len(r.Items))) {
+				return over("a list")
+			}
+			return Value{Kind: List, Items: append(append(make([]Value, 0, len(l.Items)+len(r.Items)), l.Items...), r.Items...), Pos: p}
 		case n.Op == ast.Div && l.Kind == FSPath && (r.Kind == Str || r.Kind == FSPath),
 			n.Op == ast.Div && l.Kind == Str && r.Kind == FSPath:
+			if !e.spend(int64(len(l.Str)) + int64(len(r.Str))) {
+				return over("a path")
+			}
 			return Value{Kind: FSPath, Str: pathlibClean(pyJoin(l.Str, r.Str)), Pos: p}
 		case n.Op == ast.Mult && l.Kind == Str && r.Kind == Int && r.Int.IsInt64():
-			if k := r.Int.Int64(); k >= 0 && int64(len(l.Str))*k <= maxStr {
-				return Value{Kind: Str, Str: strings.Repeat(l.Str, int(k)), Pos: p}
+			k := r.Int.Int64()
+			if k < 0 || int64(len(l.Str))*k > maxStr || len(l.Str) > maxStr {
+				return e.overBudget(x, "a string repeated beyond %d bytes", maxStr)
 			}
-			return e.unknown(x, "a string repeated beyond %d bytes", maxStr)
+			if !e.spend(int64(len(l.Str)) * k) {
+				return over("a string")
+			}
+			return Value{Kind: Str, Str: strings.Repeat(l.Str, int(k)), Pos: p}
 		}
 		return e.unknown(x, "%s of %s and %s", n.Op, l.describe(), r.describe())
 	case *ast.Subscript:
@@ -244,6 +318,9 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 func (e *evaluator) envValue(name string, def *Value, p Pos) Value {
 	if e.env != nil {
 		if s, ok := e.env(name); ok {
+			if !e.spend(int64(len(s))) {
+				return Value{Kind: Unknown, Pos: p, Reason: "an environment value beyond hubctl's budget for what a config builds"}
+			}
 			return Value{Kind: Str, Str: s, Pos: p}
 		}
 		if def != nil {
@@ -256,6 +333,9 @@ func (e *evaluator) envValue(name string, def *Value, p Pos) Value {
 }
 
 func (e *evaluator) seq(elts []ast.Expr, p Pos, depth int) Value {
+	if !e.spend(valueCost * int64(len(elts))) {
+		return e.overBudget(elts[0], "a list beyond hubctl's budget of %d MiB for what a config builds", maxBuilt>>20)
+	}
 	v := Value{Kind: List, Pos: p}
 	for _, el := range elts {
 		v.Items = append(v.Items, e.eval(el, depth+1))

@@ -33,3 +33,20 @@ cull_bench() { # title, benchhub flags..., -- hubctl flags...
 }
 cull_bench "100 000 users, 10 % idle" --users 100000 --idle 0.1 -- --concurrency=10
 cull_bench "200 idle servers, 200 ms per stop, --concurrency=10" --users 200 --idle 1 --stop-delay 200ms -- --concurrency=10
+
+# Reading a config (issue 10: every read runs in a child process): the 1.5 MB
+# config of provision's bigConfig(10000) and a small hand-written one.
+big=$(mktemp --suffix=.py)
+python3 - "$big" <<'PY'
+import sys
+n = 10000
+out = ["c = get_config()  # noqa\nc.JupyterHub.services = [\n"]
+out += ["    {'name': 'svc-%05d', 'url': 'http://127.0.0.1:%d', 'api_token': '%064x'},\n" % (i, 10000 + i % 50000, i + 1) for i in range(n)]
+out.append("]\nc.JupyterHub.load_roles = [\n")
+out += ["    {'name': 'role-%05d', 'scopes': ['read:users', 'list:users'], 'services': ['svc-%05d']},\n" % (i, i) for i in range(0, n, 10)]
+out.append("]\n")
+open(sys.argv[1], "w").write("".join(out))
+PY
+chmod 600 "$big"
+hyperfine -N --warmup 3 --runs 40 "bin/hubctl config validate --hub-version 3.0 $big" 'bin/hubctl service list --config testdata/configs/hand-services.py'
+rm -f "$big"

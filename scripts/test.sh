@@ -21,3 +21,5 @@ export XDG_CONFIG_HOME="$tmp/config"
 # Every test, then the concurrent parts once more under the race detector.
 dbus-run-session -- scripts/keyring-session.sh sh -c \
   'go test -count=1 "$@" ./... && go test -count=1 -race ./cull ./tokens ./internal/atomicfile' sh "$@"
+# The config read path under the fuzzer for a bounded time: a hang is a failure.
+go test -run '^$' -fuzz '^FuzzReadPath$' -fuzztime 20s ./provision

@@ -63,7 +63,7 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	if err := configExists(path); err != nil {
 		return err
 	}
-	cfg, err := provision.Read(path)
+	cfg, err := provision.Read(c.Context, path)
 	if err != nil {
 		return err
 	}
@@ -204,12 +204,6 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			lookup := func(k string) (string, bool) {
-				if val, ok := overrides[k]; ok {
-					return val, true
-				}
-				return os.LookupEnv(k)
-			}
 			st, err := os.Stat(path)
 			if err != nil {
 				return &validateUnreadable{fmt.Errorf("%s: %w", path, errors.Unwrap(err))}
@@ -220,7 +214,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 					return usageErrorf("--cwd %q is not a directory", cwd)
 				}
 			}
-			cfg, err := provision.ReadWith(path, provision.Options{Env: lookup, Subconfigs: true, Cwd: cwd})
+			cfg, err := provision.ReadWith(c.Context, path, provision.Options{Env: &provision.Environment{Vars: overrides, Inherit: true}, Subconfigs: true, Cwd: cwd})
 			if err != nil {
 				return &validateUnreadable{err}
 			}

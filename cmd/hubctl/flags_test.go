@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"slices"
 	"strings"
@@ -20,7 +21,7 @@ var awkward = []string{"a,b", " padded ", "\n"}
 // readService is a service as the config file at path holds it.
 func readService(t *testing.T, path, name string) provision.Service {
 	t.Helper()
-	cfg, err := provision.Read(path)
+	cfg, err := provision.Read(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestServiceAddScopesVerbatim(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
-	cfg, _ := provision.Read(path)
+	cfg, _ := provision.Read(context.Background(), path)
 	roles := cfg.AllRoles()
 	if len(roles) != 1 || !slices.Equal(roles[0].Scopes, []string{"read:users", "admin:users"}) {
 		t.Errorf("roles %+v", roles)

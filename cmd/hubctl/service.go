@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -474,11 +475,11 @@ type roleView struct {
 	Scopes []string `json:"scopes"`
 }
 
-func serviceViews(path string) ([]serviceView, []provision.Diagnostic, error) {
+func serviceViews(ctx context.Context, path string) ([]serviceView, []provision.Diagnostic, error) {
 	if err := configExists(path); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := provision.Read(path)
+	cfg, err := provision.Read(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -537,7 +538,7 @@ func serviceListCommand(env *cliEnv) *cli.Command {
 			if _, err := positional(c); err != nil {
 				return err
 			}
-			views, warnings, err := serviceViews(c.String("config"))
+			views, warnings, err := serviceViews(c.Context, c.String("config"))
 			if err != nil {
 				return err
 			}
@@ -579,7 +580,7 @@ func serviceShowCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			views, _, err := serviceViews(c.String("config"))
+			views, _, err := serviceViews(c.Context, c.String("config"))
 			if err != nil {
 				return err
 			}

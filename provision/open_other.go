@@ -1,0 +1,5 @@
+//go:build !unix
+
+package provision
+
+const openFlags = 0

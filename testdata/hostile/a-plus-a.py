@@ -1,0 +1,17 @@
+c = get_config()
+a = 'x' * 1048576
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+a = a + a
+c.JupyterHub.services = [{'name': 'svc', 'api_token': a}]

@@ -1,0 +1,4 @@
+c = get_config()
+c.Spawner.args = [
+$HOME,
+]

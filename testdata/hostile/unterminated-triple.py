@@ -1,0 +1,5 @@
+c = get_config()
+c.JupyterHub.services = [{
+    'name': 'announcement',
+    'command': ['''python3
+]
