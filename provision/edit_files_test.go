@@ -12,89 +12,8 @@ import (
 	"time"
 
 	"github.com/hubctl/hubctl/internal/atomicfile"
+	"github.com/hubctl/hubctl/internal/seconduser"
 )
-
-// nobody is the second user these tests plant files as.
-const nobody = 65534
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the ownership tests run as root in CI")
-		}
-		t.Skip("needs root to plant files as another user")
-	}
-}
-
-// configDir makes a directory of mode and owner uid, with parents that
-// uid 65534 can traverse.
-func configDir(t *testing.T, mode fs.FileMode, uid int) string {
-	t.Helper()
-	parent := t.TempDir()
-	for p := parent; strings.HasPrefix(p, os.TempDir()+"/"); p = filepath.Dir(p) {
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(parent, "etc")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, uid, uid); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func writeOwned(t *testing.T, path, content string, mode fs.FileMode, uid int) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(path, uid, uid); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func linkOwned(t *testing.T, target, link string, uid int) {
-	t.Helper()
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Lchown(link, uid, uid); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// wantFile checks that path is a regular file (not a link) of this owner
-// and mode holding content.
-func wantFile(t *testing.T, path string, uid int, mode fs.FileMode, content string) {
-	t.Helper()
-	st, err := os.Lstat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.Mode().IsRegular() {
-		t.Errorf("%s is %v, want a regular file", path, st.Mode().Type())
-		return
-	}
-	if got := atomicfile.FileOwner(st).UID; got != uid {
-		t.Errorf("%s belongs to uid %d, want %d", path, got, uid)
-	}
-	if st.Mode().Perm() != mode {
-		t.Errorf("%s has mode %04o, want %04o", path, st.Mode().Perm(), mode)
-	}
-	if data, _ := os.ReadFile(path); string(data) != content {
-		t.Errorf("%s holds %q, want %q", path, data, content)
-	}
-}
 
 const startConfig = "c = get_config()\nc.JupyterHub.port = 8000\n"
 
@@ -107,31 +26,31 @@ func literalService(name string) Service {
 // included, into that user's file. Such a directory is refused now, and
 // nothing in it is touched.
 func TestApplyRefusesSharedStickyDir(t *testing.T) {
-	needRoot(t)
-	dir := configDir(t, os.ModeSticky|0o777, 0)
+	seconduser.NeedRoot(t)
+	dir := seconduser.Dir(t, "etc", os.ModeSticky|0o777, 0)
 	path := filepath.Join(dir, "jupyterhub_config.py")
-	writeOwned(t, path, startConfig, 0o600, 0)
-	writeOwned(t, BackupPath(path), "planted", 0o666, nobody)
+	seconduser.File(t, path, startConfig, 0o600, 0)
+	seconduser.File(t, BackupPath(path), "planted", 0o666, seconduser.UID)
 	_, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(literalService("ext"), nil))
 	var h interface{ Hint() string }
 	if err == nil || !strings.Contains(err.Error(), "mode 1777: others can write it") || !errors.As(err, &h) || !strings.Contains(h.Hint(), "chmod go-w "+dir) {
 		t.Errorf("err = %v", err)
 	}
-	wantFile(t, path, 0, 0o600, startConfig)
-	wantFile(t, BackupPath(path), nobody, 0o666, "planted")
+	seconduser.WantFile(t, path, 0, 0o600, startConfig)
+	seconduser.WantFile(t, BackupPath(path), seconduser.UID, 0o666, "planted")
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("files in the directory: %v", entries)
 	}
 	// Group-writable is refused too, as OpenSSH's StrictModes does.
-	group := configDir(t, 0o775, 0)
-	writeOwned(t, filepath.Join(group, "c.py"), startConfig, 0o644, 0)
+	group := seconduser.Dir(t, "etc", 0o775, 0)
+	seconduser.File(t, filepath.Join(group, "c.py"), startConfig, 0o644, 0)
 	if _, err := Apply(context.Background(), filepath.Join(group, "c.py"), EditOptions{Version: v3}, addTo(literalService("ext"), nil)); err == nil || !strings.Contains(err.Error(), "its group can write it") {
 		t.Errorf("group-writable directory: %v", err)
 	}
 	// So is a directory of a third user, for root's own config.
-	theirs := configDir(t, 0o755, nobody)
-	writeOwned(t, filepath.Join(theirs, "c.py"), startConfig, 0o644, 0)
+	theirs := seconduser.Dir(t, "etc", 0o755, seconduser.UID)
+	seconduser.File(t, filepath.Join(theirs, "c.py"), startConfig, 0o644, 0)
 	if _, err := Apply(context.Background(), filepath.Join(theirs, "c.py"), EditOptions{Version: v3}, addTo(literalService("ext"), nil)); err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
 		t.Errorf("a third user's directory: %v", err)
 	}
@@ -141,25 +60,25 @@ func TestApplyRefusesSharedStickyDir(t *testing.T) {
 // was writable, say) are replaced by a fresh 0600 file of root's, and a
 // planted link is not followed.
 func TestApplyReplacesPlantedBackup(t *testing.T) {
-	needRoot(t)
+	seconduser.NeedRoot(t)
 	for _, link := range []bool{false, true} {
-		dir := configDir(t, 0o755, 0)
+		dir := seconduser.Dir(t, "etc", 0o755, 0)
 		path := filepath.Join(dir, "jupyterhub_config.py")
-		writeOwned(t, path, startConfig, 0o644, 0)
+		seconduser.File(t, path, startConfig, 0o644, 0)
 		victim := filepath.Join(t.TempDir(), "victim")
-		writeOwned(t, victim, "victim", 0o666, nobody)
+		seconduser.File(t, victim, "victim", 0o666, seconduser.UID)
 		if link {
-			linkOwned(t, victim, BackupPath(path), nobody)
+			seconduser.Link(t, victim, BackupPath(path), seconduser.UID)
 		} else {
-			writeOwned(t, BackupPath(path), "planted", 0o666, nobody)
+			seconduser.File(t, BackupPath(path), "planted", 0o666, seconduser.UID)
 		}
 		res, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(literalService("ext"), nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantFile(t, BackupPath(path), 0, 0o600, startConfig)
-		wantFile(t, path, 0, 0o600, string(res.New))
-		wantFile(t, victim, nobody, 0o666, "victim")
+		seconduser.WantFile(t, BackupPath(path), 0, 0o600, startConfig)
+		seconduser.WantFile(t, path, 0, 0o600, string(res.New))
+		seconduser.WantFile(t, victim, seconduser.UID, 0o666, "victim")
 		if !strings.Contains(string(res.New), strings.Repeat("ab", 32)) {
 			t.Errorf("the token is not in the config")
 		}
@@ -170,44 +89,44 @@ func TestApplyReplacesPlantedBackup(t *testing.T) {
 // config, and gives the backup and lock to them too; the backup is never
 // readable by more than the config.
 func TestApplyOtherUsersConfig(t *testing.T) {
-	needRoot(t)
-	dir := configDir(t, 0o755, nobody)
+	seconduser.NeedRoot(t)
+	dir := seconduser.Dir(t, "etc", 0o755, seconduser.UID)
 	path := filepath.Join(dir, "jupyterhub_config.py")
-	writeOwned(t, path, startConfig, 0o640, nobody)
+	seconduser.File(t, path, startConfig, 0o640, seconduser.UID)
 	res, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(literalService("ext"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, path, nobody, 0o600, string(res.New))
-	wantFile(t, BackupPath(path), nobody, 0o600, startConfig)
-	wantFile(t, filepath.Join(dir, ".jupyterhub_config.py.hubctl-lock"), nobody, 0o600, "")
+	seconduser.WantFile(t, path, seconduser.UID, 0o600, string(res.New))
+	seconduser.WantFile(t, BackupPath(path), seconduser.UID, 0o600, startConfig)
+	seconduser.WantFile(t, filepath.Join(dir, ".jupyterhub_config.py.hubctl-lock"), seconduser.UID, 0o600, "")
 	st, _ := os.Stat(path)
-	if gid := st.Sys().(*syscall.Stat_t).Gid; gid != nobody {
+	if gid := st.Sys().(*syscall.Stat_t).Gid; gid != seconduser.UID {
 		t.Errorf("config gid %d", gid)
 	}
 	// A config of mode 0400: its backup is 0400 too.
-	writeOwned(t, path, startConfig, 0o400, nobody)
+	seconduser.File(t, path, startConfig, 0o400, seconduser.UID)
 	if _, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(literalService("ext"), nil)); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, BackupPath(path), nobody, 0o400, startConfig)
+	seconduser.WantFile(t, BackupPath(path), seconduser.UID, 0o400, startConfig)
 }
 
 // The seen case: the lock was opened with O_CREATE and followed a planted
 // symlink, so root created a file wherever it pointed. A planted lock (a
 // link, or another user's file) is refused now, and nothing is written.
 func TestApplyRefusesPlantedLock(t *testing.T) {
-	needRoot(t)
+	seconduser.NeedRoot(t)
 	for _, link := range []bool{true, false} {
-		dir := configDir(t, 0o755, 0)
+		dir := seconduser.Dir(t, "etc", 0o755, 0)
 		path := filepath.Join(dir, "jupyterhub_config.py")
-		writeOwned(t, path, startConfig, 0o644, 0)
+		seconduser.File(t, path, startConfig, 0o644, 0)
 		lock := filepath.Join(dir, ".jupyterhub_config.py.hubctl-lock")
 		target := filepath.Join(t.TempDir(), "made-by-root")
 		if link {
-			linkOwned(t, target, lock, nobody)
+			seconduser.Link(t, target, lock, seconduser.UID)
 		} else {
-			writeOwned(t, lock, "", 0o644, nobody)
+			seconduser.File(t, lock, "", 0o644, seconduser.UID)
 		}
 		_, err := Apply(context.Background(), path, EditOptions{Version: v3}, addTo(literalService("ext"), nil))
 		var ue *atomicfile.UnsafeError
@@ -217,7 +136,7 @@ func TestApplyRefusesPlantedLock(t *testing.T) {
 		if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("the lock link's target was created: %v", err)
 		}
-		wantFile(t, path, 0, 0o644, startConfig)
+		seconduser.WantFile(t, path, 0, 0o644, startConfig)
 		if _, err := os.Lstat(BackupPath(path)); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("a backup was written: %v", err)
 		}
@@ -246,11 +165,11 @@ func TestApplySymlinkedConfig(t *testing.T) {
 	if got, err := os.Readlink(link); err != nil || got != target {
 		t.Errorf("the link is now %q, %v", got, err)
 	}
-	wantFile(t, target, os.Getuid(), 0o644, string(res.New))
+	seconduser.WantFile(t, target, os.Getuid(), 0o644, string(res.New))
 	if res.Backup != BackupPath(target) {
 		t.Errorf("backup in %s, want next to the target", res.Backup)
 	}
-	wantFile(t, BackupPath(target), os.Getuid(), 0o600, startConfig)
+	seconduser.WantFile(t, BackupPath(target), os.Getuid(), 0o600, startConfig)
 	if len(notes) != 1 || !strings.Contains(notes[0], link+" is a symlink: editing its target "+target+" in place") {
 		t.Errorf("notes: %q", notes)
 	}
@@ -274,19 +193,19 @@ func TestApplySymlinkedConfig(t *testing.T) {
 // literal token. The next edit removes hubctl's own leftovers (the
 // config's and the backup's), and leaves other users' files alone.
 func TestApplyRemovesStaleTemps(t *testing.T) {
-	needRoot(t)
-	dir := configDir(t, 0o755, 0)
+	seconduser.NeedRoot(t)
+	dir := seconduser.Dir(t, "etc", 0o755, 0)
 	path := filepath.Join(dir, "jupyterhub_config.py")
-	writeOwned(t, path, startConfig, 0o600, 0)
+	seconduser.File(t, path, startConfig, 0o600, 0)
 	stale := []string{
 		filepath.Join(dir, ".jupyterhub_config.py.tmp-0123456789abcdef"),
 		filepath.Join(dir, ".jupyterhub_config.py.hubctl.bak.tmp-0123456789abcdef"),
 	}
 	for _, p := range stale {
-		writeOwned(t, p, "c.JupyterHub.services = [{'api_token': 'leaked'}]", 0o600, 0)
+		seconduser.File(t, p, "c.JupyterHub.services = [{'api_token': 'leaked'}]", 0o600, 0)
 	}
 	foreign := filepath.Join(dir, ".jupyterhub_config.py.tmp-someone-elses")
-	writeOwned(t, foreign, "x", 0o600, nobody)
+	seconduser.File(t, foreign, "x", 0o600, seconduser.UID)
 	var notes []string
 	if _, err := Apply(context.Background(), path, EditOptions{Version: v3, Notify: func(s string) { notes = append(notes, s) }}, addTo(literalService("ext"), nil)); err != nil {
 		t.Fatal(err)
@@ -303,7 +222,7 @@ func TestApplyRemovesStaleTemps(t *testing.T) {
 		t.Errorf("notes: %q", notes)
 	}
 	// --dry-run takes no lock, so it removes nothing.
-	writeOwned(t, stale[0], "x", 0o600, 0)
+	seconduser.File(t, stale[0], "x", 0o600, 0)
 	if _, err := Apply(context.Background(), path, EditOptions{DryRun: true, Version: v3}, removeFrom("ext")); err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +266,7 @@ func TestApplyLockWaitCancelled(t *testing.T) {
 	if len(notes) != 1 || !strings.Contains(notes[0], "waiting for the lock on "+path+", held by process ") {
 		t.Errorf("notes: %q", notes)
 	}
-	wantFile(t, path, os.Getuid(), 0o644, startConfig)
+	seconduser.WantFile(t, path, os.Getuid(), 0o644, startConfig)
 	if _, err := os.Lstat(BackupPath(path)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a backup was written")
 	}

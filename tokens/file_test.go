@@ -6,60 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/hubctl/hubctl/internal/seconduser"
 )
-
-// nobody is the second user these tests plant files as.
-const nobody = 65534
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the ownership tests run as root in CI")
-		}
-		t.Skip("needs root to plant files as another user")
-	}
-}
-
-// tokenDir makes ~/.config/hubctl with this mode, reachable by uid 65534.
-func tokenDir(t *testing.T, mode fs.FileMode) string {
-	t.Helper()
-	parent := t.TempDir()
-	for p := parent; strings.HasPrefix(p, os.TempDir()+"/"); p = filepath.Dir(p) {
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(parent, "hubctl")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, mode); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func plantFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(path, nobody, nobody); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func ownerOf(t *testing.T, path string) int {
-	t.Helper()
-	st, err := os.Lstat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(st.Sys().(*syscall.Stat_t).Uid)
-}
 
 func wantHint(t *testing.T, what string, err error, msg, hint string) {
 	t.Helper()
@@ -73,15 +23,15 @@ func wantHint(t *testing.T, what string, err error, msg, hint string) {
 // got root's tokens and kept the planter as its owner. Such a directory is
 // refused now, and the planted file is left as it was.
 func TestFileStoreRefusesSharedDir(t *testing.T) {
-	needRoot(t)
-	dir := tokenDir(t, os.ModeSticky|0o777)
+	seconduser.NeedRoot(t)
+	dir := seconduser.Dir(t, "hubctl", os.ModeSticky|0o777, os.Getuid())
 	path := filepath.Join(dir, "tokens.json")
-	plantFile(t, path, "{}")
+	seconduser.File(t, path, "{}", 0o600, seconduser.UID)
 	f := &File{Path: path}
 	wantHint(t, "Set", f.Set("cull-idle", "secret"), "others can write it", "chmod go-w "+dir)
 	_, err := f.Get("cull-idle")
 	wantHint(t, "Get", err, "others can write it", "chmod go-w "+dir)
-	if data, _ := os.ReadFile(path); string(data) != "{}" || ownerOf(t, path) != nobody {
+	if data, _ := os.ReadFile(path); string(data) != "{}" || seconduser.Owner(t, path) != seconduser.UID {
 		t.Errorf("the planted file changed: %q", data)
 	}
 }
@@ -89,15 +39,15 @@ func TestFileStoreRefusesSharedDir(t *testing.T) {
 // A tokens.json that is not the caller's is refused: whoever owns it can
 // read what is written and forge what is read.
 func TestFileStoreRefusesOthersFile(t *testing.T) {
-	needRoot(t)
-	dir := tokenDir(t, 0o700)
+	seconduser.NeedRoot(t)
+	dir := seconduser.Dir(t, "hubctl", 0o700, os.Getuid())
 	path := filepath.Join(dir, "tokens.json")
-	plantFile(t, path, `{"cull-idle": "forged"}`)
+	seconduser.File(t, path, `{"cull-idle": "forged"}`, 0o600, seconduser.UID)
 	f := &File{Path: path}
 	wantHint(t, "Set", f.Set("cull-idle", "secret"), "belongs to uid 65534, not to you", "rm "+path)
 	_, err := f.Get("cull-idle")
 	wantHint(t, "Get", err, "belongs to uid 65534, not to you", "rm "+path)
-	if data, _ := os.ReadFile(path); string(data) != `{"cull-idle": "forged"}` || ownerOf(t, path) != nobody {
+	if data, _ := os.ReadFile(path); string(data) != `{"cull-idle": "forged"}` || seconduser.Owner(t, path) != seconduser.UID {
 		t.Errorf("the planted file changed: %q", data)
 	}
 }
@@ -107,7 +57,7 @@ func TestFileStoreRefusesOthersFile(t *testing.T) {
 // one), and neither link nor target changes; a planted lock link is not
 // followed either.
 func TestFileStoreRefusesLinks(t *testing.T) {
-	dir := tokenDir(t, 0o700)
+	dir := seconduser.Dir(t, "hubctl", 0o700, os.Getuid())
 	path := filepath.Join(dir, "tokens.json")
 	victim := filepath.Join(t.TempDir(), "elsewhere.json")
 	if err := os.WriteFile(victim, []byte(`{"a": "b"}`), 0o600); err != nil {
@@ -148,7 +98,7 @@ func TestFileStoreRefusesLinks(t *testing.T) {
 // A temp file left by a killed run holds every token: the next write
 // removes it.
 func TestFileStoreRemovesStaleTemps(t *testing.T) {
-	dir := tokenDir(t, 0o700)
+	dir := seconduser.Dir(t, "hubctl", 0o700, os.Getuid())
 	path := filepath.Join(dir, "tokens.json")
 	stale := filepath.Join(dir, ".tokens.json.tmp-0123456789abcdef")
 	if err := os.WriteFile(stale, []byte(`{"cull-idle": "leaked"}`), 0o600); err != nil {

@@ -13,90 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hubctl/hubctl/internal/seconduser"
 )
-
-// nobody is the second user the ownership tests plant files as.
-const nobody = 65534
-
-// needRoot fails in CI and skips elsewhere: planting files as another user
-// takes root.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the ownership tests run as root in CI")
-		}
-		t.Skip("needs root to plant files as another user")
-	}
-}
-
-// sharedDir is a world-writable sticky directory (like /tmp) that uid 65534
-// can reach.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	parent := t.TempDir()
-	for p := parent; p != filepath.Dir(p) && strings.HasPrefix(p, os.TempDir()) && p != os.TempDir(); p = filepath.Dir(p) {
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(parent, "shared")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, os.ModeSticky|0o777); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// plant writes a file owned by uid 65534 with the given mode.
-func plant(t *testing.T, path, content string, mode fs.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(path, nobody, nobody); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// plantLink makes a symlink owned by uid 65534.
-func plantLink(t *testing.T, target, link string) {
-	t.Helper()
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Lchown(link, nobody, nobody); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// wantFile checks that path is a regular file (not a link) with this
-// owner, mode and content.
-func wantFile(t *testing.T, path string, uid int, mode fs.FileMode, content string) {
-	t.Helper()
-	st, err := os.Lstat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.Mode().IsRegular() {
-		t.Errorf("%s is %v, want a regular file", path, st.Mode().Type())
-		return
-	}
-	if got := FileOwner(st).UID; got != uid {
-		t.Errorf("%s belongs to uid %d, want %d", path, got, uid)
-	}
-	if st.Mode().Perm() != mode {
-		t.Errorf("%s has mode %04o, want %04o", path, st.Mode().Perm(), mode)
-	}
-	if data, _ := os.ReadFile(path); string(data) != content {
-		t.Errorf("%s holds %q, want %q", path, data, content)
-	}
-}
 
 func TestWriteSetsModeAndLeavesNoTemp(t *testing.T) {
 	dir := t.TempDir()
@@ -104,11 +23,11 @@ func TestWriteSetsModeAndLeavesNoTemp(t *testing.T) {
 	if err := WriteFile(p, []byte("one"), Options{Mode: 0o640}); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, p, os.Getuid(), 0o640, "one")
+	seconduser.WantFile(t, p, os.Getuid(), 0o640, "one")
 	if err := WriteFile(p, []byte("two"), Options{Mode: 0o604}); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, p, os.Getuid(), 0o604, "two")
+	seconduser.WantFile(t, p, os.Getuid(), 0o604, "two")
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("stray files: %v", entries)
@@ -119,46 +38,46 @@ func TestWriteSetsModeAndLeavesNoTemp(t *testing.T) {
 // pre-created in a sticky directory) is replaced by a fresh one of the
 // caller's, and a planted symlink is replaced, not followed.
 func TestWriteReplacesPlantedFileAndLink(t *testing.T) {
-	needRoot(t)
-	dir := sharedDir(t)
+	seconduser.NeedRoot(t)
+	dir := seconduser.Dir(t, "shared", os.ModeSticky|0o777, os.Getuid())
 	bak := filepath.Join(dir, "jupyterhub_config.py.hubctl.bak")
-	plant(t, bak, "planted", 0o666)
+	seconduser.File(t, bak, "planted", 0o666, seconduser.UID)
 	if err := WriteFile(bak, []byte("secret"), Options{Mode: 0o600}); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, bak, 0, 0o600, "secret")
+	seconduser.WantFile(t, bak, 0, 0o600, "secret")
 
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("victim"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	link := filepath.Join(dir, "tokens.json")
-	plantLink(t, victim, link)
+	seconduser.Link(t, victim, link, seconduser.UID)
 	if err := WriteFile(link, []byte("secret"), Options{Mode: 0o600}); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, link, 0, 0o600, "secret")
-	wantFile(t, victim, 0, 0o644, "victim")
+	seconduser.WantFile(t, link, 0, 0o600, "secret")
+	seconduser.WantFile(t, victim, 0, 0o644, "victim")
 
 	// The owner is the one asked for, never the planted file's.
-	plant(t, bak, "planted", 0o666)
+	seconduser.File(t, bak, "planted", 0o666, seconduser.UID)
 	if err := WriteFile(bak, []byte("x"), Options{Mode: 0o600, Owner: &Owner{UID: 1234, GID: 1234}}); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, bak, 1234, 0o600, "x")
+	seconduser.WantFile(t, bak, 1234, 0o600, "x")
 
 	// Write and WriteMode never copy a planted file's owner or mode either;
 	// Write keeps the mode of the caller's own file (TestWriteKeepsMode).
-	plant(t, bak, "planted", 0o666)
+	seconduser.File(t, bak, "planted", 0o666, seconduser.UID)
 	if err := Write(bak, []byte("w"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, bak, 0, 0o600, "w")
-	plant(t, bak, "planted", 0o666)
+	seconduser.WantFile(t, bak, 0, 0o600, "w")
+	seconduser.File(t, bak, "planted", 0o666, seconduser.UID)
 	if err := WriteMode(bak, []byte("m"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, bak, 0, 0o600, "m")
+	seconduser.WantFile(t, bak, 0, 0o600, "m")
 }
 
 // A temp name someone planted is skipped, never opened.
@@ -167,14 +86,14 @@ func TestWriteKeepsMode(t *testing.T) {
 	if err := Write(p, []byte("one"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, p, os.Getuid(), 0o640, "one")
+	seconduser.WantFile(t, p, os.Getuid(), 0o640, "one")
 	if err := os.Chmod(p, 0o604); err != nil {
 		t.Fatal(err)
 	}
 	if err := Write(p, []byte("two"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wantFile(t, p, os.Getuid(), 0o604, "two")
+	seconduser.WantFile(t, p, os.Getuid(), 0o604, "two")
 }
 
 func TestCreateTempNeverOpensAnExistingName(t *testing.T) {
@@ -275,11 +194,11 @@ func TestLockWaitEndsWithContext(t *testing.T) {
 // The seen case: a lock opened with O_CREATE followed a planted symlink,
 // so root created a file wherever it pointed.
 func TestLockRefusesPlantedLinkFileAndFIFO(t *testing.T) {
-	needRoot(t)
-	dir := sharedDir(t)
+	seconduser.NeedRoot(t)
+	dir := seconduser.Dir(t, "shared", os.ModeSticky|0o777, os.Getuid())
 	target := filepath.Join(t.TempDir(), "created-by-root")
 	lock := filepath.Join(dir, ".cfg.hubctl-lock")
-	plantLink(t, target, lock)
+	seconduser.Link(t, target, lock, seconduser.UID)
 	_, err := Lock(context.Background(), lock, LockOptions{})
 	var ue *UnsafeError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(ue.Hint(), "rm "+lock) {
@@ -290,12 +209,12 @@ func TestLockRefusesPlantedLinkFileAndFIFO(t *testing.T) {
 	}
 
 	other := filepath.Join(dir, ".other.hubctl-lock")
-	plant(t, other, "", 0o600)
+	seconduser.File(t, other, "", 0o600, seconduser.UID)
 	if _, err := Lock(context.Background(), other, LockOptions{}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "uid 65534") {
 		t.Errorf("lock owned by another user: %v", err)
 	}
 	// ... unless that user owns the file being edited.
-	unlock, err := Lock(context.Background(), other, LockOptions{Owner: &Owner{UID: nobody, GID: nobody}})
+	unlock, err := Lock(context.Background(), other, LockOptions{Owner: &Owner{UID: seconduser.UID, GID: seconduser.UID}})
 	if err != nil {
 		t.Errorf("lock owned by the file's owner: %v", err)
 	} else {
@@ -314,18 +233,18 @@ func TestLockRefusesPlantedLinkFileAndFIFO(t *testing.T) {
 // A lock root creates for another user's file is that user's, so they can
 // still take it themselves.
 func TestLockCreatedForOwner(t *testing.T) {
-	needRoot(t)
+	seconduser.NeedRoot(t)
 	lock := filepath.Join(t.TempDir(), "lock")
-	unlock, err := Lock(context.Background(), lock, LockOptions{Owner: &Owner{UID: nobody, GID: nobody}})
+	unlock, err := Lock(context.Background(), lock, LockOptions{Owner: &Owner{UID: seconduser.UID, GID: seconduser.UID}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	unlock()
-	wantFile(t, lock, nobody, 0o600, "")
+	seconduser.WantFile(t, lock, seconduser.UID, 0o600, "")
 }
 
 func TestRemoveStale(t *testing.T) {
-	needRoot(t)
+	seconduser.NeedRoot(t)
 	dir := t.TempDir()
 	mine := filepath.Join(dir, TempPrefix("cfg.py")+"1")
 	theirs := filepath.Join(dir, TempPrefix("cfg.py")+"2")
@@ -336,8 +255,8 @@ func TestRemoveStale(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	plant(t, theirs, "tok", 0o600)
-	plantLink(t, mine, link)
+	seconduser.File(t, theirs, "tok", 0o600, seconduser.UID)
+	seconduser.Link(t, mine, link, seconduser.UID)
 	removed, err := RemoveStale(dir, "cfg.py")
 	if err != nil {
 		t.Fatal(err)
@@ -351,14 +270,14 @@ func TestRemoveStale(t *testing.T) {
 		}
 	}
 	// The file's owner's leftovers go too when named.
-	if removed, _ := RemoveStale(dir, "cfg.py", nobody); len(removed) != 1 || removed[0] != theirs {
+	if removed, _ := RemoveStale(dir, "cfg.py", seconduser.UID); len(removed) != 1 || removed[0] != theirs {
 		t.Errorf("with owner 65534: removed %v", removed)
 	}
 }
 
 func TestCheckDir(t *testing.T) {
-	needRoot(t)
-	shared := sharedDir(t)
+	seconduser.NeedRoot(t)
+	shared := seconduser.Dir(t, "shared", os.ModeSticky|0o777, os.Getuid())
 	mkdir := func(parent, name string, mode fs.FileMode, uid int) string {
 		p := filepath.Join(parent, name)
 		if err := os.Mkdir(p, 0o700); err != nil {
@@ -376,7 +295,7 @@ func TestCheckDir(t *testing.T) {
 	groupW := mkdir(shared, "group", 0o775, 0)
 	worldW := mkdir(shared, "world", 0o777, 0)
 	under := mkdir(worldW, "under", 0o755, 0)
-	theirs := mkdir(shared, "theirs", 0o755, nobody)
+	theirs := mkdir(shared, "theirs", 0o755, seconduser.UID)
 	for _, tt := range []struct {
 		dir    string
 		owners []int
@@ -388,7 +307,7 @@ func TestCheckDir(t *testing.T) {
 		{worldW, nil, "mode 0777"},
 		{under, nil, worldW + " has mode 0777"},
 		{theirs, nil, "belongs to uid 65534"},
-		{theirs, []int{nobody}, ""},
+		{theirs, []int{seconduser.UID}, ""},
 	} {
 		err := CheckDir(tt.dir, tt.owners...)
 		var ue *UnsafeError
