@@ -105,6 +105,9 @@ func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *
 	}
 	cfg, err := Read(ctx, path)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
 		return nil, err
 	}
 	m, err := cfg.Managed()
@@ -121,6 +124,9 @@ func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *
 	// The file must read back to exactly what was meant, or nothing is written.
 	again, err := Parse(ctx, path, out)
 	if err != nil {
+		if ctx.Err() != nil { // a signal ended the read, not a bug
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
 		return nil, fmt.Errorf("internal error: the edited file does not parse (%w); nothing was written", err)
 	}
 	back, err := again.Managed()
