@@ -22,4 +22,6 @@ export XDG_CONFIG_HOME="$tmp/config"
 dbus-run-session -- scripts/keyring-session.sh sh -c \
   'go test -count=1 "$@" ./... && go test -count=1 -race ./cull ./tokens ./internal/atomicfile' sh "$@"
 # The config read path under the fuzzer for a bounded time: a hang is a failure.
-go test -run '^$' -fuzz '^FuzzReadPath$' -fuzztime 20s ./provision
+# Minimising a new input (up to 60 s by default, and not counted as runs) would
+# take the whole budget on a cold cache.
+go test -run '^$' -fuzz '^FuzzReadPath$' -fuzztime 20s -fuzzminimizetime 5s ./provision
