@@ -198,15 +198,15 @@ func editTarget(path string) (editFile, *atomicfile.Owner, error) {
 	t := editFile{path: filepath.Join(realDir, base)}
 	st, err := os.Lstat(t.path)
 	if err == nil && st.Mode()&fs.ModeSymlink != 0 {
-		resolved, err := filepath.EvalSymlinks(t.path)
-		if err != nil {
+		resolved, lerr := filepath.EvalSymlinks(t.path)
+		if lerr != nil {
 			return editFile{}, nil, &atomicfile.UnsafeError{
-				Err:  fmt.Errorf("%s is a symlink to a file that does not exist: %w", path, err),
+				Err:  fmt.Errorf("%s is a symlink to a file that does not exist: %w", path, lerr),
 				Next: "point the link at the config, or replace it with the config file itself",
 			}
 		}
 		t.path, t.resolved = resolved, true
-		st, err = os.Lstat(t.path)
+		st, err = os.Lstat(t.path) // the target: the checks below are about it
 	}
 	var owner *atomicfile.Owner
 	var owners []int

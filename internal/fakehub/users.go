@@ -556,7 +556,7 @@ func (c *reqCtx) rows(cat int, sub *subScope, nameFilter string, offset, limit i
 // case folding, '%' and '_' in the filter are wildcards.
 func ilike(name, filter string) bool {
 	p := []rune("%" + asciiLower(filter) + "%")
-	s := []rune(asciiLower(name))
+	s := asciiLower(name)
 	// dp over pattern positions
 	cur := make([]bool, len(p)+1)
 	cur[0] = true
