@@ -1,6 +1,3 @@
-// Package cull decides which JupyterHub servers and users are idle and stops
-// or deletes them through the Hub's REST API: a pure policy (Decide), a Hub
-// client, and the pass and loop that tie them together.
 package cull
 
 import (

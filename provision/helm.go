@@ -6,6 +6,7 @@ import (
 	"math"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -179,7 +180,7 @@ func HelmValues(m Managed) ([]byte, error) {
 		}
 		sort.Strings(names)
 		sort.Strings(where)
-		where = compactStrings(where)
+		where = slices.Compact(where)
 		verb := "runs"
 		if len(names) > 1 {
 			verb = "run"
@@ -235,31 +236,12 @@ func checkHelmServiceName(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("a service without a name")
-	case containsString(helmReservedServiceNames, name):
+	case slices.Contains(helmReservedServiceNames, name):
 		return fmt.Errorf("service %q: the chart's values schema reads hub.services.%s as a field of hub.services, not as a service, so Helm would refuse the values; rename the service", name, name)
 	case !helmSecretKeyRE.MatchString(name) || len("hub.services."+name+".apiToken") > helmSecretKeyMax:
 		return fmt.Errorf("service %q: the chart keeps each service's token in a Kubernetes Secret under hub.services.<name>.apiToken, and Secret keys allow only letters, digits, '-', '_' and '.' (%d characters in all); rename the service", name, helmSecretKeyMax)
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func compactStrings(sorted []string) []string {
-	out := sorted[:0]
-	for i, s := range sorted {
-		if i == 0 || s != sorted[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // envVarRE is a name safe to print in a comment.
