@@ -9,13 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
-var v3 = HubVersion{3, 0, 0}
+var v3 = hub.Version{Major: 3, Minor: 0, Patch: 0}
 
 func cullIdle() (Service, Role) {
 	s := Service{Name: "cull-idle", Command: []string{"hubctl", "cull", "--timeout=3600"}}
-	r := Role{Name: "cull-idle-role", Scopes: CullScopes(v3, false), Services: []string{"cull-idle"}}
+	r := Role{Name: "cull-idle-role", Scopes: hub.CullerRoleScopes(v3, hub.CullerFlags{CullUsers: false}), Services: []string{"cull-idle"}}
 	return s, r
 }
 

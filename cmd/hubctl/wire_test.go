@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/fakehub"
 	"github.com/hubctl/hubctl/internal/realhub"
 	"github.com/hubctl/hubctl/provision"
@@ -218,7 +219,7 @@ func TestScopeHintForTheTokensOwner(t *testing.T) {
 func TestTablesEscapeHubText(t *testing.T) {
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
-	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull\x1b[2J-idle"}, "list:users", "read:users:activity", "read:servers", "delete:servers")
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull\x1b[2J-idle"}, hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})...)
 	old := time.Now().Add(-2 * time.Hour)
 	h.AddUser(fakehub.User{Name: "evil\x1b]0;owned\x07\nfake row", Created: old, LastActivity: tp(old),
 		Servers: map[string]*fakehub.Server{"\u202egpu\t1": {Ready: true, Started: tp(old), LastActivity: tp(old)}}})
