@@ -43,7 +43,7 @@ func removeFrom(name string) func(*Config, *Managed) error {
 			}
 		}
 		for _, r := range m.Roles {
-			if r.Name != RoleNameFor(name) {
+			if r.Name != hub.RoleName(name) {
 				keep.Roles = append(keep.Roles, r)
 			}
 		}

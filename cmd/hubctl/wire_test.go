@@ -18,7 +18,6 @@ import (
 	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/fakehub"
 	"github.com/hubctl/hubctl/internal/realhub"
-	"github.com/hubctl/hubctl/provision"
 )
 
 // loopingHub fronts a fake Hub and answers GET /users as the Hub of the
@@ -201,7 +200,7 @@ func TestScopeHintForTheTokensOwner(t *testing.T) {
 		token string
 		want  string
 	}{
-		{testToken, "hubctl: hint: grant them with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': '" + provision.RoleNameFor("idle-reaper") + "', 'scopes': ["},
+		{testToken, "hubctl: hint: grant them with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': '" + hub.RoleName("idle-reaper") + "', 'scopes': ["},
 		{userToken, "hubctl: hint: the token is user alice's, not a service's: grant the scopes to the user with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': 'alice-role',"},
 	} {
 		t.Setenv("JUPYTERHUB_API_TOKEN", tt.token)
