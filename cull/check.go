@@ -102,7 +102,7 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 	add("token", true, "valid: %s %s", Escape(r.Kind), Escape(r.Name))
 	r.Missing = MissingScopes(&id, p)
 	var need []string
-	for _, alts := range RequiredScopes(p) {
+	for _, alts := range requiredScopes(p) {
 		need = append(need, strings.Join(alts, " or "))
 	}
 	if len(r.Missing) > 0 {

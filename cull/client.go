@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // PaginationMediaType is the Accept value that makes JupyterHub 2+ answer
@@ -103,7 +105,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.Concurrency = 1
 	}
 	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 60 * time.Second
+		cfg.RequestTimeout = hub.DefaultRequestTimeout
 	}
 	if cfg.BackoffBase <= 0 {
 		cfg.BackoffBase = 500 * time.Millisecond

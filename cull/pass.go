@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // Culler runs culling passes against one Hub.
@@ -126,9 +128,11 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	}
 	// The state filter came with JupyterHub 1.3; "ready" leaves out users
 	// with no running server, so deletable users come from "inactive".
-	v := parseVersion(version)
+	// A version hubctl cannot read counts as new, since new Hubs are the
+	// common case.
+	v, err := hub.ParseVersion(version)
 	states := []string{""}
-	if v.atLeast(1, 3) {
+	if err != nil || hub.HasStateFilter(v) {
 		states = []string{"ready"}
 		if c.Policy.CullUsers {
 			states = []string{"inactive", "ready"}

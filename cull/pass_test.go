@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/fakehub"
 )
 
 const cullToken = "0123456789abcdef0123456789abcdef"
 
-var cullScopes = []string{"list:users", "read:users:activity", "read:servers", "delete:servers", "delete:users"}
+var cullScopes = hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true})
 
 // newHub starts a fake Hub with the culler's token registered.
 func newHub(t testing.TB, opts fakehub.Options, scopes ...string) *fakehub.Hub {
@@ -223,6 +224,42 @@ func TestPassLegacyHub(t *testing.T) {
 		if r.Query.Get("state") != "" {
 			t.Errorf("sent state=%s to a Hub before 1.3", r.Query.Get("state"))
 		}
+	}
+}
+
+// TestPassStateFilterByVersion: ?state= is sent from JupyterHub 1.3 on, and
+// to a Hub whose version hubctl cannot read, which counts as new.
+func TestPassStateFilterByVersion(t *testing.T) {
+	for _, c := range []struct {
+		version string
+		legacy  bool
+		want    string // the state of the first GET /users
+	}{
+		{"1.2.2", true, ""},
+		{"1.2.0.dev", true, ""}, // JupyterHub's own spelling of a dev build
+		{"1.3.0", true, "ready"},
+		{"3.0.0", false, "ready"},
+		{"6.0.0b2", false, "ready"},
+		{"not a version", false, "ready"},
+		{"1.2.0-custom", false, "ready"},
+	} {
+		t.Run(c.version, func(t *testing.T) {
+			h := newHub(t, fakehub.Options{Legacy: c.legacy, Version: c.version})
+			addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+			cu, logs := newCuller(t, h, basePolicy())
+			if _, err := cu.Pass(context.Background()); err != nil {
+				t.Fatalf("%v\n%s", err, logs)
+			}
+			var states []string
+			for _, r := range h.Requests() {
+				if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/users") {
+					states = append(states, r.Query.Get("state"))
+				}
+			}
+			if len(states) == 0 || states[0] != c.want {
+				t.Errorf("Hub %q: GET /users with states %q, want first %q", c.version, states, c.want)
+			}
+		})
 	}
 }
 

@@ -2,21 +2,16 @@ package cull
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hubctl/hubctl/hub"
-	"slices"
-	"strconv"
-	"strings"
 )
 
-// RequiredScopes are the scopes a culler's token needs for a policy, each an
-// alternative set: any one scope of a set will do.
-func RequiredScopes(p *Policy) [][]string {
-	need := [][]string{{"list:users"}, {"read:users:activity"}, {"read:servers"}, {"delete:servers"}}
-	if p.CullUsers {
-		need = append(need, []string{"delete:users", "admin:users"})
-	}
-	return need
+// requiredScopes are the scopes a culler's token needs for a policy
+// (hub.CullerScopes), each an alternative set: any one scope of a set will do.
+func requiredScopes(p *Policy) [][]string {
+	return hub.CullerScopes(hub.CullerFlags{CullUsers: p.CullUsers})
 }
 
 // MissingScopes returns, for each required set the token does not cover,
@@ -30,7 +25,7 @@ func MissingScopes(id *Identity, p *Policy) []string {
 		return []string{"admin"}
 	}
 	var missing []string
-	for _, alts := range RequiredScopes(p) {
+	for _, alts := range requiredScopes(p) {
 		if !slices.ContainsFunc(alts, func(s string) bool { return slices.Contains(id.Scopes, s) }) {
 			missing = append(missing, strings.Join(alts, " or "))
 		}
@@ -60,7 +55,7 @@ func (e *ScopeError) Hint() string {
 		return "on JupyterHub before 2.0 the service " + Escape(e.Name) + " needs 'admin': True in c.JupyterHub.services"
 	}
 	var scopes []string
-	for _, alts := range RequiredScopes(e.Policy) {
+	for _, alts := range requiredScopes(e.Policy) {
 		scopes = append(scopes, pyStr(alts[0]))
 	}
 	role := func(members string) string {
@@ -80,34 +75,4 @@ func (e *ScopeError) Hint() string {
 // jupyterhub_config.py.
 func pyStr(s string) string {
 	return "'" + Escape(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)) + "'"
-}
-
-// hubVersion is a Hub version's major and minor numbers.
-type hubVersion struct{ major, minor int }
-
-// parseVersion reads "3.0.0", "1.3.0b1" or "5.2.1.dev0"; what it cannot
-// read counts as new, since new Hubs are the common case.
-func parseVersion(s string) hubVersion {
-	parts := strings.SplitN(s, ".", 3)
-	num := func(p string) (int, bool) {
-		end := 0
-		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
-			end++
-		}
-		n, err := strconv.Atoi(p[:end])
-		return n, err == nil
-	}
-	if len(parts) < 2 {
-		return hubVersion{99, 0}
-	}
-	major, ok1 := num(parts[0])
-	minor, ok2 := num(parts[1])
-	if !ok1 || !ok2 {
-		return hubVersion{99, 0}
-	}
-	return hubVersion{major, minor}
-}
-
-func (v hubVersion) atLeast(major, minor int) bool {
-	return v.major > major || v.major == major && v.minor >= minor
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // FieldError is a problem with one field of a service or role that hubctl
@@ -19,7 +21,7 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // CheckService applies the checks that make JupyterHub v refuse to start,
 // and a few it silently gets wrong, to a service hubctl is about to write.
-func CheckService(s *Service, v HubVersion) error {
+func CheckService(s *Service, v hub.Version) error {
 	fail := func(field, format string, a ...any) error {
 		return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
 	}
@@ -47,14 +49,14 @@ func CheckService(s *Service, v HubVersion) error {
 	if s.Command == nil && s.URL == "" && s.Token == TokenNone {
 		return fail("api_token", "a service with neither a command nor a url needs a token to talk to the Hub")
 	}
-	keys := ServiceKeys(v)
+	keys := hub.ServiceKeys(v)
 	for _, kv := range s.dict() {
 		if !slices.Contains(keys, kv.Key) {
 			return fail(kv.Key, "JupyterHub %s does not accept the service key %q", v, kv.Key)
 		}
 	}
 	for _, scope := range s.OAuthClientAllowedScopes {
-		if err := ValidateScope(v, scope); err != nil {
+		if err := hub.ValidateScope(v, scope); err != nil {
 			return fail("oauth_client_allowed_scopes", "%v", err)
 		}
 	}
@@ -62,21 +64,21 @@ func CheckService(s *Service, v HubVersion) error {
 }
 
 // CheckRole applies the Hub's checks on a role hubctl is about to write.
-func CheckRole(r *Role, v HubVersion, services map[string]bool) error {
+func CheckRole(r *Role, v hub.Version, services map[string]bool) error {
 	fail := func(field, format string, a ...any) error {
 		return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
 	}
-	if !HasRBAC(v) {
+	if !hub.HasRBAC(v) {
 		return fail("scopes", "JupyterHub %s has no roles or scopes (they came with 2.0); use --admin", v)
 	}
-	if !RoleNameRE(v).MatchString(r.Name) {
-		return fail("role", "role name %q does not match JupyterHub's %s", r.Name, strings.Replace(RoleNameRE(v).String(), `\n?$`, "$", 1))
+	if !hub.RoleNameRE(v).MatchString(r.Name) {
+		return fail("role", "role name %q does not match JupyterHub's %s", r.Name, strings.Replace(hub.RoleNameRE(v).String(), `\n?$`, "$", 1))
 	}
 	if len(r.Scopes) == 0 {
 		return fail("scopes", "role %q has no scopes, so it would grant nothing", r.Name)
 	}
 	for _, scope := range r.Scopes {
-		if err := ValidateScope(v, scope); err != nil {
+		if err := hub.ValidateScope(v, scope); err != nil {
 			return fail("scopes", "%v", err)
 		}
 	}

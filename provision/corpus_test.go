@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // TestCorpusFindings: on every labelled config, `hubctl config validate`
@@ -28,7 +30,7 @@ func TestCorpusFindings(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unreadable: %v", err)
 			}
-			findings := Validate(cfg, ValidateOptions{Version: HubVersion{3, 0, 0}, Mode: 0o600})
+			findings := Validate(cfg, ValidateOptions{Version: hub.Version{Major: 3, Minor: 0, Patch: 0}, Mode: 0o600})
 			var ids []string
 			hasError := false
 			for _, fd := range findings {

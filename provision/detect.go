@@ -5,26 +5,28 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // DetectHubVersion asks `jupyterhub --version` on PATH; without one it
-// answers NewestStable. The second result says where the version came from.
-func DetectHubVersion(ctx context.Context) (HubVersion, string) {
+// answers hub.NewestStable. The second result says where the version came from.
+func DetectHubVersion(ctx context.Context) (hub.Version, string) {
 	path, err := exec.LookPath("jupyterhub")
 	if err != nil {
-		return NewestStable, "no jupyterhub on PATH: assuming the newest stable release"
+		return hub.NewestStable, "no jupyterhub on PATH: assuming the newest stable release"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, "--version").Output()
 	if err != nil {
-		return NewestStable, "`jupyterhub --version` failed: assuming the newest stable release"
+		return hub.NewestStable, "`jupyterhub --version` failed: assuming the newest stable release"
 	}
 	lines := strings.Fields(strings.TrimSpace(string(out)))
 	if len(lines) > 0 {
-		if v, err := ParseHubVersion(lines[len(lines)-1]); err == nil {
+		if v, err := hub.ParseVersion(lines[len(lines)-1]); err == nil {
 			return v, "from `" + path + " --version`"
 		}
 	}
-	return NewestStable, "`jupyterhub --version` printed no version: assuming the newest stable release"
+	return hub.NewestStable, "`jupyterhub --version` printed no version: assuming the newest stable release"
 }

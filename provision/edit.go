@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/atomicfile"
 )
 
@@ -30,7 +31,7 @@ func BackupPath(path string) string { return path + ".hubctl.bak" }
 // EditOptions are how Apply edits.
 type EditOptions struct {
 	DryRun  bool
-	Version HubVersion // the Hub the file is for, for the checks
+	Version hub.Version // the Hub the file is for, for the checks
 	// Notify, if set, gets what an admin should hear while the edit runs:
 	// a wait for the lock, a symlinked config, leftovers removed.
 	Notify func(msg string)
@@ -259,7 +260,7 @@ func normalize(m Managed) Managed {
 
 // newErrors returns the errors Validate finds in after that it did not find
 // in before (compared by id and message).
-func newErrors(before, after *Config, v HubVersion) []Finding {
+func newErrors(before, after *Config, v hub.Version) []Finding {
 	had := map[string]bool{}
 	for _, f := range Validate(before, ValidateOptions{Version: v}) {
 		had[f.ID+" "+f.Message] = true

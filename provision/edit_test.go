@@ -9,13 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
-var v3 = HubVersion{3, 0, 0}
+var v3 = hub.Version{Major: 3, Minor: 0, Patch: 0}
 
 func cullIdle() (Service, Role) {
 	s := Service{Name: "cull-idle", Command: []string{"hubctl", "cull", "--timeout=3600"}}
-	r := Role{Name: "cull-idle-role", Scopes: CullScopes(v3, false), Services: []string{"cull-idle"}}
+	r := Role{Name: "cull-idle-role", Scopes: hub.CullerRoleScopes(v3, hub.CullerFlags{CullUsers: false}), Services: []string{"cull-idle"}}
 	return s, r
 }
 
@@ -41,7 +43,7 @@ func removeFrom(name string) func(*Config, *Managed) error {
 			}
 		}
 		for _, r := range m.Roles {
-			if r.Name != RoleNameFor(name) {
+			if r.Name != hub.RoleName(name) {
 				keep.Roles = append(keep.Roles, r)
 			}
 		}

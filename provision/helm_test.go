@@ -14,12 +14,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubctl/hubctl/hub"
 	"gopkg.in/yaml.v3"
 )
 
 func cullIdlePreset() (Service, Role) {
 	return Service{Name: "cull-idle", Command: []string{"hubctl", "cull", "--timeout=3600"}},
-		Role{Name: "cull-idle-role", Scopes: CullScopes(NewestStable, false), Services: []string{"cull-idle"}}
+		Role{Name: "cull-idle-role", Scopes: hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: false}), Services: []string{"cull-idle"}}
 }
 
 // The exact values for the cull-idle preset.
@@ -518,15 +519,15 @@ func checkHelmSchema(t *testing.T, out []byte) {
 	// JupyterHub's own, which the chart passes through.
 	documented := schemaAt(t, schema, "properties", "hub", "properties", "services", "properties")
 	perService := map[string]any{"type": "object", "properties": documented, "additionalProperties": true}
-	hub, _ := values["hub"].(map[string]any)
-	services, _ := hub["services"].(map[string]any)
+	hubValues, _ := values["hub"].(map[string]any)
+	services, _ := hubValues["services"].(map[string]any)
 	for name, svc := range services {
 		for _, e := range validateSchema(perService, svc, "hub.services."+name, nil) {
 			t.Errorf("schema: %s", e)
 		}
 		m, _ := svc.(map[string]any)
 		for k := range m {
-			if _, ok := documented[k]; !ok && !slices.Contains(ServiceKeys(HubVersion{6, 0, 0}), k) {
+			if _, ok := documented[k]; !ok && !slices.Contains(hub.ServiceKeys(hub.Version{Major: 6, Minor: 0, Patch: 0}), k) {
 				t.Errorf("hub.services.%s.%s: neither in the chart's schema nor a JupyterHub service key", name, k)
 			}
 			if k == "api_token" || k == "name" {
@@ -534,7 +535,7 @@ func checkHelmSchema(t *testing.T, out []byte) {
 			}
 		}
 	}
-	roles, _ := hub["loadRoles"].(map[string]any)
+	roles, _ := hubValues["loadRoles"].(map[string]any)
 	for name, role := range roles {
 		m, ok := role.(map[string]any)
 		if !ok {

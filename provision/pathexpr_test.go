@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // pythonForTests is the Python whose os.path and pathlib hubctl's static
@@ -152,7 +154,7 @@ func TestSubconfigResolution(t *testing.T) {
 	}
 	ids := func(cfg *Config) []string {
 		var out []string
-		for _, f := range Validate(cfg, ValidateOptions{Version: HubVersion{3, 0, 0}}) {
+		for _, f := range Validate(cfg, ValidateOptions{Version: hub.Version{Major: 3, Minor: 0, Patch: 0}}) {
 			out = append(out, f.ID+" "+f.Message)
 		}
 		return out

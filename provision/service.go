@@ -8,7 +8,6 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/templates"
 )
 
@@ -67,10 +66,6 @@ func TokenEnvVarFor(service string) string {
 	}
 	return "HUBCTL_TOKEN_" + b.String()
 }
-
-// RoleNameFor is the role hubctl gives a service: hub.RoleName, the one rule
-// the culler's scope hint uses too.
-func RoleNameFor(service string) string { return hub.RoleName(service) }
 
 // dict renders a Service in the key order of JupyterHub's documentation.
 func (s *Service) dict() templates.Dict {

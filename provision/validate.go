@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // Severity of a finding.
@@ -79,7 +81,7 @@ var Checks = map[string]Check{
 
 // ValidateOptions are the inputs Validate needs besides the config.
 type ValidateOptions struct {
-	Version HubVersion
+	Version hub.Version
 	// Mode is the file's permission bits, for HUB206; 0 skips that check.
 	Mode os.FileMode
 }
@@ -143,17 +145,22 @@ func Validate(cfg *Config, opts ValidateOptions) []Finding {
 	return v.findings
 }
 
-// serviceTypes are the kinds each service key takes (Env and None pass).
-var serviceTypes = map[string][]Kind{
-	"name": {Str}, "admin": {Bool}, "url": {Str}, "api_token": {Str}, "command": {List}, "environment": {Dict},
-	"user": {Str}, "cwd": {Str}, "oauth_no_confirm": {Bool}, "oauth_client_id": {Str}, "oauth_redirect_uri": {Str},
-	"oauth_client_allowed_scopes": {List}, "oauth_roles": {List}, "display": {Bool}, "info": {Dict}, "timeout": {Int, Float},
+// serviceKinds are the kinds a service key takes (hub.ServiceFieldTypes);
+// Env and None pass.
+func serviceKinds(key string) []Kind {
+	var out []Kind
+	for _, t := range hub.ServiceFieldTypes(key) {
+		out = append(out, fieldKinds[t])
+	}
+	return out
 }
+
+var fieldKinds = map[hub.FieldType]Kind{hub.FieldStr: Str, hub.FieldBool: Bool, hub.FieldInt: Int, hub.FieldFloat: Float, hub.FieldStrList: List, hub.FieldDict: Dict}
 
 func (v *validator) services() {
 	ver := v.opts.Version
-	keys := ServiceKeys(ver)
-	deprecated := DeprecatedServiceKeys(ver)
+	keys := hub.ServiceKeys(ver)
+	deprecated := hub.DeprecatedServiceKeys(ver)
 	names := map[string]Pos{}
 	tokens := map[string]Pos{}
 	literalToken := Pos{}
@@ -201,7 +208,7 @@ func (v *validator) services() {
 				continue
 			}
 			if !v.typeOK(k.Str, val) {
-				v.add("HUB104", val.Pos, "the service key %q is %s; JupyterHub wants %s", k.Str, val.describe(), kindNames(serviceTypes[k.Str]))
+				v.add("HUB104", val.Pos, "the service key %q is %s; JupyterHub wants %s", k.Str, val.describe(), kindNames(serviceKinds(k.Str)))
 				continue
 			}
 			switch k.Str {
@@ -324,10 +331,10 @@ func (v *validator) typeOK(key string, val *Value) bool {
 	if val.Kind == Unknown || val.Kind == Env || val.Kind == None && key != "name" {
 		return true
 	}
-	if val.Kind == Int && slices.Contains(serviceTypes[key], Bool) && val.Int.IsInt64() && (val.Int.Int64() == 0 || val.Int.Int64() == 1) {
+	if val.Kind == Int && slices.Contains(serviceKinds(key), Bool) && val.Int.IsInt64() && (val.Int.Int64() == 0 || val.Int.Int64() == 1) {
 		return true // traitlets' Bool takes 0 and 1
 	}
-	if !slices.Contains(serviceTypes[key], val.Kind) {
+	if !slices.Contains(serviceKinds(key), val.Kind) {
 		return false
 	}
 	switch val.Kind {
@@ -364,7 +371,7 @@ func (v *validator) scopeList(val *Value, what string, sev Severity) {
 		if sc.Kind != Str {
 			continue
 		}
-		if err := ValidateScope(v.opts.Version, sc.Str); err != nil {
+		if err := hub.ValidateScope(v.opts.Version, sc.Str); err != nil {
 			v.addSev("HUB109", sev, sc.Pos, "%s: %v", what, err)
 		}
 	}
@@ -374,7 +381,7 @@ var roleKeys = []string{"name", "description", "scopes", "users", "services", "g
 
 func (v *validator) roles() {
 	ver := v.opts.Version
-	if len(v.cfg.Roles) == 0 || !HasRBAC(ver) {
+	if len(v.cfg.Roles) == 0 || !hub.HasRBAC(ver) {
 		return
 	}
 	// Services the file defines; if any name is unknown, HUB110 cannot be sure.
@@ -412,8 +419,8 @@ func (v *validator) roles() {
 		case !ok:
 			v.add("HUB112", r.Pos, "a role without a 'name'; JupyterHub stops with KeyError: 'name'")
 		case name.Kind == Str:
-			if !RoleNameRE(ver).MatchString(name.Str) {
-				v.add("HUB107", name.Pos, "role name %q does not match JupyterHub's %s", name.Str, strings.Replace(RoleNameRE(ver).String(), `\n?$`, "$", 1))
+			if !hub.RoleNameRE(ver).MatchString(name.Str) {
+				v.add("HUB107", name.Pos, "role name %q does not match JupyterHub's %s", name.Str, strings.Replace(hub.RoleNameRE(ver).String(), `\n?$`, "$", 1))
 			}
 			if prev, dup := seen[name.Str]; dup {
 				v.add("HUB108", name.Pos, "a second role named %q (the first is at %s); JupyterHub refuses to start", name.Str, prev)
@@ -421,7 +428,7 @@ func (v *validator) roles() {
 			seen[name.Str] = name.Pos
 		}
 		scopes, ok := r.Get("scopes")
-		isDefault := name != nil && name.Kind == Str && slices.Contains(DefaultRoles(ver), name.Str)
+		isDefault := name != nil && name.Kind == Str && slices.Contains(hub.DefaultRoles(ver), name.Str)
 		switch {
 		case !ok && isDefault:
 			// The Hub's own roles (admin, user, server, token) keep their scopes.

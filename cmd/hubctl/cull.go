@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hubctl/hubctl/cull"
+	"github.com/hubctl/hubctl/hub"
 )
 
 // cullCommand mirrors jupyterhub-idle-culler's flags, names and defaults, so
@@ -199,7 +200,7 @@ func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.Clien
 		warn(fmt.Sprintf("--url %s is plain http to another host: the API token crosses the network unencrypted (normal inside a cluster; use https:// elsewhere)", u))
 	}
 	cfg.URL = c.String("url")
-	cfg.RequestTimeout = 60 * time.Second
+	cfg.RequestTimeout = hub.DefaultRequestTimeout
 	if s := os.Getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
 		secs, err := strconv.ParseFloat(s, 64)
 		if err != nil || secs <= 0 {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/fakehub"
 	"github.com/hubctl/hubctl/tokens"
 )
@@ -29,7 +30,7 @@ func cullHub(t *testing.T, scopes ...string) *fakehub.Hub {
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
 	if scopes == nil {
-		scopes = []string{"list:users", "read:users:activity", "read:servers", "delete:servers", "delete:users"}
+		scopes = hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true})
 	}
 	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull-idle"}, scopes...)
 	old, recent := time.Now().Add(-2*time.Hour), time.Now().Add(-time.Minute)
@@ -335,7 +336,7 @@ func TestCullProgressOnTerminal(t *testing.T) {
 	need(t, "script")
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
-	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull-idle"}, "list:users", "read:users:activity", "read:servers", "delete:servers")
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull-idle"}, hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})...)
 	old := time.Now().Add(-2 * time.Hour)
 	for i := 0; i < 1200; i++ {
 		h.AddUser(fakehub.User{Name: fmt.Sprintf("u%04d", i), Created: old, LastActivity: tp(old),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/tokens"
 )
@@ -105,9 +106,9 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 }
 
 // hubVersion is --hub-version, or what the jupyterhub on PATH says.
-func hubVersion(c *cli.Context, env *cliEnv) (provision.HubVersion, error) {
+func hubVersion(c *cli.Context, env *cliEnv) (hub.Version, error) {
 	if s := c.String("hub-version"); s != "" {
-		v, err := provision.ParseHubVersion(s)
+		v, err := hub.ParseVersion(s)
 		if err != nil {
 			return v, usageErrorf("--hub-version: %v", err)
 		}
@@ -202,11 +203,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	case c.Bool("admin") && len(scopes) > 0:
 		return usageErrorf("--admin and --scope: give either, not both")
 	case len(scopes) > 0:
-		role = &provision.Role{Name: provision.RoleNameFor(name), Scopes: scopes, Services: []string{name}}
-	case c.Bool("admin") && !provision.HasRBAC(v):
+		role = &provision.Role{Name: hub.RoleName(name), Scopes: scopes, Services: []string{name}}
+	case c.Bool("admin") && !hub.HasRBAC(v):
 		svc.Admin = true
 	case c.Bool("admin") && preset:
-		role = &provision.Role{Name: provision.RoleNameFor(name), Scopes: provision.CullScopes(v, c.Bool("cull-users")), Services: []string{name},
+		role = &provision.Role{Name: hub.RoleName(name), Scopes: hub.CullerRoleScopes(v, hub.CullerFlags{CullUsers: c.Bool("cull-users")}), Services: []string{name},
 			Description: "least-privilege role hubctl gives the idle culler"}
 		notes = append(notes, fmt.Sprintf("--admin: gave %s the least-privilege role %s (%s) instead of 'admin': True, which JupyterHub %s deprecates (and the admin role would stay in the Hub's database after the flag is removed)",
 			name, role.Name, strings.Join(role.Scopes, ", "), v))
@@ -348,7 +349,7 @@ func removeService(m *provision.Managed, name string) {
 	var roles []provision.Role
 	for _, r := range m.Roles {
 		r.Services = slices.DeleteFunc(r.Services, func(s string) bool { return s == name })
-		if r.Name == provision.RoleNameFor(name) && len(r.Services)+len(r.Users)+len(r.Groups) == 0 {
+		if r.Name == hub.RoleName(name) && len(r.Services)+len(r.Users)+len(r.Groups) == 0 {
 			continue
 		}
 		roles = append(roles, r)

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/fakehub"
 	"github.com/hubctl/hubctl/internal/realhub"
-	"github.com/hubctl/hubctl/provision"
 )
 
 // loopingHub fronts a fake Hub and answers GET /users as the Hub of the
@@ -200,7 +200,7 @@ func TestScopeHintForTheTokensOwner(t *testing.T) {
 		token string
 		want  string
 	}{
-		{testToken, "hubctl: hint: grant them with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': '" + provision.RoleNameFor("idle-reaper") + "', 'scopes': ["},
+		{testToken, "hubctl: hint: grant them with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': '" + hub.RoleName("idle-reaper") + "', 'scopes': ["},
 		{userToken, "hubctl: hint: the token is user alice's, not a service's: grant the scopes to the user with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': 'alice-role',"},
 	} {
 		t.Setenv("JUPYTERHUB_API_TOKEN", tt.token)
@@ -218,7 +218,7 @@ func TestScopeHintForTheTokensOwner(t *testing.T) {
 func TestTablesEscapeHubText(t *testing.T) {
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
-	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull\x1b[2J-idle"}, "list:users", "read:users:activity", "read:servers", "delete:servers")
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull\x1b[2J-idle"}, hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})...)
 	old := time.Now().Add(-2 * time.Hour)
 	h.AddUser(fakehub.User{Name: "evil\x1b]0;owned\x07\nfake row", Created: old, LastActivity: tp(old),
 		Servers: map[string]*fakehub.Server{"\u202egpu\t1": {Ready: true, Started: tp(old), LastActivity: tp(old)}}})

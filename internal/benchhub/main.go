@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/fakehub"
 )
 
@@ -29,7 +30,7 @@ func main() {
 	h := fakehub.New(fakehub.Options{})
 	defer h.Close()
 	h.AddToken(token, fakehub.Owner{Kind: "service", Name: "cull-idle"},
-		"list:users", "read:users:activity", "read:servers", "delete:servers", "delete:users")
+		hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true})...)
 	now := time.Now()
 	old, recent := now.Add(-2*time.Hour), now.Add(-time.Minute)
 	every := 0

@@ -24,7 +24,9 @@ var t0 = time.Date(2026, 11, 28, 18, 50, 36, 123456789, time.UTC)
 
 func tp(t time.Time) *time.Time { return &t }
 
-// cullerScopes are what an idle culler service is given.
+// cullerScopes are what jupyterhub-idle-culler's README grants its service
+// (admin:users for --cull-users), so the tests see admin:users expanded;
+// hubctl's own, narrower list is hub.CullerScopes.
 var cullerScopes = []string{"list:users", "read:users:activity", "read:servers", "delete:servers", "admin:users"}
 
 func newHub(t testing.TB, opts Options) *Hub {

@@ -1,4 +1,4 @@
-package provision
+package hub
 
 import (
 	"bufio"
@@ -12,67 +12,13 @@ import (
 	"testing"
 )
 
-func mustVersion(t *testing.T, s string) HubVersion {
+func mustVersion(t *testing.T, s string) Version {
 	t.Helper()
-	v, err := ParseHubVersion(s)
+	v, err := ParseVersion(s)
 	if err != nil {
-		t.Fatalf("ParseHubVersion(%q): %v", s, err)
+		t.Fatalf("ParseVersion(%q): %v", s, err)
 	}
 	return v
-}
-
-func TestParseHubVersion(t *testing.T) {
-	good := []struct {
-		in   string
-		want HubVersion
-	}{
-		{"3.0.0", HubVersion{3, 0, 0}},
-		{"5.2.1", HubVersion{5, 2, 1}},
-		{"4.1.6", HubVersion{4, 1, 6}},
-		{"6.0.0b2", HubVersion{6, 0, 0}},
-		{"5.0.0rc1", HubVersion{5, 0, 0}},
-		{"4.1.0.dev0", HubVersion{4, 1, 0}},
-		{"3.1.0a1", HubVersion{3, 1, 0}},
-		{"1.5.0.post1", HubVersion{1, 5, 0}},
-		{"3.0", HubVersion{3, 0, 0}},
-		{"v5.5.1", HubVersion{5, 5, 1}},
-		{" 5.5.1\n", HubVersion{5, 5, 1}},
-		{"3.0.0+ds1", HubVersion{3, 0, 0}},
-	}
-	for _, c := range good {
-		got, err := ParseHubVersion(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("ParseHubVersion(%q) = %v, %v; want %v", c.in, got, err, c.want)
-		}
-	}
-	for _, in := range []string{"", "3", "x.y.z", "3.x", "-1.0.0", "3.0.0.0", "3..0", "5.2.1 extra", "jupyterhub 5.2.1", "6.0.0beta", "3.0.0-1"} {
-		if v, err := ParseHubVersion(in); err == nil {
-			t.Errorf("ParseHubVersion(%q) = %v, want an error", in, v)
-		}
-	}
-}
-
-func TestHubVersionMethods(t *testing.T) {
-	v := HubVersion{5, 2, 1}
-	if v.String() != "5.2.1" {
-		t.Errorf("String() = %q", v.String())
-	}
-	for _, c := range []struct {
-		major, minor int
-		want         bool
-	}{{5, 2, true}, {5, 1, true}, {5, 3, false}, {4, 9, true}, {6, 0, false}} {
-		if got := v.AtLeast(c.major, c.minor); got != c.want {
-			t.Errorf("%v.AtLeast(%d, %d) = %v", v, c.major, c.minor, got)
-		}
-	}
-	if NewestStable != (HubVersion{5, 5, 1}) {
-		t.Errorf("NewestStable = %v", NewestStable)
-	}
-	for s, want := range map[string]bool{"1.5.0": false, "2.0.0": true, "3.0.0": true, "6.0.0b2": true} {
-		if got := HasRBAC(mustVersion(t, s)); got != want {
-			t.Errorf("HasRBAC(%s) = %v", s, got)
-		}
-	}
 }
 
 func TestServiceKeys(t *testing.T) {
@@ -106,19 +52,19 @@ func TestServiceKeys(t *testing.T) {
 }
 
 func TestDeprecatedServiceKeys(t *testing.T) {
-	if got := DeprecatedServiceKeys(HubVersion{1, 5, 0}); len(got) != 0 {
+	if got := DeprecatedServiceKeys(Version{1, 5, 0}); len(got) != 0 {
 		t.Errorf("1.5: %v", got)
 	}
-	d2 := DeprecatedServiceKeys(HubVersion{2, 0, 0})
+	d2 := DeprecatedServiceKeys(Version{2, 0, 0})
 	if _, ok := d2["admin"]; !ok || len(d2) != 1 {
 		t.Errorf("2.0: %v", d2)
 	}
-	d3 := DeprecatedServiceKeys(HubVersion{3, 0, 0})
+	d3 := DeprecatedServiceKeys(Version{3, 0, 0})
 	if !strings.Contains(d3["oauth_roles"], "3.0") || !strings.Contains(d3["admin"], "2.0") {
 		t.Errorf("3.0: %v", d3)
 	}
 	// every deprecated key is still accepted
-	for _, v := range []HubVersion{{2, 0, 0}, {3, 0, 0}, {6, 0, 0}} {
+	for _, v := range []Version{{2, 0, 0}, {3, 0, 0}, {6, 0, 0}} {
 		for k := range DeprecatedServiceKeys(v) {
 			if !slices.Contains(ServiceKeys(v), k) {
 				t.Errorf("%v: deprecated key %q is not in ServiceKeys", v, k)
@@ -128,7 +74,7 @@ func TestDeprecatedServiceKeys(t *testing.T) {
 }
 
 func TestScopes(t *testing.T) {
-	if got := Scopes(HubVersion{1, 5, 0}); got != nil {
+	if got := Scopes(Version{1, 5, 0}); got != nil {
 		t.Errorf("Scopes(1.5) = %v, want nil", got)
 	}
 	cases := []struct {
@@ -228,10 +174,10 @@ func TestValidateScope(t *testing.T) {
 }
 
 func TestRoleNameRE(t *testing.T) {
-	if RoleNameRE(HubVersion{1, 5, 0}) != nil {
+	if RoleNameRE(Version{1, 5, 0}) != nil {
 		t.Errorf("1.5 has no roles")
 	}
-	re := RoleNameRE(HubVersion{3, 0, 0})
+	re := RoleNameRE(Version{3, 0, 0})
 	good := []string{"abc", "idle-culler", "service-role.v2", "a~b_c", "a1b", "user", strings.Repeat("a", 255), "abc\n"}
 	bad := []string{"", "ab", "Abc", "1abc", "abc-", "ab_", "ab.", "has space", "ümlaut", strings.Repeat("a", 256), "abc\n\n", "abc/def", "ab!c"}
 	for _, s := range good {
@@ -252,7 +198,7 @@ func TestRoleNameRE(t *testing.T) {
 }
 
 func TestDefaultRoles(t *testing.T) {
-	if DefaultRoles(HubVersion{1, 5, 0}) != nil {
+	if DefaultRoles(Version{1, 5, 0}) != nil {
 		t.Errorf("1.5 has no roles")
 	}
 	want := []string{"user", "admin", "server", "token"}
@@ -263,28 +209,6 @@ func TestDefaultRoles(t *testing.T) {
 		for _, r := range DefaultRoles(mustVersion(t, s)) {
 			if !RoleNameRE(mustVersion(t, s)).MatchString(r) {
 				t.Errorf("default role %q fails the role-name check", r)
-			}
-		}
-	}
-}
-
-func TestCullScopes(t *testing.T) {
-	base := []string{"list:users", "read:users:activity", "read:servers", "delete:servers"}
-	if got := CullScopes(HubVersion{1, 5, 0}, true); got != nil {
-		t.Errorf("CullScopes(1.5) = %v, want nil", got)
-	}
-	for _, s := range []string{"2.0.0", "3.0.0", "4.1.6", "5.5.1", "6.0.0b2"} {
-		v := mustVersion(t, s)
-		if got := CullScopes(v, false); !slices.Equal(got, base) {
-			t.Errorf("CullScopes(%s, false) = %v", s, got)
-		}
-		got := CullScopes(v, true)
-		if want := append(slices.Clone(base), "delete:users"); !slices.Equal(got, want) {
-			t.Errorf("CullScopes(%s, true) = %v, want %v", s, got, want)
-		}
-		for _, scope := range got {
-			if err := ValidateScope(v, scope); err != nil {
-				t.Errorf("CullScopes(%s): %v", s, err)
 			}
 		}
 	}
@@ -320,16 +244,16 @@ func installedHub(t *testing.T, code string) []byte {
 	return out
 }
 
-// installedHubVersion is the version of the system JupyterHub (3.0.0 in
+// installedVersion is the version of the system JupyterHub (3.0.0 in
 // Debian bookworm); the cross-checks compare against what this package says
 // for that version.
-func installedHubVersion(t *testing.T) HubVersion {
+func installedVersion(t *testing.T) Version {
 	out := installedHub(t, "import jupyterhub; print(jupyterhub.__version__)")
 	return mustVersion(t, strings.TrimSpace(string(out)))
 }
 
 func TestScopesMatchInstalledHub(t *testing.T) {
-	v := installedHubVersion(t)
+	v := installedVersion(t)
 	out := installedHub(t, `from jupyterhub.scopes import scope_definitions; import json; print(json.dumps(sorted(scope_definitions)))`)
 	var got []string
 	if err := json.Unmarshal(out, &got); err != nil {
@@ -338,13 +262,13 @@ func TestScopesMatchInstalledHub(t *testing.T) {
 	if want := Scopes(v); !slices.Equal(got, want) {
 		t.Errorf("installed JupyterHub %s defines scopes\n %v\nbut Scopes(%s) =\n %v", v, got, v, want)
 	}
-	if v != (HubVersion{3, 0, 0}) {
+	if v != (Version{3, 0, 0}) {
 		t.Logf("installed JupyterHub is %s, not 3.0.0", v)
 	}
 }
 
 func TestServiceKeysMatchInstalledHub(t *testing.T) {
-	v := installedHubVersion(t)
+	v := installedVersion(t)
 	// The keys init_services accepts are Service.traits(input=True)
 	// (3.0.0 app.py:2334-2337), the same set class_traits gives.
 	out := installedHub(t, `from jupyterhub.services.service import Service; import json; print(json.dumps(sorted(Service.class_traits(input=True))))`)
@@ -365,7 +289,7 @@ func TestServiceKeysMatchInstalledHub(t *testing.T) {
 }
 
 func TestRoleNameMatchesInstalledHub(t *testing.T) {
-	v := installedHubVersion(t)
+	v := installedVersion(t)
 	out := installedHub(t, `from jupyterhub.roles import _role_name_pattern; print(_role_name_pattern.pattern)`)
 	if got := strings.TrimSpace(string(out)); got != `^[a-z][a-z0-9\-_~\.]{1,253}[a-z0-9]$` {
 		t.Errorf("JupyterHub %s role name pattern is %s", v, got)
@@ -385,7 +309,7 @@ func TestRoleNameMatchesInstalledHub(t *testing.T) {
 }
 
 func TestValidateScopeMatchesInstalledHub(t *testing.T) {
-	v := installedHubVersion(t)
+	v := installedVersion(t)
 	scopes := []string{"read:users", "all", "read:user", "read:users!user=alice", "read:users!user", "read:users!server", "read:users!service",
 		"read:users!group", "read:users!group=g", "read:users!usr=x", "access:servers!server=alice/lab", "admin-ui", "delete:users"}
 	js, _ := json.Marshal(scopes)
@@ -466,5 +390,38 @@ func TestScopesMatchRESTAPISpecs(t *testing.T) {
 				t.Errorf("%s lists scopes\n %v\nbut Scopes(%s) =\n %v", file, got, ver, want)
 			}
 		})
+	}
+}
+
+func TestServiceFieldTypes(t *testing.T) {
+	for _, v := range []Version{{1, 0, 0}, {3, 0, 0}, {6, 0, 0}} {
+		for _, k := range ServiceKeys(v) {
+			if len(ServiceFieldTypes(k)) == 0 {
+				t.Errorf("ServiceFieldTypes(%q) is empty", k)
+			}
+		}
+	}
+	if got := ServiceFieldTypes("no_such_key"); got != nil {
+		t.Errorf("ServiceFieldTypes(no_such_key) = %v", got)
+	}
+}
+
+func TestServiceFieldTypesMatchInstalledHub(t *testing.T) {
+	v := installedVersion(t)
+	out := installedHub(t, `from jupyterhub.services.service import Service; import json; print(json.dumps({k: type(t).__name__ for k, t in Service.class_traits(input=True).items()}))`)
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("parsing %q: %v", out, err)
+	}
+	traitType := map[string]FieldType{"Unicode": FieldStr, "Bool": FieldBool, "Dict": FieldDict, "List": FieldStrList, "Command": FieldStrList}
+	for key, trait := range got {
+		want, ok := traitType[trait]
+		if !ok {
+			t.Errorf("JupyterHub %s: the service key %q is a %s, which hubctl does not map", v, key, trait)
+			continue
+		}
+		if types := ServiceFieldTypes(key); !slices.Equal(types, []FieldType{want}) {
+			t.Errorf("JupyterHub %s: the service key %q is a %s, but ServiceFieldTypes says %v", v, key, trait, types)
+		}
 	}
 }
