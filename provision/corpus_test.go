@@ -26,7 +26,7 @@ func TestCorpusFindings(t *testing.T) {
 			expect := slices.Clone(label.expect)
 			slices.Sort(expect)
 			// The real Hub runs each corpus file in the file's own directory.
-			cfg, err := ReadWith(context.Background(), f, Options{Subconfigs: true, Cwd: filepath.Dir(f), Env: &Environment{}})
+			cfg, err := ReadWith(context.Background(), f, ReadOptions{Subconfigs: true, Cwd: filepath.Dir(f), Env: &Environment{}})
 			if err != nil {
 				t.Fatalf("unreadable: %v", err)
 			}
@@ -37,7 +37,7 @@ func TestCorpusFindings(t *testing.T) {
 				if !slices.Contains(ids, fd.ID) {
 					ids = append(ids, fd.ID)
 				}
-				hasError = hasError || fd.Severity == Error
+				hasError = hasError || fd.Severity == SeverityError
 			}
 			slices.Sort(ids)
 			if !slices.Equal(ids, expect) {

@@ -267,7 +267,7 @@ func newErrors(before, after *Config, v hub.Version) []Finding {
 	}
 	var out []Finding
 	for _, f := range Validate(after, ValidateOptions{Version: v}) {
-		if f.Severity == Error && !had[f.ID+" "+f.Message] {
+		if f.Severity == SeverityError && !had[f.ID+" "+f.Message] {
 			out = append(out, f)
 		}
 	}

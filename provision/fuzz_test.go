@@ -34,7 +34,7 @@ func FuzzReadPath(f *testing.F) {
 		}
 		done := make(chan result, 1)
 		go func() {
-			cfg, err := parseInProcess("fuzz.py", data, Options{Env: &Environment{Vars: map[string]string{"X": "v"}}})
+			cfg, err := parseInProcess("fuzz.py", data, ReadOptions{Env: &Environment{Vars: map[string]string{"X": "v"}}})
 			if err == nil {
 				for _, fd := range Validate(cfg, ValidateOptions{Version: v3, Mode: 0o644}) {
 					if fd.ID == "" || fd.Message == "" {

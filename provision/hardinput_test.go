@@ -61,7 +61,7 @@ func TestHardInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			cfg, err := ParseWith(context.Background(), "hard.py", tt.src, Options{Subconfigs: true})
+			cfg, err := ParseWith(context.Background(), "hard.py", tt.src, ReadOptions{Subconfigs: true})
 			if err == nil {
 				Validate(cfg, ValidateOptions{Version: v3, Mode: 0o600})
 			}
@@ -99,7 +99,7 @@ func BenchmarkValidate1MBInProcess(b *testing.B) {
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	for b.Loop() {
-		cfg, err := parseInProcess("big.py", src, Options{})
+		cfg, err := parseInProcess("big.py", src, ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

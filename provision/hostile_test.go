@@ -52,7 +52,7 @@ func init() {
 	}
 	os.Unsetenv(hostileReadEnv)
 	var out hostileOutcome
-	cfg, err := ReadWith(context.Background(), path, Options{Subconfigs: true, Env: &Environment{Inherit: true}})
+	cfg, err := ReadWith(context.Background(), path, ReadOptions{Subconfigs: true, Env: &Environment{Inherit: true}})
 	if err != nil {
 		out.Err = err.Error()
 	} else {
@@ -258,7 +258,7 @@ func BenchmarkHostile(b *testing.B) {
 		b.Run(strings.ReplaceAll(tc.name, " ", "_"), func(b *testing.B) {
 			path := tc.path(b)
 			for b.Loop() {
-				cfg, err := ReadWith(context.Background(), path, Options{Subconfigs: true})
+				cfg, err := ReadWith(context.Background(), path, ReadOptions{Subconfigs: true})
 				if err == nil {
 					Validate(cfg, ValidateOptions{Version: v3, Mode: 0o600})
 				}
@@ -339,7 +339,7 @@ func TestReadCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := ParseWith(ctx, "slow.py", src, Options{})
+	_, err := ParseWith(ctx, "slow.py", src, ReadOptions{})
 	took := time.Since(start)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v after %s, want context.Canceled", err, took)
@@ -351,7 +351,7 @@ func TestReadCancelled(t *testing.T) {
 	defer func(d time.Duration) { readDeadline = d }(readDeadline)
 	readDeadline = 300 * time.Millisecond
 	start = time.Now()
-	_, err = ParseWith(context.Background(), "slow.py", src, Options{})
+	_, err = ParseWith(context.Background(), "slow.py", src, ReadOptions{})
 	took = time.Since(start)
 	var pe *ParseError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "slow.py: hubctl gave up reading the file after 300ms") {

@@ -42,7 +42,7 @@ var readDeadline = 2 * time.Second
 type childRequest struct {
 	Path string
 	Src  []byte
-	Opts Options
+	Opts ReadOptions
 }
 
 func init() {
@@ -75,7 +75,7 @@ func childMain(in io.Reader, out io.Writer) int {
 // readIsolated reads a config in a child process (see above). When no child
 // can be started (no executable to run), the read runs in this process with
 // the same deadline, which bounds time but not memory.
-func readIsolated(ctx context.Context, path string, src []byte, opts Options) (*Config, error) {
+func readIsolated(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -127,7 +127,7 @@ func gaveUp(path string) error {
 
 // readInGoroutine is the fallback: a read that does not return in time is
 // left behind (hubctl exits soon after).
-func readInGoroutine(ctx context.Context, path string, src []byte, opts Options) (*Config, error) {
+func readInGoroutine(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
 	type result struct {
 		cfg *Config
 		err error

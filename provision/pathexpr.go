@@ -15,7 +15,7 @@ import (
 
 // refValue is a module or function an import binds, or an attribute of one.
 func refValue(ref string, p Pos) Value {
-	return Value{Kind: Unknown, Pos: p, Reason: "the module or function " + ref, ref: ref}
+	return Value{Kind: KindUnknown, Pos: p, Reason: "the module or function " + ref, ref: ref}
 }
 
 // bindImport records what `import a.b [as x]` or `from a import b [as x]`
@@ -76,19 +76,19 @@ func (e *evaluator) pathCall(n *ast.Call, p Pos, depth int) (Value, bool) {
 	evalArgs := func() bool {
 		for i, a := range n.Args {
 			args[i] = e.eval(a, depth+1)
-			if args[i].Kind != Str && args[i].Kind != FSPath {
+			if args[i].Kind != KindStr && args[i].Kind != KindFSPath {
 				return false
 			}
 		}
 		return true
 	}
-	str := func(s string) (Value, bool) { return Value{Kind: Str, Str: s, Pos: p}, true }
-	path := func(s string) (Value, bool) { return Value{Kind: FSPath, Str: s, Pos: p}, true }
+	str := func(s string) (Value, bool) { return Value{Kind: KindStr, Str: s, Pos: p}, true }
+	path := func(s string) (Value, bool) { return Value{Kind: KindFSPath, Str: s, Pos: p}, true }
 	unknown := func(why string) (Value, bool) { return e.unknown(n, "%s", why), true }
 
 	if name, ok := n.Func.(*ast.Name); ok && name.Id == "str" && len(n.Args) == 1 {
 		if _, shadowed := e.names["str"]; !shadowed {
-			if v := e.eval(n.Args[0], depth+1); v.Kind == Str || v.Kind == FSPath {
+			if v := e.eval(n.Args[0], depth+1); v.Kind == KindStr || v.Kind == KindFSPath {
 				return str(v.Str)
 			}
 		}
@@ -144,7 +144,7 @@ func (e *evaluator) pathCall(n *ast.Call, p Pos, depth int) (Value, bool) {
 		return Value{}, false
 	}
 	recv := e.eval(attr.Value, depth+1)
-	if recv.Kind != FSPath {
+	if recv.Kind != KindFSPath {
 		return Value{}, false
 	}
 	if !evalArgs() {
@@ -179,14 +179,14 @@ func (e *evaluator) pathAttr(n *ast.Attribute, p Pos, depth int) (Value, bool) {
 		return Value{}, false
 	}
 	recv := e.eval(n.Value, depth+1)
-	if recv.Kind != FSPath {
+	if recv.Kind != KindFSPath {
 		return Value{}, false
 	}
 	if n.Attr == "name" {
-		return Value{Kind: Str, Str: filepath.Base(recv.Str), Pos: p}, true
+		return Value{Kind: KindStr, Str: filepath.Base(recv.Str), Pos: p}, true
 	}
 	parent := filepath.Dir(recv.Str) // pathlib: the parent of "a" is "."
-	return Value{Kind: FSPath, Str: parent, Pos: p}, true
+	return Value{Kind: KindFSPath, Str: parent, Pos: p}, true
 }
 
 // absolute is os.path.abspath before normalisation: relative to the Hub's

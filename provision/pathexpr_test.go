@@ -103,13 +103,13 @@ func TestPathArithmeticMatchesPython(t *testing.T) {
 	}
 	cfg := &Config{Path: cfgPath}
 	left := int64(maxBuilt)
-	e := &evaluator{file: cfgPath, cwd: dir, left: &left, notRead: notRead, assigned: map[string]bool{}, names: map[string]Value{"__file__": {Kind: Str, Str: cfgPath}}}
+	e := &evaluator{file: cfgPath, cwd: dir, left: &left, notRead: notRead, assigned: map[string]bool{}, names: map[string]Value{"__file__": {Kind: KindStr, Str: cfgPath}}}
 	for _, st := range mod.Body {
 		cfg.statement(e, st)
 	}
 	for i, x := range exprs {
 		v := e.names["v"+strconv.Itoa(i)]
-		if v.Kind != Str {
+		if v.Kind != KindStr {
 			t.Errorf("%s: hubctl got %s, Python %q", x, v.describe(), want[i])
 			continue
 		}
@@ -160,7 +160,7 @@ func TestSubconfigResolution(t *testing.T) {
 		return out
 	}
 
-	assumed, err := ReadWith(context.Background(), cfgPath, Options{Subconfigs: true})
+	assumed, err := ReadWith(context.Background(), cfgPath, ReadOptions{Subconfigs: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestSubconfigResolution(t *testing.T) {
 		t.Errorf("without Cwd: want a HUB212 warning naming the assumed directory, got:\n%s", got)
 	}
 
-	inHub, err := ReadWith(context.Background(), cfgPath, Options{Subconfigs: true, Cwd: hubDir})
+	inHub, err := ReadWith(context.Background(), cfgPath, ReadOptions{Subconfigs: true, Cwd: hubDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestSubconfigResolution(t *testing.T) {
 		t.Errorf("with Cwd and the file there: want no findings, got %v", got)
 	}
 
-	missing, err := ReadWith(context.Background(), cfgPath, Options{Subconfigs: true, Cwd: dir})
+	missing, err := ReadWith(context.Background(), cfgPath, ReadOptions{Subconfigs: true, Cwd: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

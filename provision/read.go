@@ -53,7 +53,7 @@ func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
 const maxConfigSize = 16 << 20
 
 // Options change how a config is read.
-type Options struct {
+type ReadOptions struct {
 	// Env is what os.environ lookups in the file see; nil leaves them as Env
 	// values, which is what editing needs (hubctl's block reads its tokens
 	// from there).
@@ -74,7 +74,7 @@ type Environment struct {
 }
 
 // lookup is the evaluator's view of opts.Env.
-func (opts Options) lookup() func(string) (string, bool) {
+func (opts ReadOptions) lookup() func(string) (string, bool) {
 	if opts.Env == nil {
 		return nil
 	}
@@ -92,11 +92,11 @@ func (opts Options) lookup() func(string) (string, bool) {
 
 // Read reads a config file for editing. A missing file is an empty config.
 func Read(ctx context.Context, path string) (*Config, error) {
-	return ReadWith(ctx, path, Options{})
+	return ReadWith(ctx, path, ReadOptions{})
 }
 
 // ReadWith reads a config file with options.
-func ReadWith(ctx context.Context, path string, opts Options) (*Config, error) {
+func ReadWith(ctx context.Context, path string, opts ReadOptions) (*Config, error) {
 	src, err := readConfigFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return &Config{Path: path}, nil
@@ -113,7 +113,7 @@ func ReadWith(ctx context.Context, path string, opts Options) (*Config, error) {
 
 // Parse reads a config for editing from its bytes.
 func Parse(ctx context.Context, path string, src []byte) (*Config, error) {
-	return ParseWith(ctx, path, src, Options{})
+	return ParseWith(ctx, path, src, ReadOptions{})
 }
 
 // maxSubconfigDepth bounds load_subconfig chains (and cycles).
@@ -123,7 +123,7 @@ const maxSubconfigDepth = 8
 // subconfigs it loads) is read in a child process with a deadline and a
 // memory limit (see isolate.go), so that no input can hang hubctl or take
 // all its memory; ctx ends the read at once.
-func ParseWith(ctx context.Context, path string, src []byte, opts Options) (*Config, error) {
+func ParseWith(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
 	if len(src) > maxConfigSize {
 		return nil, tooLarge(path)
 	}
@@ -145,7 +145,7 @@ func tooLarge(path string) error {
 
 // parseInProcess is the whole static read of a config in this process: what
 // the child process of readIsolated runs, and what the fuzz target drives.
-func parseInProcess(path string, src []byte, opts Options) (*Config, error) {
+func parseInProcess(path string, src []byte, opts ReadOptions) (*Config, error) {
 	cfg := &Config{Path: path, Src: src}
 	if len(src) > maxConfigSize {
 		return nil, tooLarge(path)
@@ -174,7 +174,7 @@ func parseInProcess(path string, src []byte, opts Options) (*Config, error) {
 // reader walks a config file and the subconfigs it loads.
 type reader struct {
 	cfg  *Config
-	opts Options
+	opts ReadOptions
 	seen map[string]bool
 	cwd  string // the Hub's working directory (Options.Cwd, or the config's directory)
 	left int64  // bytes the evaluator may still build, shared with the subconfigs
@@ -197,7 +197,7 @@ func (r *reader) file(path string, src []byte, depth int) error {
 	// assigned is a LazyConfigValue, which `+=` fails on.
 	abs, _ := filepath.Abs(path)
 	e := &evaluator{file: path, env: r.opts.lookup(), cwd: r.cwd, left: &r.left, notRead: notRead, assigned: map[string]bool{},
-		names: map[string]Value{"__file__": {Kind: Str, Str: abs}}}
+		names: map[string]Value{"__file__": {Kind: KindStr, Str: abs}}}
 	for i, st := range mod.Body {
 		// A statement that spans a line hubctl had to skip is not what the file says.
 		end := 1 << 30
@@ -251,11 +251,11 @@ func (r *reader) subconfig(e *evaluator, st ast.Stmt, arg ast.Expr, depth int) e
 	}
 	v := e.eval(arg, 0)
 	switch v.Kind {
-	case FSPath:
+	case KindFSPath:
 		// traitlets' filefind calls .strip() on the name: a Path raises AttributeError.
 		r.cfg.finding("HUB116", p, "load_subconfig is given a pathlib.Path (%s); traitlets calls .strip() on it and JupyterHub stops with AttributeError", v.Str)
 		return nil
-	case Str:
+	case KindStr:
 	default:
 		r.cfg.warn(p, "load_subconfig with a path hubctl cannot evaluate (%s); what it loads is unknown", v.describe())
 		return nil
@@ -509,15 +509,15 @@ func (cfg *Config) finding(id string, p Pos, format string, a ...any) {
 // entries; api_tokens is a dict whose keys are the tokens.
 func (cfg *Config) items(name string, v Value) []Value {
 	switch {
-	case name == "api_tokens" && v.Kind == Dict:
+	case name == "api_tokens" && v.Kind == KindDict:
 		return v.Keys
-	case name != "api_tokens" && v.Kind == List:
+	case name != "api_tokens" && v.Kind == KindList:
 		return v.Items
 	}
-	if v.Kind != Unknown {
+	if v.Kind != KindUnknown {
 		cfg.warn(v.Pos, "c.JupyterHub.%s gets %s; hubctl cannot see its entries", name, v.describe())
 	}
-	return []Value{{Kind: Unknown, Pos: v.Pos, Reason: "c.JupyterHub." + name + " is set to " + v.describe()}}
+	return []Value{{Kind: KindUnknown, Pos: v.Pos, Reason: "c.JupyterHub." + name + " is set to " + v.describe()}}
 }
 
 func (cfg *Config) statement(e *evaluator, st ast.Stmt) {

@@ -33,7 +33,7 @@ func TestReadFindings(t *testing.T) {
 		{"oauth without url, 5.2: an error, not a warning", "c.JupyterHub.services = [{'name': 'a', 'api_token': " + tok + ", 'oauth_no_confirm': True}]\n", hub.Version{Major: 5, Minor: 2, Patch: 1}, []string{"HUB111 1"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ParseWith(context.Background(), "/etc/jupyterhub/jupyterhub_config.py", []byte(tt.src), Options{Subconfigs: true})
+			cfg, err := ParseWith(context.Background(), "/etc/jupyterhub/jupyterhub_config.py", []byte(tt.src), ReadOptions{Subconfigs: true})
 			if err != nil {
 				t.Fatal(err)
 			}

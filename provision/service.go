@@ -152,12 +152,12 @@ func mustPyStr(s string) string {
 // unknown parts are left out.
 func serviceFromValue(v *Value, strict bool) (Service, error) {
 	var s Service
-	if v.Kind != Dict {
+	if v.Kind != KindDict {
 		return s, fmt.Errorf("%s: a service is %s, not a dict", v.Pos, v.describe())
 	}
 	for i := range v.Keys {
 		k, val := &v.Keys[i], &v.Items[i]
-		if k.Kind != Str {
+		if k.Kind != KindStr {
 			return s, fmt.Errorf("%s: a service key is %s, not a string", k.Pos, k.describe())
 		}
 		var err error
@@ -170,10 +170,10 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 			s.URL, err = asStr(val)
 		case "api_token":
 			switch val.Kind {
-			case Env:
+			case KindEnv:
 				s.Token, s.TokenEnvVar = TokenEnv, val.Str
-			case None:
-			case Str:
+			case KindNone:
+			case KindStr:
 				s.Token, s.APIToken = TokenLiteral, val.Str
 			default:
 				s.Token = TokenUnknown
@@ -205,10 +205,10 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 			s.Info, err = asStrMap(val)
 		case "timeout":
 			switch val.Kind {
-			case Int:
+			case KindInt:
 				f, _ := new(big.Float).SetInt(val.Int).Float64()
 				s.Timeout = &f
-			case Float:
+			case KindFloat:
 				s.Timeout = &val.Float
 			default:
 				err = fmt.Errorf("%s: timeout is %s, not a number", val.Pos, val.describe())
@@ -225,12 +225,12 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 
 func roleFromValue(v *Value, strict bool) (Role, error) {
 	var r Role
-	if v.Kind != Dict {
+	if v.Kind != KindDict {
 		return r, fmt.Errorf("%s: a role is %s, not a dict", v.Pos, v.describe())
 	}
 	for i := range v.Keys {
 		k, val := &v.Keys[i], &v.Items[i]
-		if k.Kind != Str {
+		if k.Kind != KindStr {
 			return r, fmt.Errorf("%s: a role key is %s, not a string", k.Pos, k.describe())
 		}
 		var err error
@@ -258,21 +258,21 @@ func roleFromValue(v *Value, strict bool) (Role, error) {
 }
 
 func asStr(v *Value) (string, error) {
-	if v.Kind != Str {
+	if v.Kind != KindStr {
 		return "", fmt.Errorf("%s: expected a string, found %s", v.Pos, v.describe())
 	}
 	return v.Str, nil
 }
 
 func asBool(v *Value) (bool, error) {
-	if v.Kind != Bool {
+	if v.Kind != KindBool {
 		return false, fmt.Errorf("%s: expected True or False, found %s", v.Pos, v.describe())
 	}
 	return v.Bool, nil
 }
 
 func asStrings(v *Value) ([]string, error) {
-	if v.Kind != List {
+	if v.Kind != KindList {
 		return nil, fmt.Errorf("%s: expected a list of strings, found %s", v.Pos, v.describe())
 	}
 	out := make([]string, 0, len(v.Items))
@@ -287,7 +287,7 @@ func asStrings(v *Value) ([]string, error) {
 }
 
 func asStrMap(v *Value) (map[string]string, error) {
-	if v.Kind != Dict {
+	if v.Kind != KindDict {
 		return nil, fmt.Errorf("%s: expected a dict of strings, found %s", v.Pos, v.describe())
 	}
 	out := make(map[string]string, len(v.Keys))

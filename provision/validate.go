@@ -15,8 +15,8 @@ import (
 type Severity string
 
 const (
-	Error   Severity = "error"   // the Hub refuses to start, now or at its next start
-	Warning Severity = "warning" // the Hub starts, but something is wrong, weak or deprecated
+	SeverityError   Severity = "error"   // the Hub refuses to start, now or at its next start
+	SeverityWarning Severity = "warning" // the Hub starts, but something is wrong, weak or deprecated
 )
 
 // Finding is one result of Validate.
@@ -46,37 +46,38 @@ type Check struct {
 	Hint     string
 }
 
-// Checks is every check Validate makes, by id.
-var Checks = map[string]Check{
-	"HUB101": {"HUB101", Error, "remove the key or fix its spelling; `hubctl service add --help` lists the keys"},
-	"HUB102": {"HUB102", Error, "give the service a 'name'"},
-	"HUB103": {"HUB103", Error, "use `hubctl token new` for a 64-character token"},
-	"HUB104": {"HUB104", Error, "see the type JupyterHub expects for this key"},
-	"HUB105": {"HUB105", Error, "a service url is http:// or https://, with a port"},
-	"HUB106": {"HUB106", Error, "oauth_client_id must start with 'service-'"},
-	"HUB107": {"HUB107", Error, "role names are lowercase letters, digits and - _ ~ . , starting with a letter"},
-	"HUB108": {"HUB108", Error, "merge the two roles or rename one"},
-	"HUB109": {"HUB109", Error, "`hubctl service add --help` and JupyterHub's scope reference list the scopes of each version"},
-	"HUB110": {"HUB110", Error, "define the service, or drop it from the role"},
-	"HUB111": {"HUB111", Error, "OAuth settings need the service's url"},
-	"HUB112": {"HUB112", Error, "give the role a 'name'"},
-	"HUB113": {"HUB113", Error, "give the role a 'scopes' list: JupyterHub 3.0 starts once without one, then fails on every later start"},
-	"HUB114": {"HUB114", Error, "each entry is a dict"},
-	"HUB115": {"HUB115", Error, "assign the list first in the same file (c.JupyterHub.services = [...]), or use .append()/.extend(), which traitlets merges"},
-	"HUB116": {"HUB116", Error, "pass a string: load_subconfig(str(path))"},
-	"HUB201": {"HUB201", Warning, "JupyterHub merges services of the same name: both tokens go to one service and the last entry's fields win; remove one"},
-	"HUB202": {"HUB202", Warning, "JupyterHub gives the token to one service only and the other silently gets none; give each service its own (`hubctl token new`)"},
-	"HUB203": {"HUB203", Warning, "the token belongs to the service and the api_tokens user is never created; give each its own token"},
-	"HUB204": {"HUB204", Warning, "a role without scopes grants nothing"},
-	"HUB205": {"HUB205", Warning, "use `hubctl token new` (32 random bytes, 64 hex characters)"},
-	"HUB206": {"HUB206", Warning, "chmod 600 the file, or keep the token out of it: `hubctl service add NAME --replace --token env`"},
-	"HUB207": {"HUB207", Warning, "'admin': True is deprecated since JupyterHub 2.0 and the admin role stays in the Hub's database after it is removed; grant scopes with a role (`hubctl service add NAME --scope …`)"},
-	"HUB208": {"HUB208", Warning, "oauth_roles is deprecated since JupyterHub 3.0; use oauth_client_allowed_scopes"},
-	"HUB209": {"HUB209", Warning, "c.JupyterHub.api_tokens is deprecated; give a service its token instead (`hubctl service add`)"},
-	"HUB210": {"HUB210", Warning, "JupyterHub ignores unknown role keys: name, description, scopes, users, services, groups"},
-	"HUB211": {"HUB211", Warning, "give the service its url (or an oauth_redirect_uri), or drop the OAuth keys"},
-	"HUB212": {"HUB212", Warning, "build the path from the config's own place, os.path.join(os.path.dirname(__file__), 'NAME.py'), or tell hubctl where the Hub runs with --cwd DIR"},
-	"HUB301": {"HUB301", Warning, "hubctl reads Python statically; run it with --python /usr/bin/python3 to load the file with the real traitlets"},
+// checks is every check Validate makes, by id; unexported, so that nothing
+// outside can change a severity or hint under Validate.
+var checks = map[string]Check{
+	"HUB101": {"HUB101", SeverityError, "remove the key or fix its spelling; `hubctl service add --help` lists the keys"},
+	"HUB102": {"HUB102", SeverityError, "give the service a 'name'"},
+	"HUB103": {"HUB103", SeverityError, "use `hubctl token new` for a 64-character token"},
+	"HUB104": {"HUB104", SeverityError, "see the type JupyterHub expects for this key"},
+	"HUB105": {"HUB105", SeverityError, "a service url is http:// or https://, with a port"},
+	"HUB106": {"HUB106", SeverityError, "oauth_client_id must start with 'service-'"},
+	"HUB107": {"HUB107", SeverityError, "role names are lowercase letters, digits and - _ ~ . , starting with a letter"},
+	"HUB108": {"HUB108", SeverityError, "merge the two roles or rename one"},
+	"HUB109": {"HUB109", SeverityError, "`hubctl service add --help` and JupyterHub's scope reference list the scopes of each version"},
+	"HUB110": {"HUB110", SeverityError, "define the service, or drop it from the role"},
+	"HUB111": {"HUB111", SeverityError, "OAuth settings need the service's url"},
+	"HUB112": {"HUB112", SeverityError, "give the role a 'name'"},
+	"HUB113": {"HUB113", SeverityError, "give the role a 'scopes' list: JupyterHub 3.0 starts once without one, then fails on every later start"},
+	"HUB114": {"HUB114", SeverityError, "each entry is a dict"},
+	"HUB115": {"HUB115", SeverityError, "assign the list first in the same file (c.JupyterHub.services = [...]), or use .append()/.extend(), which traitlets merges"},
+	"HUB116": {"HUB116", SeverityError, "pass a string: load_subconfig(str(path))"},
+	"HUB201": {"HUB201", SeverityWarning, "JupyterHub merges services of the same name: both tokens go to one service and the last entry's fields win; remove one"},
+	"HUB202": {"HUB202", SeverityWarning, "JupyterHub gives the token to one service only and the other silently gets none; give each service its own (`hubctl token new`)"},
+	"HUB203": {"HUB203", SeverityWarning, "the token belongs to the service and the api_tokens user is never created; give each its own token"},
+	"HUB204": {"HUB204", SeverityWarning, "a role without scopes grants nothing"},
+	"HUB205": {"HUB205", SeverityWarning, "use `hubctl token new` (32 random bytes, 64 hex characters)"},
+	"HUB206": {"HUB206", SeverityWarning, "chmod 600 the file, or keep the token out of it: `hubctl service add NAME --replace --token env`"},
+	"HUB207": {"HUB207", SeverityWarning, "'admin': True is deprecated since JupyterHub 2.0 and the admin role stays in the Hub's database after it is removed; grant scopes with a role (`hubctl service add NAME --scope …`)"},
+	"HUB208": {"HUB208", SeverityWarning, "oauth_roles is deprecated since JupyterHub 3.0; use oauth_client_allowed_scopes"},
+	"HUB209": {"HUB209", SeverityWarning, "c.JupyterHub.api_tokens is deprecated; give a service its token instead (`hubctl service add`)"},
+	"HUB210": {"HUB210", SeverityWarning, "JupyterHub ignores unknown role keys: name, description, scopes, users, services, groups"},
+	"HUB211": {"HUB211", SeverityWarning, "give the service its url (or an oauth_redirect_uri), or drop the OAuth keys"},
+	"HUB212": {"HUB212", SeverityWarning, "build the path from the config's own place, os.path.join(os.path.dirname(__file__), 'NAME.py'), or tell hubctl where the Hub runs with --cwd DIR"},
+	"HUB301": {"HUB301", SeverityWarning, "hubctl reads Python statically; run it with --python /usr/bin/python3 to load the file with the real traitlets"},
 }
 
 // ValidateOptions are the inputs Validate needs besides the config.
@@ -93,13 +94,13 @@ type validator struct {
 }
 
 func (v *validator) add(id string, p Pos, format string, a ...any) {
-	v.addSev(id, Checks[id].Severity, p, format, a...)
+	v.addSev(id, checks[id].Severity, p, format, a...)
 }
 
 // addSev adds a finding whose severity depends on the case (e.g. a url the
 // Hub refuses in one version and tolerates in another).
 func (v *validator) addSev(id string, sev Severity, p Pos, format string, a ...any) {
-	c := Checks[id]
+	c := checks[id]
 	v.findings = append(v.findings, Finding{ID: id, Severity: sev, File: p.File, Line: p.Line, Col: p.Col, Message: fmt.Sprintf(format, a...), Hint: c.Hint})
 }
 
@@ -117,7 +118,7 @@ func Validate(cfg *Config, opts ValidateOptions) []Finding {
 	}
 	for _, list := range [][]Value{cfg.Services, cfg.Roles, cfg.APITokens} {
 		for i := range list {
-			if list[i].Kind == Unknown {
+			if list[i].Kind == KindUnknown {
 				v.add("HUB301", list[i].Pos, "an entry hubctl cannot evaluate (%s); it is not checked", list[i].Reason)
 			}
 		}
@@ -155,7 +156,7 @@ func serviceKinds(key string) []Kind {
 	return out
 }
 
-var fieldKinds = map[hub.FieldType]Kind{hub.FieldStr: Str, hub.FieldBool: Bool, hub.FieldInt: Int, hub.FieldFloat: Float, hub.FieldStrList: List, hub.FieldDict: Dict}
+var fieldKinds = map[hub.FieldType]Kind{hub.FieldStr: KindStr, hub.FieldBool: KindBool, hub.FieldInt: KindInt, hub.FieldFloat: KindFloat, hub.FieldStrList: KindList, hub.FieldDict: KindDict}
 
 func (v *validator) services() {
 	ver := v.opts.Version
@@ -166,18 +167,18 @@ func (v *validator) services() {
 	literalToken := Pos{}
 	for i := range v.cfg.Services {
 		s := &v.cfg.Services[i]
-		if s.Kind == Unknown {
+		if s.Kind == KindUnknown {
 			continue
 		}
-		if s.Kind != Dict {
+		if s.Kind != KindDict {
 			v.add("HUB114", s.Pos, "a service entry is %s, not a dict", s.describe())
 			continue
 		}
 		var name *Value
 		for j := range s.Keys {
 			k, val := &s.Keys[j], &s.Items[j]
-			if k.Kind != Str {
-				if k.Kind != Unknown {
+			if k.Kind != KindStr {
+				if k.Kind != KindUnknown {
 					v.add("HUB101", k.Pos, "a service key is %s, not a string", k.describe())
 				}
 				continue
@@ -186,24 +187,24 @@ func (v *validator) services() {
 				v.add("HUB101", k.Pos, "JupyterHub %s has no service key %q (it stops with \"No such service field\")", ver, k.Str)
 				continue
 			}
-			if why, ok := deprecated[k.Str]; ok && !(k.Str == "admin" && val.Kind == Bool && !val.Bool) {
+			if why, ok := deprecated[k.Str]; ok && !(k.Str == "admin" && val.Kind == KindBool && !val.Bool) {
 				id := "HUB207"
 				if k.Str == "oauth_roles" {
 					id = "HUB208"
 				}
 				v.add(id, k.Pos, "the service key %q is deprecated: %s", k.Str, why)
 			}
-			if val.Kind == Unknown {
+			if val.Kind == KindUnknown {
 				v.add("HUB301", val.Pos, "the service's %q is %s; it is not checked", k.Str, val.describe())
 				continue
 			}
-			if k.Str == "command" && val.Kind == Str {
+			if k.Str == "command" && val.Kind == KindStr {
 				// The Hub wraps a string as a one-element list: fine for a bare
 				// program, fatal when arguments were meant.
 				if strings.ContainsAny(strings.TrimSpace(val.Str), " \t") {
 					v.add("HUB104", val.Pos, "command is a string: JupyterHub runs %q as one program name, spaces included, and fails to start the service; write a list such as ['python3', '-m', 'mysvc']", val.Str)
 				} else {
-					v.addSev("HUB104", Warning, val.Pos, "command is a string; JupyterHub wraps it as [%q], which works only while it has no arguments: write a list", val.Str)
+					v.addSev("HUB104", SeverityWarning, val.Pos, "command is a string; JupyterHub wraps it as [%q], which works only while it has no arguments: write a list", val.Str)
 				}
 				continue
 			}
@@ -215,7 +216,7 @@ func (v *validator) services() {
 			case "name":
 				name = val
 			case "api_token":
-				if val.Kind == Str {
+				if val.Kind == KindStr {
 					literalToken = firstPos(literalToken, val.Pos)
 					v.token(val, "this service's api_token")
 					if prev, ok := tokens[val.Str]; ok {
@@ -227,17 +228,17 @@ func (v *validator) services() {
 			case "url":
 				v.url(val)
 			case "oauth_client_id":
-				if val.Kind == Str && !strings.HasPrefix(val.Str, "service-") {
+				if val.Kind == KindStr && !strings.HasPrefix(val.Str, "service-") {
 					v.add("HUB106", val.Pos, "oauth_client_id %q does not start with \"service-\"; JupyterHub refuses to start", val.Str)
 				}
 			case "oauth_client_allowed_scopes":
 				// Not checked at the Hub's start; it fails when the service asks for OAuth.
-				v.scopeList(val, "oauth_client_allowed_scopes", Warning)
+				v.scopeList(val, "oauth_client_allowed_scopes", SeverityWarning)
 			}
 		}
 		if name == nil {
 			v.add("HUB102", s.Pos, "a service without a 'name'; JupyterHub refuses to start")
-		} else if name.Kind == Str {
+		} else if name.Kind == KindStr {
 			if prev, ok := names[name.Str]; ok {
 				v.add("HUB201", name.Pos, "a second service named %q (the first is at %s); JupyterHub merges them", name.Str, prev)
 			} else {
@@ -248,7 +249,7 @@ func (v *validator) services() {
 		if ver.AtLeast(5, 0) {
 			_, hasURL := s.Get("url")
 			for _, k := range []string{"oauth_client_id", "oauth_redirect_uri", "oauth_no_confirm", "oauth_client_allowed_scopes"} {
-				if val, ok := s.Get(k); ok && !hasURL && !(val.Kind == Bool && !val.Bool) {
+				if val, ok := s.Get(k); ok && !hasURL && !(val.Kind == KindBool && !val.Bool) {
 					v.add("HUB111", val.Pos, "%s without a url; JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", k, ver)
 					break
 				}
@@ -260,7 +261,7 @@ func (v *validator) services() {
 		if i == 0 {
 			v.add("HUB209", t.Pos, "c.JupyterHub.api_tokens is deprecated")
 		}
-		if t.Kind != Str {
+		if t.Kind != KindStr {
 			continue
 		}
 		literalToken = firstPos(literalToken, t.Pos)
@@ -284,13 +285,13 @@ func (v *validator) oauthWithoutClient(s *Value) {
 		return
 	}
 	for _, k := range []string{"url", "oauth_redirect_uri"} {
-		if val, ok := s.Get(k); ok && !(val.Kind == Str && val.Str == "") && val.Kind != None {
+		if val, ok := s.Get(k); ok && !(val.Kind == KindStr && val.Str == "") && val.Kind != KindNone {
 			return
 		}
 	}
 	for _, k := range []string{"oauth_client_id", "oauth_no_confirm", "oauth_client_allowed_scopes", "oauth_roles"} {
 		val, ok := s.Get(k)
-		if !ok || val.Kind == Bool && !val.Bool || val.Kind == List && len(val.Items) == 0 || val.Kind == None {
+		if !ok || val.Kind == KindBool && !val.Bool || val.Kind == KindList && len(val.Items) == 0 || val.Kind == KindNone {
 			continue
 		}
 		v.add("HUB211", val.Pos, "%s has no effect: without a url or an oauth_redirect_uri, JupyterHub %s registers no OAuth client for the service", k, v.opts.Version)
@@ -317,7 +318,7 @@ func (v *validator) token(t *Value, what string) {
 }
 
 func (v *validator) url(val *Value) {
-	if val.Kind != Str || val.Str == "" {
+	if val.Kind != KindStr || val.Str == "" {
 		return
 	}
 	u, err := url.Parse(val.Str)
@@ -328,25 +329,25 @@ func (v *validator) url(val *Value) {
 }
 
 func (v *validator) typeOK(key string, val *Value) bool {
-	if val.Kind == Unknown || val.Kind == Env || val.Kind == None && key != "name" {
+	if val.Kind == KindUnknown || val.Kind == KindEnv || val.Kind == KindNone && key != "name" {
 		return true
 	}
-	if val.Kind == Int && slices.Contains(serviceKinds(key), Bool) && val.Int.IsInt64() && (val.Int.Int64() == 0 || val.Int.Int64() == 1) {
+	if val.Kind == KindInt && slices.Contains(serviceKinds(key), KindBool) && val.Int.IsInt64() && (val.Int.Int64() == 0 || val.Int.Int64() == 1) {
 		return true // traitlets' Bool takes 0 and 1
 	}
 	if !slices.Contains(serviceKinds(key), val.Kind) {
 		return false
 	}
 	switch val.Kind {
-	case List:
+	case KindList:
 		for i := range val.Items {
-			if it := &val.Items[i]; it.Kind != Str && it.Kind != Unknown && it.Kind != Env {
+			if it := &val.Items[i]; it.Kind != KindStr && it.Kind != KindUnknown && it.Kind != KindEnv {
 				return false
 			}
 		}
-	case Dict:
+	case KindDict:
 		for i := range val.Keys {
-			if k := &val.Keys[i]; k.Kind != Str && k.Kind != Unknown {
+			if k := &val.Keys[i]; k.Kind != KindStr && k.Kind != KindUnknown {
 				return false
 			}
 		}
@@ -363,12 +364,12 @@ func kindNames(kinds []Kind) string {
 }
 
 func (v *validator) scopeList(val *Value, what string, sev Severity) {
-	if val.Kind != List {
+	if val.Kind != KindList {
 		return
 	}
 	for i := range val.Items {
 		sc := &val.Items[i]
-		if sc.Kind != Str {
+		if sc.Kind != KindStr {
 			continue
 		}
 		if err := hub.ValidateScope(v.opts.Version, sc.Str); err != nil {
@@ -389,11 +390,11 @@ func (v *validator) roles() {
 	allKnown := true
 	for i := range v.cfg.Services {
 		s := &v.cfg.Services[i]
-		if s.Kind != Dict {
-			allKnown = allKnown && s.Kind != Unknown
+		if s.Kind != KindDict {
+			allKnown = allKnown && s.Kind != KindUnknown
 			continue
 		}
-		if n, ok := s.Get("name"); ok && n.Kind == Str {
+		if n, ok := s.Get("name"); ok && n.Kind == KindStr {
 			defined[n.Str] = true
 		} else if ok {
 			allKnown = false
@@ -402,15 +403,15 @@ func (v *validator) roles() {
 	seen := map[string]Pos{}
 	for i := range v.cfg.Roles {
 		r := &v.cfg.Roles[i]
-		if r.Kind == Unknown {
+		if r.Kind == KindUnknown {
 			continue
 		}
-		if r.Kind != Dict {
+		if r.Kind != KindDict {
 			v.add("HUB114", r.Pos, "a role entry is %s, not a dict", r.describe())
 			continue
 		}
 		for j := range r.Keys {
-			if k := &r.Keys[j]; k.Kind == Str && !slices.Contains(roleKeys, k.Str) {
+			if k := &r.Keys[j]; k.Kind == KindStr && !slices.Contains(roleKeys, k.Str) {
 				v.add("HUB210", k.Pos, "JupyterHub ignores the role key %q", k.Str)
 			}
 		}
@@ -418,7 +419,7 @@ func (v *validator) roles() {
 		switch {
 		case !ok:
 			v.add("HUB112", r.Pos, "a role without a 'name'; JupyterHub stops with KeyError: 'name'")
-		case name.Kind == Str:
+		case name.Kind == KindStr:
 			if !hub.RoleNameRE(ver).MatchString(name.Str) {
 				v.add("HUB107", name.Pos, "role name %q does not match JupyterHub's %s", name.Str, strings.Replace(hub.RoleNameRE(ver).String(), `\n?$`, "$", 1))
 			}
@@ -428,26 +429,26 @@ func (v *validator) roles() {
 			seen[name.Str] = name.Pos
 		}
 		scopes, ok := r.Get("scopes")
-		isDefault := name != nil && name.Kind == Str && slices.Contains(hub.DefaultRoles(ver), name.Str)
+		isDefault := name != nil && name.Kind == KindStr && slices.Contains(hub.DefaultRoles(ver), name.Str)
 		switch {
 		case !ok && isDefault:
 			// The Hub's own roles (admin, user, server, token) keep their scopes.
 		case !ok:
 			v.add("HUB113", r.Pos, "a role without a 'scopes' key; JupyterHub %s starts once, then fails on every later start", ver)
-		case scopes.Kind == List && len(scopes.Items) == 0:
+		case scopes.Kind == KindList && len(scopes.Items) == 0:
 			v.add("HUB204", scopes.Pos, "the role has an empty scopes list")
-		case scopes.Kind == List:
-			v.scopeList(scopes, "scope", Error)
+		case scopes.Kind == KindList:
+			v.scopeList(scopes, "scope", SeverityError)
 		}
 		for j := range r.Items {
-			if it := &r.Items[j]; it.Kind == Unknown {
+			if it := &r.Items[j]; it.Kind == KindUnknown {
 				v.add("HUB301", it.Pos, "a role value hubctl cannot evaluate (%s); it is not checked", it.Reason)
 			}
 		}
-		if svcs, ok := r.Get("services"); ok && svcs.Kind == List && allKnown {
+		if svcs, ok := r.Get("services"); ok && svcs.Kind == KindList && allKnown {
 			for k := range svcs.Items {
 				s := &svcs.Items[k]
-				if s.Kind == Str && !defined[s.Str] {
+				if s.Kind == KindStr && !defined[s.Str] {
 					v.add("HUB110", s.Pos, "the role names the service %q, which this file does not define; JupyterHub refuses to start", s.Str)
 				}
 			}

@@ -30,38 +30,38 @@ func (p Pos) String() string {
 type Kind int
 
 const (
-	Unknown Kind = iota // could not be evaluated statically; Reason says why
-	Str
-	Int
-	Float
-	Bool
-	None
-	List
-	Dict
-	Env    // os.environ['X'] and the like: a value known only at the Hub's start
-	FSPath // a pathlib.Path; Str holds the path
+	KindUnknown Kind = iota // could not be evaluated statically; Reason says why
+	KindStr
+	KindInt
+	KindFloat
+	KindBool
+	KindNone
+	KindList
+	KindDict
+	KindEnv    // os.environ['X'] and the like: a value known only at the Hub's start
+	KindFSPath // a pathlib.Path; Str holds the path
 )
 
 // Value is a Python value as far as hubctl can tell without running the
 // file, with where it was written.
 type Value struct {
 	Kind   Kind
-	Str    string // Str; the variable name for Env
+	Str    string // KindStr, KindFSPath; the variable name for KindEnv
 	Int    *big.Int
 	Float  float64
 	Bool   bool
-	Items  []Value // List
-	Keys   []Value // Dict, parallel to Items
+	Items  []Value // KindList
+	Keys   []Value // KindDict, parallel to Items
 	Pos    Pos
-	Reason string // Unknown
+	Reason string // KindUnknown
 
-	ref string // Unknown: the module or function (os.path.join) an import bound
+	ref string // KindUnknown: the module or function (os.path.join) an import bound
 }
 
 // Get returns a Dict's value for a string key.
 func (v *Value) Get(key string) (*Value, bool) {
 	for i := range v.Keys {
-		if v.Keys[i].Kind == Str && v.Keys[i].Str == key {
+		if v.Keys[i].Kind == KindStr && v.Keys[i].Str == key {
 			return &v.Items[i], true
 		}
 	}
@@ -70,23 +70,23 @@ func (v *Value) Get(key string) (*Value, bool) {
 
 func (v Value) describe() string {
 	switch v.Kind {
-	case Str:
+	case KindStr:
 		return "a string"
-	case Int:
+	case KindInt:
 		return "an integer"
-	case Float:
+	case KindFloat:
 		return "a float"
-	case Bool:
+	case KindBool:
 		return "a boolean"
-	case None:
+	case KindNone:
 		return "None"
-	case List:
+	case KindList:
 		return "a list"
-	case Dict:
+	case KindDict:
 		return "a dict"
-	case Env:
+	case KindEnv:
 		return "an environment variable (" + v.Str + ")"
-	case FSPath:
+	case KindFSPath:
 		return "a pathlib.Path"
 	}
 	return "something hubctl cannot evaluate (" + v.Reason + ")"
@@ -162,7 +162,7 @@ func (e *evaluator) unknown(n ast.Ast, format string, a ...any) Value {
 	if len(reason) > maxReason {
 		reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
 	}
-	return Value{Kind: Unknown, Pos: e.pos(n), Reason: reason}
+	return Value{Kind: KindUnknown, Pos: e.pos(n), Reason: reason}
 }
 
 func (e *evaluator) eval(x ast.Expr, depth int) Value {
@@ -173,25 +173,25 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 	switch n := x.(type) {
 	case *ast.Str:
 		// The literal is in the file already: only a copy costs.
-		return Value{Kind: Str, Str: string(n.S), Pos: p}
+		return Value{Kind: KindStr, Str: string(n.S), Pos: p}
 	case *ast.Num:
 		switch v := n.N.(type) {
 		case py.Int:
-			return Value{Kind: Int, Int: big.NewInt(int64(v)), Pos: p}
+			return Value{Kind: KindInt, Int: big.NewInt(int64(v)), Pos: p}
 		case *py.BigInt:
-			return Value{Kind: Int, Int: (*big.Int)(v), Pos: p}
+			return Value{Kind: KindInt, Int: (*big.Int)(v), Pos: p}
 		case py.Float:
-			return Value{Kind: Float, Float: float64(v), Pos: p}
+			return Value{Kind: KindFloat, Float: float64(v), Pos: p}
 		}
 		return e.unknown(x, "a number of type %s", n.N.Type().Name)
 	case *ast.NameConstant:
 		switch n.Value {
 		case py.True:
-			return Value{Kind: Bool, Bool: true, Pos: p}
+			return Value{Kind: KindBool, Bool: true, Pos: p}
 		case py.False:
-			return Value{Kind: Bool, Bool: false, Pos: p}
+			return Value{Kind: KindBool, Bool: false, Pos: p}
 		case py.None:
-			return Value{Kind: None, Pos: p}
+			return Value{Kind: KindNone, Pos: p}
 		}
 	case *ast.List:
 		return e.seq(n.Elts, p, depth)
@@ -202,25 +202,25 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 	case *ast.UnaryOp:
 		o := e.eval(n.Operand, depth+1)
 		switch {
-		case n.Op == ast.USub && o.Kind == Int:
+		case n.Op == ast.USub && o.Kind == KindInt:
 			if !e.spend(int64(len(o.Int.Bits())) * 8) {
 				return e.overBudget(x, "a value beyond hubctl's budget of %d MiB for what a config builds", maxBuilt>>20)
 			}
-			return Value{Kind: Int, Int: new(big.Int).Neg(o.Int), Pos: p}
-		case n.Op == ast.USub && o.Kind == Float:
-			return Value{Kind: Float, Float: -o.Float, Pos: p}
-		case n.Op == ast.UAdd && (o.Kind == Int || o.Kind == Float):
+			return Value{Kind: KindInt, Int: new(big.Int).Neg(o.Int), Pos: p}
+		case n.Op == ast.USub && o.Kind == KindFloat:
+			return Value{Kind: KindFloat, Float: -o.Float, Pos: p}
+		case n.Op == ast.UAdd && (o.Kind == KindInt || o.Kind == KindFloat):
 			o.Pos = p
 			return o
-		case n.Op == ast.Not && o.Kind == Bool:
-			return Value{Kind: Bool, Bool: !o.Bool, Pos: p}
+		case n.Op == ast.Not && o.Kind == KindBool:
+			return Value{Kind: KindBool, Bool: !o.Bool, Pos: p}
 		}
 		return e.unknown(x, "a unary operator on %s", o.describe())
 	case *ast.Dict:
 		if !e.spend(2 * valueCost * int64(len(n.Keys))) {
 			return e.overBudget(x, "a dict beyond hubctl's budget of %d MiB for what a config builds", maxBuilt>>20)
 		}
-		v := Value{Kind: Dict, Pos: p}
+		v := Value{Kind: KindDict, Pos: p}
 		for i := range n.Keys {
 			v.Keys = append(v.Keys, e.eval(n.Keys[i], depth+1))
 			v.Items = append(v.Items, e.eval(n.Values[i], depth+1))
@@ -250,23 +250,23 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			return e.overBudget(x, "%s beyond hubctl's budget of %d MiB for what a config builds", what, maxBuilt>>20)
 		}
 		switch {
-		case n.Op == ast.Add && l.Kind == Str && r.Kind == Str:
+		case n.Op == ast.Add && l.Kind == KindStr && r.Kind == KindStr:
 			if !e.spend(int64(len(l.Str)) + int64(len(r.Str))) {
 				return over("a string")
 			}
-			return Value{Kind: Str, Str: l.Str + r.Str, Pos: p}
-		case n.Op == ast.Add && l.Kind == List && r.Kind == List:
+			return Value{Kind: KindStr, Str: l.Str + r.Str, Pos: p}
+		case n.Op == ast.Add && l.Kind == KindList && r.Kind == KindList:
 			if !e.spend(valueCost * int64(len(l.Items)+len(r.Items))) {
 				return over("a list")
 			}
-			return Value{Kind: List, Items: append(append(make([]Value, 0, len(l.Items)+len(r.Items)), l.Items...), r.Items...), Pos: p}
-		case n.Op == ast.Div && l.Kind == FSPath && (r.Kind == Str || r.Kind == FSPath),
-			n.Op == ast.Div && l.Kind == Str && r.Kind == FSPath:
+			return Value{Kind: KindList, Items: append(append(make([]Value, 0, len(l.Items)+len(r.Items)), l.Items...), r.Items...), Pos: p}
+		case n.Op == ast.Div && l.Kind == KindFSPath && (r.Kind == KindStr || r.Kind == KindFSPath),
+			n.Op == ast.Div && l.Kind == KindStr && r.Kind == KindFSPath:
 			if !e.spend(int64(len(l.Str)) + int64(len(r.Str))) {
 				return over("a path")
 			}
-			return Value{Kind: FSPath, Str: pathlibClean(pyJoin(l.Str, r.Str)), Pos: p}
-		case n.Op == ast.Mult && l.Kind == Str && r.Kind == Int && r.Int.IsInt64():
+			return Value{Kind: KindFSPath, Str: pathlibClean(pyJoin(l.Str, r.Str)), Pos: p}
+		case n.Op == ast.Mult && l.Kind == KindStr && r.Kind == KindInt && r.Int.IsInt64():
 			k := r.Int.Int64()
 			if k < 0 || int64(len(l.Str))*k > maxStr || len(l.Str) > maxStr {
 				return e.overBudget(x, "a string repeated beyond %d bytes", maxStr)
@@ -274,13 +274,13 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			if !e.spend(int64(len(l.Str)) * k) {
 				return over("a string")
 			}
-			return Value{Kind: Str, Str: strings.Repeat(l.Str, int(k)), Pos: p}
+			return Value{Kind: KindStr, Str: strings.Repeat(l.Str, int(k)), Pos: p}
 		}
 		return e.unknown(x, "%s of %s and %s", n.Op, l.describe(), r.describe())
 	case *ast.Subscript:
 		if envName, ok := e.environ(n.Value); ok {
 			if idx, ok := n.Slice.(*ast.Index); ok {
-				if k := e.eval(idx.Value, depth+1); k.Kind == Str {
+				if k := e.eval(idx.Value, depth+1); k.Kind == KindStr {
 					return e.envValue(k.Str, nil, p)
 				}
 			}
@@ -293,13 +293,13 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			_, isEnviron := e.environ(attr.Value)
 			isGetenv := attr.Attr == "getenv" && e.isName(attr.Value, "os")
 			if (isEnviron && attr.Attr == "get") || isGetenv {
-				if k := e.eval(n.Args[0], depth+1); k.Kind == Str {
+				if k := e.eval(n.Args[0], depth+1); k.Kind == KindStr {
 					var def *Value
 					if len(n.Args) > 1 {
 						d := e.eval(n.Args[1], depth+1)
 						def = &d
 					} else {
-						def = &Value{Kind: None, Pos: p}
+						def = &Value{Kind: KindNone, Pos: p}
 					}
 					return e.envValue(k.Str, def, p)
 				}
@@ -319,9 +319,9 @@ func (e *evaluator) envValue(name string, def *Value, p Pos) Value {
 	if e.env != nil {
 		if s, ok := e.env(name); ok {
 			if !e.spend(int64(len(s))) {
-				return Value{Kind: Unknown, Pos: p, Reason: "an environment value beyond hubctl's budget for what a config builds"}
+				return Value{Kind: KindUnknown, Pos: p, Reason: "an environment value beyond hubctl's budget for what a config builds"}
 			}
-			return Value{Kind: Str, Str: s, Pos: p}
+			return Value{Kind: KindStr, Str: s, Pos: p}
 		}
 		if def != nil {
 			d := *def
@@ -329,14 +329,14 @@ func (e *evaluator) envValue(name string, def *Value, p Pos) Value {
 			return d
 		}
 	}
-	return Value{Kind: Env, Str: name, Pos: p}
+	return Value{Kind: KindEnv, Str: name, Pos: p}
 }
 
 func (e *evaluator) seq(elts []ast.Expr, p Pos, depth int) Value {
 	if !e.spend(valueCost * int64(len(elts))) {
 		return e.overBudget(elts[0], "a list beyond hubctl's budget of %d MiB for what a config builds", maxBuilt>>20)
 	}
-	v := Value{Kind: List, Pos: p}
+	v := Value{Kind: KindList, Pos: p}
 	for _, el := range elts {
 		v.Items = append(v.Items, e.eval(el, depth+1))
 	}
@@ -417,21 +417,21 @@ func decodeJSON(dec *json.Decoder, p Pos, depth int) (Value, error) {
 	}
 	switch t := tok.(type) {
 	case string:
-		return Value{Kind: Str, Str: t, Pos: p}, nil
+		return Value{Kind: KindStr, Str: t, Pos: p}, nil
 	case bool:
-		return Value{Kind: Bool, Bool: t, Pos: p}, nil
+		return Value{Kind: KindBool, Bool: t, Pos: p}, nil
 	case nil:
-		return Value{Kind: None, Pos: p}, nil
+		return Value{Kind: KindNone, Pos: p}, nil
 	case json.Number:
 		if i, ok := new(big.Int).SetString(t.String(), 10); ok {
-			return Value{Kind: Int, Int: i, Pos: p}, nil
+			return Value{Kind: KindInt, Int: i, Pos: p}, nil
 		}
 		f, _ := t.Float64()
-		return Value{Kind: Float, Float: f, Pos: p}, nil
+		return Value{Kind: KindFloat, Float: f, Pos: p}, nil
 	case json.Delim:
 		v := Value{Pos: p}
 		if t == '[' {
-			v.Kind = List
+			v.Kind = KindList
 			for dec.More() {
 				item, err := decodeJSON(dec, p, depth+1)
 				if err != nil {
@@ -440,7 +440,7 @@ func decodeJSON(dec *json.Decoder, p Pos, depth int) (Value, error) {
 				v.Items = append(v.Items, item)
 			}
 		} else {
-			v.Kind = Dict
+			v.Kind = KindDict
 			for dec.More() {
 				k, err := dec.Token()
 				if err != nil {
@@ -450,7 +450,7 @@ func decodeJSON(dec *json.Decoder, p Pos, depth int) (Value, error) {
 				if err != nil {
 					return v, err
 				}
-				v.Keys = append(v.Keys, Value{Kind: Str, Str: fmt.Sprint(k), Pos: p})
+				v.Keys = append(v.Keys, Value{Kind: KindStr, Str: fmt.Sprint(k), Pos: p})
 				v.Items = append(v.Items, item)
 			}
 		}

@@ -15,7 +15,7 @@ func TestWireRoundTrip(t *testing.T) {
 	src := "c = get_config()\nimport os\nc.JupyterHub.services = [{'name': 'a', 'n': -123456789012345678901234567890, 'f': 1e999, 'g': -0.5,\n" +
 		"  'b': True, 'none': None, 'env': os.environ['X'], 'u': foo(), 'l': ['x', 1, [2, {'k': 'v'}]]}]\n" +
 		"load_subconfig('sub.py')\nc.JupyterHub.api_tokens = {'t' * 3: 'a'}\nc.JupyterHub.load_roles += []\n"
-	cfg, err := parseInProcess("w.py", []byte(src), Options{})
+	cfg, err := parseInProcess("w.py", []byte(src), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestWireRoundTrip(t *testing.T) {
 		}
 	}
 	// Through the child process, the same.
-	viaChild, err := ParseWith(context.Background(), "w.py", []byte(src), Options{})
+	viaChild, err := ParseWith(context.Background(), "w.py", []byte(src), ReadOptions{})
 	if err != nil || !reflect.DeepEqual(viaChild.Services, cfg.Services) {
 		t.Errorf("via the child: %v", err)
 	}

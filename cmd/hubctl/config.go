@@ -214,7 +214,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 					return usageErrorf("--cwd %q is not a directory", cwd)
 				}
 			}
-			cfg, err := provision.ReadWith(c.Context, path, provision.Options{Env: &provision.Environment{Vars: overrides, Inherit: true}, Subconfigs: true, Cwd: cwd})
+			cfg, err := provision.ReadWith(c.Context, path, provision.ReadOptions{Env: &provision.Environment{Vars: overrides, Inherit: true}, Subconfigs: true, Cwd: cwd})
 			if err != nil {
 				return &validateUnreadable{err}
 			}
@@ -243,7 +243,7 @@ func (e *validateUnreadable) ExitCode() int { return exitUsage }
 func reportFindings(env *cliEnv, findings []provision.Finding, format string, strict bool) error {
 	errs, warns := 0, 0
 	for _, f := range findings {
-		if f.Severity == provision.Error {
+		if f.Severity == provision.SeverityError {
 			errs++
 		} else {
 			warns++

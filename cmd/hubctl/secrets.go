@@ -20,12 +20,12 @@ const minRawMask = 8
 func literalTokens(cfg *provision.Config) []provision.Value {
 	var out []provision.Value
 	for i := range cfg.Services {
-		if tok, ok := cfg.Services[i].Get("api_token"); ok && tok.Kind == provision.Str && tok.Str != "" {
+		if tok, ok := cfg.Services[i].Get("api_token"); ok && tok.Kind == provision.KindStr && tok.Str != "" {
 			out = append(out, *tok)
 		}
 	}
 	for _, k := range cfg.APITokens {
-		if k.Kind == provision.Str && k.Str != "" {
+		if k.Kind == provision.KindStr && k.Str != "" {
 			out = append(out, k)
 		}
 	}
