@@ -25,8 +25,9 @@ var (
 
 // Split returns the words of s: single quotes keep everything up to the
 // next single quote; in double quotes a backslash escapes only " \ $ and `;
-// outside quotes a backslash escapes the next character. A quoted empty
-// string is an empty word.
+// outside quotes a backslash escapes the next character. A backslash and
+// the newline after it, outside single quotes, are removed: the line goes
+// on, as in a shell. A quoted empty string is an empty word.
 func Split(s string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
@@ -45,8 +46,14 @@ func Split(s string) ([]string, error) {
 		case ch == '"':
 			i++
 			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
-					i++
+				if s[i] == '\\' && i+1 < len(s) {
+					if s[i+1] == '\n' {
+						i++
+						continue
+					}
+					if strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
+						i++
+					}
 				}
 				cur.WriteByte(s[i])
 			}
@@ -59,6 +66,9 @@ func Split(s string) ([]string, error) {
 				return nil, ErrTrailingBackslash
 			}
 			i++
+			if s[i] == '\n' {
+				continue // a continued line: a word, if one was begun, goes on
+			}
 			cur.WriteByte(s[i])
 			inWord = true
 		case ch == ' ' || ch == '\t' || ch == '\n':

@@ -35,6 +35,12 @@ func TestSplit(t *testing.T) {
 		{in: `x ''`, want: []string{"x", ""}},
 		{in: "'a\nb'", want: []string{"a\nb"}},
 		{in: "\"a\nb\"", want: []string{"a\nb"}},
+		// A backslash before a newline continues the line, except in single quotes.
+		{in: "a\\\nb", want: []string{"ab"}},
+		{in: "a \\\n b", want: []string{"a", "b"}},
+		{in: "\"a\\\nb\"", want: []string{"ab"}},
+		{in: "'a\\\nb'", want: []string{"a\\\nb"}},
+		{in: "\\\n", err: ErrEmpty},
 		// Nothing is expanded and nothing is an operator.
 		{in: "$HOME `id` *.py ~ a;b a|b #c", want: []string{"$HOME", "`id`", "*.py", "~", "a;b", "a|b", "#c"}},
 		{in: "--arg=x --flag", want: []string{"--arg=x", "--flag"}},
@@ -252,12 +258,11 @@ func quotedInput(recipe []byte) (line string, words []string) {
 			word.WriteByte(c)
 			inWord = true
 		case 3: // a backslash outside quotes
-			if c == '\n' {
-				c, cs = 'n', "n"
-			}
 			in.WriteString(`\` + cs)
-			word.WriteByte(c)
-			inWord = true
+			if c != '\n' { // else the line goes on, in or out of a word
+				word.WriteByte(c)
+				inWord = true
+			}
 		case 4: // a double-quoted character, escaped if it must be
 			if strings.IndexByte("\"\\$`", c) >= 0 {
 				in.WriteString(`"\` + cs + `"`)
@@ -273,8 +278,8 @@ func quotedInput(recipe []byte) (line string, words []string) {
 			in.WriteString(`"\` + cs + `"`)
 			word.WriteString(`\` + cs)
 			inWord = true
-		case 6:
-			in.WriteString(`""`)
+		case 6: // in double quotes, a backslash and newline vanish
+			in.WriteString("\"\\\n\"")
 			inWord = true
 		case 7: // an empty quoted string
 			in.WriteString([]string{"''", `""`}[recipe[i+1]%2])
