@@ -121,6 +121,11 @@ func TestSplitJoined(t *testing.T) {
 // FuzzSplit: Split never panics, makes no byte from nothing, gives back a
 // quoted join of what it found, and, on input in which a shell would expand
 // nothing, agrees with /bin/sh.
+//
+//	go test -run '^$' -fuzz '^FuzzSplit$' -fuzztime 60s -fuzzminimizetime 5s ./internal/shellwords
+//
+// (Each input that reaches sh costs a process; with the default 60 s
+// -fuzzminimizetime a short run spends its time minimising.)
 func FuzzSplit(f *testing.F) {
 	for _, s := range []string{"hubctl cull --timeout=600", `a "b c" 'd'`, `\'x\ y`, `"\$\q"`, `'' ""`, "a\tb\nc", `"a`, `a\`} {
 		f.Add(s)
@@ -158,6 +163,8 @@ func FuzzSplit(f *testing.F) {
 // FuzzSplitQuoted builds a command line from the fuzzer's bytes with every
 // quoting form, so that characters a shell treats specially appear only
 // quoted or escaped, and compares Split with the recipe and with /bin/sh.
+//
+//	go test -run '^$' -fuzz '^FuzzSplitQuoted$' -fuzztime 60s -fuzzminimizetime 5s ./internal/shellwords
 func FuzzSplitQuoted(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7})
 	f.Add([]byte{3, 2, 5, 9, 4, 3, 4, 4, 4, 5})

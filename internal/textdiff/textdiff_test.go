@@ -116,6 +116,8 @@ func TestUnifiedApplies(t *testing.T) {
 
 // FuzzUnified: for any two texts, the hunk applies to the old one and gives
 // the new one.
+//
+//	go test -run '^$' -fuzz '^FuzzUnified$' -fuzztime 60s ./internal/textdiff
 func FuzzUnified(f *testing.F) {
 	f.Add("a\nb\nc\n", "a\nx\nc\n")
 	f.Add("a", "a\n")
