@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hubctl/hubctl/internal/textdiff"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/templates"
 )
@@ -145,5 +146,5 @@ func literalText(lines [][]byte, pos provision.Pos) string {
 // edit left it (hubctl writes those tokens with templates.PyStr), so neither
 // side needs parsing again.
 func maskedDiff(path string, res *provision.Result, before *provision.Config, after *provision.Managed) string {
-	return maskTokens(unifiedDiff(path, res.Old, res.New), before, after.Services)
+	return maskTokens(textdiff.Unified(path, path+" (after hubctl)", res.Old, res.New), before, after.Services)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/shellwords"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/tokens"
 )
@@ -181,7 +182,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		return err
 	}
 	if cmd := c.String("command"); cmd != "" {
-		if svc.Command, err = splitShell(cmd); err != nil {
+		if svc.Command, err = shellwords.Split(cmd); err != nil {
 			return usageErrorf("--command: %v", err)
 		}
 	}
