@@ -159,7 +159,7 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 	for _, expr := range repeated(c, "exclude-user") {
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return p, 0, usageErrorf("--exclude-user %q is not a regular expression: %v", expr, err)
+			return p, 0, usageErrorf("--exclude-user %q is not a regular expression: %w", expr, err)
 		}
 		p.Exclude = append(p.Exclude, re)
 	}
@@ -187,7 +187,7 @@ func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.Clien
 	var cfg cull.ClientConfig
 	u, err := cull.NormalizeURL(c.String("url"))
 	if err != nil {
-		return cfg, &usageError{msg: "--url: " + err.Error()}
+		return cfg, usageErrorf("--url: %w", err)
 	}
 	if c.Bool("ssl-enabled") && u.Scheme != "https" {
 		return cfg, &usageError{

@@ -301,13 +301,40 @@ func interspersed(app *cli.App, args []string) []string {
 }
 
 // usageError marks an error as the user's command line being wrong (exit 2).
-type usageError struct{ msg, hint string }
+// Like cli/cli's FlagError it wraps its cause, so errors.Is and errors.As
+// still find what went wrong, and the cause's hint is shown when the usage
+// error has none of its own.
+type usageError struct {
+	msg, hint string
+	err       error // the cause, or nil
+}
 
-func (e *usageError) Error() string { return e.msg }
-func (e *usageError) Hint() string  { return e.hint }
+func (e *usageError) Error() string {
+	if e.msg == "" && e.err != nil {
+		return e.err.Error()
+	}
+	return e.msg
+}
 
+func (e *usageError) Unwrap() error { return e.err }
+
+func (e *usageError) Hint() string {
+	var h interface{ Hint() string }
+	if e.hint == "" && e.err != nil && errors.As(e.err, &h) {
+		return h.Hint()
+	}
+	return e.hint
+}
+
+// usageErrorf formats like fmt.Errorf; an error given with %w is the cause.
 func usageErrorf(format string, a ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, a...)}
+	err := fmt.Errorf(format, a...)
+	ue := &usageError{msg: err.Error()}
+	switch err.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		ue.err = err
+	}
+	return ue
 }
 
 // report prints err as one `hubctl: error:` line, plus a `hubctl: hint:`

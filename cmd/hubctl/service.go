@@ -131,7 +131,7 @@ func flagError(err error) error {
 	var fe *provision.FieldError
 	if errors.As(err, &fe) {
 		if flag, ok := fieldFlags[fe.Field]; ok {
-			return &usageError{msg: flag + ": " + fe.Msg}
+			return &usageError{msg: flag + ": " + fe.Msg, err: err}
 		}
 	}
 	return err
@@ -139,7 +139,7 @@ func flagError(err error) error {
 
 func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	if err := tokens.ValidateName(name); err != nil {
-		return usageErrorf("service name: %v", err)
+		return usageErrorf("service name: %w", err)
 	}
 	preset := name == cullIdlePreset
 	if !preset {

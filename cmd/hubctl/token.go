@@ -67,12 +67,12 @@ func tokenNewCommand(env *cliEnv) *cli.Command {
 			}
 			format, err := tokens.ParseFormat(c.String("format"))
 			if err != nil {
-				return &usageError{msg: "--format: " + err.Error()}
+				return usageErrorf("--format: %w", err)
 			}
 			name := c.String("store")
 			if name != "" {
 				if err := tokens.ValidateName(name); err != nil {
-					return usageErrorf("--store: %v", err)
+					return usageErrorf("--store: %w", err)
 				}
 			} else if c.Bool("quiet") {
 				return usageErrorf("--quiet without --store would throw the token away")
@@ -118,7 +118,7 @@ func tokenPasswordCommand(env *cliEnv) *cli.Command {
 			}
 			pw, err := tokens.Password(c.Int("length"), c.Int("digits"), c.Int("symbols"))
 			if err != nil {
-				return &usageError{msg: err.Error()}
+				return &usageError{err: err}
 			}
 			fmt.Fprintln(env.stdout, pw)
 			return nil
@@ -142,7 +142,7 @@ func tokenSetCommand(env *cliEnv) *cli.Command {
 				return err
 			}
 			if err := tokens.ValidateName(args[0]); err != nil {
-				return &usageError{msg: err.Error()}
+				return &usageError{err: err}
 			}
 			secret, err := readSecret(env)
 			if err != nil {
@@ -251,7 +251,7 @@ func namedStore(c *cli.Context, env *cliEnv) (string, tokens.Store, error) {
 		return "", nil, err
 	}
 	if err := tokens.ValidateName(args[0]); err != nil {
-		return "", nil, &usageError{msg: err.Error()}
+		return "", nil, &usageError{err: err}
 	}
 	store, err := openStore(c, env)
 	return args[0], store, err
