@@ -52,7 +52,7 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
-		}, hubFlags()...),
+		}, hubFlags(env)...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
@@ -66,7 +66,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	// A pass decodes every page of users and throws it away: collecting
 	// half as often costs 0.1-0.2 s less CPU per 100 000 users for about
 	// 4 MiB more memory (docs/benchmarks.md). GOGC, when set, wins.
-	if os.Getenv("GOGC") == "" {
+	if env.getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
 	policy, every, err := cullPolicy(c)
@@ -167,14 +167,12 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 }
 
 // hubFlags say how to reach the Hub, for cull and check: the reference
-// culler's names, and hubctl's keyring for the token. They are made afresh
-// for each run: urfave/cli stores a value read from JUPYTERHUB_API_URL in
-// the flag itself.
-func hubFlags() []cli.Flag {
+// culler's names, and hubctl's keyring for the token.
+func hubFlags(env *cliEnv) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
+		withEnv(&cli.StringFlag{Name: "url", Value: cull.DefaultURL, Usage: "the Hub API URL"}, env, "JUPYTERHUB_API_URL"),
 		&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
-		insecureStorageFlag,
+		insecureStorageFlag(env),
 		&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
 		&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
 	}
@@ -200,7 +198,7 @@ func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.Clien
 	}
 	cfg.URL = c.String("url")
 	cfg.RequestTimeout = 60 * time.Second
-	if s := os.Getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
+	if s := env.getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
 		secs, err := strconv.ParseFloat(s, 64)
 		if err != nil || secs <= 0 {
 			return cfg, usageErrorf("JUPYTERHUB_REQUEST_TIMEOUT=%q is not a positive number of seconds", s)
@@ -230,7 +228,7 @@ func cullToken(c *cli.Context, env *cliEnv) (string, error) {
 		}
 		return store.Get(name)
 	}
-	if tok := os.Getenv("JUPYTERHUB_API_TOKEN"); tok != "" {
+	if tok := env.getenv("JUPYTERHUB_API_TOKEN"); tok != "" {
 		return tok, nil
 	}
 	return "", &usageError{

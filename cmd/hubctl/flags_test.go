@@ -179,7 +179,6 @@ func TestConfigValidateEnvVerbatim(t *testing.T) {
 // expression (split on its comma, user xx would be culled), and a value of
 // one newline matches no user (trimmed, it was "" and matched everyone).
 func TestCullExcludeUserVerbatim(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
 	old := time.Now().Add(-2 * time.Hour)
 	for _, tt := range []struct {
 		exclude []string
@@ -198,7 +197,7 @@ func TestCullExcludeUserVerbatim(t *testing.T) {
 		for _, e := range tt.exclude {
 			args = append(args, "--exclude-user", e)
 		}
-		r := runCLI(t, nil, "", args...)
+		r := runCLIEnv(t, nil, tokenEnv, "", args...)
 		if r.code != 0 {
 			t.Fatalf("%q: %+v", tt.exclude, r)
 		}
@@ -388,13 +387,12 @@ func TestServiceAddCullUsersSpaceForm(t *testing.T) {
 
 // TestCullUsersSpaceFormCulls: the space form decides what a pass does.
 func TestCullUsersSpaceFormCulls(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
 	for _, tt := range []struct {
 		value   string
 		deletes bool
 	}{{"true", true}, {"false", false}, {"True", true}, {"False", false}} {
 		h := cullHub(t)
-		r := runCLI(t, nil, "", "cull", "--once", "--cull-users", tt.value, "--url", h.URL())
+		r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--cull-users", tt.value, "--url", h.URL())
 		if r.code != 0 {
 			t.Fatalf("--cull-users %s: %+v", tt.value, r)
 		}

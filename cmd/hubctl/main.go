@@ -60,7 +60,7 @@ func main() {
 	saved, isTerminal := termios(os.Stdin)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+		done <- run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.LookupEnv})
 	}()
 	var code int
 	select {
@@ -130,6 +130,22 @@ type cliEnv struct {
 	stdout, stderr io.Writer
 	// keyring is the store used unless --insecure-storage; nil means the OS keyring.
 	keyring tokens.Store
+	// environ looks up the environment variables hubctl reads (the token,
+	// JUPYTERHUB_API_URL, HUBCTL_INSECURE_STORAGE, ...); nil means the
+	// process's own (os.LookupEnv).
+	environ func(name string) (string, bool)
+}
+
+func (env *cliEnv) lookupEnv(name string) (string, bool) {
+	if env.environ == nil {
+		return os.LookupEnv(name)
+	}
+	return env.environ(name)
+}
+
+func (env *cliEnv) getenv(name string) string {
+	v, _ := env.lookupEnv(name)
+	return v
 }
 
 // run executes one hubctl command line and returns its exit code.
@@ -261,9 +277,8 @@ func interspersed(app *cli.App, args []string) []string {
 	// value (`--cull-users false`), which becomes `--cull-users=false`.
 	takesValue, takesWord := map[string]bool{}, map[string]bool{}
 	for _, f := range leaf.Flags {
-		_, isBool := f.(*cli.BoolFlag)
 		for _, n := range f.Names() {
-			takesValue[n], takesWord[n] = !isBool, boolTakesWord(leaf, f)
+			takesValue[n], takesWord[n] = takesValueFlag(f), boolTakesWord(leaf, f)
 		}
 	}
 	var flags, positional []string

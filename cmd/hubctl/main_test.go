@@ -20,15 +20,26 @@ type result struct {
 	code           int
 }
 
-// runCLI runs hubctl in-process with the given stdin and an in-memory
-// keyring (nil means a fresh one).
+// runCLI runs hubctl in-process with the given stdin, an in-memory keyring
+// (nil means a fresh one) and an empty environment.
 func runCLI(t *testing.T, store tokens.Store, stdin string, args ...string) result {
+	t.Helper()
+	return runCLIEnv(t, store, nil, stdin, args...)
+}
+
+// tokenEnv is the environment of a culler the Hub started: its token.
+var tokenEnv = map[string]string{"JUPYTERHUB_API_TOKEN": testToken}
+
+// runCLIEnv is runCLI with environ as the environment hubctl sees: each run
+// has its own, so tests that set one can run in parallel.
+func runCLIEnv(t *testing.T, store tokens.Store, environ map[string]string, stdin string, args ...string) result {
 	t.Helper()
 	if store == nil {
 		store = tokens.NewMemory()
 	}
 	var out, errOut bytes.Buffer
-	env := &cliEnv{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, keyring: store}
+	env := &cliEnv{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, keyring: store,
+		environ: func(name string) (string, bool) { v, ok := environ[name]; return v, ok }}
 	code := run(context.Background(), append([]string{"hubctl"}, args...), env)
 	return result{out.String(), errOut.String(), code}
 }

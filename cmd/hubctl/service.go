@@ -20,9 +20,16 @@ import (
 // CullIdlePreset is the service name that gets `hubctl cull` as its command.
 const cullIdlePreset = "cull-idle"
 
-var hubVersionFlag = &cli.StringFlag{Name: "hub-version", Usage: "target JupyterHub `VERSION` (default: `jupyterhub --version`, else the newest stable)"}
+// Every flag is made afresh for each run: urfave/cli keeps what it parsed
+// in the flag itself, and one run in a test would leak into the next.
 
-var configFlag = &cli.StringFlag{Name: "config", Value: "jupyterhub_config.py", Usage: "the JupyterHub config `FILE`"}
+func hubVersionFlag() cli.Flag {
+	return &cli.StringFlag{Name: "hub-version", Usage: "target JupyterHub `VERSION` (default: `jupyterhub --version`, else the newest stable)"}
+}
+
+func configFlag() cli.Flag {
+	return &cli.StringFlag{Name: "config", Value: "jupyterhub_config.py", Usage: "the JupyterHub config `FILE`"}
+}
 
 // cullPassThrough are the `hubctl cull` flags `service add cull-idle` puts
 // into the service's command.
@@ -59,8 +66,8 @@ func serviceCommand(env *cliEnv) *cli.Command {
 
 func serviceAddCommand(env *cliEnv) *cli.Command {
 	flags := []cli.Flag{
-		configFlag,
-		hubVersionFlag,
+		configFlag(),
+		hubVersionFlag(),
 		&cli.StringFlag{Name: "command", Usage: "the service's command, split like a shell would (`\"CMD ARG...\"`)"},
 		&repeatableFlag{Name: "arg", Usage: "append `ARG` to the command verbatim (repeatable)"},
 		&cli.StringFlag{Name: "url", Usage: "the service's `URL` (http or https)"},
@@ -82,7 +89,7 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		&cli.StringFlag{Name: "token", Usage: "`new`, keyring, env or none (default: new without a command, none with one)"},
 		&cli.BoolFlag{Name: "replace", Usage: "replace a service of that name in hubctl's block"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"},
-		insecureStorageFlag,
+		insecureStorageFlag(env),
 	}
 	return &cli.Command{
 		Name:      "add",
@@ -420,7 +427,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl service remove cull-idle",
-		Flags: []cli.Flag{configFlag, hubVersionFlag, &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
+		Flags: []cli.Flag{configFlag(), hubVersionFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
@@ -533,7 +540,7 @@ func serviceListCommand(env *cliEnv) *cli.Command {
 		Usage: "list the services and roles in jupyterhub_config.py, hubctl's and hand-written",
 		Description: "Example:\n" +
 			"   hubctl service list --json",
-		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Flags: []cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
@@ -574,7 +581,7 @@ func serviceShowCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl service show cull-idle",
-		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Flags: []cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {

@@ -17,10 +17,11 @@ import (
 
 // insecureStorageFlag picks the 0600 file store over the keyring. It sits on
 // each command that opens the store, so it can be given where users type it.
-var insecureStorageFlag = &cli.BoolFlag{
-	Name:    "insecure-storage",
-	Usage:   "keep tokens in a plain-text file of mode 0600 under ~/.config/hubctl instead of the OS keyring",
-	EnvVars: []string{"HUBCTL_INSECURE_STORAGE"},
+func insecureStorageFlag(env *cliEnv) cli.Flag {
+	return withEnv(&cli.BoolFlag{
+		Name:  "insecure-storage",
+		Usage: "keep tokens in a plain-text file of mode 0600 under ~/.config/hubctl instead of the OS keyring",
+	}, env, "HUBCTL_INSECURE_STORAGE")
 }
 
 func tokenCommand(env *cliEnv) *cli.Command {
@@ -55,7 +56,7 @@ func tokenNewCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "format", Value: string(tokens.Hex), Usage: "hex or base64url"},
 			&cli.StringFlag{Name: "store", Usage: "also keep the token in the keyring under `NAME`"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "with --store, do not print the token"},
-			insecureStorageFlag,
+			insecureStorageFlag(env),
 		},
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
@@ -135,7 +136,7 @@ func tokenSetCommand(env *cliEnv) *cli.Command {
 			"`ps` would show it. One trailing newline is dropped.\n\n" +
 			"Example:\n" +
 			"   openssl rand -hex 32 | hubctl token set cull-idle",
-		Flags: []cli.Flag{insecureStorageFlag},
+		Flags: []cli.Flag{insecureStorageFlag(env)},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
@@ -168,7 +169,7 @@ func tokenGetCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once",
-		Flags: []cli.Flag{insecureStorageFlag},
+		Flags: []cli.Flag{insecureStorageFlag(env)},
 		Action: func(c *cli.Context) error {
 			name, store, err := namedStore(c, env)
 			if err != nil {
@@ -192,7 +193,7 @@ func tokenListCommand(env *cliEnv) *cli.Command {
 			"   hubctl token list --json",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of names"},
-			insecureStorageFlag,
+			insecureStorageFlag(env),
 		},
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
@@ -229,7 +230,7 @@ func tokenDeleteCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl token delete cull-idle",
-		Flags: []cli.Flag{insecureStorageFlag},
+		Flags: []cli.Flag{insecureStorageFlag(env)},
 		Action: func(c *cli.Context) error {
 			name, store, err := namedStore(c, env)
 			if err != nil {

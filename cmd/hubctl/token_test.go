@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/tokens"
 )
 
@@ -137,8 +138,36 @@ func TestInsecureStorage(t *testing.T) {
 	if r := runCLI(t, keyring, "", "token", "get", "svc", "--insecure-storage"); r.stdout != "s3cret\n" {
 		t.Errorf("get --insecure-storage = %+v", r)
 	}
-	t.Setenv("HUBCTL_INSECURE_STORAGE", "true")
-	if r := runCLI(t, keyring, "", "token", "list"); r.stdout != "svc\n" {
+	if r := runCLIEnv(t, keyring, map[string]string{"HUBCTL_INSECURE_STORAGE": "true"}, "", "token", "list"); r.stdout != "svc\n" {
 		t.Errorf("list with HUBCTL_INSECURE_STORAGE=true = %+v", r)
+	}
+}
+
+// TestEnvironmentDoesNotLeakBetweenRuns: a value read from the environment
+// holds for its run only. (urfave/cli kept it in the flag, and the flags were
+// shared: after one in-process run with HUBCTL_INSECURE_STORAGE=1 every
+// later run used the file store.)
+func TestEnvironmentDoesNotLeakBetweenRuns(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // where the file store would be
+	keyring := tokens.NewMemory()
+	if err := keyring.Set("in-keyring", testToken); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLIEnv(t, keyring, map[string]string{"HUBCTL_INSECURE_STORAGE": "1"}, "", "token", "list")
+	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "warning: --insecure-storage") {
+		t.Fatalf("with HUBCTL_INSECURE_STORAGE=1: %+v", r)
+	}
+	if r := runCLI(t, keyring, "", "token", "list"); r.code != 0 || r.stdout != "in-keyring\n" || r.stderr != "" {
+		t.Errorf("the next run, without it: %+v", r)
+	}
+
+	h := cullHub(t)
+	environ := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_API_URL": h.URL()}
+	if r := runCLIEnv(t, nil, environ, "", "check"); r.code != 0 {
+		t.Fatalf("with JUPYTERHUB_API_URL: %+v", r)
+	}
+	r = runCLIEnv(t, nil, tokenEnv, "", "check")
+	if strings.Contains(r.stdout+r.stderr, h.URL()) || !strings.Contains(r.stdout, cull.DefaultURL) {
+		t.Errorf("the next run, without JUPYTERHUB_API_URL, did not use the default --url %s: %+v", cull.DefaultURL, r)
 	}
 }
