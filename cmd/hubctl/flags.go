@@ -69,17 +69,24 @@ func repeated(c *cli.Context, name string) []string {
 	return nil
 }
 
-// boolTakesWord reports whether boolean flag f of command leaf may take its
-// value from the next word: `--cull-users true` is the form
-// jupyterhub-idle-culler 2 requires (its traitlets options take a value and
-// reject a bare flag), so every cull flag accepts it, and so do the cull flags
-// `service add cull-idle` passes through. Other commands keep Go's rule that a
-// bare boolean is true and the next word is an argument.
-func boolTakesWord(leaf *cli.Command, f cli.Flag) bool {
+// boolTakesWord reports whether boolean flag f of the command at path
+// ("cull", "service add") may take its value from the next word:
+// `--cull-users true` is the form jupyterhub-idle-culler 2 requires (its
+// traitlets options take a value and reject a bare flag), so every flag of
+// `hubctl cull` accepts it, and so do the cull flags the cull-idle preset
+// takes. Other commands keep Go's rule that a bare boolean is true and the
+// next word is an argument.
+func boolTakesWord(path string, f cli.Flag) bool {
 	if takesValueFlag(f) {
 		return false
 	}
-	return leaf.Name == "cull" || slices.Contains(cullPassThrough, f)
+	switch path {
+	case "cull":
+		return true
+	case "service add":
+		return isCullPolicyFlag(f.Names()[0])
+	}
+	return false
 }
 
 // boolWord is a boolean's value as traitlets spells it (true, false, 1, 0 in

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -269,7 +271,7 @@ func parsedBools(t *testing.T, path []string, args []string) (map[string]bool, m
 			return err
 		}
 		for _, f := range leaf.Flags {
-			if _, ok := f.(*cli.BoolFlag); ok {
+			if !takesValueFlag(f) {
 				values[f.Names()[0]], set[f.Names()[0]] = c.Bool(f.Names()[0]), c.IsSet(f.Names()[0])
 			}
 		}
@@ -289,7 +291,7 @@ func positionalNames(c *cli.Command) []string {
 func boolFlagNames(flags []cli.Flag) []string {
 	var names []string
 	for _, f := range flags {
-		if _, ok := f.(*cli.BoolFlag); ok {
+		if !takesValueFlag(f) {
 			names = append(names, f.Names()...)
 		}
 	}
@@ -347,13 +349,20 @@ func TestCullBoolFlagForms(t *testing.T) {
 // TestServiceAddCullBoolFlagForms: the cull-idle pass-through booleans take
 // the same forms; the service name may come before, between or after.
 func TestServiceAddCullBoolFlagForms(t *testing.T) {
-	names := boolFlagNames(cullPassThrough)
-	if len(names) < 5 {
+	preset := cullPolicyFlags(true)
+	names := boolFlagNames(preset)
+	if len(names) < 10 {
 		t.Fatalf("pass-through booleans %q", names)
 	}
-	for _, name := range names {
+	for _, alias := range names {
+		var name string // canonical
+		for _, f := range preset {
+			if slices.Contains(f.Names(), alias) {
+				name = f.Names()[0]
+			}
+		}
 		for _, form := range boolForms {
-			args := []string{"--" + name}
+			args := []string{"--" + alias}
 			if len(form.words) == 1 && strings.HasPrefix(form.words[0], "=") {
 				args[0] += form.words[0]
 			} else {
@@ -398,6 +407,99 @@ func TestCullUsersSpaceFormCulls(t *testing.T) {
 		}
 		if _, ok := h.User("serverless"); ok == tt.deletes {
 			t.Errorf("--cull-users %s: idle user deleted = %v, want %v", tt.value, !ok, tt.deletes)
+		}
+	}
+}
+
+// parsedCullOptions is what `hubctl cull ARGS` would run with, through
+// hubctl's own argument handling, as a comparable text.
+func parsedCullOptions(t *testing.T, args []string) string {
+	t.Helper()
+	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, environ: func(string) (string, bool) { return "", false }})
+	var got string
+	for _, c := range app.Commands {
+		if c.Name == "cull" {
+			c.Action = func(c *cli.Context) error {
+				o, err := cullOptionsFrom(c)
+				// Policy as an operand of its own: fmt shows each
+				// regular expression by its String method.
+				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d once=%t dry=%t log=%s/%s metrics=%q",
+					o.policy, o.every, o.concurrency, o.pageSize, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr)
+				return err
+			}
+		}
+	}
+	if err := app.RunContext(t.Context(), interspersed(app, append([]string{"hubctl", "cull"}, args...))); err != nil {
+		t.Fatalf("hubctl cull %q: %v", args, err)
+	}
+	return got
+}
+
+// TestCullIdleFlagsRoundTrip: every cull flag the cull-idle preset takes,
+// under each of its names (1.x's underscore spellings too), is written into
+// the service's command so that `hubctl cull` reads that command back to
+// the setting the flag asked for. Every other flag of `hubctl cull` is left
+// out of the preset on purpose.
+func TestCullIdleFlagsRoundTrip(t *testing.T) {
+	t.Parallel()
+	notForPreset := map[string]string{
+		"once": "a Hub-managed service runs until the Hub stops it", "dry-run": "service add's own --dry-run",
+		"url": "the Hub gives the service JUPYTERHUB_API_URL; service add's own --url", "token-name": "the Hub gives the service its token",
+		"insecure-storage": "service add's own, for its token", "ssl-enabled": "not passed through before", "internal-certs-location": "not passed through before",
+		"api-page-size": "not passed through before", "log-format": "not passed through before", "log-level": "not passed through before",
+		"metrics-addr": "not passed through before",
+	}
+	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+	for _, c := range app.Commands {
+		if c.Name != "cull" {
+			continue
+		}
+		for _, f := range c.Flags {
+			if name := f.Names()[0]; !isCullPolicyFlag(name) && notForPreset[name] == "" {
+				t.Errorf("hubctl cull --%s: neither one of cullPolicyFlags nor in notForPreset", name)
+			}
+		}
+	}
+	atPresetTimeout := parsedCullOptions(t, []string{"--timeout=3600"})
+	if parsedCullOptions(t, nil) == atPresetTimeout {
+		t.Error("hubctl cull's default --timeout is the preset's 3600")
+	}
+	for _, f := range cullPolicyFlags(true) {
+		var values []string // none of them the default
+		switch f := f.(type) {
+		case *cli.IntFlag:
+			values = []string{strconv.Itoa(f.Value + 7)}
+		case *cli.BoolFlag:
+			values = []string{strconv.FormatBool(!f.Value)}
+		case *repeatableFlag:
+			values = []string{"^x{1,3}$", "a b"}
+		default:
+			t.Fatalf("no test value for --%s (%T)", f.Names()[0], f)
+		}
+		for _, name := range f.Names() {
+			var args []string
+			for _, v := range values {
+				args = append(args, "--"+name+"="+v)
+			}
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				t.Parallel()
+				path := tempConfig(t, "")
+				r := runCLI(t, nil, "", append([]string{"service", "add", "cull-idle", "--hub-version", "3.0", "--config", path}, args...)...)
+				if r.code != 0 {
+					t.Fatalf("service add: %+v", r)
+				}
+				cmd := readService(t, path, "cull-idle").Command
+				if len(cmd) < 2 || cmd[1] != "cull" {
+					t.Fatalf("command %q", cmd)
+				}
+				written := parsedCullOptions(t, cmd[2:])
+				if want := parsedCullOptions(t, append([]string{"--timeout=3600"}, args...)); written != want {
+					t.Errorf("command %q reads as\n%s\nwant (hubctl cull %q)\n%s", cmd, written, args, want)
+				}
+				if written == atPresetTimeout {
+					t.Errorf("command %q: %q made no difference", cmd, args)
+				}
+			})
 		}
 	}
 }

@@ -247,6 +247,7 @@ func interspersed(app *cli.App, args []string) []string {
 	out := []string{args[0]}
 	cmds := app.Commands
 	var leaf *cli.Command
+	var path []string // the command's names, "service add"
 	i := 1
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -265,6 +266,7 @@ func interspersed(app *cli.App, args []string) []string {
 		}
 		out = append(out, a)
 		leaf, cmds = next, next.Subcommands
+		path = append(path, next.Name)
 		if len(cmds) == 0 {
 			i++
 			break
@@ -278,7 +280,7 @@ func interspersed(app *cli.App, args []string) []string {
 	takesValue, takesWord := map[string]bool{}, map[string]bool{}
 	for _, f := range leaf.Flags {
 		for _, n := range f.Names() {
-			takesValue[n], takesWord[n] = takesValueFlag(f), boolTakesWord(leaf, f)
+			takesValue[n], takesWord[n] = takesValueFlag(f), boolTakesWord(strings.Join(path, " "), f)
 		}
 	}
 	var flags, positional []string

@@ -31,21 +31,6 @@ func configFlag() cli.Flag {
 	return &cli.StringFlag{Name: "config", Value: "jupyterhub_config.py", Usage: "the JupyterHub config `FILE`"}
 }
 
-// cullPassThrough are the `hubctl cull` flags `service add cull-idle` puts
-// into the service's command.
-var cullPassThrough = []cli.Flag{
-	&cli.IntFlag{Name: "timeout", Value: 3600, Usage: "cull-idle: idle `SECONDS` before a server is culled"},
-	&cli.IntFlag{Name: "cull-every", Usage: "cull-idle: `SECONDS` between passes"},
-	&cli.IntFlag{Name: "max-age", Usage: "cull-idle: cull servers older than `SECONDS`"},
-	&cli.BoolFlag{Name: "cull-users", Usage: "cull-idle: also delete idle users"},
-	&cli.BoolFlag{Name: "cull-admin-users", Value: true, Usage: "cull-idle: with --cull-users, admins too"},
-	&cli.BoolFlag{Name: "cull-default-servers", Value: true, Usage: "cull-idle: cull default servers"},
-	&cli.BoolFlag{Name: "cull-named-servers", Value: true, Usage: "cull-idle: cull named servers"},
-	&cli.BoolFlag{Name: "remove-named-servers", Usage: "cull-idle: remove named servers"},
-	&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "cull-idle: requests at once"},
-	&repeatableFlag{Name: "exclude-user", Usage: "cull-idle: never cull users matching `REGEX` (repeatable)"},
-}
-
 func serviceCommand(env *cliEnv) *cli.Command {
 	return &cli.Command{
 		Name:  "service",
@@ -100,7 +85,7 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 			"Example:\n" +
 			"   hubctl service add cull-idle --admin --timeout=3600\n" +
 			"   hubctl service add announcement --url http://127.0.0.1:8888 --command 'python3 -m announcement' --scope read:users",
-		Flags: append(flags, cullPassThrough...),
+		Flags: append(flags, cullPolicyFlags(true)...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
@@ -150,7 +135,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	}
 	preset := name == cullIdlePreset
 	if !preset {
-		for _, f := range cullPassThrough {
+		for _, f := range cullPolicyFlags(true) {
 			if c.IsSet(f.Names()[0]) {
 				return usageErrorf("--%s is for the cull-idle preset only", f.Names()[0])
 			}
@@ -363,13 +348,14 @@ func removeService(m *provision.Managed, name string) {
 	m.Roles = roles
 }
 
-// cullArgs are the preset's culler flags: the timeout always, the rest as
-// given.
+// cullArgs are the preset's culler flags, spelled as `hubctl cull` reads
+// them: the timeout always (the preset's default is not the culler's), the
+// rest as given.
 func cullArgs(c *cli.Context) []string {
-	args := []string{fmt.Sprintf("--timeout=%d", c.Int("timeout"))}
-	for _, f := range cullPassThrough[1:] {
+	var args []string
+	for _, f := range cullPolicyFlags(true) {
 		name := f.Names()[0]
-		if !c.IsSet(name) {
+		if name != "timeout" && !c.IsSet(name) {
 			continue
 		}
 		switch f.(type) {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/tokens"
@@ -169,5 +172,37 @@ func TestEnvironmentDoesNotLeakBetweenRuns(t *testing.T) {
 	r = runCLIEnv(t, nil, tokenEnv, "", "check")
 	if strings.Contains(r.stdout+r.stderr, h.URL()) || !strings.Contains(r.stdout, cull.DefaultURL) {
 		t.Errorf("the next run, without JUPYTERHUB_API_URL, did not use the default --url %s: %+v", cull.DefaultURL, r)
+	}
+}
+
+// TestFlagsAreFreshPerApp: no flag value is shared between two apps, so
+// nothing one run parses can reach another.
+func TestFlagsAreFreshPerApp(t *testing.T) {
+	flagsOf := func() map[cli.Flag]string {
+		seen := map[cli.Flag]string{}
+		var walk func(path string, cmds []*cli.Command)
+		walk = func(path string, cmds []*cli.Command) {
+			for _, c := range cmds {
+				for _, f := range c.Flags {
+					seen[f] = path + " " + c.Name + " --" + f.Names()[0]
+				}
+				walk(path+" "+c.Name, c.Subcommands)
+			}
+		}
+		app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+		for _, f := range app.Flags {
+			seen[f] = "hubctl --" + f.Names()[0]
+		}
+		walk("hubctl", app.Commands)
+		return seen
+	}
+	first, second := flagsOf(), flagsOf()
+	if len(first) < 50 {
+		t.Fatalf("found only %d flags", len(first))
+	}
+	for f, where := range second {
+		if other, ok := first[f]; ok {
+			t.Errorf("%s is the same flag value as %s in another app", where, other)
+		}
 	}
 }
