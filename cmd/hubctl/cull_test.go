@@ -47,6 +47,7 @@ func serverUp(h *fakehub.Hub, user string) bool {
 }
 
 func TestCullOnce(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL(), "--timeout=3600")
 	if r.code != 0 {
@@ -66,6 +67,7 @@ func TestCullOnce(t *testing.T) {
 // TestCullBooleanSpellings: the chart's bare --cull-users, the explicit
 // =true/=false and 1.x's underscore spelling all work.
 func TestCullBooleanSpellings(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		flag    string
 		deletes bool
@@ -85,6 +87,7 @@ func TestCullBooleanSpellings(t *testing.T) {
 }
 
 func TestCullMissingScopes(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t, "list:users", "read:users:activity", "read:servers")
 	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL())
 	if r.code != exitFailure {
@@ -102,6 +105,7 @@ func TestCullMissingScopes(t *testing.T) {
 }
 
 func TestCullUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -130,6 +134,7 @@ func TestCullUsageErrors(t *testing.T) {
 }
 
 func TestCullTokenSources(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	r := runCLIEnv(t, nil, map[string]string{"JUPYTERHUB_API_TOKEN": ""}, "", "cull", "--once", "--url", h.URL())
 	if r.code != exitUsage || !strings.Contains(r.stderr, "no API token") {
@@ -149,6 +154,7 @@ func TestCullTokenSources(t *testing.T) {
 }
 
 func TestCullJSONLogs(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--dry-run", "--log-format", "json", "--url", h.URL())
 	if r.code != 0 {
@@ -262,6 +268,7 @@ func TestCullBinaryLoop(t *testing.T) {
 }
 
 func TestCullURLFromEnvironment(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	environ := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_API_URL": h.URL() + "/"}
 	if r := runCLIEnv(t, nil, environ, "", "cull", "--once"); r.code != 0 || serverUp(h, "idle") {
@@ -270,6 +277,7 @@ func TestCullURLFromEnvironment(t *testing.T) {
 }
 
 func TestCheckCommand(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	r := runCLIEnv(t, nil, tokenEnv, "", "check", "--url", h.URL(), "--cull-users")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "CHECK    RESULT DETAIL\nhub      ok") || !strings.Contains(r.stdout, "token    ok     valid: service cull-idle") {
@@ -292,6 +300,7 @@ func TestCheckCommand(t *testing.T) {
 }
 
 func TestCullDryRunTable(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--dry-run", "--cull-users", "--url", h.URL(), "--timeout=3600")
 	if r.code != 0 {
@@ -323,6 +332,7 @@ func TestCullDryRunTable(t *testing.T) {
 // TestCullProgressOnTerminal runs the binary under a pseudo-terminal
 // (script(1)): a long pass shows its progress there, and nowhere else.
 func TestCullProgressOnTerminal(t *testing.T) {
+	t.Parallel()
 	need(t, "script")
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)

@@ -39,6 +39,7 @@ func readService(t *testing.T, path, name string) provision.Service {
 // TestNoStringSliceFlags: every repeatable flag is the verbatim kind, so a
 // flag added later cannot bring the comma splitting back.
 func TestNoStringSliceFlags(t *testing.T) {
+	t.Parallel()
 	var walk func(prefix string, cmds []*cli.Command)
 	found := 0
 	walk = func(prefix string, cmds []*cli.Command) {
@@ -61,6 +62,7 @@ func TestNoStringSliceFlags(t *testing.T) {
 }
 
 func TestServiceAddRepeatableFlagsVerbatim(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "")
 	args := []string{"service", "add", "svc", "--command", "prog", "--hub-version", "3.0", "--config", path}
 	for _, v := range awkward {
@@ -93,6 +95,7 @@ func TestServiceAddRepeatableFlagsVerbatim(t *testing.T) {
 // TestServiceAddScopesVerbatim: a scope with a comma or spaces is not two
 // scopes nor a trimmed one; it is a scope the Hub does not know.
 func TestServiceAddScopesVerbatim(t *testing.T) {
+	t.Parallel()
 	for _, flag := range []string{"--scope", "--oauth-scope"} {
 		for _, v := range []string{"read:users,admin:users", " read:users", "read:users\n"} {
 			path := tempConfig(t, "")
@@ -123,6 +126,7 @@ func strconvQuote(s string) string {
 // TestCullIdleExcludeUserVerbatim: the preset writes each --exclude-user
 // into the culler's command as one argument, as given.
 func TestCullIdleExcludeUserVerbatim(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "")
 	args := []string{"service", "add", "cull-idle", "--admin", "--hub-version", "3.0", "--config", path}
 	for _, v := range append([]string{"^x{1,3}$"}, awkward...) {
@@ -139,6 +143,7 @@ func TestCullIdleExcludeUserVerbatim(t *testing.T) {
 }
 
 func TestConfigRenderServiceVerbatim(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "")
 	for _, name := range []string{"a", "b"} {
 		if r := runCLI(t, nil, "", "service", "add", name, "--url", "http://127.0.0.1:9000", "--token", "none", "--hub-version", "3.0", "--config", path); r.code != 0 {
@@ -162,6 +167,7 @@ func TestConfigRenderServiceVerbatim(t *testing.T) {
 // spaces or a lone newline stay in the value: the token-length check sees
 // every character.
 func TestConfigValidateEnvVerbatim(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "import os\nc = get_config()\nc.JupyterHub.services = [{'name': 'svc', 'url': 'http://127.0.0.1:9000', 'api_token': os.environ['T']}]\n", 0o600)
 	for _, tt := range []struct{ value, finding string }{
 		{"abc,efg", "api_token is 7 characters"}, {" abcde ", "api_token is 7 characters"}, {"\n", "api_token is 1 characters"},
@@ -181,6 +187,7 @@ func TestConfigValidateEnvVerbatim(t *testing.T) {
 // expression (split on its comma, user xx would be culled), and a value of
 // one newline matches no user (trimmed, it was "" and matched everyone).
 func TestCullExcludeUserVerbatim(t *testing.T) {
+	t.Parallel()
 	old := time.Now().Add(-2 * time.Hour)
 	for _, tt := range []struct {
 		exclude []string
@@ -212,6 +219,7 @@ func TestCullExcludeUserVerbatim(t *testing.T) {
 // TestRepeatableFlagsDocumented: help, the man page and fish completion
 // still list every repeatable flag as taking a value, and as repeatable.
 func TestRepeatableFlagsDocumented(t *testing.T) {
+	t.Parallel()
 	man := runCLI(t, nil, "", "man").stdout
 	fish := runCLI(t, nil, "", "completion", "fish").stdout
 	for _, tt := range []struct {
@@ -301,6 +309,7 @@ func boolFlagNames(flags []cli.Flag) []string {
 // TestCullBoolFlagForms: every boolean flag of `hubctl cull`, under each of
 // its names, in each form, followed by another flag or by nothing.
 func TestCullBoolFlagForms(t *testing.T) {
+	t.Parallel()
 	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
 	var cullCmd *cli.Command
 	for _, c := range app.Commands {
@@ -349,6 +358,7 @@ func TestCullBoolFlagForms(t *testing.T) {
 // TestServiceAddCullBoolFlagForms: the cull-idle pass-through booleans take
 // the same forms; the service name may come before, between or after.
 func TestServiceAddCullBoolFlagForms(t *testing.T) {
+	t.Parallel()
 	preset := cullPolicyFlags(true)
 	names := boolFlagNames(preset)
 	if len(names) < 10 {
@@ -381,6 +391,7 @@ func TestServiceAddCullBoolFlagForms(t *testing.T) {
 // TestServiceAddCullUsersSpaceForm: `--cull-users true` and `false` reach
 // the culler's command as --cull-users=true and =false.
 func TestServiceAddCullUsersSpaceForm(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"true", "false", "True", "False"} {
 		path := tempConfig(t, "")
 		r := runCLI(t, nil, "", "service", "add", "cull-idle", "--cull-users", v, "--admin", "--hub-version", "3.0", "--config", path)
@@ -396,6 +407,7 @@ func TestServiceAddCullUsersSpaceForm(t *testing.T) {
 
 // TestCullUsersSpaceFormCulls: the space form decides what a pass does.
 func TestCullUsersSpaceFormCulls(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		value   string
 		deletes bool

@@ -6,12 +6,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +46,40 @@ func init() {
 	cli.AppHelpTemplate += exitCodesHelp
 	cli.CommandHelpTemplate += exitCodesHelp
 	cli.SubcommandHelpTemplate += exitCodesHelp
+	urfaveHelpFlag = *cli.HelpFlag.(*cli.BoolFlag)
+	cli.HelpFlag = sharedBoolFlag{cli.HelpFlag.(*cli.BoolFlag)}
+	cli.VersionFlag = sharedBoolFlag{cli.VersionFlag.(*cli.BoolFlag)}
+	probe := &cli.App{}
+	probe.Setup()
+	for _, c := range probe.Commands {
+		if c.Name == "help" {
+			urfaveHelp = *c
+		}
+	}
+}
+
+// urfaveHelp is urfave/cli's `help` command as it comes. urfave/cli adds
+// its one *Command to every app and command group and writes to it on each
+// run; helpCommand gives each its own copy instead, so that runs in
+// parallel (tests) share nothing.
+var urfaveHelp cli.Command
+
+// urfaveHelpFlag is urfave/cli's --help, which the app gets a copy of.
+var urfaveHelpFlag cli.BoolFlag
+
+func helpCommand() *cli.Command {
+	c := urfaveHelp
+	return &c
+}
+
+// sharedBoolFlag is one of the flags urfave/cli gives every app and command
+// (--help, --version): it applies a copy, because BoolFlag.Apply writes to
+// the flag, and runs in parallel (tests) would race on the one value.
+type sharedBoolFlag struct{ *cli.BoolFlag }
+
+func (f sharedBoolFlag) Apply(set *flag.FlagSet) error {
+	c := *f.BoolFlag
+	return c.Apply(set)
 }
 
 // signalGrace is how long a command has to end by itself once SIGINT or
@@ -192,6 +228,11 @@ func newApp(env *cliEnv) *cli.App {
 			manCommand(env),
 		},
 	}
+	// With a help command of its own, urfave/cli leaves adding --help to
+	// the app to us.
+	app.Commands = append(app.Commands, helpCommand())
+	helpFlag := urfaveHelpFlag
+	app.Flags = append(app.Flags, &helpFlag)
 	for _, c := range app.Commands {
 		setUsageErrors(c, app.Name)
 	}
@@ -240,7 +281,35 @@ func groupAction(c *cli.Context) error {
 // arguments in front of them, as GNU tools allow: Go's flag parsing stops at
 // the first argument, and `hubctl service add cull-idle --admin` is how
 // people type it. Everything after "--" stays put.
+//
+// It also gives each command on the way its own help command, which
+// urfave/cli would add as it sets the command up (see helpCommand);
+// commands off the way get none, as with urfave/cli, so the man page and
+// completions list the same commands.
 func interspersed(app *cli.App, args []string) []string {
+	args = flagsFirst(app, args)
+	cmds := app.Commands
+	for _, a := range args[min(1, len(args)):] {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		i := slices.IndexFunc(cmds, func(c *cli.Command) bool { return c.HasName(a) })
+		if i < 0 || cmds[i].Name == "help" {
+			break
+		}
+		next := cmds[i].Subcommands
+		if cmds[i].Command("help") == nil {
+			cmds[i].Subcommands = append(cmds[i].Subcommands, helpCommand())
+		}
+		if len(next) == 0 {
+			break
+		}
+		cmds = next
+	}
+	return args
+}
+
+func flagsFirst(app *cli.App, args []string) []string {
 	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
 		return args // shell completion: urfave wants the request last
 	}

@@ -45,6 +45,7 @@ func runCLIEnv(t *testing.T, store tokens.Store, environ map[string]string, stdi
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string // in the error line
@@ -92,10 +93,14 @@ func TestUsageErrors(t *testing.T) {
 // TestHelp checks that every command has --help with a description, an
 // example and the exit codes, and that help exits 0.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	var paths [][]string
 	var walk func(prefix []string, cmds []*cli.Command)
 	walk = func(prefix []string, cmds []*cli.Command) {
 		for _, c := range cmds {
+			if c.Name == "help" { // urfave/cli's own
+				continue
+			}
 			p := append(append([]string{}, prefix...), c.Name)
 			paths = append(paths, p)
 			walk(p, c.Subcommands)
@@ -120,6 +125,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	r := runCLI(t, nil, "", "--version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "hubctl version ") || len(r.stdout) < len("hubctl version x\n") {
 		t.Errorf("--version: %+v", r)
@@ -130,6 +136,7 @@ func TestVersion(t *testing.T) {
 // errors.As, and shows the cause's hint when it has none of its own, as
 // cli/cli's FlagError does.
 func TestUsageErrorWrapsCause(t *testing.T) {
+	t.Parallel()
 	hinted := &tokens.HintError{Err: errors.New("the keyring is locked"), Next: "unlock it"}
 	notFound := &tokens.NotFoundError{Name: "cull-idle", Where: "the keyring"}
 	tests := []struct {

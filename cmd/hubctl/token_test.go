@@ -15,6 +15,7 @@ import (
 )
 
 func TestTokenNew(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -37,6 +38,7 @@ func TestTokenNew(t *testing.T) {
 }
 
 func TestTokenNewStore(t *testing.T) {
+	t.Parallel()
 	store := tokens.NewMemory()
 	r := runCLI(t, store, "", "token", "new", "--store", "cull-idle")
 	if r.code != 0 {
@@ -60,6 +62,7 @@ func TestTokenNewStore(t *testing.T) {
 }
 
 func TestTokenSetGetListDelete(t *testing.T) {
+	t.Parallel()
 	store := tokens.NewMemory()
 	for _, tt := range []struct{ name, stdin, want string }{
 		{"a", "secret-a\n", "secret-a"},
@@ -94,6 +97,7 @@ func TestTokenSetGetListDelete(t *testing.T) {
 }
 
 func TestTokenSetRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	for _, stdin := range []string{"", "\n", "two\nlines\n", "nul\x00byte", strings.Repeat("x", 70000)} {
 		store := tokens.NewMemory()
 		r := runCLI(t, store, stdin, "token", "set", "x")
@@ -107,6 +111,7 @@ func TestTokenSetRejectsBadInput(t *testing.T) {
 }
 
 func TestTokenPassword(t *testing.T) {
+	t.Parallel()
 	r := runCLI(t, nil, "", "token", "password")
 	if r.code != 0 || len(r.stdout) != tokens.DefaultPasswordLength+1 {
 		t.Fatalf("token password: %+v", r)
@@ -178,6 +183,7 @@ func TestEnvironmentDoesNotLeakBetweenRuns(t *testing.T) {
 // TestFlagsAreFreshPerApp: no flag value is shared between two apps, so
 // nothing one run parses can reach another.
 func TestFlagsAreFreshPerApp(t *testing.T) {
+	t.Parallel()
 	flagsOf := func() map[cli.Flag]string {
 		seen := map[cli.Flag]string{}
 		var walk func(path string, cmds []*cli.Command)

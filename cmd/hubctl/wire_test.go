@@ -42,6 +42,7 @@ func loopingHub(t *testing.T, h *fakehub.Hub) (string, *atomic.Int64) {
 }
 
 func TestCullOnceEndsOnEndlessPages(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	u, lists := loopingHub(t, h)
 	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", u, "--timeout=3600")
@@ -78,6 +79,7 @@ func echoingHub(t *testing.T, h *fakehub.Hub, path string, status int) string {
 }
 
 func TestHubErrorBodiesAreRedacted(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	for _, tt := range []struct {
 		args []string
@@ -98,6 +100,7 @@ func TestHubErrorBodiesAreRedacted(t *testing.T) {
 }
 
 func TestURLSecretsAreNotEchoed(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{
 		"http://admin:hunter2@127.0.0.1:8081/hub/api",
 		"http://127.0.0.1:8081/hub/api?token=hunter2",
@@ -117,6 +120,7 @@ func TestURLSecretsAreNotEchoed(t *testing.T) {
 // warned about once, at the start of cull and check, and not refused. No
 // token is set, so nothing is sent anywhere.
 func TestCleartextWarning(t *testing.T) {
+	t.Parallel()
 	noToken := map[string]string{"JUPYTERHUB_API_TOKEN": ""}
 	for _, tt := range []struct {
 		url  string
@@ -142,6 +146,7 @@ func TestCleartextWarning(t *testing.T) {
 }
 
 func TestSSLEnabledNeedsHTTPS(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--ssl-enabled", "--url", "http://127.0.0.1:8081/hub/api"},
 		{"--ssl-enabled"}, // the default --url is http
@@ -162,6 +167,7 @@ func TestSSLEnabledNeedsHTTPS(t *testing.T) {
 // TestCullRefusesRedirects: the culler's error names where the Hub pointed,
 // and nothing arrives there.
 func TestCullRefusesRedirects(t *testing.T) {
+	t.Parallel()
 	var arrived atomic.Int64
 	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { arrived.Add(1) }))
 	t.Cleanup(other.Close)
@@ -185,6 +191,7 @@ func TestCullRefusesRedirects(t *testing.T) {
 // TestScopeHintForTheTokensOwner: cull and check propose a role, named as
 // `service add` names it, for the service or the user the token is.
 func TestScopeHintForTheTokensOwner(t *testing.T) {
+	t.Parallel()
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
 	h.AddUser(fakehub.User{Name: "alice"})
@@ -210,6 +217,7 @@ func TestScopeHintForTheTokensOwner(t *testing.T) {
 // TestTablesEscapeHubText: names and messages from the Hub with control
 // characters are escaped in the dry-run table and check's table.
 func TestTablesEscapeHubText(t *testing.T) {
+	t.Parallel()
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
 	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull\x1b[2J-idle"}, "list:users", "read:users:activity", "read:servers", "delete:servers")
@@ -235,6 +243,7 @@ func TestTablesEscapeHubText(t *testing.T) {
 // then has its scopes. (A role for a service the config lacks stops the Hub
 // from starting.)
 func TestRealHubAcceptsTheScopeHint(t *testing.T) {
+	t.Parallel()
 	realhub.Require(t)
 	const reaperToken = "reaper00000000000000000000000000000000000000000000000000000000ef"
 	dir := t.TempDir()
