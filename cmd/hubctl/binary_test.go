@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,7 +20,18 @@ import (
 // hubctlBin is the binary built once for the tests that run it as users do.
 var hubctlBin string
 
+// minParallel is how many parallel tests run at once unless -test.parallel
+// says otherwise: most of them wait on a Hub, a server or a child process,
+// not on a CPU, so GOMAXPROCS (2 in CI) would leave the machine idle.
+const minParallel = 6
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if p := flag.Lookup("test.parallel"); !given && p != nil && runtime.GOMAXPROCS(0) < minParallel {
+		_ = p.Value.Set(strconv.Itoa(minParallel))
+	}
 	dir, err := os.MkdirTemp("", "hubctl-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -91,6 +105,7 @@ func runBin(t *testing.T, cmd *exec.Cmd) binResult {
 }
 
 func TestBinaryTokenNewDistinct(t *testing.T) {
+	t.Parallel()
 	hex64 := regexp.MustCompile(`^[0-9a-f]{64}\n$`)
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {

@@ -20,7 +20,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-		}, hubFlags()...),
+		}, hubFlags(env)...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err

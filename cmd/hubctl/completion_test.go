@@ -24,6 +24,7 @@ func shellWithHubctl(t *testing.T, shell string, args ...string) string {
 }
 
 func TestCompletionBash(t *testing.T) {
+	t.Parallel()
 	script := filepath.Join(t.TempDir(), "hubctl.bash")
 	if err := os.WriteFile(script, []byte(runCLI(t, nil, "", "completion", "bash").stdout), 0o644); err != nil {
 		t.Fatal(err)
@@ -48,6 +49,7 @@ func TestCompletionBash(t *testing.T) {
 }
 
 func TestCompletionZshAndFish(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	zsh := filepath.Join(dir, "_hubctl")
 	fish := filepath.Join(dir, "hubctl.fish")
@@ -70,6 +72,7 @@ func TestCompletionZshAndFish(t *testing.T) {
 }
 
 func TestManPage(t *testing.T) {
+	t.Parallel()
 	page := runCLI(t, nil, "", "man").stdout
 	if !strings.Contains(page, ".TH hubctl 1") {
 		t.Fatalf("not a section 1 roff page:\n%.300s", page)

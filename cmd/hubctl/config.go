@@ -35,7 +35,7 @@ func configCommand(env *cliEnv) *cli.Command {
 			Description: "Example:\n" +
 				"   hubctl config render --service cull-idle\n" +
 				"   hubctl config render --format helm --output hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
-			Flags: []cli.Flag{configFlag, &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
+			Flags: []cli.Flag{configFlag(), &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
 				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
@@ -172,7 +172,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			"   hubctl config validate --hub-version 3.0 jupyterhub_config.py\n" +
 			"   hubctl config validate --python /usr/bin/python3 --format json",
 		Flags: []cli.Flag{
-			hubVersionFlag,
+			hubVersionFlag(),
 			&repeatableFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
 			&cli.StringFlag{Name: "python", Usage: "also load the file with the real traitlets in this `PYTHON` (a subprocess) and check the exact values"},
 			&cli.StringFlag{Name: "cwd", Usage: "the `DIR` the Hub runs in, for relative load_subconfig paths (default: the config's directory, with a warning)"},

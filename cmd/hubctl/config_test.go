@@ -22,6 +22,7 @@ func writeConfig(t *testing.T, content string, mode os.FileMode) string {
 }
 
 func TestConfigValidateExitCodes(t *testing.T) {
+	t.Parallel()
 	clean := writeConfig(t, "c = get_config()\nc.JupyterHub.services = [{'name': 'a', 'url': 'http://127.0.0.1:1', 'api_token': '"+strings.Repeat("ab", 32)+"'}]\n", 0o600)
 	warn := writeConfig(t, "c = get_config()\nc.JupyterHub.services = [{'name': 'a', 'admin': True, 'api_token': 'abcdefgh12'}]\n", 0o600)
 	bad := writeConfig(t, "c = get_config()\nc.JupyterHub.services = [{'name': 'a', 'api_token': 'short'}]\n", 0o600)
@@ -51,6 +52,7 @@ func TestConfigValidateExitCodes(t *testing.T) {
 }
 
 func TestConfigValidateJSONAndEnv(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "import os\nc = get_config()\nc.JupyterHub.services = [{'name': 'a', 'url': 'http://x:1', 'api_token': os.environ['TOK']}]\n", 0o644)
 	r := runCLI(t, nil, "", "config", "validate", "--hub-version", "3.0", "--format", "json", "--env", "TOK=short", path)
 	var findings []provision.Finding
@@ -70,6 +72,7 @@ func TestConfigValidateJSONAndEnv(t *testing.T) {
 // TestConfigValidatePython: what the static read cannot evaluate, the real
 // traitlets can; --python checks the exact values.
 func TestConfigValidatePython(t *testing.T) {
+	t.Parallel()
 	need(t, "/usr/bin/python3")
 	if _, err := os.Stat("/usr/lib/python3/dist-packages/traitlets"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -93,6 +96,7 @@ func TestConfigValidatePython(t *testing.T) {
 }
 
 func TestConfigValidateSubconfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "services.py"), []byte("c.JupyterHub.services.append({'name': 'sub', 'api_token': 'x'})\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -110,6 +114,7 @@ func TestConfigValidateSubconfig(t *testing.T) {
 // TestServiceAddRefusesNewErrors: service add runs the validator on the
 // file it would write, and refuses an edit that adds an error.
 func TestServiceAddRefusesNewErrors(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "c = get_config()\nc.JupyterHub.load_roles = [{'name': 'cull-idle-role', 'scopes': ['read:users']}]\n", 0o644)
 	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--hub-version", "3.0", "--config", path)
 	if r.code != 1 || !strings.Contains(r.stderr, "HUB108") || !strings.Contains(r.stderr, "nothing was written") {
@@ -118,6 +123,7 @@ func TestServiceAddRefusesNewErrors(t *testing.T) {
 }
 
 func TestConfigRenderHelm(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "c = get_config()\n", 0o644)
 	// The built binary, so that the preset's command runs a program called hubctl.
 	if r := hubctl(t, nil, "service", "add", "cull-idle", "--admin", "--cull-users", "--hub-version", "3.0", "--config", path); r.code != 0 {
@@ -154,6 +160,7 @@ func TestConfigRenderHelm(t *testing.T) {
 // runs (--cwd), as traitlets does, by the static read and by --python alike;
 // without --cwd hubctl assumes the config's directory and warns.
 func TestConfigValidateCwd(t *testing.T) {
+	t.Parallel()
 	etc, srv := t.TempDir(), t.TempDir()
 	main := filepath.Join(etc, "jupyterhub_config.py")
 	if err := os.WriteFile(main, []byte("c = get_config()\nload_subconfig('services.py')\n"), 0o600); err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,24 +37,14 @@ func cullCommand(env *cliEnv) *cli.Command {
 			"Example:\n" +
 			"   c.JupyterHub.services = [{'name': 'cull-idle', 'command': ['hubctl', 'cull', '--timeout=3600']}]\n" +
 			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once --dry-run",
-		Flags: append([]cli.Flag{
-			&cli.IntFlag{Name: "timeout", Value: 600, Usage: "idle `SECONDS` after which a server is culled"},
-			&cli.IntFlag{Name: "cull-every", Aliases: []string{"cull_every"}, Usage: "`SECONDS` between passes (0 = timeout/2)"},
-			&cli.IntFlag{Name: "max-age", Aliases: []string{"max_age"}, Usage: "cull servers running this many `SECONDS` even if active (0 = off)"},
-			&cli.BoolFlag{Name: "cull-users", Aliases: []string{"cull_users"}, Usage: "also delete idle users whose servers are all gone"},
-			&cli.BoolFlag{Name: "cull-admin-users", Aliases: []string{"cull_admin_users"}, Value: true, Usage: "with --cull-users, admins may be deleted too"},
-			&cli.BoolFlag{Name: "cull-default-servers", Aliases: []string{"cull_default_servers"}, Value: true, Usage: "cull default servers"},
-			&cli.BoolFlag{Name: "cull-named-servers", Aliases: []string{"cull_named_servers"}, Value: true, Usage: "cull named servers"},
-			&cli.BoolFlag{Name: "remove-named-servers", Aliases: []string{"remove_named_servers"}, Usage: "remove named servers after stopping them"},
-			&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "requests to the Hub at once (1 to 1000)"},
+		Flags: append(append(cullPolicyFlags(false),
 			&cli.IntFlag{Name: "api-page-size", Aliases: []string{"api_page_size"}, Usage: "users per page (0 = the Hub's default)"},
 			&cli.BoolFlag{Name: "once", Usage: "run one pass and exit"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and log, but stop and delete nothing"},
-			&repeatableFlag{Name: "exclude-user", Usage: "never cull users whose name matches `REGEX` (repeatable)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
-		}, hubFlags()...),
+		), hubFlags(env)...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
@@ -63,41 +54,98 @@ func cullCommand(env *cliEnv) *cli.Command {
 	}
 }
 
+// cullPolicyFlags say what `hubctl cull` culls. They are defined once, for
+// `hubctl cull` and for the cull-idle preset of `service add`, which takes
+// the same flags (and spellings) and writes those given into the service's
+// command (cullArgs). Only the --timeout default differs: the reference
+// culler's 600 s for `hubctl cull`, and 3600 s for the preset, which always
+// writes its timeout.
+func cullPolicyFlags(forPreset bool) []cli.Flag {
+	timeout, preset := 600, ""
+	if forPreset {
+		timeout, preset = 3600, "cull-idle: "
+	}
+	return []cli.Flag{
+		&cli.IntFlag{Name: "timeout", Value: timeout, Usage: preset + "idle `SECONDS` after which a server is culled"},
+		&cli.IntFlag{Name: "cull-every", Aliases: []string{"cull_every"}, Usage: preset + "`SECONDS` between passes (0 = timeout/2)"},
+		&cli.IntFlag{Name: "max-age", Aliases: []string{"max_age"}, Usage: preset + "cull servers running this many `SECONDS` even if active (0 = off)"},
+		&cli.BoolFlag{Name: "cull-users", Aliases: []string{"cull_users"}, Usage: preset + "also delete idle users whose servers are all gone"},
+		&cli.BoolFlag{Name: "cull-admin-users", Aliases: []string{"cull_admin_users"}, Value: true, Usage: preset + "with --cull-users, admins may be deleted too"},
+		&cli.BoolFlag{Name: "cull-default-servers", Aliases: []string{"cull_default_servers"}, Value: true, Usage: preset + "cull default servers"},
+		&cli.BoolFlag{Name: "cull-named-servers", Aliases: []string{"cull_named_servers"}, Value: true, Usage: preset + "cull named servers"},
+		&cli.BoolFlag{Name: "remove-named-servers", Aliases: []string{"remove_named_servers"}, Usage: preset + "remove named servers after stopping them"},
+		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + "requests to the Hub at once (1 to 1000)"},
+		&repeatableFlag{Name: "exclude-user", Usage: preset + "never cull users whose name matches `REGEX` (repeatable)"},
+	}
+}
+
+// isCullPolicyFlag reports whether name is one of cullPolicyFlags.
+func isCullPolicyFlag(name string) bool {
+	for _, f := range cullPolicyFlags(true) {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// cullOptions are the flags of `hubctl cull`, checked: all runCull reads
+// of its command line but the Hub's address and token (hubClientConfig).
+type cullOptions struct {
+	policy                           cull.Policy
+	every                            time.Duration
+	concurrency, pageSize            int
+	once, dryRun                     bool
+	logFormat, logLevel, metricsAddr string
+}
+
+func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
+	var o cullOptions
+	var err error
+	if o.policy, o.every, err = cullPolicy(c); err != nil {
+		return o, err
+	}
+	o.concurrency, o.pageSize = c.Int("concurrency"), c.Int("api-page-size")
+	if o.concurrency < 1 || o.concurrency > 1000 {
+		return o, usageErrorf("--concurrency %d is out of range: use 1 to 1000", o.concurrency)
+	}
+	if o.pageSize < 0 {
+		return o, usageErrorf("--api-page-size cannot be negative")
+	}
+	o.once, o.dryRun = c.Bool("once"), c.Bool("dry-run")
+	o.logFormat, o.logLevel, o.metricsAddr = c.String("log-format"), c.String("log-level"), c.String("metrics-addr")
+	return o, nil
+}
+
 func runCull(c *cli.Context, env *cliEnv) error {
 	// A pass decodes every page of users and throws it away: collecting
 	// half as often costs 0.1-0.2 s less CPU per 100 000 users for about
 	// 4 MiB more memory (docs/benchmarks.md). GOGC, when set, wins.
-	if os.Getenv("GOGC") == "" {
+	if env.getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
-	policy, every, err := cullPolicy(c)
+	o, err := cullOptionsFrom(c)
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(env, c.String("log-format"), c.String("log-level"))
+	policy, every, concurrency := o.policy, o.every, o.concurrency
+	logger, err := newLogger(env, o.logFormat, o.logLevel)
 	if err != nil {
 		return err
-	}
-	concurrency := c.Int("concurrency")
-	if concurrency < 1 || concurrency > 1000 {
-		return usageErrorf("--concurrency %d is out of range: use 1 to 1000", concurrency)
-	}
-	if c.Int("api-page-size") < 0 {
-		return usageErrorf("--api-page-size cannot be negative")
 	}
 	cfg, err := hubClientConfig(c, env, func(msg string) { logger.Warn(msg) })
 	if err != nil {
 		return err
 	}
-	cfg.Concurrency, cfg.PageSize, cfg.Retries = concurrency, c.Int("api-page-size"), 4
+	cfg.Concurrency, cfg.PageSize, cfg.Retries = concurrency, o.pageSize, 4
 	client, err := cull.NewClient(cfg)
 	if err != nil {
 		return err
 	}
-	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: c.Bool("dry-run"), Concurrency: concurrency}
-	if addr := c.String("metrics-addr"); addr != "" {
+	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency}
+	if o.metricsAddr != "" {
 		culler.Metrics = cull.NewMetrics()
-		stop, err := serveMetrics(addr, culler.Metrics, logger)
+		stop, err := serveMetrics(o.metricsAddr, culler.Metrics, logger)
 		if err != nil {
 			return err
 		}
@@ -110,7 +158,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		culler.Progress = progress.update
 	}
 	defer progress.done()
-	if c.Bool("once") {
+	if o.once {
 		sum, err := culler.RunPass(ctx)
 		progress.done()
 		if culler.DryRun && err == nil {
@@ -160,7 +208,7 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 	for _, expr := range repeated(c, "exclude-user") {
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return p, 0, usageErrorf("--exclude-user %q is not a regular expression: %v", expr, err)
+			return p, 0, usageErrorf("--exclude-user %q is not a regular expression: %w", expr, err)
 		}
 		p.Exclude = append(p.Exclude, re)
 	}
@@ -168,14 +216,12 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 }
 
 // hubFlags say how to reach the Hub, for cull and check: the reference
-// culler's names, and hubctl's keyring for the token. They are made afresh
-// for each run: urfave/cli stores a value read from JUPYTERHUB_API_URL in
-// the flag itself.
-func hubFlags() []cli.Flag {
+// culler's names, and hubctl's keyring for the token.
+func hubFlags(env *cliEnv) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "url", Value: cull.DefaultURL, EnvVars: []string{"JUPYTERHUB_API_URL"}, Usage: "the Hub API URL"},
+		withEnv(&cli.StringFlag{Name: "url", Value: cull.DefaultURL, Usage: "the Hub API URL"}, env, "JUPYTERHUB_API_URL"),
 		&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
-		insecureStorageFlag,
+		insecureStorageFlag(env),
 		&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
 		&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
 	}
@@ -188,7 +234,7 @@ func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.Clien
 	var cfg cull.ClientConfig
 	u, err := cull.NormalizeURL(c.String("url"))
 	if err != nil {
-		return cfg, &usageError{msg: "--url: " + err.Error()}
+		return cfg, usageErrorf("--url: %w", err)
 	}
 	if c.Bool("ssl-enabled") && u.Scheme != "https" {
 		return cfg, &usageError{
@@ -201,7 +247,7 @@ func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.Clien
 	}
 	cfg.URL = c.String("url")
 	cfg.RequestTimeout = hub.DefaultRequestTimeout
-	if s := os.Getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
+	if s := env.getenv("JUPYTERHUB_REQUEST_TIMEOUT"); s != "" {
 		secs, err := strconv.ParseFloat(s, 64)
 		if err != nil || secs <= 0 {
 			return cfg, usageErrorf("JUPYTERHUB_REQUEST_TIMEOUT=%q is not a positive number of seconds", s)
@@ -231,7 +277,7 @@ func cullToken(c *cli.Context, env *cliEnv) (string, error) {
 		}
 		return store.Get(name)
 	}
-	if tok := os.Getenv("JUPYTERHUB_API_TOKEN"); tok != "" {
+	if tok := env.getenv("JUPYTERHUB_API_TOKEN"); tok != "" {
 		return tok, nil
 	}
 	return "", &usageError{

@@ -48,9 +48,9 @@ func serverUp(h *fakehub.Hub, user string) bool {
 }
 
 func TestCullOnce(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "cull", "--once", "--url", h.URL(), "--timeout=3600")
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL(), "--timeout=3600")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -68,7 +68,7 @@ func TestCullOnce(t *testing.T) {
 // TestCullBooleanSpellings: the chart's bare --cull-users, the explicit
 // =true/=false and 1.x's underscore spelling all work.
 func TestCullBooleanSpellings(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	t.Parallel()
 	for _, tt := range []struct {
 		flag    string
 		deletes bool
@@ -77,7 +77,7 @@ func TestCullBooleanSpellings(t *testing.T) {
 		{"--cull_users", true}, {"--cull_users=false", false},
 	} {
 		h := cullHub(t)
-		r := runCLI(t, nil, "", "cull", "--once", "--url", h.URL(), tt.flag)
+		r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL(), tt.flag)
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d: %s", tt.flag, r.code, r.stderr)
 		}
@@ -88,9 +88,9 @@ func TestCullBooleanSpellings(t *testing.T) {
 }
 
 func TestCullMissingScopes(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t, "list:users", "read:users:activity", "read:servers")
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "cull", "--once", "--url", h.URL())
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL())
 	if r.code != exitFailure {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
@@ -106,7 +106,7 @@ func TestCullMissingScopes(t *testing.T) {
 }
 
 func TestCullUsageErrors(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	t.Parallel()
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -123,21 +123,21 @@ func TestCullUsageErrors(t *testing.T) {
 		{[]string{"--timeout", "ten"}, `invalid value "ten" for flag --timeout`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
-		r := runCLI(t, nil, "", append([]string{"cull", "--once"}, tt.args...)...)
+		r := runCLIEnv(t, nil, tokenEnv, "", append([]string{"cull", "--once"}, tt.args...)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, r.code, r.stderr, tt.want)
 		}
 	}
-	t.Setenv("JUPYTERHUB_REQUEST_TIMEOUT", "soon")
-	if r := runCLI(t, nil, "", "cull", "--once"); r.code != exitUsage || !strings.Contains(r.stderr, "JUPYTERHUB_REQUEST_TIMEOUT") {
+	badTimeout := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_REQUEST_TIMEOUT": "soon"}
+	if r := runCLIEnv(t, nil, badTimeout, "", "cull", "--once"); r.code != exitUsage || !strings.Contains(r.stderr, "JUPYTERHUB_REQUEST_TIMEOUT") {
 		t.Errorf("bad JUPYTERHUB_REQUEST_TIMEOUT: %+v", r)
 	}
 }
 
 func TestCullTokenSources(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
-	t.Setenv("JUPYTERHUB_API_TOKEN", "")
-	r := runCLI(t, nil, "", "cull", "--once", "--url", h.URL())
+	r := runCLIEnv(t, nil, map[string]string{"JUPYTERHUB_API_TOKEN": ""}, "", "cull", "--once", "--url", h.URL())
 	if r.code != exitUsage || !strings.Contains(r.stderr, "no API token") {
 		t.Errorf("no token: %+v", r)
 	}
@@ -155,9 +155,9 @@ func TestCullTokenSources(t *testing.T) {
 }
 
 func TestCullJSONLogs(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "cull", "--once", "--dry-run", "--log-format", "json", "--url", h.URL())
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--dry-run", "--log-format", "json", "--url", h.URL())
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
@@ -269,23 +269,23 @@ func TestCullBinaryLoop(t *testing.T) {
 }
 
 func TestCullURLFromEnvironment(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	t.Setenv("JUPYTERHUB_API_URL", h.URL()+"/")
-	if r := runCLI(t, nil, "", "cull", "--once"); r.code != 0 || serverUp(h, "idle") {
+	environ := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_API_URL": h.URL() + "/"}
+	if r := runCLIEnv(t, nil, environ, "", "cull", "--once"); r.code != 0 || serverUp(h, "idle") {
 		t.Errorf("with JUPYTERHUB_API_URL: %+v", r)
 	}
 }
 
 func TestCheckCommand(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "check", "--url", h.URL(), "--cull-users")
+	r := runCLIEnv(t, nil, tokenEnv, "", "check", "--url", h.URL(), "--cull-users")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "CHECK    RESULT DETAIL\nhub      ok") || !strings.Contains(r.stdout, "token    ok     valid: service cull-idle") {
 		t.Errorf("%+v", r)
 	}
 	weak := cullHub(t, "list:users", "read:users:activity")
-	r = runCLI(t, nil, "", "check", "--url", weak.URL(), "--json")
+	r = runCLIEnv(t, nil, tokenEnv, "", "check", "--url", weak.URL(), "--json")
 	var report struct {
 		OK      bool     `json:"ok"`
 		Missing []string `json:"missing_scopes"`
@@ -301,9 +301,9 @@ func TestCheckCommand(t *testing.T) {
 }
 
 func TestCullDryRunTable(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "cull", "--once", "--dry-run", "--cull-users", "--url", h.URL(), "--timeout=3600")
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--dry-run", "--cull-users", "--url", h.URL(), "--timeout=3600")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
@@ -324,7 +324,7 @@ func TestCullDryRunTable(t *testing.T) {
 	if !serverUp(h, "idle") {
 		t.Error("--dry-run culled")
 	}
-	r = runCLI(t, nil, "", "cull", "--once", "--dry-run", "--url", h.URL(), "--timeout=36000")
+	r = runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--dry-run", "--url", h.URL(), "--timeout=36000")
 	if strings.TrimSpace(r.stdout) != "nothing to cull" {
 		t.Errorf("nothing to cull: %q", r.stdout)
 	}
@@ -333,6 +333,7 @@ func TestCullDryRunTable(t *testing.T) {
 // TestCullProgressOnTerminal runs the binary under a pseudo-terminal
 // (script(1)): a long pass shows its progress there, and nowhere else.
 func TestCullProgressOnTerminal(t *testing.T) {
+	t.Parallel()
 	need(t, "script")
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)

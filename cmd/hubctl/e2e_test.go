@@ -26,6 +26,7 @@ const e2eTimeout = 10 // seconds: idle time before a server is culled
 // within timeout + cull-every + slack and the active one keeps running.
 // With --cull-users the idle user is deleted too.
 func TestE2EHubManaged(t *testing.T) {
+	t.Parallel()
 	realhub.Require(t)
 	for _, cullUsers := range []bool{false, true} {
 		name := "servers"
@@ -33,6 +34,7 @@ func TestE2EHubManaged(t *testing.T) {
 			name = "cull-users"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			config := filepath.Join(dir, "jupyterhub_config.py")
 			args := []string{"service", "add", "cull-idle", "--admin", "--timeout=10", "--cull-every=1", "--config", config}
@@ -97,6 +99,7 @@ func requireKeyring(t *testing.T) {
 // `hubctl cull --once` run by hand, with --token-name or with the token from
 // `hubctl token get` in JUPYTERHUB_API_TOKEN.
 func TestE2EStandalone(t *testing.T) {
+	t.Parallel()
 	realhub.Require(t)
 	requireKeyring(t)
 	dir := t.TempDir()
@@ -176,6 +179,7 @@ func (s *syncBuffer) String() string {
 // makes `hubctl cull --once` exit 1 naming the scope; with the Hub stopped
 // mid-loop the culler logs, keeps running, and culls once the Hub is back.
 func TestE2EFailures(t *testing.T) {
+	t.Parallel()
 	realhub.Require(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "jupyterhub_config.py")

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +39,7 @@ func readService(t *testing.T, path, name string) provision.Service {
 // TestNoStringSliceFlags: every repeatable flag is the verbatim kind, so a
 // flag added later cannot bring the comma splitting back.
 func TestNoStringSliceFlags(t *testing.T) {
+	t.Parallel()
 	var walk func(prefix string, cmds []*cli.Command)
 	found := 0
 	walk = func(prefix string, cmds []*cli.Command) {
@@ -59,6 +62,7 @@ func TestNoStringSliceFlags(t *testing.T) {
 }
 
 func TestServiceAddRepeatableFlagsVerbatim(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "")
 	args := []string{"service", "add", "svc", "--command", "prog", "--hub-version", "3.0", "--config", path}
 	for _, v := range awkward {
@@ -91,6 +95,7 @@ func TestServiceAddRepeatableFlagsVerbatim(t *testing.T) {
 // TestServiceAddScopesVerbatim: a scope with a comma or spaces is not two
 // scopes nor a trimmed one; it is a scope the Hub does not know.
 func TestServiceAddScopesVerbatim(t *testing.T) {
+	t.Parallel()
 	for _, flag := range []string{"--scope", "--oauth-scope"} {
 		for _, v := range []string{"read:users,admin:users", " read:users", "read:users\n"} {
 			path := tempConfig(t, "")
@@ -121,6 +126,7 @@ func strconvQuote(s string) string {
 // TestCullIdleExcludeUserVerbatim: the preset writes each --exclude-user
 // into the culler's command as one argument, as given.
 func TestCullIdleExcludeUserVerbatim(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "")
 	args := []string{"service", "add", "cull-idle", "--admin", "--hub-version", "3.0", "--config", path}
 	for _, v := range append([]string{"^x{1,3}$"}, awkward...) {
@@ -137,6 +143,7 @@ func TestCullIdleExcludeUserVerbatim(t *testing.T) {
 }
 
 func TestConfigRenderServiceVerbatim(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "")
 	for _, name := range []string{"a", "b"} {
 		if r := runCLI(t, nil, "", "service", "add", name, "--url", "http://127.0.0.1:9000", "--token", "none", "--hub-version", "3.0", "--config", path); r.code != 0 {
@@ -160,6 +167,7 @@ func TestConfigRenderServiceVerbatim(t *testing.T) {
 // spaces or a lone newline stay in the value: the token-length check sees
 // every character.
 func TestConfigValidateEnvVerbatim(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "import os\nc = get_config()\nc.JupyterHub.services = [{'name': 'svc', 'url': 'http://127.0.0.1:9000', 'api_token': os.environ['T']}]\n", 0o600)
 	for _, tt := range []struct{ value, finding string }{
 		{"abc,efg", "api_token is 7 characters"}, {" abcde ", "api_token is 7 characters"}, {"\n", "api_token is 1 characters"},
@@ -179,7 +187,7 @@ func TestConfigValidateEnvVerbatim(t *testing.T) {
 // expression (split on its comma, user xx would be culled), and a value of
 // one newline matches no user (trimmed, it was "" and matched everyone).
 func TestCullExcludeUserVerbatim(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	t.Parallel()
 	old := time.Now().Add(-2 * time.Hour)
 	for _, tt := range []struct {
 		exclude []string
@@ -198,7 +206,7 @@ func TestCullExcludeUserVerbatim(t *testing.T) {
 		for _, e := range tt.exclude {
 			args = append(args, "--exclude-user", e)
 		}
-		r := runCLI(t, nil, "", args...)
+		r := runCLIEnv(t, nil, tokenEnv, "", args...)
 		if r.code != 0 {
 			t.Fatalf("%q: %+v", tt.exclude, r)
 		}
@@ -211,6 +219,7 @@ func TestCullExcludeUserVerbatim(t *testing.T) {
 // TestRepeatableFlagsDocumented: help, the man page and fish completion
 // still list every repeatable flag as taking a value, and as repeatable.
 func TestRepeatableFlagsDocumented(t *testing.T) {
+	t.Parallel()
 	man := runCLI(t, nil, "", "man").stdout
 	fish := runCLI(t, nil, "", "completion", "fish").stdout
 	for _, tt := range []struct {
@@ -270,7 +279,7 @@ func parsedBools(t *testing.T, path []string, args []string) (map[string]bool, m
 			return err
 		}
 		for _, f := range leaf.Flags {
-			if _, ok := f.(*cli.BoolFlag); ok {
+			if !takesValueFlag(f) {
 				values[f.Names()[0]], set[f.Names()[0]] = c.Bool(f.Names()[0]), c.IsSet(f.Names()[0])
 			}
 		}
@@ -290,7 +299,7 @@ func positionalNames(c *cli.Command) []string {
 func boolFlagNames(flags []cli.Flag) []string {
 	var names []string
 	for _, f := range flags {
-		if _, ok := f.(*cli.BoolFlag); ok {
+		if !takesValueFlag(f) {
 			names = append(names, f.Names()...)
 		}
 	}
@@ -300,6 +309,7 @@ func boolFlagNames(flags []cli.Flag) []string {
 // TestCullBoolFlagForms: every boolean flag of `hubctl cull`, under each of
 // its names, in each form, followed by another flag or by nothing.
 func TestCullBoolFlagForms(t *testing.T) {
+	t.Parallel()
 	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
 	var cullCmd *cli.Command
 	for _, c := range app.Commands {
@@ -348,13 +358,21 @@ func TestCullBoolFlagForms(t *testing.T) {
 // TestServiceAddCullBoolFlagForms: the cull-idle pass-through booleans take
 // the same forms; the service name may come before, between or after.
 func TestServiceAddCullBoolFlagForms(t *testing.T) {
-	names := boolFlagNames(cullPassThrough)
-	if len(names) < 5 {
+	t.Parallel()
+	preset := cullPolicyFlags(true)
+	names := boolFlagNames(preset)
+	if len(names) < 10 {
 		t.Fatalf("pass-through booleans %q", names)
 	}
-	for _, name := range names {
+	for _, alias := range names {
+		var name string // canonical
+		for _, f := range preset {
+			if slices.Contains(f.Names(), alias) {
+				name = f.Names()[0]
+			}
+		}
 		for _, form := range boolForms {
-			args := []string{"--" + name}
+			args := []string{"--" + alias}
 			if len(form.words) == 1 && strings.HasPrefix(form.words[0], "=") {
 				args[0] += form.words[0]
 			} else {
@@ -373,6 +391,7 @@ func TestServiceAddCullBoolFlagForms(t *testing.T) {
 // TestServiceAddCullUsersSpaceForm: `--cull-users true` and `false` reach
 // the culler's command as --cull-users=true and =false.
 func TestServiceAddCullUsersSpaceForm(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"true", "false", "True", "False"} {
 		path := tempConfig(t, "")
 		r := runCLI(t, nil, "", "service", "add", "cull-idle", "--cull-users", v, "--admin", "--hub-version", "3.0", "--config", path)
@@ -388,18 +407,111 @@ func TestServiceAddCullUsersSpaceForm(t *testing.T) {
 
 // TestCullUsersSpaceFormCulls: the space form decides what a pass does.
 func TestCullUsersSpaceFormCulls(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	t.Parallel()
 	for _, tt := range []struct {
 		value   string
 		deletes bool
 	}{{"true", true}, {"false", false}, {"True", true}, {"False", false}} {
 		h := cullHub(t)
-		r := runCLI(t, nil, "", "cull", "--once", "--cull-users", tt.value, "--url", h.URL())
+		r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--cull-users", tt.value, "--url", h.URL())
 		if r.code != 0 {
 			t.Fatalf("--cull-users %s: %+v", tt.value, r)
 		}
 		if _, ok := h.User("serverless"); ok == tt.deletes {
 			t.Errorf("--cull-users %s: idle user deleted = %v, want %v", tt.value, !ok, tt.deletes)
+		}
+	}
+}
+
+// parsedCullOptions is what `hubctl cull ARGS` would run with, through
+// hubctl's own argument handling, as a comparable text.
+func parsedCullOptions(t *testing.T, args []string) string {
+	t.Helper()
+	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, environ: func(string) (string, bool) { return "", false }})
+	var got string
+	for _, c := range app.Commands {
+		if c.Name == "cull" {
+			c.Action = func(c *cli.Context) error {
+				o, err := cullOptionsFrom(c)
+				// Policy as an operand of its own: fmt shows each
+				// regular expression by its String method.
+				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d once=%t dry=%t log=%s/%s metrics=%q",
+					o.policy, o.every, o.concurrency, o.pageSize, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr)
+				return err
+			}
+		}
+	}
+	if err := app.RunContext(t.Context(), interspersed(app, append([]string{"hubctl", "cull"}, args...))); err != nil {
+		t.Fatalf("hubctl cull %q: %v", args, err)
+	}
+	return got
+}
+
+// TestCullIdleFlagsRoundTrip: every cull flag the cull-idle preset takes,
+// under each of its names (1.x's underscore spellings too), is written into
+// the service's command so that `hubctl cull` reads that command back to
+// the setting the flag asked for. Every other flag of `hubctl cull` is left
+// out of the preset on purpose.
+func TestCullIdleFlagsRoundTrip(t *testing.T) {
+	t.Parallel()
+	notForPreset := map[string]string{
+		"once": "a Hub-managed service runs until the Hub stops it", "dry-run": "service add's own --dry-run",
+		"url": "the Hub gives the service JUPYTERHUB_API_URL; service add's own --url", "token-name": "the Hub gives the service its token",
+		"insecure-storage": "service add's own, for its token", "ssl-enabled": "not passed through before", "internal-certs-location": "not passed through before",
+		"api-page-size": "not passed through before", "log-format": "not passed through before", "log-level": "not passed through before",
+		"metrics-addr": "not passed through before",
+	}
+	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+	for _, c := range app.Commands {
+		if c.Name != "cull" {
+			continue
+		}
+		for _, f := range c.Flags {
+			if name := f.Names()[0]; !isCullPolicyFlag(name) && notForPreset[name] == "" {
+				t.Errorf("hubctl cull --%s: neither one of cullPolicyFlags nor in notForPreset", name)
+			}
+		}
+	}
+	atPresetTimeout := parsedCullOptions(t, []string{"--timeout=3600"})
+	if parsedCullOptions(t, nil) == atPresetTimeout {
+		t.Error("hubctl cull's default --timeout is the preset's 3600")
+	}
+	for _, f := range cullPolicyFlags(true) {
+		var values []string // none of them the default
+		switch f := f.(type) {
+		case *cli.IntFlag:
+			values = []string{strconv.Itoa(f.Value + 7)}
+		case *cli.BoolFlag:
+			values = []string{strconv.FormatBool(!f.Value)}
+		case *repeatableFlag:
+			values = []string{"^x{1,3}$", "a b"}
+		default:
+			t.Fatalf("no test value for --%s (%T)", f.Names()[0], f)
+		}
+		for _, name := range f.Names() {
+			var args []string
+			for _, v := range values {
+				args = append(args, "--"+name+"="+v)
+			}
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				t.Parallel()
+				path := tempConfig(t, "")
+				r := runCLI(t, nil, "", append([]string{"service", "add", "cull-idle", "--hub-version", "3.0", "--config", path}, args...)...)
+				if r.code != 0 {
+					t.Fatalf("service add: %+v", r)
+				}
+				cmd := readService(t, path, "cull-idle").Command
+				if len(cmd) < 2 || cmd[1] != "cull" {
+					t.Fatalf("command %q", cmd)
+				}
+				written := parsedCullOptions(t, cmd[2:])
+				if want := parsedCullOptions(t, append([]string{"--timeout=3600"}, args...)); written != want {
+					t.Errorf("command %q reads as\n%s\nwant (hubctl cull %q)\n%s", cmd, written, args, want)
+				}
+				if written == atPresetTimeout {
+					t.Errorf("command %q: %q made no difference", cmd, args)
+				}
+			})
 		}
 	}
 }

@@ -157,6 +157,7 @@ func hubctl(t *testing.T, env []string, args ...string) binResult {
 // service, lists both with the expected roles, and launches `hubctl cull`,
 // whose passes succeed, so the role's scopes are the ones it needs.
 func TestRealHubStartsWithServiceAdd(t *testing.T) {
+	t.Parallel()
 	realhub.Require(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "jupyterhub_config.py")

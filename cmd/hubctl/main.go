@@ -6,12 +6,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +46,40 @@ func init() {
 	cli.AppHelpTemplate += exitCodesHelp
 	cli.CommandHelpTemplate += exitCodesHelp
 	cli.SubcommandHelpTemplate += exitCodesHelp
+	urfaveHelpFlag = *cli.HelpFlag.(*cli.BoolFlag)
+	cli.HelpFlag = sharedBoolFlag{cli.HelpFlag.(*cli.BoolFlag)}
+	cli.VersionFlag = sharedBoolFlag{cli.VersionFlag.(*cli.BoolFlag)}
+	probe := &cli.App{}
+	probe.Setup()
+	for _, c := range probe.Commands {
+		if c.Name == "help" {
+			urfaveHelp = *c
+		}
+	}
+}
+
+// urfaveHelp is urfave/cli's `help` command as it comes. urfave/cli adds
+// its one *Command to every app and command group and writes to it on each
+// run; helpCommand gives each its own copy instead, so that runs in
+// parallel (tests) share nothing.
+var urfaveHelp cli.Command
+
+// urfaveHelpFlag is urfave/cli's --help, which the app gets a copy of.
+var urfaveHelpFlag cli.BoolFlag
+
+func helpCommand() *cli.Command {
+	c := urfaveHelp
+	return &c
+}
+
+// sharedBoolFlag is one of the flags urfave/cli gives every app and command
+// (--help, --version): it applies a copy, because BoolFlag.Apply writes to
+// the flag, and runs in parallel (tests) would race on the one value.
+type sharedBoolFlag struct{ *cli.BoolFlag }
+
+func (f sharedBoolFlag) Apply(set *flag.FlagSet) error {
+	c := *f.BoolFlag
+	return c.Apply(set)
 }
 
 // signalGrace is how long a command has to end by itself once SIGINT or
@@ -60,7 +96,7 @@ func main() {
 	saved, isTerminal := termios(os.Stdin)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+		done <- run(ctx, os.Args, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.LookupEnv})
 	}()
 	var code int
 	select {
@@ -130,6 +166,22 @@ type cliEnv struct {
 	stdout, stderr io.Writer
 	// keyring is the store used unless --insecure-storage; nil means the OS keyring.
 	keyring tokens.Store
+	// environ looks up the environment variables hubctl reads (the token,
+	// JUPYTERHUB_API_URL, HUBCTL_INSECURE_STORAGE, ...); nil means the
+	// process's own (os.LookupEnv).
+	environ func(name string) (string, bool)
+}
+
+func (env *cliEnv) lookupEnv(name string) (string, bool) {
+	if env.environ == nil {
+		return os.LookupEnv(name)
+	}
+	return env.environ(name)
+}
+
+func (env *cliEnv) getenv(name string) string {
+	v, _ := env.lookupEnv(name)
+	return v
 }
 
 // run executes one hubctl command line and returns its exit code.
@@ -176,6 +228,11 @@ func newApp(env *cliEnv) *cli.App {
 			manCommand(env),
 		},
 	}
+	// With a help command of its own, urfave/cli leaves adding --help to
+	// the app to us.
+	app.Commands = append(app.Commands, helpCommand())
+	helpFlag := urfaveHelpFlag
+	app.Flags = append(app.Flags, &helpFlag)
 	for _, c := range app.Commands {
 		setUsageErrors(c, app.Name)
 	}
@@ -224,13 +281,42 @@ func groupAction(c *cli.Context) error {
 // arguments in front of them, as GNU tools allow: Go's flag parsing stops at
 // the first argument, and `hubctl service add cull-idle --admin` is how
 // people type it. Everything after "--" stays put.
+//
+// It also gives each command on the way its own help command, which
+// urfave/cli would add as it sets the command up (see helpCommand);
+// commands off the way get none, as with urfave/cli, so the man page and
+// completions list the same commands.
 func interspersed(app *cli.App, args []string) []string {
+	args = flagsFirst(app, args)
+	cmds := app.Commands
+	for _, a := range args[min(1, len(args)):] {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		i := slices.IndexFunc(cmds, func(c *cli.Command) bool { return c.HasName(a) })
+		if i < 0 || cmds[i].Name == "help" {
+			break
+		}
+		next := cmds[i].Subcommands
+		if cmds[i].Command("help") == nil {
+			cmds[i].Subcommands = append(cmds[i].Subcommands, helpCommand())
+		}
+		if len(next) == 0 {
+			break
+		}
+		cmds = next
+	}
+	return args
+}
+
+func flagsFirst(app *cli.App, args []string) []string {
 	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
 		return args // shell completion: urfave wants the request last
 	}
 	out := []string{args[0]}
 	cmds := app.Commands
 	var leaf *cli.Command
+	var path []string // the command's names, "service add"
 	i := 1
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -249,6 +335,7 @@ func interspersed(app *cli.App, args []string) []string {
 		}
 		out = append(out, a)
 		leaf, cmds = next, next.Subcommands
+		path = append(path, next.Name)
 		if len(cmds) == 0 {
 			i++
 			break
@@ -261,9 +348,8 @@ func interspersed(app *cli.App, args []string) []string {
 	// value (`--cull-users false`), which becomes `--cull-users=false`.
 	takesValue, takesWord := map[string]bool{}, map[string]bool{}
 	for _, f := range leaf.Flags {
-		_, isBool := f.(*cli.BoolFlag)
 		for _, n := range f.Names() {
-			takesValue[n], takesWord[n] = !isBool, boolTakesWord(leaf, f)
+			takesValue[n], takesWord[n] = takesValueFlag(f), boolTakesWord(strings.Join(path, " "), f)
 		}
 	}
 	var flags, positional []string
@@ -301,13 +387,40 @@ func interspersed(app *cli.App, args []string) []string {
 }
 
 // usageError marks an error as the user's command line being wrong (exit 2).
-type usageError struct{ msg, hint string }
+// Like cli/cli's FlagError it wraps its cause, so errors.Is and errors.As
+// still find what went wrong, and the cause's hint is shown when the usage
+// error has none of its own.
+type usageError struct {
+	msg, hint string
+	err       error // the cause, or nil
+}
 
-func (e *usageError) Error() string { return e.msg }
-func (e *usageError) Hint() string  { return e.hint }
+func (e *usageError) Error() string {
+	if e.msg == "" && e.err != nil {
+		return e.err.Error()
+	}
+	return e.msg
+}
 
+func (e *usageError) Unwrap() error { return e.err }
+
+func (e *usageError) Hint() string {
+	var h interface{ Hint() string }
+	if e.hint == "" && e.err != nil && errors.As(e.err, &h) {
+		return h.Hint()
+	}
+	return e.hint
+}
+
+// usageErrorf formats like fmt.Errorf; an error given with %w is the cause.
 func usageErrorf(format string, a ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, a...)}
+	err := fmt.Errorf(format, a...)
+	ue := &usageError{msg: err.Error()}
+	switch err.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		ue.err = err
+	}
+	return ue
 }
 
 // report prints err as one `hubctl: error:` line, plus a `hubctl: hint:`

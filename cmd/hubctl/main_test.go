@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -18,20 +20,32 @@ type result struct {
 	code           int
 }
 
-// runCLI runs hubctl in-process with the given stdin and an in-memory
-// keyring (nil means a fresh one).
+// runCLI runs hubctl in-process with the given stdin, an in-memory keyring
+// (nil means a fresh one) and an empty environment.
 func runCLI(t *testing.T, store tokens.Store, stdin string, args ...string) result {
+	t.Helper()
+	return runCLIEnv(t, store, nil, stdin, args...)
+}
+
+// tokenEnv is the environment of a culler the Hub started: its token.
+var tokenEnv = map[string]string{"JUPYTERHUB_API_TOKEN": testToken}
+
+// runCLIEnv is runCLI with environ as the environment hubctl sees: each run
+// has its own, so tests that set one can run in parallel.
+func runCLIEnv(t *testing.T, store tokens.Store, environ map[string]string, stdin string, args ...string) result {
 	t.Helper()
 	if store == nil {
 		store = tokens.NewMemory()
 	}
 	var out, errOut bytes.Buffer
-	env := &cliEnv{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, keyring: store}
+	env := &cliEnv{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, keyring: store,
+		environ: func(name string) (string, bool) { v, ok := environ[name]; return v, ok }}
 	code := run(context.Background(), append([]string{"hubctl"}, args...), env)
 	return result{out.String(), errOut.String(), code}
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string // in the error line
@@ -79,10 +93,14 @@ func TestUsageErrors(t *testing.T) {
 // TestHelp checks that every command has --help with a description, an
 // example and the exit codes, and that help exits 0.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	var paths [][]string
 	var walk func(prefix []string, cmds []*cli.Command)
 	walk = func(prefix []string, cmds []*cli.Command) {
 		for _, c := range cmds {
+			if c.Name == "help" { // urfave/cli's own
+				continue
+			}
 			p := append(append([]string{}, prefix...), c.Name)
 			paths = append(paths, p)
 			walk(p, c.Subcommands)
@@ -107,8 +125,52 @@ func TestHelp(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	r := runCLI(t, nil, "", "--version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "hubctl version ") || len(r.stdout) < len("hubctl version x\n") {
 		t.Errorf("--version: %+v", r)
+	}
+}
+
+// TestUsageErrorWrapsCause: a usage error keeps its cause for errors.Is and
+// errors.As, and shows the cause's hint when it has none of its own, as
+// cli/cli's FlagError does.
+func TestUsageErrorWrapsCause(t *testing.T) {
+	t.Parallel()
+	hinted := &tokens.HintError{Err: errors.New("the keyring is locked"), Next: "unlock it"}
+	notFound := &tokens.NotFoundError{Name: "cull-idle", Where: "the keyring"}
+	tests := []struct {
+		name      string
+		err       error
+		cause     error // errors.Is finds it; nil: nothing is wrapped
+		wantError string
+		wantHint  string
+	}{
+		{"formatted cause", usageErrorf("--url: %w", io.EOF), io.EOF, "--url: EOF", "see `hubctl --help` or `hubctl COMMAND --help`"},
+		{"no cause", usageErrorf("--bytes %d is out of range", 8), nil, "--bytes 8 is out of range", "see `hubctl --help` or `hubctl COMMAND --help`"},
+		{"cause's hint survives", usageErrorf("--store: %w", hinted), hinted, "--store: the keyring is locked", "unlock it"},
+		{"own hint wins", &usageError{msg: "bad", hint: "do this", err: hinted}, hinted, "bad", "do this"},
+		{"message from the cause", &usageError{err: notFound}, notFound, notFound.Error(), notFound.Hint()},
+		{"two causes", usageErrorf("%w and %w", io.EOF, hinted), hinted, "EOF and the keyring is locked", "unlock it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.cause != nil && !errors.Is(tt.err, tt.cause) {
+				t.Errorf("errors.Is(%v, %v) = false", tt.err, tt.cause)
+			}
+			if tt.cause == nil && errors.Unwrap(tt.err) != nil {
+				t.Errorf("%v wraps %v, want nothing", tt.err, errors.Unwrap(tt.err))
+			}
+			var stderr bytes.Buffer
+			code := report(&stderr, fmt.Errorf("context: %w", tt.err))
+			want := "hubctl: error: context: " + tt.wantError + "\nhubctl: hint: " + tt.wantHint + "\n"
+			if code != exitUsage || stderr.String() != want {
+				t.Errorf("report: exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, want)
+			}
+		})
+	}
+	var nf *tokens.NotFoundError
+	if !errors.As(&usageError{msg: "x", err: fmt.Errorf("y: %w", notFound)}, &nf) || nf != notFound {
+		t.Error("errors.As does not find the cause through a usage error")
 	}
 }

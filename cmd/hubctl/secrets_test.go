@@ -48,6 +48,7 @@ func assertNoTokens(t *testing.T, what string, r result, secrets ...string) {
 // either side and in the context around the block, as its last four
 // characters only, whatever --token says.
 func TestDryRunMasksTokens(t *testing.T) {
+	t.Parallel()
 	all := []string{tokAPITokens, tokHand, tokEscaped, tokRaw, tokKeyring}
 	for _, mode := range []string{"new", "keyring", "env", "none"} {
 		store := tokens.NewMemory()
@@ -84,6 +85,7 @@ func TestDryRunMasksTokens(t *testing.T) {
 // TestDryRunRemoveMasksTokens: removing or replacing a service with a literal
 // token shows that token masked on the removed side.
 func TestDryRunRemoveMasksTokens(t *testing.T) {
+	t.Parallel()
 	store := tokens.NewMemory()
 	path := tempConfig(t, handWrittenTokens)
 	if r := runCLI(t, store, "", "service", "add", "old", "--url", "http://127.0.0.1:9000", "--hub-version", "3.0", "--config", path); r.code != 0 {
@@ -133,6 +135,7 @@ func renderConfig(t *testing.T) (path string, store tokens.Store) {
 // TestConfigRenderWarnsOfTokens: render to stdout says, in one line, how
 // many services' literal tokens its output holds.
 func TestConfigRenderWarnsOfTokens(t *testing.T) {
+	t.Parallel()
 	path, store := renderConfig(t)
 	tok1, _ := store.Get("lit1")
 	for _, tt := range []struct {
@@ -168,6 +171,7 @@ func TestConfigRenderWarnsOfTokens(t *testing.T) {
 // the caller, whatever was at that path: a file of another user, a wider
 // mode, or a symlink (which is replaced, its target left alone).
 func TestConfigRenderOutput(t *testing.T) {
+	t.Parallel()
 	path, store := renderConfig(t)
 	tok1, _ := store.Get("lit1")
 	dir := t.TempDir()
@@ -250,6 +254,7 @@ func TestConfigRenderMissingFile(t *testing.T) {
 // HUBCTL_TOKEN_A_B, so two services would share one token (and the Hub gives
 // it to one of them only): the second is refused, naming the first.
 func TestServiceAddEnvVarCollision(t *testing.T) {
+	t.Parallel()
 	add := func(path string, args ...string) result {
 		return runCLI(t, nil, "", append(append([]string{"service", "add"}, args...), "--url", "http://127.0.0.1:9000", "--hub-version", "3.0", "--config", path)...)
 	}

@@ -22,23 +22,15 @@ import (
 // CullIdlePreset is the service name that gets `hubctl cull` as its command.
 const cullIdlePreset = "cull-idle"
 
-var hubVersionFlag = &cli.StringFlag{Name: "hub-version", Usage: "target JupyterHub `VERSION` (default: `jupyterhub --version`, else the newest stable)"}
+// Every flag is made afresh for each run: urfave/cli keeps what it parsed
+// in the flag itself, and one run in a test would leak into the next.
 
-var configFlag = &cli.StringFlag{Name: "config", Value: "jupyterhub_config.py", Usage: "the JupyterHub config `FILE`"}
+func hubVersionFlag() cli.Flag {
+	return &cli.StringFlag{Name: "hub-version", Usage: "target JupyterHub `VERSION` (default: `jupyterhub --version`, else the newest stable)"}
+}
 
-// cullPassThrough are the `hubctl cull` flags `service add cull-idle` puts
-// into the service's command.
-var cullPassThrough = []cli.Flag{
-	&cli.IntFlag{Name: "timeout", Value: 3600, Usage: "cull-idle: idle `SECONDS` before a server is culled"},
-	&cli.IntFlag{Name: "cull-every", Usage: "cull-idle: `SECONDS` between passes"},
-	&cli.IntFlag{Name: "max-age", Usage: "cull-idle: cull servers older than `SECONDS`"},
-	&cli.BoolFlag{Name: "cull-users", Usage: "cull-idle: also delete idle users"},
-	&cli.BoolFlag{Name: "cull-admin-users", Value: true, Usage: "cull-idle: with --cull-users, admins too"},
-	&cli.BoolFlag{Name: "cull-default-servers", Value: true, Usage: "cull-idle: cull default servers"},
-	&cli.BoolFlag{Name: "cull-named-servers", Value: true, Usage: "cull-idle: cull named servers"},
-	&cli.BoolFlag{Name: "remove-named-servers", Usage: "cull-idle: remove named servers"},
-	&cli.IntFlag{Name: "concurrency", Value: 10, Usage: "cull-idle: requests at once"},
-	&repeatableFlag{Name: "exclude-user", Usage: "cull-idle: never cull users matching `REGEX` (repeatable)"},
+func configFlag() cli.Flag {
+	return &cli.StringFlag{Name: "config", Value: "jupyterhub_config.py", Usage: "the JupyterHub config `FILE`"}
 }
 
 func serviceCommand(env *cliEnv) *cli.Command {
@@ -61,8 +53,8 @@ func serviceCommand(env *cliEnv) *cli.Command {
 
 func serviceAddCommand(env *cliEnv) *cli.Command {
 	flags := []cli.Flag{
-		configFlag,
-		hubVersionFlag,
+		configFlag(),
+		hubVersionFlag(),
 		&cli.StringFlag{Name: "command", Usage: "the service's command, split like a shell would (`\"CMD ARG...\"`)"},
 		&repeatableFlag{Name: "arg", Usage: "append `ARG` to the command verbatim (repeatable)"},
 		&cli.StringFlag{Name: "url", Usage: "the service's `URL` (http or https)"},
@@ -84,7 +76,7 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		&cli.StringFlag{Name: "token", Usage: "`new`, keyring, env or none (default: new without a command, none with one)"},
 		&cli.BoolFlag{Name: "replace", Usage: "replace a service of that name in hubctl's block"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"},
-		insecureStorageFlag,
+		insecureStorageFlag(env),
 	}
 	return &cli.Command{
 		Name:      "add",
@@ -95,7 +87,7 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 			"Example:\n" +
 			"   hubctl service add cull-idle --admin --timeout=3600\n" +
 			"   hubctl service add announcement --url http://127.0.0.1:8888 --command 'python3 -m announcement' --scope read:users",
-		Flags: append(flags, cullPassThrough...),
+		Flags: append(flags, cullPolicyFlags(true)...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
@@ -133,7 +125,7 @@ func flagError(err error) error {
 	var fe *provision.FieldError
 	if errors.As(err, &fe) {
 		if flag, ok := fieldFlags[fe.Field]; ok {
-			return &usageError{msg: flag + ": " + fe.Msg}
+			return &usageError{msg: flag + ": " + fe.Msg, err: err}
 		}
 	}
 	return err
@@ -141,11 +133,11 @@ func flagError(err error) error {
 
 func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	if err := tokens.ValidateName(name); err != nil {
-		return usageErrorf("service name: %v", err)
+		return usageErrorf("service name: %w", err)
 	}
 	preset := name == cullIdlePreset
 	if !preset {
-		for _, f := range cullPassThrough {
+		for _, f := range cullPolicyFlags(true) {
 			if c.IsSet(f.Names()[0]) {
 				return usageErrorf("--%s is for the cull-idle preset only", f.Names()[0])
 			}
@@ -358,13 +350,14 @@ func removeService(m *provision.Managed, name string) {
 	m.Roles = roles
 }
 
-// cullArgs are the preset's culler flags: the timeout always, the rest as
-// given.
+// cullArgs are the preset's culler flags, spelled as `hubctl cull` reads
+// them: the timeout always (the preset's default is not the culler's), the
+// rest as given.
 func cullArgs(c *cli.Context) []string {
-	args := []string{fmt.Sprintf("--timeout=%d", c.Int("timeout"))}
-	for _, f := range cullPassThrough[1:] {
+	var args []string
+	for _, f := range cullPolicyFlags(true) {
 		name := f.Names()[0]
-		if !c.IsSet(name) {
+		if name != "timeout" && !c.IsSet(name) {
 			continue
 		}
 		switch f.(type) {
@@ -422,7 +415,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl service remove cull-idle",
-		Flags: []cli.Flag{configFlag, hubVersionFlag, &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
+		Flags: []cli.Flag{configFlag(), hubVersionFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
@@ -535,7 +528,7 @@ func serviceListCommand(env *cliEnv) *cli.Command {
 		Usage: "list the services and roles in jupyterhub_config.py, hubctl's and hand-written",
 		Description: "Example:\n" +
 			"   hubctl service list --json",
-		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Flags: []cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
@@ -576,7 +569,7 @@ func serviceShowCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl service show cull-idle",
-		Flags: []cli.Flag{configFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Flags: []cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {

@@ -29,6 +29,7 @@ func tempConfig(t *testing.T, content string) string {
 }
 
 func TestServiceAddCullIdle(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "c = get_config()\n")
 	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--timeout=1800", "--cull-users", "--hub-version", "3.0", "--config", path)
 	if r.code != 0 {
@@ -62,6 +63,7 @@ func TestServiceAddCullIdle(t *testing.T) {
 }
 
 func TestServiceAddTokens(t *testing.T) {
+	t.Parallel()
 	store := tokens.NewMemory()
 	path := tempConfig(t, "c = get_config()\n")
 	r := runCLI(t, store, "", "service", "add", "ext", "--url", "http://127.0.0.1:9000", "--scope", "read:users", "--hub-version", "3.0", "--config", path)
@@ -105,6 +107,7 @@ func TestServiceAddTokens(t *testing.T) {
 }
 
 func TestServiceAddErrors(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "c = get_config()\n")
 	for _, tt := range []struct {
 		args []string
@@ -149,6 +152,7 @@ func TestServiceAddErrors(t *testing.T) {
 }
 
 func TestServiceCommandSplitting(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "")
 	r := runCLI(t, nil, "", "service", "add", "svc", "--command", `python3 -m "my svc" --opt='a b' x\ y`, "--arg", "it's \"quoted\"", "--arg", "--flag=1",
 		"--env", "A=1=2", "--info", "k=v", "--no-display", "--hub-version", "3.0", "--config", path)
@@ -165,6 +169,7 @@ func TestServiceCommandSplitting(t *testing.T) {
 }
 
 func TestServiceDryRunAndRemove(t *testing.T) {
+	t.Parallel()
 	orig := "c = get_config()\n# keep me\n"
 	path := tempConfig(t, orig)
 	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--dry-run", "--hub-version", "3.0", "--config", path)
@@ -194,6 +199,7 @@ func TestServiceDryRunAndRemove(t *testing.T) {
 // TestServiceAddCrash kills `hubctl service add` at random moments of its
 // write; the config must always be the old file or the new one, whole.
 func TestServiceAddCrash(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "jupyterhub_config.py")
 	// A big config makes the write long enough to be hit.
@@ -260,6 +266,7 @@ func (f *failingStore) String() string          { return "the keyring" }
 // TestServiceAddKeyringDownWritesNothing: with --token new and no keyring,
 // the config is left alone rather than given a token nobody kept.
 func TestServiceAddKeyringDownWritesNothing(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "c = get_config()\n")
 	r := runCLI(t, &failingStore{}, "", "service", "add", "ext", "--url", "http://127.0.0.1:9000", "--hub-version", "3.0", "--config", path)
 	if r.code != exitFailure || !strings.Contains(r.stderr, "no D-Bus session bus") {
@@ -273,6 +280,7 @@ func TestServiceAddKeyringDownWritesNothing(t *testing.T) {
 // TestServiceAddConcurrent runs eight `hubctl service add` at once on one
 // config: the lock serialises them, so no run loses another's service.
 func TestServiceAddConcurrent(t *testing.T) {
+	t.Parallel()
 	path := tempConfig(t, "c = get_config()\n")
 	const n = 8
 	errs := make(chan error, n)

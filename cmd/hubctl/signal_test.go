@@ -198,6 +198,7 @@ func TestBinaryHungKeyringEndsOnSignal(t *testing.T) {
 // signal exits 130 (SIGINT) or 143 (SIGTERM), says so, and writes nothing,
 // even when the lock was free.
 func TestRunInterruptedExitCode(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
 	for _, tt := range []struct {
 		sig  syscall.Signal
@@ -227,6 +228,7 @@ func TestRunInterruptedExitCode(t *testing.T) {
 
 // The EXIT CODES help documents 130 and 143.
 func TestExitCodesHelpSignals(t *testing.T) {
+	t.Parallel()
 	r := runCLI(t, nil, "", "service", "add", "--help")
 	if !strings.Contains(r.stdout, "130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM") {
 		t.Errorf("help:\n%s", r.stdout)

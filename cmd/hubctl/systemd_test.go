@@ -12,6 +12,7 @@ import (
 // the paths pointed at the built binary, an env file and hubctl's man page
 // (verify also checks Documentation=man: links).
 func TestSystemdUnits(t *testing.T) {
+	t.Parallel()
 	need(t, "systemd-analyze")
 	dir := t.TempDir()
 	man := filepath.Join(dir, "man", "man1")

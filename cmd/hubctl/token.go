@@ -17,10 +17,11 @@ import (
 
 // insecureStorageFlag picks the 0600 file store over the keyring. It sits on
 // each command that opens the store, so it can be given where users type it.
-var insecureStorageFlag = &cli.BoolFlag{
-	Name:    "insecure-storage",
-	Usage:   "keep tokens in a plain-text file of mode 0600 under ~/.config/hubctl instead of the OS keyring",
-	EnvVars: []string{"HUBCTL_INSECURE_STORAGE"},
+func insecureStorageFlag(env *cliEnv) cli.Flag {
+	return withEnv(&cli.BoolFlag{
+		Name:  "insecure-storage",
+		Usage: "keep tokens in a plain-text file of mode 0600 under ~/.config/hubctl instead of the OS keyring",
+	}, env, "HUBCTL_INSECURE_STORAGE")
 }
 
 func tokenCommand(env *cliEnv) *cli.Command {
@@ -55,7 +56,7 @@ func tokenNewCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "format", Value: string(tokens.Hex), Usage: "hex or base64url"},
 			&cli.StringFlag{Name: "store", Usage: "also keep the token in the keyring under `NAME`"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "with --store, do not print the token"},
-			insecureStorageFlag,
+			insecureStorageFlag(env),
 		},
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
@@ -67,12 +68,12 @@ func tokenNewCommand(env *cliEnv) *cli.Command {
 			}
 			format, err := tokens.ParseFormat(c.String("format"))
 			if err != nil {
-				return &usageError{msg: "--format: " + err.Error()}
+				return usageErrorf("--format: %w", err)
 			}
 			name := c.String("store")
 			if name != "" {
 				if err := tokens.ValidateName(name); err != nil {
-					return usageErrorf("--store: %v", err)
+					return usageErrorf("--store: %w", err)
 				}
 			} else if c.Bool("quiet") {
 				return usageErrorf("--quiet without --store would throw the token away")
@@ -118,7 +119,7 @@ func tokenPasswordCommand(env *cliEnv) *cli.Command {
 			}
 			pw, err := tokens.Password(c.Int("length"), c.Int("digits"), c.Int("symbols"))
 			if err != nil {
-				return &usageError{msg: err.Error()}
+				return &usageError{err: err}
 			}
 			fmt.Fprintln(env.stdout, pw)
 			return nil
@@ -135,14 +136,14 @@ func tokenSetCommand(env *cliEnv) *cli.Command {
 			"`ps` would show it. One trailing newline is dropped.\n\n" +
 			"Example:\n" +
 			"   openssl rand -hex 32 | hubctl token set cull-idle",
-		Flags: []cli.Flag{insecureStorageFlag},
+		Flags: []cli.Flag{insecureStorageFlag(env)},
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
 				return err
 			}
 			if err := tokens.ValidateName(args[0]); err != nil {
-				return &usageError{msg: err.Error()}
+				return &usageError{err: err}
 			}
 			secret, err := readSecret(env)
 			if err != nil {
@@ -168,7 +169,7 @@ func tokenGetCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   JUPYTERHUB_API_TOKEN=$(hubctl token get cull-idle) hubctl cull --once",
-		Flags: []cli.Flag{insecureStorageFlag},
+		Flags: []cli.Flag{insecureStorageFlag(env)},
 		Action: func(c *cli.Context) error {
 			name, store, err := namedStore(c, env)
 			if err != nil {
@@ -192,7 +193,7 @@ func tokenListCommand(env *cliEnv) *cli.Command {
 			"   hubctl token list --json",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of names"},
-			insecureStorageFlag,
+			insecureStorageFlag(env),
 		},
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
@@ -229,7 +230,7 @@ func tokenDeleteCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl token delete cull-idle",
-		Flags: []cli.Flag{insecureStorageFlag},
+		Flags: []cli.Flag{insecureStorageFlag(env)},
 		Action: func(c *cli.Context) error {
 			name, store, err := namedStore(c, env)
 			if err != nil {
@@ -251,7 +252,7 @@ func namedStore(c *cli.Context, env *cliEnv) (string, tokens.Store, error) {
 		return "", nil, err
 	}
 	if err := tokens.ValidateName(args[0]); err != nil {
-		return "", nil, &usageError{msg: err.Error()}
+		return "", nil, &usageError{err: err}
 	}
 	store, err := openStore(c, env)
 	return args[0], store, err

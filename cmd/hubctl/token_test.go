@@ -1,16 +1,21 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
+	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/tokens"
 )
 
 func TestTokenNew(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -33,6 +38,7 @@ func TestTokenNew(t *testing.T) {
 }
 
 func TestTokenNewStore(t *testing.T) {
+	t.Parallel()
 	store := tokens.NewMemory()
 	r := runCLI(t, store, "", "token", "new", "--store", "cull-idle")
 	if r.code != 0 {
@@ -56,6 +62,7 @@ func TestTokenNewStore(t *testing.T) {
 }
 
 func TestTokenSetGetListDelete(t *testing.T) {
+	t.Parallel()
 	store := tokens.NewMemory()
 	for _, tt := range []struct{ name, stdin, want string }{
 		{"a", "secret-a\n", "secret-a"},
@@ -90,6 +97,7 @@ func TestTokenSetGetListDelete(t *testing.T) {
 }
 
 func TestTokenSetRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	for _, stdin := range []string{"", "\n", "two\nlines\n", "nul\x00byte", strings.Repeat("x", 70000)} {
 		store := tokens.NewMemory()
 		r := runCLI(t, store, stdin, "token", "set", "x")
@@ -103,6 +111,7 @@ func TestTokenSetRejectsBadInput(t *testing.T) {
 }
 
 func TestTokenPassword(t *testing.T) {
+	t.Parallel()
 	r := runCLI(t, nil, "", "token", "password")
 	if r.code != 0 || len(r.stdout) != tokens.DefaultPasswordLength+1 {
 		t.Fatalf("token password: %+v", r)
@@ -137,8 +146,69 @@ func TestInsecureStorage(t *testing.T) {
 	if r := runCLI(t, keyring, "", "token", "get", "svc", "--insecure-storage"); r.stdout != "s3cret\n" {
 		t.Errorf("get --insecure-storage = %+v", r)
 	}
-	t.Setenv("HUBCTL_INSECURE_STORAGE", "true")
-	if r := runCLI(t, keyring, "", "token", "list"); r.stdout != "svc\n" {
+	if r := runCLIEnv(t, keyring, map[string]string{"HUBCTL_INSECURE_STORAGE": "true"}, "", "token", "list"); r.stdout != "svc\n" {
 		t.Errorf("list with HUBCTL_INSECURE_STORAGE=true = %+v", r)
+	}
+}
+
+// TestEnvironmentDoesNotLeakBetweenRuns: a value read from the environment
+// holds for its run only. (urfave/cli kept it in the flag, and the flags were
+// shared: after one in-process run with HUBCTL_INSECURE_STORAGE=1 every
+// later run used the file store.)
+func TestEnvironmentDoesNotLeakBetweenRuns(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // where the file store would be
+	keyring := tokens.NewMemory()
+	if err := keyring.Set("in-keyring", testToken); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLIEnv(t, keyring, map[string]string{"HUBCTL_INSECURE_STORAGE": "1"}, "", "token", "list")
+	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "warning: --insecure-storage") {
+		t.Fatalf("with HUBCTL_INSECURE_STORAGE=1: %+v", r)
+	}
+	if r := runCLI(t, keyring, "", "token", "list"); r.code != 0 || r.stdout != "in-keyring\n" || r.stderr != "" {
+		t.Errorf("the next run, without it: %+v", r)
+	}
+
+	h := cullHub(t)
+	environ := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_API_URL": h.URL()}
+	if r := runCLIEnv(t, nil, environ, "", "check"); r.code != 0 {
+		t.Fatalf("with JUPYTERHUB_API_URL: %+v", r)
+	}
+	r = runCLIEnv(t, nil, tokenEnv, "", "check")
+	if strings.Contains(r.stdout+r.stderr, h.URL()) || !strings.Contains(r.stdout, cull.DefaultURL) {
+		t.Errorf("the next run, without JUPYTERHUB_API_URL, did not use the default --url %s: %+v", cull.DefaultURL, r)
+	}
+}
+
+// TestFlagsAreFreshPerApp: no flag value is shared between two apps, so
+// nothing one run parses can reach another.
+func TestFlagsAreFreshPerApp(t *testing.T) {
+	t.Parallel()
+	flagsOf := func() map[cli.Flag]string {
+		seen := map[cli.Flag]string{}
+		var walk func(path string, cmds []*cli.Command)
+		walk = func(path string, cmds []*cli.Command) {
+			for _, c := range cmds {
+				for _, f := range c.Flags {
+					seen[f] = path + " " + c.Name + " --" + f.Names()[0]
+				}
+				walk(path+" "+c.Name, c.Subcommands)
+			}
+		}
+		app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+		for _, f := range app.Flags {
+			seen[f] = "hubctl --" + f.Names()[0]
+		}
+		walk("hubctl", app.Commands)
+		return seen
+	}
+	first, second := flagsOf(), flagsOf()
+	if len(first) < 50 {
+		t.Fatalf("found only %d flags", len(first))
+	}
+	for f, where := range second {
+		if other, ok := first[f]; ok {
+			t.Errorf("%s is the same flag value as %s in another app", where, other)
+		}
 	}
 }

@@ -42,10 +42,10 @@ func loopingHub(t *testing.T, h *fakehub.Hub) (string, *atomic.Int64) {
 }
 
 func TestCullOnceEndsOnEndlessPages(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
 	u, lists := loopingHub(t, h)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "cull", "--once", "--url", u, "--timeout=3600")
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", u, "--timeout=3600")
 	if r.code != exitFailure || !strings.Contains(r.stderr, "hubctl: error: listing users: GET /users: next page offset 1 advances by 1, not by the page's limit 50") {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
@@ -79,8 +79,8 @@ func echoingHub(t *testing.T, h *fakehub.Hub, path string, status int) string {
 }
 
 func TestHubErrorBodiesAreRedacted(t *testing.T) {
+	t.Parallel()
 	h := cullHub(t)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
 	for _, tt := range []struct {
 		args []string
 		path string
@@ -90,7 +90,7 @@ func TestHubErrorBodiesAreRedacted(t *testing.T) {
 		{[]string{"check"}, "/user"},
 	} {
 		u := echoingHub(t, h, tt.path, http.StatusNotFound)
-		r := runCLI(t, nil, "", append(tt.args, "--url", u)...)
+		r := runCLIEnv(t, nil, tokenEnv, "", append(tt.args, "--url", u)...)
 		out := r.stdout + r.stderr
 		if r.code != exitFailure || strings.Contains(out, testToken) || len(out) > 8<<10 || strings.Contains(out, "\x1b") ||
 			!strings.Contains(out, "bad token [token]") || !strings.Contains(out, "bytes more)") {
@@ -100,7 +100,7 @@ func TestHubErrorBodiesAreRedacted(t *testing.T) {
 }
 
 func TestURLSecretsAreNotEchoed(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	t.Parallel()
 	for _, u := range []string{
 		"http://admin:hunter2@127.0.0.1:8081/hub/api",
 		"http://127.0.0.1:8081/hub/api?token=hunter2",
@@ -108,7 +108,7 @@ func TestURLSecretsAreNotEchoed(t *testing.T) {
 		"gopher://hunter2@127.0.0.1/",
 	} {
 		for _, cmd := range []string{"cull", "check"} {
-			r := runCLI(t, nil, "", cmd, "--url", u)
+			r := runCLIEnv(t, nil, tokenEnv, "", cmd, "--url", u)
 			if r.code != exitUsage || strings.Contains(r.stdout+r.stderr, "hunter2") || !strings.Contains(r.stderr, "hubctl: error: --url: hub API URL") {
 				t.Errorf("%s --url %s: %+v", cmd, u, r)
 			}
@@ -120,7 +120,8 @@ func TestURLSecretsAreNotEchoed(t *testing.T) {
 // warned about once, at the start of cull and check, and not refused. No
 // token is set, so nothing is sent anywhere.
 func TestCleartextWarning(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", "")
+	t.Parallel()
+	noToken := map[string]string{"JUPYTERHUB_API_TOKEN": ""}
 	for _, tt := range []struct {
 		url  string
 		warn bool
@@ -135,7 +136,7 @@ func TestCleartextWarning(t *testing.T) {
 		{"https://hub.example.org/hub/api", false},
 	} {
 		for _, cmd := range []string{"cull", "check"} {
-			r := runCLI(t, nil, "", cmd, "--url", tt.url)
+			r := runCLIEnv(t, nil, noToken, "", cmd, "--url", tt.url)
 			warned := strings.Count(r.stderr, "is plain http to another host")
 			if r.code != exitUsage || !strings.Contains(r.stderr, "no API token") || warned != map[bool]int{true: 1, false: 0}[tt.warn] {
 				t.Errorf("%s --url %s: exit %d, %d warnings:\n%s", cmd, tt.url, r.code, warned, r.stderr)
@@ -145,7 +146,7 @@ func TestCleartextWarning(t *testing.T) {
 }
 
 func TestSSLEnabledNeedsHTTPS(t *testing.T) {
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--ssl-enabled", "--url", "http://127.0.0.1:8081/hub/api"},
 		{"--ssl-enabled"}, // the default --url is http
@@ -155,7 +156,7 @@ func TestSSLEnabledNeedsHTTPS(t *testing.T) {
 			if cmd == "cull" {
 				argv = append(argv, "--once")
 			}
-			r := runCLI(t, nil, "", append(argv, args...)...)
+			r := runCLIEnv(t, nil, tokenEnv, "", append(argv, args...)...)
 			if r.code != exitUsage || !strings.Contains(r.stderr, "hubctl: error: --ssl-enabled with --url http://127.0.0.1:8081/hub/api") {
 				t.Errorf("%s %v: %+v", cmd, args, r)
 			}
@@ -166,6 +167,7 @@ func TestSSLEnabledNeedsHTTPS(t *testing.T) {
 // TestCullRefusesRedirects: the culler's error names where the Hub pointed,
 // and nothing arrives there.
 func TestCullRefusesRedirects(t *testing.T) {
+	t.Parallel()
 	var arrived atomic.Int64
 	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { arrived.Add(1) }))
 	t.Cleanup(other.Close)
@@ -173,12 +175,11 @@ func TestCullRefusesRedirects(t *testing.T) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(front.Close)
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "cull", "--once", "--url", front.URL+"/hub/api")
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", front.URL+"/hub/api")
 	if r.code != exitFailure || !strings.Contains(r.stderr, "hubctl: error: asking the Hub for its version: GET /: the Hub answered 307 Temporary Redirect to "+other.URL+"/hub/api/") {
 		t.Errorf("cull: %+v", r)
 	}
-	r = runCLI(t, nil, "", "check", "--url", front.URL+"/hub/api")
+	r = runCLIEnv(t, nil, tokenEnv, "", "check", "--url", front.URL+"/hub/api")
 	if r.code != exitFailure || !strings.Contains(r.stdout, "307 Temporary Redirect to "+other.URL) {
 		t.Errorf("check: %+v", r)
 	}
@@ -190,6 +191,7 @@ func TestCullRefusesRedirects(t *testing.T) {
 // TestScopeHintForTheTokensOwner: cull and check propose a role, named as
 // `service add` names it, for the service or the user the token is.
 func TestScopeHintForTheTokensOwner(t *testing.T) {
+	t.Parallel()
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
 	h.AddUser(fakehub.User{Name: "alice"})
@@ -203,9 +205,8 @@ func TestScopeHintForTheTokensOwner(t *testing.T) {
 		{testToken, "hubctl: hint: grant them with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': '" + hub.RoleName("idle-reaper") + "', 'scopes': ["},
 		{userToken, "hubctl: hint: the token is user alice's, not a service's: grant the scopes to the user with a role in jupyterhub_config.py: c.JupyterHub.load_roles = [{'name': 'alice-role',"},
 	} {
-		t.Setenv("JUPYTERHUB_API_TOKEN", tt.token)
 		for _, args := range [][]string{{"cull", "--once"}, {"check"}} {
-			r := runCLI(t, nil, "", append(args, "--url", h.URL())...)
+			r := runCLIEnv(t, nil, map[string]string{"JUPYTERHUB_API_TOKEN": tt.token}, "", append(args, "--url", h.URL())...)
 			if r.code != exitFailure || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("%v: exit %d, stderr:\n%s\nwant %q", args, r.code, r.stderr, tt.want)
 			}
@@ -216,14 +217,14 @@ func TestScopeHintForTheTokensOwner(t *testing.T) {
 // TestTablesEscapeHubText: names and messages from the Hub with control
 // characters are escaped in the dry-run table and check's table.
 func TestTablesEscapeHubText(t *testing.T) {
+	t.Parallel()
 	h := fakehub.New(fakehub.Options{})
 	t.Cleanup(h.Close)
 	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull\x1b[2J-idle"}, hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})...)
 	old := time.Now().Add(-2 * time.Hour)
 	h.AddUser(fakehub.User{Name: "evil\x1b]0;owned\x07\nfake row", Created: old, LastActivity: tp(old),
 		Servers: map[string]*fakehub.Server{"\u202egpu\t1": {Ready: true, Started: tp(old), LastActivity: tp(old)}}})
-	t.Setenv("JUPYTERHUB_API_TOKEN", testToken)
-	r := runCLI(t, nil, "", "cull", "--once", "--dry-run", "--url", h.URL(), "--timeout=3600")
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--dry-run", "--url", h.URL(), "--timeout=3600")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if r.code != 0 || len(lines) != 2 || !strings.Contains(lines[1], `"evil\x1b]0;owned\a\nfake row"  "\u202egpu\t1"`) {
 		t.Errorf("exit %d, table:\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -231,7 +232,7 @@ func TestTablesEscapeHubText(t *testing.T) {
 	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\u202e") {
 		t.Errorf("raw control characters in the output:\n%q", r.stdout+r.stderr)
 	}
-	r = runCLI(t, nil, "", "check", "--url", h.URL())
+	r = runCLIEnv(t, nil, tokenEnv, "", "check", "--url", h.URL())
 	if !strings.Contains(r.stdout, `valid: service cull\x1b[2J-idle`) || strings.Contains(r.stdout, "\x1b") {
 		t.Errorf("check:\n%q", r.stdout)
 	}
@@ -242,6 +243,7 @@ func TestTablesEscapeHubText(t *testing.T) {
 // then has its scopes. (A role for a service the config lacks stops the Hub
 // from starting.)
 func TestRealHubAcceptsTheScopeHint(t *testing.T) {
+	t.Parallel()
 	realhub.Require(t)
 	const reaperToken = "reaper00000000000000000000000000000000000000000000000000000000ef"
 	dir := t.TempDir()
