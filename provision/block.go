@@ -3,6 +3,7 @@ package provision
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,6 +85,23 @@ func findBlock(path string, src []byte) (*blockSpan, error) {
 type Managed struct {
 	Services []Service
 	Roles    []Role
+}
+
+// Only is the part of the block about these services: the services, and
+// the roles that name any of them (`config render --service`).
+func (m *Managed) Only(names []string) Managed {
+	var keep Managed
+	for _, s := range m.Services {
+		if slices.Contains(names, s.Name) {
+			keep.Services = append(keep.Services, s)
+		}
+	}
+	for _, r := range m.Roles {
+		if slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(names, s) }) {
+			keep.Roles = append(keep.Roles, r)
+		}
+	}
+	return keep
 }
 
 // Service returns the managed service called name.

@@ -1,24 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/provision"
-	"github.com/hubctl/hubctl/templates"
 	"github.com/hubctl/hubctl/tokens"
 )
 
@@ -77,18 +68,7 @@ func configRender(c *cli.Context, env *cliEnv) error {
 				return usageErrorf("--service %q: hubctl's block has no such service", n)
 			}
 		}
-		var keep provision.Managed
-		for _, s := range m.Services {
-			if slices.Contains(names, s.Name) {
-				keep.Services = append(keep.Services, s)
-			}
-		}
-		for _, r := range m.Roles {
-			if slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(names, s) }) {
-				keep.Roles = append(keep.Roles, r)
-			}
-		}
-		m = keep
+		m = m.Only(names)
 	}
 	var text []byte
 	switch c.String("format") {
@@ -221,12 +201,11 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			opts := provision.ValidateOptions{Version: v, Mode: st.Mode().Perm()}
 			findings := provision.Validate(cfg, opts)
 			if py := c.String("python"); py != "" {
-				exact, err := loadWithPython(c.Context, py, path, cwd, overrides)
+				exact, err := provision.LoadWithTraitlets(c.Context, py, path, cwd, overrides)
 				if err != nil {
-					return err
+					return fmt.Errorf("--python: %w", err)
 				}
-				exact.Path = path
-				findings = mergeFindings(findings, provision.Validate(exact, opts))
+				findings = provision.MergeTraitletsFindings(findings, provision.Validate(exact, opts))
 			}
 			return reportFindings(env, findings, format, c.Bool("strict"))
 		},
@@ -275,65 +254,4 @@ type findingsError struct{ errors, warnings int }
 
 func (e *findingsError) Error() string {
 	return fmt.Sprintf("%d errors, %d warnings", e.errors, e.warnings)
-}
-
-// mergeFindings adds the findings from the real traitlets that the static
-// read did not make (by id and message), so each problem shows once.
-func mergeFindings(static, exact []provision.Finding) []provision.Finding {
-	have := map[string]bool{}
-	for _, f := range static {
-		have[f.ID] = true
-	}
-	out := static
-	for _, f := range exact {
-		if f.ID != "HUB301" && !have[f.ID] {
-			f.Message += " (found by loading the file with the real traitlets)"
-			out = append(out, f)
-		}
-	}
-	// Static HUB301 warnings are answered by the exact load.
-	out = slices.DeleteFunc(out, func(f provision.Finding) bool { return f.ID == "HUB301" })
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
-	return out
-}
-
-// loadWithPython loads the config with the real traitlets in a subprocess,
-// with a time-out, and returns its values for the same checks.
-func loadWithPython(ctx context.Context, python, path, cwd string, env map[string]string) (*provision.Config, error) {
-	dir, err := os.MkdirTemp("", "hubctl-validate-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "traitlets_dump.py")
-	if err := os.WriteFile(script, []byte(templates.TraitletsDump), 0o600); err != nil {
-		return nil, err
-	}
-	abs, _ := filepath.Abs(path)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-I", script, abs)
-	cmd.Dir = filepath.Dir(abs)
-	if cwd != "" {
-		cmd.Dir = cwd // where the Hub runs: relative subconfigs resolve there
-	}
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("--python: loading %s took more than 30s; stopped", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("--python: %s could not load %s: %s", python, path, strings.TrimSpace(lastLine(stderr.String())))
-	}
-	return provision.FromJSON(path, out)
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
 }
