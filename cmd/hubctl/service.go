@@ -19,9 +19,6 @@ import (
 	"github.com/hubctl/hubctl/tokens"
 )
 
-// CullIdlePreset is the service name that gets `hubctl cull` as its command.
-const cullIdlePreset = "cull-idle"
-
 // Every flag is made afresh for each run: urfave/cli keeps what it parsed
 // in the flag itself, and one run in a test would leak into the next.
 
@@ -121,12 +118,19 @@ var fieldFlags = map[string]string{
 	"oauth_roles": "--oauth-role", "timeout": "--service-timeout",
 }
 
+// flagError turns the package's errors about what the command line asked
+// for into usage errors (exit 2): a field names its flag; a conflict with
+// the file keeps its message and hint.
 func flagError(err error) error {
 	var fe *provision.FieldError
-	if errors.As(err, &fe) {
+	var ce *provision.ConflictError
+	switch {
+	case errors.As(err, &fe):
 		if flag, ok := fieldFlags[fe.Field]; ok {
 			return &usageError{msg: flag + ": " + fe.Msg, err: err}
 		}
+	case errors.As(err, &ce):
+		return &usageError{msg: ce.Msg, hint: ce.Next, err: err}
 	}
 	return err
 }
@@ -135,7 +139,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	if err := tokens.ValidateName(name); err != nil {
 		return usageErrorf("service name: %w", err)
 	}
-	preset := name == cullIdlePreset
+	preset := name == provision.CullIdlePreset
 	if !preset {
 		for _, f := range cullPolicyFlags(true) {
 			if c.IsSet(f.Names()[0]) {
@@ -191,25 +195,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	// Roles: --scope, or --admin (a preset's least-privilege role from 2.0 on).
 	scopes := repeated(c, "scope")
-	var role *provision.Role
-	switch {
-	case c.Bool("admin") && len(scopes) > 0:
+	if c.Bool("admin") && len(scopes) > 0 {
 		return usageErrorf("--admin and --scope: give either, not both")
-	case len(scopes) > 0:
-		role = &provision.Role{Name: hub.RoleName(name), Scopes: scopes, Services: []string{name}}
-	case c.Bool("admin") && !hub.HasRBAC(v):
-		svc.Admin = true
-	case c.Bool("admin") && preset:
-		role = &provision.Role{Name: hub.RoleName(name), Scopes: hub.CullerRoleScopes(v, hub.CullerFlags{CullUsers: c.Bool("cull-users")}), Services: []string{name},
-			Description: "least-privilege role hubctl gives the idle culler"}
-		notes = append(notes, fmt.Sprintf("--admin: gave %s the least-privilege role %s (%s) instead of 'admin': True, which JupyterHub %s deprecates (and the admin role would stay in the Hub's database after the flag is removed)",
-			name, role.Name, strings.Join(role.Scopes, ", "), v))
-	case c.Bool("admin"):
-		svc.Admin = true
-		notes = append(notes, fmt.Sprintf("warning: 'admin': True is deprecated since JupyterHub 2.0 and the admin role stays in the Hub's database after the flag is removed; prefer --scope for just the scopes %s needs", name))
-	case preset:
-		notes = append(notes, "warning: cull-idle without --admin or --scope has no role: the culler will fail for lack of scopes")
 	}
+	grant := provision.PlanRole(provision.RoleRequest{Service: name, Admin: c.Bool("admin"), Scopes: scopes, CullUsers: c.Bool("cull-users")}, v)
+	svc.Admin, notes = grant.Admin, append(notes, grant.Notes...)
 
 	// Tokens.
 	mode := c.String("token")
@@ -250,37 +240,10 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
-	var before *provision.Config
-	var after *provision.Managed
-	res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, func(cfg *provision.Config, m *provision.Managed) error {
-		before, after = cfg, m
-		if _, i := m.Service(name); i >= 0 {
-			if !c.Bool("replace") {
-				return &usageError{msg: fmt.Sprintf("%s: hubctl's block already has a service named %q", path, name), hint: "pass --replace to replace it, or `hubctl service remove " + name + "` first"}
-			}
-			removeService(m, name)
-		}
-		if err := cfg.CheckAgainstFile(&svc); err != nil {
-			return err
-		}
-		if err := checkTokenEnvVar(cfg, &svc); err != nil {
-			return err
-		}
-		m.Services = append(m.Services, svc)
-		if role != nil {
-			defined := map[string]bool{}
-			for _, s := range m.Services {
-				defined[s.Name] = true
-			}
-			if err := provision.CheckRole(role, v, defined); err != nil {
-				return flagError(err)
-			}
-			m.Roles = append(m.Roles, *role)
-		}
-		return nil
-	})
+	res, before, after, err := provision.AddService(c.Context, path, svc, grant.Role, provision.AddOptions{
+		EditOptions: provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, Replace: c.Bool("replace")})
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	if dry {
 		fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
@@ -301,28 +264,6 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	return nil
 }
 
-// checkTokenEnvVar refuses a --token env service whose variable another
-// service in the file already reads: names that differ only in punctuation
-// (a-b, a.b, a_b) map to one HUBCTL_TOKEN_A_B, and the Hub gives a token to
-// one service only, so the other would silently get none.
-func checkTokenEnvVar(cfg *provision.Config, svc *provision.Service) error {
-	if svc.Token != provision.TokenEnv {
-		return nil
-	}
-	for _, other := range cfg.AllServices() {
-		o := other.Service
-		if o.Name == svc.Name || o.Token != provision.TokenEnv || o.TokenEnvVar != svc.TokenEnvVar {
-			continue
-		}
-		return &usageError{
-			msg: fmt.Sprintf("%s: service %q already reads its token from %s, the variable --token env gives %q; the two would share one token and JupyterHub would give it to one of them only",
-				other.Pos, o.Name, svc.TokenEnvVar, svc.Name),
-			hint: fmt.Sprintf("give %q its own token with --token keyring or --token new, or a name that differs from %q in more than punctuation (the variable is the name upper-cased, every other character _)", svc.Name, o.Name),
-		}
-	}
-	return nil
-}
-
 func reportWrite(env *cliEnv, path string, res *provision.Result) {
 	if res.Created {
 		fmt.Fprintf(env.stderr, "hubctl: created %s\n", path)
@@ -333,21 +274,6 @@ func reportWrite(env *cliEnv, path string, res *provision.Result) {
 	if res.Tightened {
 		fmt.Fprintf(env.stderr, "hubctl: %s holds a token now, so its mode is 0600\n", path)
 	}
-}
-
-// removeService drops a service from the block, with the role hubctl made
-// for it and its name from other roles.
-func removeService(m *provision.Managed, name string) {
-	m.Services = slices.DeleteFunc(m.Services, func(s provision.Service) bool { return s.Name == name })
-	var roles []provision.Role
-	for _, r := range m.Roles {
-		r.Services = slices.DeleteFunc(r.Services, func(s string) bool { return s == name })
-		if r.Name == hub.RoleName(name) && len(r.Services)+len(r.Users)+len(r.Groups) == 0 {
-			continue
-		}
-		roles = append(roles, r)
-	}
-	m.Roles = roles
 }
 
 // cullArgs are the preset's culler flags, spelled as `hubctl cull` reads
@@ -426,16 +352,7 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			var before *provision.Config
-			var after *provision.Managed
-			res, err := provision.Apply(c.Context, path, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, func(cfg *provision.Config, m *provision.Managed) error {
-				before, after = cfg, m
-				if _, i := m.Service(name); i < 0 {
-					return fmt.Errorf("%s: hubctl's block has no service named %q (`hubctl service list` shows what there is)", path, name)
-				}
-				removeService(m, name)
-				return nil
-			})
+			res, before, after, err := provision.RemoveService(c.Context, path, name, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)})
 			if err != nil {
 				return err
 			}
