@@ -139,27 +139,7 @@ func TestBinaryLockWaitEndsOnSignal(t *testing.T) {
 // still ends within a second of the signal.
 func TestBinaryHungKeyringEndsOnSignal(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "bus")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	conns := make(chan net.Conn, 10)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c // accept, then never answer
-		}
-	}()
-	var held []net.Conn // each run's connection, kept open and silent
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
+	_, connected := silentListener(t, "unix", sock)
 	for _, tt := range []struct {
 		sig   syscall.Signal
 		want  int
@@ -176,15 +156,7 @@ func TestBinaryHungKeyringEndsOnSignal(t *testing.T) {
 		cmd.Stdin = strings.NewReader(tt.stdin)
 		stderr := &lockedBuffer{}
 		cmd.Stderr, cmd.Stdout = stderr, io.Discard
-		code, took := signalWhen(t, cmd, tt.sig, func() bool {
-			select {
-			case c := <-conns: // this run is now waiting on the bus
-				held = append(held, c)
-				return true
-			default:
-				return false
-			}
-		})
+		code, took := signalWhen(t, cmd, tt.sig, connected) // connected: this run now waits on the bus
 		if code != tt.want || took > time.Second {
 			t.Errorf("%v: exit %d after %s, want %d within 1s\n%s", tt.args, code, took, tt.want, stderr)
 		}
@@ -240,28 +212,8 @@ func TestExitCodesHelpSignals(t *testing.T) {
 // long-running `hubctl cull` keeps exiting 0 on a signal: that is its
 // documented way to stop, see TestCullBinaryLoop.)
 func TestBinarySilentHubEndsOnSignal(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	conns := make(chan net.Conn, 10)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c
-		}
-	}()
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	url := "http://" + l.Addr().String()
+	addr, connected := silentListener(t, "tcp", "127.0.0.1:0")
+	url := "http://" + addr
 	for _, tt := range []struct {
 		sig  syscall.Signal
 		want int
@@ -275,15 +227,7 @@ func TestBinarySilentHubEndsOnSignal(t *testing.T) {
 		cmd.Env = envWithout([]string{"JUPYTERHUB_API_TOKEN"}, "JUPYTERHUB_API_TOKEN="+testToken)
 		stderr := &lockedBuffer{}
 		cmd.Stderr, cmd.Stdout = stderr, io.Discard
-		code, took := signalWhen(t, cmd, tt.sig, func() bool {
-			select {
-			case c := <-conns:
-				held = append(held, c)
-				return true
-			default:
-				return false
-			}
-		})
+		code, took := signalWhen(t, cmd, tt.sig, connected)
 		if code != tt.want || took > time.Second {
 			t.Errorf("%v: exit %d after %s, want %d within 1s\n%s", tt.args, code, took, tt.want, stderr)
 		}
@@ -528,6 +472,44 @@ func TestBinaryTokenPromptEndsOnSignal(t *testing.T) {
 		}
 		if !echoOn(t, slave) {
 			t.Errorf("%s left the terminal with echo off", tt.sig)
+		}
+	}
+}
+
+// silentListener listens on addr and accepts connections it never answers,
+// keeping each open until the test ends: a peer (a session bus, a Hub) that
+// took the connection and went quiet. connected reports, once per
+// connection, that a new one has come in.
+func silentListener(t *testing.T, network, addr string) (string, func() bool) {
+	t.Helper()
+	l, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan net.Conn, 10)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+		}
+	}()
+	var held []net.Conn
+	t.Cleanup(func() {
+		l.Close()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	return l.Addr().String(), func() bool {
+		select {
+		case c := <-conns:
+			held = append(held, c)
+			return true
+		default:
+			return false
 		}
 	}
 }
