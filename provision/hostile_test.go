@@ -363,19 +363,14 @@ func TestReadCancelled(t *testing.T) {
 }
 
 // slowConfig is a legitimate file that gpython takes a second over: 40 000
-// tokens, then fifty lines it cannot parse, each of which costs a parse of
-// the whole file (up to maxParsedTokens).
+// tokens, then fifty f-string lines it cannot parse, each of which costs a
+// parse of the whole file (up to maxParsedTokens). The cmd tests read it too.
 func slowConfig() []byte {
-	var b bytes.Buffer
-	b.WriteString("c = get_config()\nx = [\n")
-	for b.Len() < 160_000 {
-		b.WriteString("    'abcdefgh', 'abcdefgh', 'abcdefgh', 1, 2, 3,\n")
+	src, err := os.ReadFile(filepath.Join("..", "testdata", "slow", "legitimate-slow.py"))
+	if err != nil {
+		panic(err)
 	}
-	b.WriteString("]\n")
-	for i := 0; i < 50; i++ {
-		fmt.Fprintf(&b, "y%d = f'{x}'\n", i)
-	}
-	return b.Bytes()
+	return src
 }
 
 // TestSymlinkedConfigRead: a config reached through a symlink is read (the

@@ -112,20 +112,15 @@ func TestServiceAddOnTypoReleasesLock(t *testing.T) {
 	}
 }
 
-// slowConfigText is a legitimate config gpython takes about a second over:
-// 40 000 tokens, then fifty f-string lines it cannot parse, each of which
-// costs hubctl a parse of the whole file.
-func slowConfigText() string {
-	var b strings.Builder
-	b.WriteString("c = get_config()\nx = [\n")
-	for b.Len() < 160_000 {
-		b.WriteString("    'abcdefgh', 'abcdefgh', 'abcdefgh', 1, 2, 3,\n")
+// slowConfigText is a legitimate config gpython takes about a second over
+// (testdata/slow: 40 000 tokens, then fifty f-string lines it cannot parse,
+// each of which costs hubctl a parse of the whole file).
+func slowConfigText(t *testing.T) string {
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "slow", "legitimate-slow.py"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	b.WriteString("]\n")
-	for i := 0; i < 50; i++ {
-		fmt.Fprintf(&b, "y%d = f'{x}'\n", i)
-	}
-	return b.String()
+	return string(src)
 }
 
 // TestBinarySignalEndsRead: SIGTERM or SIGINT during a slow read ends
@@ -134,7 +129,7 @@ func slowConfigText() string {
 func TestBinarySignalEndsRead(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "jupyterhub_config.py")
-	slow := slowConfigText()
+	slow := slowConfigText(t)
 	writeFile(t, path, slow)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		for _, args := range [][]string{
