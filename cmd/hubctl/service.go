@@ -427,7 +427,7 @@ func tokenView(s *provision.Service) string {
 		if len(s.APIToken) < 12 {
 			return "literal (short)"
 		}
-		return "literal …" + s.APIToken[len(s.APIToken)-4:]
+		return "literal " + maskedToken(s.APIToken)
 	case provision.TokenEnv:
 		return "env " + s.TokenEnvVar
 	case provision.TokenUnknown:
