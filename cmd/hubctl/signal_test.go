@@ -19,6 +19,7 @@ import (
 	"unsafe"
 
 	"github.com/hubctl/hubctl/internal/atomicfile"
+	"github.com/hubctl/hubctl/internal/seconduser"
 )
 
 // lockedBuffer is a stderr that a test can read while the process writes.
@@ -242,13 +243,8 @@ func TestBinarySilentHubEndsOnSignal(t *testing.T) {
 // backup and lock stay the user's, so the user's own run can take the lock
 // root's run made.
 func TestBinaryUserEditsAfterRoot(t *testing.T) {
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the ownership tests run as root in CI")
-		}
-		t.Skip("needs root to run hubctl as another user")
-	}
-	const nobody = 65534
+	seconduser.NeedRoot(t)
+	const nobody = seconduser.UID
 	base := t.TempDir()
 	for p := base; strings.HasPrefix(p, os.TempDir()+"/"); p = filepath.Dir(p) {
 		if err := os.Chmod(p, 0o755); err != nil {
