@@ -6,6 +6,7 @@ package provision
 import (
 	"fmt"
 	"math/big"
+	"path"
 	"strings"
 
 	"github.com/hubctl/hubctl/templates"
@@ -52,6 +53,13 @@ type Role struct {
 	Services    []string
 	Users       []string
 	Groups      []string
+}
+
+// RunsHubctlCull reports whether s runs `hubctl cull`: the first word of its
+// command is a path ending in hubctl, and the second word is "cull". A
+// target that has its own idle culler turns that one off for such a service.
+func (s *Service) RunsHubctlCull() bool {
+	return len(s.Command) >= 2 && path.Base(s.Command[0]) == "hubctl" && s.Command[1] == "cull"
 }
 
 // TokenEnvVar is the variable `--token env` reads a service's token from.

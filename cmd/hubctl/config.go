@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hubctl/hubctl/helm"
 	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/tokens"
@@ -79,7 +80,7 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		}
 		text = []byte(block)
 	case "helm":
-		if text, err = provision.HelmValues(m); err != nil {
+		if text, err = helm.Values(m); err != nil {
 			return err
 		}
 	default:

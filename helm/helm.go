@@ -1,10 +1,13 @@
-package provision
+// Package helm writes hubctl's services and roles as values for the
+// Zero-to-JupyterHub Helm chart (`hubctl config render --format helm`). It is
+// a target writer: it turns provision's Managed block into the settings of
+// one way of deploying JupyterHub. provision does not import it.
+package helm
 
 import (
 	"bytes"
 	"fmt"
 	"math"
-	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -15,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hubctl/hubctl/provision"
 )
 
 // The Zero-to-JupyterHub chart (jupyterhub/zero-to-jupyterhub-k8s) takes
@@ -27,24 +32,24 @@ import (
 // value, or a token it generates, into the hub Secret under
 // hub.services.<name>.apiToken.
 
-// helmReservedServiceNames are the keys the chart's schema lists under
+// reservedServiceNames are the keys the chart's schema lists under
 // hub.services.properties. Those properties sit on the services map rather
 // than on each service, so Helm checks hub.services.<one of these> against
 // a field's type (string, boolean, ...). That check rejects a service
 // called by one of these names.
-var helmReservedServiceNames = []string{"admin", "apiToken", "api_token", "command", "name", "url"}
+var reservedServiceNames = []string{"admin", "apiToken", "api_token", "command", "name", "url"}
 
-// helmSecretKeyRE matches the keys a Kubernetes Secret allows. The chart
+// secretKeyRE matches the keys a Kubernetes Secret allows. The chart
 // keeps every service's token under hub.services.<name>.apiToken.
-var helmSecretKeyRE = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+var secretKeyRE = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 
-const helmSecretKeyMax = 253
+const secretKeyMax = 253
 
 // yaml11RE matches the plain scalars a YAML 1.1 reader does not read as a
 // string: ints (including 0b, 0x, octal 0... and base 60), floats, base-60
 // floats, timestamps, the merge key and the value key. Helm reads values
 // with a YAML 1.1 parser (go-yaml v2). yaml.v3 follows YAML 1.2 and quotes
-// only some of these, so HelmValues quotes them all.
+// only some of these, so Values quotes them all.
 var yaml11RE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(?:` +
 		`[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+` + // int
@@ -68,13 +73,7 @@ func init() {
 // plain, for something other than the string s.
 func yaml11Special(s string) bool { return s == "" || yaml11Words[s] || yaml11RE().MatchString(s) }
 
-// runsHubctlCull reports whether s runs `hubctl cull`: the first word of its
-// command is a path ending in hubctl, and the second word is "cull".
-func (s *Service) runsHubctlCull() bool {
-	return len(s.Command) >= 2 && path.Base(s.Command[0]) == "hubctl" && s.Command[1] == "cull"
-}
-
-// HelmValues renders m as Zero-to-JupyterHub chart values in YAML:
+// Values renders m as Zero-to-JupyterHub chart values in YAML:
 //
 //	cull:
 //	  enabled: false   # only when a service runs `hubctl cull`
@@ -101,7 +100,7 @@ func (s *Service) runsHubctlCull() bool {
 // as yes, no, on, 0x10, 1:20, ~ and 2024-01-02, are double-quoted. Helm
 // reads values that way.
 //
-// HelmValues returns an error for what the chart would reject or change:
+// Values returns an error for what the chart would reject or change:
 //   - a service name that Helm's schema check rejects (admin, apiToken,
 //     api_token, command, name, url);
 //   - a service name that cannot be a Secret key;
@@ -110,19 +109,19 @@ func (s *Service) runsHubctlCull() bool {
 //   - a timeout that is not finite;
 //   - a string that is not valid UTF-8.
 //
-// Before returning, HelmValues reads its output back and compares it with
+// Before returning, Values reads its output back and compares it with
 // what it meant to write.
-func HelmValues(m Managed) ([]byte, error) {
-	b := &helmBuilder{}
-	root := &helmMap{}
-	hub := &helmMap{}
+func Values(m provision.Managed) ([]byte, error) {
+	b := &builder{}
+	root := &sortedMap{}
+	hub := &sortedMap{}
 
-	services := &helmMap{}
-	var cullers []*Service
+	services := &sortedMap{}
+	var cullers []*provision.Service
 	seen := map[string]bool{}
 	for i := range m.Services {
 		s := &m.Services[i]
-		if err := checkHelmServiceName(s.Name); err != nil {
+		if err := checkServiceName(s.Name); err != nil {
 			return nil, err
 		}
 		if seen[s.Name] {
@@ -134,7 +133,7 @@ func HelmValues(m Managed) ([]byte, error) {
 			return nil, err
 		}
 		services.addCommented(b.key(s.Name), comment, node)
-		if s.runsHubctlCull() {
+		if s.RunsHubctlCull() {
 			cullers = append(cullers, s)
 		}
 	}
@@ -142,7 +141,7 @@ func HelmValues(m Managed) ([]byte, error) {
 		hub.add("services", services.node())
 	}
 
-	roles := &helmMap{}
+	roles := &sortedMap{}
 	seen = map[string]bool{}
 	for i := range m.Roles {
 		r := &m.Roles[i]
@@ -164,7 +163,7 @@ func HelmValues(m Managed) ([]byte, error) {
 
 	root.add("hub", hub.node())
 	if len(cullers) > 0 {
-		cull := &helmMap{}
+		cull := &sortedMap{}
 		cull.add("enabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"})
 		var names, where []string
 		for _, s := range cullers {
@@ -212,7 +211,7 @@ func HelmValues(m Managed) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// sameYAML compares the tree HelmValues built with the one read back.
+// sameYAML compares the tree Values built with the one read back.
 func sameYAML(want, got *yaml.Node, at string) error {
 	if want.Kind != got.Kind || len(want.Content) != len(got.Content) {
 		return fmt.Errorf("%s: the structure changed", at)
@@ -232,14 +231,14 @@ func sameYAML(want, got *yaml.Node, at string) error {
 	return nil
 }
 
-func checkHelmServiceName(name string) error {
+func checkServiceName(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("a service without a name")
-	case slices.Contains(helmReservedServiceNames, name):
+	case slices.Contains(reservedServiceNames, name):
 		return fmt.Errorf("service %q: the chart's values schema reads hub.services.%s as a field of hub.services, not as a service, so Helm would refuse the values; rename the service", name, name)
-	case !helmSecretKeyRE.MatchString(name) || len("hub.services."+name+".apiToken") > helmSecretKeyMax:
-		return fmt.Errorf("service %q: the chart keeps each service's token in a Kubernetes Secret under hub.services.<name>.apiToken, and Secret keys allow only letters, digits, '-', '_' and '.' (%d characters in all); rename the service", name, helmSecretKeyMax)
+	case !secretKeyRE.MatchString(name) || len("hub.services."+name+".apiToken") > secretKeyMax:
+		return fmt.Errorf("service %q: the chart keeps each service's token in a Kubernetes Secret under hub.services.<name>.apiToken, and Secret keys allow only letters, digits, '-', '_' and '.' (%d characters in all); rename the service", name, secretKeyMax)
 	}
 	return nil
 }
@@ -249,24 +248,24 @@ var envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // service builds one hub.services entry, and the comment that goes above
 // its key.
-func (b *helmBuilder) service(s *Service) (*yaml.Node, string, error) {
+func (b *builder) service(s *provision.Service) (*yaml.Node, string, error) {
 	var comment string
 	at := func(field string) string { return "service " + strconv.Quote(s.Name) + ": " + field }
-	d := &helmMap{}
+	d := &sortedMap{}
 	if s.Admin {
-		d.add("admin", helmBool(true))
+		d.add("admin", boolScalar(true))
 	}
 	switch s.Token {
-	case TokenLiteral:
+	case provision.TokenLiteral:
 		d.add("apiToken", b.str(at("api_token"), s.APIToken))
-	case TokenEnv:
+	case provision.TokenEnv:
 		from := "an environment variable"
 		if envVarRE.MatchString(s.TokenEnvVar) {
 			from = "$" + s.TokenEnvVar
 		}
 		comment = fmt.Sprintf("# No apiToken: hubctl's config reads it from %s, which the chart does not set.\n"+
 			"# The chart generates a token and keeps it in the hub Secret under hub.services.%s.apiToken.", from, s.Name)
-	case TokenUnknown:
+	case provision.TokenUnknown:
 		return nil, "", fmt.Errorf("%s: an expression hubctl cannot evaluate", at("api_token"))
 	}
 	if len(s.Command) > 0 {
@@ -276,7 +275,7 @@ func (b *helmBuilder) service(s *Service) (*yaml.Node, string, error) {
 		d.add("cwd", b.str(at("cwd"), s.Cwd))
 	}
 	if s.Display != nil {
-		d.add("display", helmBool(*s.Display))
+		d.add("display", boolScalar(*s.Display))
 	}
 	if len(s.Environment) > 0 {
 		d.add("environment", b.strMap(at("environment"), s.Environment))
@@ -291,7 +290,7 @@ func (b *helmBuilder) service(s *Service) (*yaml.Node, string, error) {
 		d.add("oauth_client_id", b.str(at("oauth_client_id"), s.OAuthClientID))
 	}
 	if s.OAuthNoConfirm {
-		d.add("oauth_no_confirm", helmBool(true))
+		d.add("oauth_no_confirm", boolScalar(true))
 	}
 	if s.OAuthRedirectURI != "" {
 		d.add("oauth_redirect_uri", b.str(at("oauth_redirect_uri"), s.OAuthRedirectURI))
@@ -300,7 +299,7 @@ func (b *helmBuilder) service(s *Service) (*yaml.Node, string, error) {
 		d.add("oauth_roles", b.strList(at("oauth_roles"), s.OAuthRoles))
 	}
 	if s.Timeout != nil {
-		n, err := helmNumber(*s.Timeout)
+		n, err := numberScalar(*s.Timeout)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %v", at("timeout"), err)
 		}
@@ -321,9 +320,9 @@ func (b *helmBuilder) service(s *Service) (*yaml.Node, string, error) {
 	return d.node(), comment, nil
 }
 
-func (b *helmBuilder) role(r *Role) *yaml.Node {
+func (b *builder) role(r *provision.Role) *yaml.Node {
 	at := func(field string) string { return "role " + strconv.Quote(r.Name) + ": " + field }
-	d := &helmMap{}
+	d := &sortedMap{}
 	if r.Description != "" {
 		d.add("description", b.str(at("description"), r.Description))
 	}
@@ -340,11 +339,11 @@ func (b *helmBuilder) role(r *Role) *yaml.Node {
 	return d.node()
 }
 
-// helmBuilder makes scalar nodes and keeps the first error.
-type helmBuilder struct{ err error }
+// builder makes scalar nodes and keeps the first error.
+type builder struct{ err error }
 
 // str is a string scalar that every YAML reader reads back as s.
-func (b *helmBuilder) str(field, s string) *yaml.Node {
+func (b *builder) str(field, s string) *yaml.Node {
 	if !utf8.ValidString(s) {
 		if b.err == nil {
 			b.err = fmt.Errorf("%s: not valid UTF-8", field)
@@ -363,7 +362,7 @@ func (b *helmBuilder) str(field, s string) *yaml.Node {
 }
 
 // key is a string scalar for a mapping key: one line always.
-func (b *helmBuilder) key(s string) *yaml.Node {
+func (b *builder) key(s string) *yaml.Node {
 	n := b.str("key "+strconv.Quote(s), s)
 	if strings.Contains(s, "\n") {
 		n.Style = yaml.DoubleQuotedStyle
@@ -371,7 +370,7 @@ func (b *helmBuilder) key(s string) *yaml.Node {
 	return n
 }
 
-func (b *helmBuilder) strList(field string, list []string) *yaml.Node {
+func (b *builder) strList(field string, list []string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, s := range list {
 		n.Content = append(n.Content, b.str(field, s))
@@ -379,21 +378,21 @@ func (b *helmBuilder) strList(field string, list []string) *yaml.Node {
 	return n
 }
 
-func (b *helmBuilder) strMap(field string, m map[string]string) *yaml.Node {
-	d := &helmMap{}
+func (b *builder) strMap(field string, m map[string]string) *yaml.Node {
+	d := &sortedMap{}
 	for k, v := range m {
 		d.add2(b.key(k), b.str(field+"["+strconv.Quote(k)+"]", v))
 	}
 	return d.node()
 }
 
-func helmBool(v bool) *yaml.Node {
+func boolScalar(v bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}
 }
 
-// helmNumber writes a whole number as an int, anything else as a float that
+// numberScalar writes a whole number as an int, anything else as a float that
 // both YAML 1.1 and 1.2 read as one.
-func helmNumber(f float64) (*yaml.Node, error) {
+func numberScalar(f float64) (*yaml.Node, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil, fmt.Errorf("%v is not a finite number", f)
 	}
@@ -407,21 +406,21 @@ func helmNumber(f float64) (*yaml.Node, error) {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: v}, nil
 }
 
-// helmMap is a mapping whose keys are sorted when it becomes a node.
-type helmMap struct{ entries [][2]*yaml.Node }
+// sortedMap is a mapping whose keys are sorted when it becomes a node.
+type sortedMap struct{ entries [][2]*yaml.Node }
 
-func (m *helmMap) add(key string, val *yaml.Node) {
+func (m *sortedMap) add(key string, val *yaml.Node) {
 	m.add2(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, val)
 }
 
-func (m *helmMap) add2(key, val *yaml.Node) { m.entries = append(m.entries, [2]*yaml.Node{key, val}) }
+func (m *sortedMap) add2(key, val *yaml.Node) { m.entries = append(m.entries, [2]*yaml.Node{key, val}) }
 
-func (m *helmMap) addCommented(key *yaml.Node, comment string, val *yaml.Node) {
+func (m *sortedMap) addCommented(key *yaml.Node, comment string, val *yaml.Node) {
 	key.HeadComment = comment
 	m.add2(key, val)
 }
 
-func (m *helmMap) node() *yaml.Node {
+func (m *sortedMap) node() *yaml.Node {
 	sort.SliceStable(m.entries, func(i, j int) bool { return m.entries[i][0].Value < m.entries[j][0].Value })
 	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for _, e := range m.entries {

@@ -1,4 +1,4 @@
-package provision
+package helm
 
 import (
 	"bytes"
@@ -15,12 +15,13 @@ import (
 	"testing"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/provision"
 	"gopkg.in/yaml.v3"
 )
 
-func cullIdlePreset() (Service, Role) {
-	return Service{Name: "cull-idle", Command: []string{"hubctl", "cull", "--timeout=3600"}},
-		Role{Name: "cull-idle-role", Scopes: hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: false}), Services: []string{"cull-idle"}}
+func cullIdlePreset() (provision.Service, provision.Role) {
+	return provision.Service{Name: "cull-idle", Command: []string{"hubctl", "cull", "--timeout=3600"}},
+		provision.Role{Name: "cull-idle-role", Scopes: hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: false}), Services: []string{"cull-idle"}}
 }
 
 // The exact values for the cull-idle preset.
@@ -48,9 +49,9 @@ hub:
         - --timeout=3600
 `
 
-func TestHelmValuesCullIdlePreset(t *testing.T) {
+func TestValuesCullIdlePreset(t *testing.T) {
 	s, r := cullIdlePreset()
-	out, err := HelmValues(Managed{Services: []Service{s}, Roles: []Role{r}})
+	out, err := Values(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +70,8 @@ func TestHelmValuesCullIdlePreset(t *testing.T) {
 			}},
 		},
 	}
-	checkHelmParse(t, out, want)
-	checkHelmSchema(t, out)
+	checkParse(t, out, want)
+	checkSchema(t, out)
 }
 
 // nasty are strings YAML likes to misread.
@@ -108,15 +109,15 @@ func anyList(ss []string) []any {
 	return out
 }
 
-func nastyManaged() (Managed, map[string]any) {
+func nastyManaged() (provision.Managed, map[string]any) {
 	cull, cullRole := cullIdlePreset()
 	f := false
 	timeout := 1.5
 	info, wantInfo := nastyMap("info")
 	env, wantEnv := nastyMap("ENV_")
-	ext := Service{
+	ext := provision.Service{
 		Name: "ext.svc_1-x", Admin: true, URL: "http://ext.example:8000/a:b/#frag?yes=no",
-		Token: TokenLiteral, APIToken: "12_3:45:59",
+		Token: provision.TokenLiteral, APIToken: "12_3:45:59",
 		Command:                  append([]string{"/opt/bin/svc"}, nasty...),
 		Environment:              env,
 		User:                     "no",
@@ -130,9 +131,9 @@ func nastyManaged() (Managed, map[string]any) {
 		Info:                     info,
 		Timeout:                  &timeout,
 	}
-	role := Role{Name: "ext-role", Description: "Reads users: yes\n# not a comment\n- not a list\nünïcødé ✓\n",
+	role := provision.Role{Name: "ext-role", Description: "Reads users: yes\n# not a comment\n- not a list\nünïcødé ✓\n",
 		Scopes: []string{"read:users", "admin:groups"}, Services: []string{"ext.svc_1-x"}, Users: nasty[:20], Groups: []string{"on", "no", "ünï"}}
-	m := Managed{Services: []Service{ext, cull}, Roles: []Role{role, cullRole}}
+	m := provision.Managed{Services: []provision.Service{ext, cull}, Roles: []provision.Role{role, cullRole}}
 	want := map[string]any{
 		"cull": map[string]any{"enabled": false},
 		"hub": map[string]any{
@@ -174,14 +175,14 @@ func nastyManaged() (Managed, map[string]any) {
 	return m, want
 }
 
-func TestHelmValuesRoundTrip(t *testing.T) {
+func TestValuesRoundTrip(t *testing.T) {
 	m, want := nastyManaged()
-	out, err := HelmValues(m)
+	out, err := Values(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkHelmParse(t, out, want)
-	checkHelmSchema(t, out)
+	checkParse(t, out, want)
+	checkSchema(t, out)
 	if !bytes.Contains(out, []byte("# JupyterHub starts the service as this user")) {
 		t.Errorf("no comment on user:\n%s", out)
 	}
@@ -190,7 +191,7 @@ func TestHelmValuesRoundTrip(t *testing.T) {
 	slices.Reverse(m.Services)
 	slices.Reverse(m.Roles)
 	for i := 0; i < 5; i++ {
-		again, err := HelmValues(m)
+		again, err := Values(m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,24 +201,24 @@ func TestHelmValuesRoundTrip(t *testing.T) {
 	}
 }
 
-func TestHelmValuesTokens(t *testing.T) {
-	m := Managed{Services: []Service{
-		{Name: "envtok", URL: "http://10.0.0.1:9000", Token: TokenEnv, TokenEnvVar: TokenEnvVarFor("envtok")},
+func TestValuesTokens(t *testing.T) {
+	m := provision.Managed{Services: []provision.Service{
+		{Name: "envtok", URL: "http://10.0.0.1:9000", Token: provision.TokenEnv, TokenEnvVar: provision.TokenEnvVarFor("envtok")},
 		{Name: "notok", Command: []string{"python3", "-m", "svc"}},
-		{Name: "lit", URL: "http://10.0.0.2:9000", Token: TokenLiteral, APIToken: "yes-this-is-a-token"},
-		{Name: "odd", URL: "http://10.0.0.3:9000", Token: TokenEnv, TokenEnvVar: "X\n#y: z"},
+		{Name: "lit", URL: "http://10.0.0.2:9000", Token: provision.TokenLiteral, APIToken: "yes-this-is-a-token"},
+		{Name: "odd", URL: "http://10.0.0.3:9000", Token: provision.TokenEnv, TokenEnvVar: "X\n#y: z"},
 	}}
-	out, err := HelmValues(m)
+	out, err := Values(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkHelmParse(t, out, map[string]any{"hub": map[string]any{"services": map[string]any{
+	checkParse(t, out, map[string]any{"hub": map[string]any{"services": map[string]any{
 		"envtok": map[string]any{"url": "http://10.0.0.1:9000"},
 		"notok":  map[string]any{"command": []any{"python3", "-m", "svc"}},
 		"lit":    map[string]any{"url": "http://10.0.0.2:9000", "apiToken": "yes-this-is-a-token"},
 		"odd":    map[string]any{"url": "http://10.0.0.3:9000"},
 	}}})
-	checkHelmSchema(t, out)
+	checkSchema(t, out)
 	for _, want := range []string{
 		"    # No apiToken: hubctl's config reads it from $HUBCTL_TOKEN_ENVTOK, which the chart does not set.\n" +
 			"    # The chart generates a token and keeps it in the hub Secret under hub.services.envtok.apiToken.\n" +
@@ -228,7 +229,17 @@ func TestHelmValuesTokens(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
 	}
-	if strings.Contains(string(out), "environ[") || strings.Contains(string(out), blockOSAlias) {
+	// The block reads an env token through its own alias for os; neither
+	// that alias nor the expression may reach the values.
+	block, err := m.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alias := regexp.MustCompile(`(\w+)\.environ\[`).FindStringSubmatch(block)
+	if alias == nil {
+		t.Fatalf("no os.environ expression in the block:\n%s", block)
+	}
+	if strings.Contains(string(out), "environ[") || strings.Contains(string(out), alias[1]) {
 		t.Errorf("a Python expression leaked:\n%s", out)
 	}
 	if n := len(regexp.MustCompile(`(?m)^ *apiToken:`).FindAllString(string(out), -1)); n != 1 {
@@ -236,7 +247,7 @@ func TestHelmValuesTokens(t *testing.T) {
 	}
 }
 
-func TestHelmValuesCullOnlyForHubctlCull(t *testing.T) {
+func TestValuesCullOnlyForHubctlCull(t *testing.T) {
 	for _, tc := range []struct {
 		cmd  []string
 		cull bool
@@ -252,8 +263,8 @@ func TestHelmValuesCullOnlyForHubctlCull(t *testing.T) {
 		{[]string{"python3", "-m", "jupyterhub_idle_culler"}, false},
 		{[]string{"sh", "-c", "hubctl cull"}, false},
 	} {
-		s := Service{Name: "svc", Command: tc.cmd, URL: "http://127.0.0.1:1"}
-		out, err := HelmValues(Managed{Services: []Service{s}})
+		s := provision.Service{Name: "svc", Command: tc.cmd, URL: "http://127.0.0.1:1"}
+		out, err := Values(provision.Managed{Services: []provision.Service{s}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,14 +282,14 @@ func TestHelmValuesCullOnlyForHubctlCull(t *testing.T) {
 		if has && tc.cmd[0] != "hubctl" && !strings.Contains(string(out), "must have hubctl at "+tc.cmd[0]+".") {
 			t.Errorf("%q: the comment does not say where hubctl must be:\n%s", tc.cmd, out)
 		}
-		checkHelmSchema(t, out)
+		checkSchema(t, out)
 	}
 	// Two cullers, in either order, one at an odd path.
-	two := Managed{Services: []Service{
+	two := provision.Managed{Services: []provision.Service{
 		{Name: "b-cull", Command: []string{"/opt/x\n# y/hubctl", "cull"}},
 		{Name: "a-cull", Command: []string{"hubctl", "cull"}},
 	}}
-	out, err := HelmValues(two)
+	out, err := Values(two)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,60 +299,60 @@ func TestHelmValuesCullOnlyForHubctlCull(t *testing.T) {
 		t.Errorf("no %q in\n%s", want, out)
 	}
 	slices.Reverse(two.Services)
-	if again, err := HelmValues(two); err != nil || !bytes.Equal(again, out) {
+	if again, err := Values(two); err != nil || !bytes.Equal(again, out) {
 		t.Errorf("order matters: %v\n%s", err, again)
 	}
-	checkHelmSchema(t, out)
+	checkSchema(t, out)
 
-	out, err = HelmValues(Managed{})
+	out, err = Values(provision.Managed{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkHelmParse(t, out, map[string]any{"hub": map[string]any{}})
+	checkParse(t, out, map[string]any{"hub": map[string]any{}})
 }
 
-func TestHelmValuesErrors(t *testing.T) {
+func TestValuesErrors(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
-	ok := Service{Name: "ok", URL: "http://127.0.0.1:1"}
+	ok := provision.Service{Name: "ok", URL: "http://127.0.0.1:1"}
 	for _, tc := range []struct {
-		m    Managed
+		m    provision.Managed
 		want string
 	}{
-		{Managed{Services: []Service{{Name: "admin", URL: "http://x:1"}}}, `service "admin": the chart's values schema reads hub.services.admin`},
-		{Managed{Services: []Service{{Name: "apiToken"}}}, `hub.services.apiToken`},
-		{Managed{Services: []Service{{Name: "url"}}}, `hub.services.url`},
-		{Managed{Services: []Service{{Name: "my service"}}}, `Secret keys allow only`},
-		{Managed{Services: []Service{{Name: "ünï"}}}, `Secret keys allow only`},
-		{Managed{Services: []Service{{Name: strings.Repeat("a", 232)}}}, `Secret keys allow only`},
-		{Managed{Services: []Service{{}}}, `a service without a name`},
-		{Managed{Services: []Service{ok, ok}}, `service "ok": defined twice`},
-		{Managed{Services: []Service{{Name: "x", Token: TokenUnknown}}}, `service "x": api_token: an expression`},
-		{Managed{Services: []Service{{Name: "x", Timeout: &nan}}}, `service "x": timeout: NaN is not a finite number`},
-		{Managed{Services: []Service{{Name: "x", Timeout: &inf}}}, `service "x": timeout: +Inf is not a finite number`},
-		{Managed{Services: []Service{{Name: "x", Info: map[string]string{"k": "\xff"}}}}, `service "x": info["k"]: not valid UTF-8`},
-		{Managed{Services: []Service{{Name: "x", Command: []string{"a\xffb"}}}}, `service "x": command: not valid UTF-8`},
-		{Managed{Roles: []Role{{Name: "r", Scopes: []string{"a"}}, {Name: "r"}}}, `role "r": defined twice`},
-		{Managed{Roles: []Role{{Name: "r", Users: []string{"\xc3"}}}}, `role "r": users: not valid UTF-8`},
-		{Managed{Roles: []Role{{}}}, `a role without a name`},
+		{provision.Managed{Services: []provision.Service{{Name: "admin", URL: "http://x:1"}}}, `service "admin": the chart's values schema reads hub.services.admin`},
+		{provision.Managed{Services: []provision.Service{{Name: "apiToken"}}}, `hub.services.apiToken`},
+		{provision.Managed{Services: []provision.Service{{Name: "url"}}}, `hub.services.url`},
+		{provision.Managed{Services: []provision.Service{{Name: "my service"}}}, `Secret keys allow only`},
+		{provision.Managed{Services: []provision.Service{{Name: "ünï"}}}, `Secret keys allow only`},
+		{provision.Managed{Services: []provision.Service{{Name: strings.Repeat("a", 232)}}}, `Secret keys allow only`},
+		{provision.Managed{Services: []provision.Service{{}}}, `a service without a name`},
+		{provision.Managed{Services: []provision.Service{ok, ok}}, `service "ok": defined twice`},
+		{provision.Managed{Services: []provision.Service{{Name: "x", Token: provision.TokenUnknown}}}, `service "x": api_token: an expression`},
+		{provision.Managed{Services: []provision.Service{{Name: "x", Timeout: &nan}}}, `service "x": timeout: NaN is not a finite number`},
+		{provision.Managed{Services: []provision.Service{{Name: "x", Timeout: &inf}}}, `service "x": timeout: +Inf is not a finite number`},
+		{provision.Managed{Services: []provision.Service{{Name: "x", Info: map[string]string{"k": "\xff"}}}}, `service "x": info["k"]: not valid UTF-8`},
+		{provision.Managed{Services: []provision.Service{{Name: "x", Command: []string{"a\xffb"}}}}, `service "x": command: not valid UTF-8`},
+		{provision.Managed{Roles: []provision.Role{{Name: "r", Scopes: []string{"a"}}, {Name: "r"}}}, `role "r": defined twice`},
+		{provision.Managed{Roles: []provision.Role{{Name: "r", Users: []string{"\xc3"}}}}, `role "r": users: not valid UTF-8`},
+		{provision.Managed{Roles: []provision.Role{{}}}, `a role without a name`},
 	} {
-		_, err := HelmValues(tc.m)
+		_, err := Values(tc.m)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("HelmValues(%+v) = %v, want an error with %q", tc.m, err, tc.want)
+			t.Errorf("Values(%+v) = %v, want an error with %q", tc.m, err, tc.want)
 		}
 	}
 	// The longest name a Secret key allows is fine.
-	if _, err := HelmValues(Managed{Services: []Service{{Name: strings.Repeat("a", 231), URL: "http://x:1"}}}); err != nil {
+	if _, err := Values(provision.Managed{Services: []provision.Service{{Name: strings.Repeat("a", 231), URL: "http://x:1"}}}); err != nil {
 		t.Error(err)
 	}
 }
 
-func TestHelmValuesNumbers(t *testing.T) {
+func TestValuesNumbers(t *testing.T) {
 	for _, tc := range []struct {
 		f    float64
 		text string
 	}{{30, "timeout: 30\n"}, {0, "timeout: 0\n"}, {1.5, "timeout: 1.5\n"}, {1e20, "timeout: 1.0e+20\n"}, {2.5e-7, "timeout: 2.5e-07\n"}, {1e-7, "timeout: 1.0e-07\n"}} {
 		f := tc.f
-		out, err := HelmValues(Managed{Services: []Service{{Name: "x", Command: []string{"x"}, Timeout: &f}}})
+		out, err := Values(provision.Managed{Services: []provision.Service{{Name: "x", Command: []string{"x"}, Timeout: &f}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,14 +370,14 @@ func TestHelmValuesNumbers(t *testing.T) {
 		if got := v.Hub.Services["x"].Timeout; got != tc.f {
 			t.Errorf("timeout %v read back as %v", tc.f, got)
 		}
-		checkHelmSchema(t, out)
+		checkSchema(t, out)
 	}
 }
 
-// checkHelmParse reads out back and compares it with want, and checks that
+// checkParse reads out back and compares it with want, and checks that
 // no string is written plain where a YAML 1.1 reader (Helm's) would read
 // something else.
-func checkHelmParse(t *testing.T, out []byte, want map[string]any) {
+func checkParse(t *testing.T, out []byte, want map[string]any) {
 	t.Helper()
 	var got map[string]any
 	if err := yaml.Unmarshal(out, &got); err != nil {
@@ -499,9 +510,9 @@ func schemaAt(t *testing.T, schema map[string]any, path ...string) map[string]an
 	return s
 }
 
-// checkHelmSchema validates out against the chart's schema, as Helm does,
+// checkSchema validates out against the chart's schema, as Helm does,
 // and each service and role against what the chart documents for one.
-func checkHelmSchema(t *testing.T, out []byte) {
+func checkSchema(t *testing.T, out []byte) {
 	t.Helper()
 	schema := loadZ2JHSchema(t)
 	var values map[string]any
@@ -535,6 +546,11 @@ func checkHelmSchema(t *testing.T, out []byte) {
 			}
 		}
 	}
+	// A role's keys are provision.Role's fields, lower-cased.
+	var roleKeys []string
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[provision.Role]()) {
+		roleKeys = append(roleKeys, strings.ToLower(f.Name))
+	}
 	roles, _ := hubValues["loadRoles"].(map[string]any)
 	for name, role := range roles {
 		m, ok := role.(map[string]any)
@@ -555,7 +571,7 @@ func checkHelmSchema(t *testing.T, out []byte) {
 }
 
 // validateSchema is the part of JSON Schema (draft 7) the chart's schema
-// uses on the paths HelmValues writes. It fails on any other keyword it
+// uses on the paths Values writes. It fails on any other keyword it
 // meets there, so that a schema update cannot make it pass by accident.
 func validateSchema(schema any, v any, path string, skipRequired map[string]bool) []string {
 	switch s := schema.(type) {
@@ -671,21 +687,21 @@ func jsonTypeIs(ty string, v any) bool {
 	return false
 }
 
-// TestHelmSchemaAssumptions pins what HelmValues relies on in the chart's
+// TestSchemaAssumptions pins what Values relies on in the chart's
 // schema, and shows the walker catches what Helm would refuse.
-func TestHelmSchemaAssumptions(t *testing.T) {
+func TestSchemaAssumptions(t *testing.T) {
 	schema := loadZ2JHSchema(t)
 	services := schemaAt(t, schema, "properties", "hub", "properties", "services")
 	if services["additionalProperties"] != true {
-		t.Errorf("hub.services.additionalProperties = %v; HelmValues assumes any service and key is allowed", services["additionalProperties"])
+		t.Errorf("hub.services.additionalProperties = %v; Values assumes any service and key is allowed", services["additionalProperties"])
 	}
 	var reserved []string
 	for k := range schemaAt(t, schema, "properties", "hub", "properties", "services", "properties") {
 		reserved = append(reserved, k)
 	}
 	sort.Strings(reserved)
-	if !slices.Equal(reserved, helmReservedServiceNames) {
-		t.Errorf("hub.services.properties = %v, helmReservedServiceNames = %v", reserved, helmReservedServiceNames)
+	if !slices.Equal(reserved, reservedServiceNames) {
+		t.Errorf("hub.services.properties = %v, reservedServiceNames = %v", reserved, reservedServiceNames)
 	}
 	if roles := schemaAt(t, schema, "properties", "hub", "properties", "loadRoles"); roles["additionalProperties"] != true {
 		t.Errorf("hub.loadRoles.additionalProperties = %v", roles["additionalProperties"])
@@ -728,10 +744,10 @@ func TestHelmSchemaAssumptions(t *testing.T) {
 	}
 }
 
-// TestHelmValuesRandomStrings: strings built from the characters YAML
-// treats specially read back the same, through HelmValues's own check and
+// TestValuesRandomStrings: strings built from the characters YAML
+// treats specially read back the same, through Values's own check and
 // a YAML 1.1 look at every plain scalar.
-func TestHelmValuesRandomStrings(t *testing.T) {
+func TestValuesRandomStrings(t *testing.T) {
 	pieces := []string{"\n", "\n", " ", " ", "\t", "\r", "#", ":", "-", "?", "|", ">", "'", "\"", "\\", "{", "}", "[", "]",
 		",", "&", "*", "!", "%", "@", "`", "~", "=", "<<", "0", "1", "x", "0x", ".", "_", "e", "yes", "no", "on", "null",
 		"\u0085", "\u2028", "\ufeff", "\u00a0", "ü", "🚀", "\x00", "\x7f", "---", "...", "2024-01-02"}
@@ -742,13 +758,13 @@ func TestHelmValuesRandomStrings(t *testing.T) {
 			b.WriteString(pieces[rng.IntN(len(pieces))])
 		}
 		s := b.String()
-		m := Managed{Services: []Service{{Name: "x", Command: []string{s}, Info: map[string]string{s: s}}},
-			Roles: []Role{{Name: "r", Description: s, Scopes: []string{s}}}}
-		out, err := HelmValues(m)
+		m := provision.Managed{Services: []provision.Service{{Name: "x", Command: []string{s}, Info: map[string]string{s: s}}},
+			Roles: []provision.Role{{Name: "r", Description: s, Scopes: []string{s}}}}
+		out, err := Values(m)
 		if err != nil {
 			t.Fatalf("%q: %v", s, err)
 		}
-		checkHelmParse(t, out, map[string]any{"hub": map[string]any{
+		checkParse(t, out, map[string]any{"hub": map[string]any{
 			"services":  map[string]any{"x": map[string]any{"command": []any{s}, "info": map[string]any{s: s}}},
 			"loadRoles": map[string]any{"r": map[string]any{"description": s, "scopes": []any{s}}},
 		}})
