@@ -108,7 +108,7 @@ type ReadOptions struct {
 	Watch []Trait
 	// WatchedWhat names the watched traits together in a warning about a
 	// line the reader cannot parse that seems to set one ("services, roles
-	// or tokens").
+	// or tokens"); empty, the warning lists them.
 	WatchedWhat string
 	// OSAliases are names that stand for the os module even where the file
 	// does not import it (the alias hubctl's block imports os under).
@@ -236,7 +236,7 @@ func (r *reader) file(path string, src []byte, depth int) error {
 	for _, line := range skipped {
 		msg := "hubctl cannot parse this line (it reads Python 3.4: f-strings and newer syntax are not understood); whatever it sets is unknown"
 		if r.mentionsWatched(sourceLine(src, line)) {
-			msg = "hubctl cannot parse this line, which seems to set " + r.opts.WatchedWhat + " (it reads Python 3.4: f-strings and newer syntax are not understood); what it sets is unknown"
+			msg = "hubctl cannot parse this line, which seems to set " + r.watchedWhat() + " (it reads Python 3.4: f-strings and newer syntax are not understood); what it sets is unknown"
 		}
 		r.warn(Pos{File: path, Line: line, Col: 1}, "%s", msg)
 	}
@@ -541,6 +541,19 @@ func (r *reader) watched(x ast.Expr) (int, bool) {
 // mentionsWatched reports whether a line of source names a watched trait.
 func (r *reader) mentionsWatched(text string) bool {
 	return slices.ContainsFunc(r.opts.Watch, func(t Trait) bool { return strings.Contains(text, t.Name) })
+}
+
+// watchedWhat names the watched traits together: ReadOptions.WatchedWhat,
+// or their names.
+func (r *reader) watchedWhat() string {
+	if r.opts.WatchedWhat != "" {
+		return r.opts.WatchedWhat
+	}
+	var names []string
+	for _, t := range r.opts.Watch {
+		names = append(names, t.String())
+	}
+	return strings.Join(names, " or ")
 }
 
 func (r *reader) warn(p Pos, format string, a ...any) {
