@@ -161,12 +161,12 @@ func mustPyStr(s string) string {
 func serviceFromValue(v *Value, strict bool) (Service, error) {
 	var s Service
 	if v.Kind != KindDict {
-		return s, fmt.Errorf("%s: a service is %s, not a dict", v.Pos, v.describe())
+		return s, fmt.Errorf("%s: a service is %s, not a dict", v.Pos, v.Describe())
 	}
 	for i := range v.Keys {
 		k, val := &v.Keys[i], &v.Items[i]
 		if k.Kind != KindStr {
-			return s, fmt.Errorf("%s: a service key is %s, not a string", k.Pos, k.describe())
+			return s, fmt.Errorf("%s: a service key is %s, not a string", k.Pos, k.Describe())
 		}
 		var err error
 		switch k.Str {
@@ -185,7 +185,7 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 				s.Token, s.APIToken = TokenLiteral, val.Str
 			default:
 				s.Token = TokenUnknown
-				err = fmt.Errorf("%s: api_token is %s, not a string", val.Pos, val.describe())
+				err = fmt.Errorf("%s: api_token is %s, not a string", val.Pos, val.Describe())
 			}
 		case "command":
 			s.Command, err = asStrings(val)
@@ -219,7 +219,7 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 			case KindFloat:
 				s.Timeout = &val.Float
 			default:
-				err = fmt.Errorf("%s: timeout is %s, not a number", val.Pos, val.describe())
+				err = fmt.Errorf("%s: timeout is %s, not a number", val.Pos, val.Describe())
 			}
 		default:
 			err = fmt.Errorf("%s: unknown service key %q", k.Pos, k.Str)
@@ -234,12 +234,12 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 func roleFromValue(v *Value, strict bool) (Role, error) {
 	var r Role
 	if v.Kind != KindDict {
-		return r, fmt.Errorf("%s: a role is %s, not a dict", v.Pos, v.describe())
+		return r, fmt.Errorf("%s: a role is %s, not a dict", v.Pos, v.Describe())
 	}
 	for i := range v.Keys {
 		k, val := &v.Keys[i], &v.Items[i]
 		if k.Kind != KindStr {
-			return r, fmt.Errorf("%s: a role key is %s, not a string", k.Pos, k.describe())
+			return r, fmt.Errorf("%s: a role key is %s, not a string", k.Pos, k.Describe())
 		}
 		var err error
 		switch k.Str {
@@ -267,21 +267,21 @@ func roleFromValue(v *Value, strict bool) (Role, error) {
 
 func asStr(v *Value) (string, error) {
 	if v.Kind != KindStr {
-		return "", fmt.Errorf("%s: expected a string, found %s", v.Pos, v.describe())
+		return "", fmt.Errorf("%s: expected a string, found %s", v.Pos, v.Describe())
 	}
 	return v.Str, nil
 }
 
 func asBool(v *Value) (bool, error) {
 	if v.Kind != KindBool {
-		return false, fmt.Errorf("%s: expected True or False, found %s", v.Pos, v.describe())
+		return false, fmt.Errorf("%s: expected True or False, found %s", v.Pos, v.Describe())
 	}
 	return v.Bool, nil
 }
 
 func asStrings(v *Value) ([]string, error) {
 	if v.Kind != KindList {
-		return nil, fmt.Errorf("%s: expected a list of strings, found %s", v.Pos, v.describe())
+		return nil, fmt.Errorf("%s: expected a list of strings, found %s", v.Pos, v.Describe())
 	}
 	out := make([]string, 0, len(v.Items))
 	for i := range v.Items {
@@ -296,7 +296,7 @@ func asStrings(v *Value) ([]string, error) {
 
 func asStrMap(v *Value) (map[string]string, error) {
 	if v.Kind != KindDict {
-		return nil, fmt.Errorf("%s: expected a dict of strings, found %s", v.Pos, v.describe())
+		return nil, fmt.Errorf("%s: expected a dict of strings, found %s", v.Pos, v.Describe())
 	}
 	out := make(map[string]string, len(v.Keys))
 	for i := range v.Keys {

@@ -110,11 +110,7 @@ func (v *validator) addSev(id string, sev Severity, p Pos, format string, a ...a
 func Validate(cfg *Config, opts ValidateOptions) []Finding {
 	v := &validator{cfg: cfg, opts: opts}
 	for _, w := range cfg.Warnings {
-		id := w.ID
-		if id == "" {
-			id = "HUB301"
-		}
-		v.add(id, w.Pos, "%s", w.Msg)
+		v.add(checkID(w), w.Pos, "%s", w.Msg)
 	}
 	for _, list := range [][]Value{cfg.Services, cfg.Roles, cfg.APITokens} {
 		for i := range list {
@@ -171,7 +167,7 @@ func (v *validator) services() {
 			continue
 		}
 		if s.Kind != KindDict {
-			v.add("HUB114", s.Pos, "a service entry is %s, not a dict", s.describe())
+			v.add("HUB114", s.Pos, "a service entry is %s, not a dict", s.Describe())
 			continue
 		}
 		var name *Value
@@ -179,7 +175,7 @@ func (v *validator) services() {
 			k, val := &s.Keys[j], &s.Items[j]
 			if k.Kind != KindStr {
 				if k.Kind != KindUnknown {
-					v.add("HUB101", k.Pos, "a service key is %s, not a string", k.describe())
+					v.add("HUB101", k.Pos, "a service key is %s, not a string", k.Describe())
 				}
 				continue
 			}
@@ -195,7 +191,7 @@ func (v *validator) services() {
 				v.add(id, k.Pos, "the service key %q is deprecated: %s", k.Str, why)
 			}
 			if val.Kind == KindUnknown {
-				v.add("HUB301", val.Pos, "the service's %q is %s; it is not checked", k.Str, val.describe())
+				v.add("HUB301", val.Pos, "the service's %q is %s; it is not checked", k.Str, val.Describe())
 				continue
 			}
 			if k.Str == "command" && val.Kind == KindStr {
@@ -209,7 +205,7 @@ func (v *validator) services() {
 				continue
 			}
 			if !v.typeOK(k.Str, val) {
-				v.add("HUB104", val.Pos, "the service key %q is %s; JupyterHub wants %s", k.Str, val.describe(), kindNames(serviceKinds(k.Str)))
+				v.add("HUB104", val.Pos, "the service key %q is %s; JupyterHub wants %s", k.Str, val.Describe(), kindNames(serviceKinds(k.Str)))
 				continue
 			}
 			switch k.Str {
@@ -358,7 +354,7 @@ func (v *validator) typeOK(key string, val *Value) bool {
 func kindNames(kinds []Kind) string {
 	var out []string
 	for _, k := range kinds {
-		out = append(out, Value{Kind: k}.describe())
+		out = append(out, Value{Kind: k}.Describe())
 	}
 	return strings.Join(out, " or ")
 }
@@ -407,7 +403,7 @@ func (v *validator) roles() {
 			continue
 		}
 		if r.Kind != KindDict {
-			v.add("HUB114", r.Pos, "a role entry is %s, not a dict", r.describe())
+			v.add("HUB114", r.Pos, "a role entry is %s, not a dict", r.Describe())
 			continue
 		}
 		for j := range r.Keys {

@@ -1,4 +1,4 @@
-package provision
+package pyconfig
 
 import (
 	"bytes"
@@ -66,8 +66,8 @@ func childMain(in io.Reader, out io.Writer) int {
 		fmt.Fprintln(os.Stderr, "hubctl: reading the request:", err)
 		return 2
 	}
-	cfg, err := parseInProcess(req.Path, req.Src, req.Opts)
-	if _, err := out.Write(encodeReply(cfg, err)); err != nil {
+	f, err := ParseInProcess(req.Path, req.Src, req.Opts)
+	if _, err := out.Write(encodeReply(f, err)); err != nil {
 		fmt.Fprintln(os.Stderr, "hubctl: writing the reply:", err)
 		return 2
 	}
@@ -77,7 +77,7 @@ func childMain(in io.Reader, out io.Writer) int {
 // readIsolated reads a config in a child process (see above). When no child
 // can be started (no executable to run), the read runs in this process with
 // the same deadline, which bounds time but not memory.
-func readIsolated(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
+func readIsolated(ctx context.Context, path string, src []byte, opts ReadOptions) (*File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -116,11 +116,11 @@ func readIsolated(ctx context.Context, path string, src []byte, opts ReadOptions
 		first, _, _ := strings.Cut(strings.TrimSpace(errOut.String()), "\n")
 		return nil, fmt.Errorf("reading %s: the reader failed (%v): %s", path, err, first)
 	}
-	cfg, err := decodeReply(out.Bytes())
+	f, err := decodeReply(out.Bytes())
 	if errors.Is(err, errWire) {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return cfg, err
+	return f, err
 }
 
 func gaveUp(path string) error {
@@ -129,21 +129,21 @@ func gaveUp(path string) error {
 
 // readInGoroutine is the fallback: a read that does not return in time is
 // left behind (hubctl exits soon after).
-func readInGoroutine(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
+func readInGoroutine(ctx context.Context, path string, src []byte, opts ReadOptions) (*File, error) {
 	type result struct {
-		cfg *Config
+		f   *File
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		cfg, err := parseInProcess(path, src, opts)
-		done <- result{cfg, err}
+		f, err := ParseInProcess(path, src, opts)
+		done <- result{f, err}
 	}()
 	timer := time.NewTimer(readDeadline)
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		return r.cfg, r.err
+		return r.f, r.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("reading %s: %w", path, ctx.Err())
 	case <-timer.C:

@@ -1,4 +1,4 @@
-package provision
+package pyconfig
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ func (e *unreadableError) Error() string { return e.Path + " is " + e.What }
 // readConfigFile reads a config or subconfig: it opens the path first
 // (following a symlink, as the Hub does, but never blocking on a FIFO or
 // taking a terminal), then checks what it opened, so that nothing can swap
-// the file between a check and the open, and reads at most maxConfigSize+1
+// the file between a check and the open, and reads at most MaxSize+1
 // bytes of it. Errors from opening are *fs.PathError (errors.Is(err,
 // fs.ErrNotExist) for a missing file).
 func readConfigFile(path string) ([]byte, error) {
@@ -38,16 +38,16 @@ func readConfigFile(path string) ([]byte, error) {
 		kind := fileKind(st.Mode())
 		return nil, &unreadableError{Path: path, What: kind + ", not a regular file; hubctl reads configs only from regular files", Kind: kind}
 	}
-	if st.Size() > maxConfigSize {
+	if st.Size() > MaxSize {
 		return nil, tooLargeFile(path)
 	}
 	var buf bytes.Buffer
 	buf.Grow(int(st.Size()) + 1)
 	// The file may grow after the check: the cap holds for what is read.
-	if _, err := buf.ReadFrom(io.LimitReader(f, maxConfigSize+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxSize+1)); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
-	if buf.Len() > maxConfigSize {
+	if buf.Len() > MaxSize {
 		return nil, tooLargeFile(path)
 	}
 	return buf.Bytes(), nil
@@ -70,5 +70,5 @@ func fileKind(m fs.FileMode) string {
 }
 
 func tooLargeFile(path string) *unreadableError {
-	return &unreadableError{Path: path, What: fmt.Sprintf("larger than %d MiB; hubctl does not read it", maxConfigSize>>20)}
+	return &unreadableError{Path: path, What: fmt.Sprintf("larger than %d MiB; hubctl does not read it", MaxSize>>20)}
 }

@@ -1,6 +1,6 @@
 //go:build !race
 
-package provision
+package pyconfig
 
 // raceBuild: see race_on.go.
 const raceBuild = false

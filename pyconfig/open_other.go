@@ -1,5 +1,5 @@
 //go:build !unix
 
-package provision
+package pyconfig
 
 const openFlags = 0

@@ -1,6 +1,6 @@
 //go:build race
 
-package provision
+package pyconfig
 
 // raceBuild: the race detector's shadow memory counts toward the data
 // segment, so a race-built reader child cannot live under childMemory (it

@@ -1,4 +1,16 @@
-package provision
+// Package pyconfig reads a traitlets config file, jupyterhub_config.py,
+// without running it: a pre-pass tokenizer that answers as CPython does,
+// gpython's parser, and an evaluator of literals, names, concatenation,
+// os.environ and os.path/pathlib arithmetic with a budget. It follows
+// load_subconfig as traitlets does and records the entries of the traits
+// its caller watches (c.Section.trait), with their positions. It knows
+// Python and traitlets, not what a trait means: that is the caller's.
+//
+// The read runs in a child process (this executable, started again; see
+// isolate.go) with a deadline and a memory limit. The child is recognised
+// by this package's init, so every binary that imports pyconfig, test
+// binaries included, can read.
+package pyconfig
 
 import (
 	"bytes"
@@ -17,26 +29,53 @@ import (
 	"github.com/go-python/gpython/py"
 )
 
-// Config is what hubctl reads from a jupyterhub_config.py without running
-// it: the services, roles and api_tokens it sets, where, and what could not
-// be evaluated.
-type Config struct {
-	Path      string
-	Src       []byte
-	Services  []Value // entries of c.JupyterHub.services, in order
-	Roles     []Value // entries of c.JupyterHub.load_roles
-	APITokens []Value // keys of c.JupyterHub.api_tokens (deprecated)
-	Warnings  []Diagnostic
-	block     *blockSpan
+// File is what the reader found in a config file without running it: the
+// entries of the watched traits, where, and what could not be evaluated.
+type File struct {
+	Path string
+	Src  []byte
+	// Entries are the entries each watched trait gets, in source order,
+	// parallel to ReadOptions.Watch: the items of a list trait, the keys of
+	// a dict trait.
+	Entries  [][]Value
+	Warnings []Diagnostic
 }
 
-// Diagnostic is a finding about a config file. ID names the check when
-// reading found something the Hub itself trips on (HUB115, HUB116, HUB212);
-// empty, it is a place hubctl could not evaluate (HUB301).
+// Trait names a trait the reader watches: c.Section.Name.
+type Trait struct {
+	Section string // "JupyterHub"
+	Name    string // "services"
+	// Dict: the trait is a dict, and its entries are the dict's keys
+	// (JupyterHub's api_tokens); otherwise it is a list.
+	Dict bool
+}
+
+func (t Trait) String() string { return "c." + t.Section + "." + t.Name }
+
+// Fact is something about the file that the Hub itself trips on or
+// silently ignores, which the reader finds on its way. The caller decides
+// what to call it.
+type Fact string
+
+const (
+	// FactLazyOperand: `+` on a watched trait the file has not assigned
+	// (a LazyConfigValue in traitlets), or on a dict trait. The Hub stops
+	// with a TypeError.
+	FactLazyOperand Fact = "lazy-operand"
+	// FactSubconfigPathObject: load_subconfig given a pathlib.Path, which
+	// traitlets calls .strip() on. The Hub stops with an AttributeError.
+	FactSubconfigPathObject Fact = "subconfig-path-object"
+	// FactSubconfigSkipped: a load_subconfig the Hub resolves elsewhere than
+	// hubctl assumed, or skips without a word (missing, not a regular file).
+	FactSubconfigSkipped Fact = "subconfig-skipped"
+)
+
+// Diagnostic is a finding about a config file: a Fact, or, with Fact
+// empty, a place the reader could not evaluate.
 type Diagnostic struct {
-	Pos Pos
-	Msg string
-	ID  string
+	Pos  Pos
+	Msg  string
+	Fact Fact
 }
 
 func (d Diagnostic) String() string { return d.Pos.String() + ": " + d.Msg }
@@ -49,10 +88,10 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
-// maxConfigSize bounds what hubctl reads: real configs are a few kilobytes.
-const maxConfigSize = 16 << 20
+// MaxSize bounds what the reader reads: real configs are a few kilobytes.
+const MaxSize = 16 << 20
 
-// Options change how a config is read.
+// ReadOptions change how a config is read.
 type ReadOptions struct {
 	// Env is what os.environ lookups in the file see; nil leaves them as Env
 	// values, which is what editing needs (hubctl's block reads its tokens
@@ -62,8 +101,18 @@ type ReadOptions struct {
 	Subconfigs bool
 	// Cwd is the directory the Hub runs in: traitlets resolves a relative
 	// load_subconfig path, os.path.abspath and os.getcwd() against it. Empty,
-	// hubctl assumes the config's own directory and says so where it matters.
+	// the reader assumes the config's own directory and says so where it matters.
 	Cwd string
+	// Watch are the traits whose entries the reader records (File.Entries).
+	// What it cannot follow that touches one of them is warned.
+	Watch []Trait
+	// WatchedWhat names the watched traits together in a warning about a
+	// line the reader cannot parse that seems to set one ("services, roles
+	// or tokens"); empty, the warning lists them.
+	WatchedWhat string
+	// OSAliases are names that stand for the os module even where the file
+	// does not import it (the alias hubctl's block imports os under).
+	OSAliases []string
 }
 
 // Environment is the environment a config is evaluated in. It is plain data
@@ -90,16 +139,13 @@ func (opts ReadOptions) lookup() func(string) (string, bool) {
 	}
 }
 
-// Read reads a config file for editing. A missing file is an empty config.
-func Read(ctx context.Context, path string) (*Config, error) {
-	return ReadWith(ctx, path, ReadOptions{})
-}
-
-// ReadWith reads a config file with options.
-func ReadWith(ctx context.Context, path string, opts ReadOptions) (*Config, error) {
+// ReadFile reads a config file's bytes, safely (see readConfigFile): a
+// missing file is an error that errors.Is os.ErrNotExist, one that is not
+// a regular file or is too large a *ParseError naming it.
+func ReadFile(path string) ([]byte, error) {
 	src, err := readConfigFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &Config{Path: path}, nil
+		return nil, err
 	}
 	var unreadable *unreadableError
 	if errors.As(err, &unreadable) {
@@ -108,12 +154,20 @@ func ReadWith(ctx context.Context, path string, opts ReadOptions) (*Config, erro
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return ParseWith(ctx, path, src, opts)
+	return src, nil
 }
 
-// Parse reads a config for editing from its bytes.
-func Parse(ctx context.Context, path string, src []byte) (*Config, error) {
-	return ParseWith(ctx, path, src, ReadOptions{})
+// ReadWith reads a config file with options. A missing file is an empty
+// config.
+func ReadWith(ctx context.Context, path string, opts ReadOptions) (*File, error) {
+	src, err := ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &File{Path: path, Entries: make([][]Value, len(opts.Watch))}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseWith(ctx, path, src, opts)
 }
 
 // maxSubconfigDepth bounds load_subconfig chains (and cycles).
@@ -123,38 +177,32 @@ const maxSubconfigDepth = 8
 // subconfigs it loads) is read in a child process with a deadline and a
 // memory limit (see isolate.go), so that no input can hang hubctl or take
 // all its memory; ctx ends the read at once.
-func ParseWith(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
-	if len(src) > maxConfigSize {
+func ParseWith(ctx context.Context, path string, src []byte, opts ReadOptions) (*File, error) {
+	if len(src) > MaxSize {
 		return nil, tooLarge(path)
 	}
-	block, err := findBlock(path, src)
+	f, err := readIsolated(ctx, path, src, opts)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := readIsolated(ctx, path, src, opts)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Path, cfg.Src, cfg.block = path, src, block
-	return cfg, nil
+	f.Path, f.Src = path, src
+	return f, nil
 }
 
 func tooLarge(path string) error {
 	return &ParseError{Pos: Pos{File: path}, Msg: "the file is " + tooLargeFile(path).What}
 }
 
-// parseInProcess is the whole static read of a config in this process: what
-// the child process of readIsolated runs, and what the fuzz target drives.
-func parseInProcess(path string, src []byte, opts ReadOptions) (*Config, error) {
-	cfg := &Config{Path: path, Src: src}
-	if len(src) > maxConfigSize {
+// ParseInProcess is the whole static read of a config in this process,
+// without the child's deadline and memory limit: what the child runs, and
+// what fuzzing and benchmarks of the reader drive. Everything else calls
+// ParseWith.
+func ParseInProcess(path string, src []byte, opts ReadOptions) (*File, error) {
+	f := &File{Path: path, Src: src, Entries: make([][]Value, len(opts.Watch))}
+	if len(src) > MaxSize {
 		return nil, tooLarge(path)
 	}
-	var err error
-	if cfg.block, err = findBlock(path, src); err != nil {
-		return nil, err
-	}
-	r := &reader{cfg: cfg, opts: opts, seen: map[string]bool{}, left: maxBuilt, cwd: opts.Cwd}
+	r := &reader{f: f, opts: opts, seen: map[string]bool{}, left: maxBuilt, cwd: opts.Cwd}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -168,15 +216,15 @@ func parseInProcess(path string, src []byte, opts ReadOptions) (*Config, error) 
 	if err := r.file(path, src, 0); err != nil {
 		return nil, err
 	}
-	return cfg, nil
+	return f, nil
 }
 
 // reader walks a config file and the subconfigs it loads.
 type reader struct {
-	cfg  *Config
+	f    *File
 	opts ReadOptions
 	seen map[string]bool
-	cwd  string // the Hub's working directory (Options.Cwd, or the config's directory)
+	cwd  string // the Hub's working directory (ReadOptions.Cwd, or the config's directory)
 	left int64  // bytes the evaluator may still build, shared with the subconfigs
 }
 
@@ -187,16 +235,16 @@ func (r *reader) file(path string, src []byte, depth int) error {
 	}
 	for _, line := range skipped {
 		msg := "hubctl cannot parse this line (it reads Python 3.4: f-strings and newer syntax are not understood); whatever it sets is unknown"
-		if text := sourceLine(src, line); strings.Contains(text, "services") || strings.Contains(text, "load_roles") || strings.Contains(text, "api_tokens") {
-			msg = "hubctl cannot parse this line, which seems to set services, roles or tokens (it reads Python 3.4: f-strings and newer syntax are not understood); what it sets is unknown"
+		if r.mentionsWatched(sourceLine(src, line)) {
+			msg = "hubctl cannot parse this line, which seems to set " + r.watchedWhat() + " (it reads Python 3.4: f-strings and newer syntax are not understood); what it sets is unknown"
 		}
-		r.cfg.warn(Pos{File: path, Line: line, Col: 1}, "%s", msg)
+		r.warn(Pos{File: path, Line: line, Col: 1}, "%s", msg)
 	}
 	// Each file is run by traitlets with a namespace of its own and a fresh
 	// Config: __file__ is its absolute path, and a list trait it has not
 	// assigned is a LazyConfigValue, which `+=` fails on.
 	abs, _ := filepath.Abs(path)
-	e := &evaluator{file: path, env: r.opts.lookup(), cwd: r.cwd, left: &r.left, notRead: notRead, assigned: map[string]bool{},
+	e := &evaluator{file: path, env: r.opts.lookup(), osAliases: r.opts.OSAliases, cwd: r.cwd, left: &r.left, notRead: notRead, assigned: map[Trait]bool{},
 		names: map[string]Value{"__file__": {Kind: KindStr, Str: abs}}}
 	for i, st := range mod.Body {
 		// A statement that spans a line hubctl had to skip is not what the file says.
@@ -209,7 +257,7 @@ func (r *reader) file(path string, src []byte, depth int) error {
 			spans = spans || (l > st.GetLineno() && l < end)
 		}
 		if spans {
-			r.cfg.watchUnknown(e, st, "a statement with a line hubctl cannot parse")
+			r.watchUnknown(e, st, "a statement with a line hubctl cannot parse")
 			continue
 		}
 		if arg, ok := subconfigArg(st); ok {
@@ -220,8 +268,8 @@ func (r *reader) file(path string, src []byte, depth int) error {
 		}
 		// What the evaluator finds over its budget is warned once a statement.
 		e.warned = false
-		r.cfg.statement(e, st)
-		r.cfg.Warnings = append(r.cfg.Warnings, e.diags...)
+		r.statement(e, st)
+		r.f.Warnings = append(r.f.Warnings, e.diags...)
 		e.diags = nil
 	}
 	return nil
@@ -246,24 +294,24 @@ func subconfigArg(st ast.Stmt) (ast.Expr, bool) {
 func (r *reader) subconfig(e *evaluator, st ast.Stmt, arg ast.Expr, depth int) error {
 	p := e.pos(st)
 	if !r.opts.Subconfigs {
-		r.cfg.warn(p, "load_subconfig is not followed here; what it sets is unknown to hubctl")
+		r.warn(p, "load_subconfig is not followed here; what it sets is unknown to hubctl")
 		return nil
 	}
 	v := e.eval(arg, 0)
 	switch v.Kind {
 	case KindFSPath:
 		// traitlets' filefind calls .strip() on the name: a Path raises AttributeError.
-		r.cfg.finding("HUB116", p, "load_subconfig is given a pathlib.Path (%s); traitlets calls .strip() on it and JupyterHub stops with AttributeError", v.Str)
+		r.fact(FactSubconfigPathObject, p, "load_subconfig is given a pathlib.Path (%s); traitlets calls .strip() on it and JupyterHub stops with AttributeError", v.Str)
 		return nil
 	case KindStr:
 	default:
-		r.cfg.warn(p, "load_subconfig with a path hubctl cannot evaluate (%s); what it loads is unknown", v.describe())
+		r.warn(p, "load_subconfig with a path hubctl cannot evaluate (%s); what it loads is unknown", v.Describe())
 		return nil
 	}
 	// traitlets strips quotes and expands ~ and $VARS in the Hub's process.
 	sub := strings.Trim(strings.Trim(v.Str, `"`), "'")
 	if strings.HasPrefix(sub, "~") || strings.Contains(sub, "$") {
-		r.cfg.warn(p, "load_subconfig(%q): the Hub expands ~ and $VARS in its own environment; hubctl does not follow it", sub)
+		r.warn(p, "load_subconfig(%q): the Hub expands ~ and $VARS in its own environment; hubctl does not follow it", sub)
 		return nil
 	}
 	relative := ""
@@ -275,7 +323,7 @@ func (r *reader) subconfig(e *evaluator, st ast.Stmt, arg ast.Expr, depth int) e
 	}
 	abs, _ := filepath.Abs(sub)
 	if r.seen[abs] || depth >= maxSubconfigDepth {
-		r.cfg.warn(p, "load_subconfig(%q) loops or nests more than %d deep; not followed", sub, maxSubconfigDepth)
+		r.warn(p, "load_subconfig(%q) loops or nests more than %d deep; not followed", sub, maxSubconfigDepth)
 		return nil
 	}
 	src, err := readConfigFile(sub)
@@ -284,25 +332,25 @@ func (r *reader) subconfig(e *evaluator, st ast.Stmt, arg ast.Expr, depth int) e
 		if relative != "" {
 			relative += ", and "
 		}
-		r.cfg.finding("HUB212", p, "%sthere is no file %s; JupyterHub skips a missing subconfig without a word, so nothing it would set is applied", relative, sub)
+		r.fact(FactSubconfigSkipped, p, "%sthere is no file %s; JupyterHub skips a missing subconfig without a word, so nothing it would set is applied", relative, sub)
 		return nil
 	}
 	if relative != "" {
-		r.cfg.finding("HUB212", p, "%s", relative)
+		r.fact(FactSubconfigSkipped, p, "%s", relative)
 	}
 	var unreadable *unreadableError
 	switch {
 	case errors.As(err, &unreadable) && unreadable.Kind != "":
 		// traitlets' filefind takes only what os.path.isfile accepts: the Hub
 		// skips a FIFO or a device as silently as a missing file.
-		r.cfg.finding("HUB212", p, "load_subconfig(%q): %s is %s, not a regular file; JupyterHub skips it without a word, so nothing it would set is applied", sub, sub, unreadable.Kind)
+		r.fact(FactSubconfigSkipped, p, "load_subconfig(%q): %s is %s, not a regular file; JupyterHub skips it without a word, so nothing it would set is applied", sub, sub, unreadable.Kind)
 		return nil
 	case errors.As(err, &unreadable):
 		// A huge file would fill the Hub's memory too; hubctl does not read it.
 		return &ParseError{Pos: p, Msg: fmt.Sprintf("load_subconfig(%q): %s", sub, unreadable)}
 	}
 	if err != nil {
-		r.cfg.warn(p, "load_subconfig(%q): %v; what it sets is unknown", sub, errors.Unwrap(err))
+		r.warn(p, "load_subconfig(%q): %v; what it sets is unknown", sub, errors.Unwrap(err))
 		return nil
 	}
 	r.seen[abs] = true
@@ -468,129 +516,142 @@ func parseError(path string, err error) error {
 	return &ParseError{Pos: pos, Msg: "Python syntax hubctl cannot read (it parses Python 3.4; f-strings and newer syntax are not understood): " + msg}
 }
 
-// trait recognises c.JupyterHub.<name> and returns name.
-func trait(x ast.Expr) (string, bool) {
+// watched recognises c.<Section>.<Name> for a watched trait and returns its
+// index in ReadOptions.Watch.
+func (r *reader) watched(x ast.Expr) (int, bool) {
 	attr, ok := x.(*ast.Attribute)
 	if !ok {
-		return "", false
+		return 0, false
 	}
 	sec, ok := attr.Value.(*ast.Attribute)
-	if !ok || sec.Attr != "JupyterHub" {
-		return "", false
+	if !ok {
+		return 0, false
 	}
 	if n, ok := sec.Value.(*ast.Name); !ok || n.Id != "c" {
-		return "", false
+		return 0, false
 	}
-	return string(attr.Attr), true
-}
-
-var watched = map[string]bool{"services": true, "load_roles": true, "api_tokens": true}
-
-func (cfg *Config) list(name string) *[]Value {
-	switch name {
-	case "services":
-		return &cfg.Services
-	case "load_roles":
-		return &cfg.Roles
+	for i, t := range r.opts.Watch {
+		if string(sec.Attr) == t.Section && string(attr.Attr) == t.Name {
+			return i, true
+		}
 	}
-	return &cfg.APITokens
+	return 0, false
 }
 
-func (cfg *Config) warn(p Pos, format string, a ...any) {
-	cfg.Warnings = append(cfg.Warnings, Diagnostic{Pos: p, Msg: fmt.Sprintf(format, a...)})
+// mentionsWatched reports whether a line of source names a watched trait.
+func (r *reader) mentionsWatched(text string) bool {
+	return slices.ContainsFunc(r.opts.Watch, func(t Trait) bool { return strings.Contains(text, t.Name) })
 }
 
-// finding records something the Hub itself gets wrong, under its check id.
-func (cfg *Config) finding(id string, p Pos, format string, a ...any) {
-	cfg.Warnings = append(cfg.Warnings, Diagnostic{Pos: p, Msg: fmt.Sprintf(format, a...), ID: id})
+// watchedWhat names the watched traits together: ReadOptions.WatchedWhat,
+// or their names.
+func (r *reader) watchedWhat() string {
+	if r.opts.WatchedWhat != "" {
+		return r.opts.WatchedWhat
+	}
+	var names []string
+	for _, t := range r.opts.Watch {
+		names = append(names, t.String())
+	}
+	return strings.Join(names, " or ")
 }
 
-// items turns a value assigned to or added to a list trait into its
-// entries; api_tokens is a dict whose keys are the tokens.
-func (cfg *Config) items(name string, v Value) []Value {
+func (r *reader) warn(p Pos, format string, a ...any) {
+	r.f.Warnings = append(r.f.Warnings, Diagnostic{Pos: p, Msg: fmt.Sprintf(format, a...)})
+}
+
+// fact records something the Hub itself gets wrong.
+func (r *reader) fact(fact Fact, p Pos, format string, a ...any) {
+	r.f.Warnings = append(r.f.Warnings, Diagnostic{Pos: p, Msg: fmt.Sprintf(format, a...), Fact: fact})
+}
+
+// items turns a value assigned to or added to a watched trait into its
+// entries: a list's items, a dict's keys.
+func (r *reader) items(i int, v Value) []Value {
+	t := r.opts.Watch[i]
 	switch {
-	case name == "api_tokens" && v.Kind == KindDict:
+	case t.Dict && v.Kind == KindDict:
 		return v.Keys
-	case name != "api_tokens" && v.Kind == KindList:
+	case !t.Dict && v.Kind == KindList:
 		return v.Items
 	}
 	if v.Kind != KindUnknown {
-		cfg.warn(v.Pos, "c.JupyterHub.%s gets %s; hubctl cannot see its entries", name, v.describe())
+		r.warn(v.Pos, "%s gets %s; hubctl cannot see its entries", t, v.Describe())
 	}
-	return []Value{{Kind: KindUnknown, Pos: v.Pos, Reason: "c.JupyterHub." + name + " is set to " + v.describe()}}
+	return []Value{{Kind: KindUnknown, Pos: v.Pos, Reason: t.String() + " is set to " + v.Describe()}}
 }
 
-func (cfg *Config) statement(e *evaluator, st ast.Stmt) {
+func (r *reader) statement(e *evaluator, st ast.Stmt) {
 	switch s := st.(type) {
 	case *ast.Assign:
 		v := e.eval(s.Value, 0)
 		for _, target := range s.Targets {
-			if name, ok := trait(target); ok && watched[name] {
+			if i, ok := r.watched(target); ok {
+				t := r.opts.Watch[i]
 				// c.JupyterHub.services = c.JupyterHub.services + [...]
 				if bin, ok := s.Value.(*ast.BinOp); ok && bin.Op == ast.Add {
-					if left, ok := trait(bin.Left); ok && left == name {
-						if !e.assigned[name] || name == "api_tokens" {
-							cfg.lazyOperand(e, st, name, "+")
+					if left, ok := r.watched(bin.Left); ok && left == i {
+						if !e.assigned[t] || t.Dict {
+							r.lazyOperand(e, st, t, "+")
 						}
-						e.assigned[name] = true
-						l := cfg.list(name)
-						*l = append(*l, cfg.items(name, e.eval(bin.Right, 0))...)
+						e.assigned[t] = true
+						r.f.Entries[i] = append(r.f.Entries[i], r.items(i, e.eval(bin.Right, 0))...)
 						continue
 					}
 				}
-				e.assigned[name] = true
-				*cfg.list(name) = cfg.items(name, v)
+				e.assigned[t] = true
+				r.f.Entries[i] = r.items(i, v)
 				continue
 			}
 			if n, ok := target.(*ast.Name); ok {
 				e.names[string(n.Id)] = v
 				continue
 			}
-			cfg.watchUnknown(e, target, "an assignment hubctl cannot follow")
+			r.watchUnknown(e, target, "an assignment hubctl cannot follow")
 		}
 	case *ast.AugAssign:
-		if name, ok := trait(s.Target); ok && watched[name] && s.Op == ast.Add {
-			if !e.assigned[name] || name == "api_tokens" {
-				cfg.lazyOperand(e, st, name, "+=")
+		if i, ok := r.watched(s.Target); ok && s.Op == ast.Add {
+			t := r.opts.Watch[i]
+			if !e.assigned[t] || t.Dict {
+				r.lazyOperand(e, st, t, "+=")
 			}
-			l := cfg.list(name)
-			*l = append(*l, cfg.items(name, e.eval(s.Value, 0))...)
+			r.f.Entries[i] = append(r.f.Entries[i], r.items(i, e.eval(s.Value, 0))...)
 			return
 		}
 		if n, ok := s.Target.(*ast.Name); ok {
 			delete(e.names, string(n.Id)) // no longer the value hubctl knows
 		}
-		cfg.watchUnknown(e, st, "an augmented assignment hubctl cannot follow")
+		r.watchUnknown(e, st, "an augmented assignment hubctl cannot follow")
 	case *ast.ExprStmt:
 		if call, ok := s.Value.(*ast.Call); ok {
 			if attr, ok := call.Func.(*ast.Attribute); ok {
-				if name, ok := trait(attr.Value); ok && watched[name] && len(call.Args) == 1 {
+				if i, ok := r.watched(attr.Value); ok && len(call.Args) == 1 {
+					dict := r.opts.Watch[i].Dict
 					v := e.eval(call.Args[0], 0)
-					l := cfg.list(name)
 					switch {
-					case attr.Attr == "append" && name != "api_tokens":
-						*l = append(*l, v)
+					case attr.Attr == "append" && !dict:
+						r.f.Entries[i] = append(r.f.Entries[i], v)
 						return
-					case attr.Attr == "extend" && name != "api_tokens", attr.Attr == "update" && name == "api_tokens":
-						*l = append(*l, cfg.items(name, v)...)
+					case attr.Attr == "extend" && !dict, attr.Attr == "update" && dict:
+						r.f.Entries[i] = append(r.f.Entries[i], r.items(i, v)...)
 						return
 					}
 				}
 			}
 		}
-		cfg.watchUnknown(e, st, "a call hubctl does not evaluate")
+		r.watchUnknown(e, st, "a call hubctl does not evaluate")
 	case *ast.Import:
 		e.bindImport(st)
 		for _, a := range s.Names {
-			cfg.importWarning(e, st, string(a.Name))
+			r.importWarning(e, st, string(a.Name))
 		}
 	case *ast.ImportFrom:
 		e.bindImport(st)
-		cfg.importWarning(e, st, string(s.Module))
+		r.importWarning(e, st, string(s.Module))
 	case *ast.Pass, *ast.Delete:
 		// Harmless here: del only drops names.
 	default:
-		cfg.watchUnknown(e, st, fmt.Sprintf("a %s statement hubctl does not evaluate", strings.ToLower(strings.TrimPrefix(fmt.Sprintf("%T", st), "*ast."))))
+		r.watchUnknown(e, st, fmt.Sprintf("a %s statement hubctl does not evaluate", strings.ToLower(strings.TrimPrefix(fmt.Sprintf("%T", st), "*ast."))))
 	}
 }
 
@@ -599,55 +660,54 @@ func (cfg *Config) statement(e *evaluator, st ast.Stmt) {
 // Config whose unassigned list traits are LazyConfigValues, which support
 // append and extend but not +, so the Hub stops with a TypeError. A dict
 // (api_tokens) has no + at all.
-func (cfg *Config) lazyOperand(e *evaluator, st ast.Stmt, name, op string) {
-	if name == "api_tokens" {
-		cfg.finding("HUB115", e.pos(st), "c.JupyterHub.api_tokens %s: a dict has no +; JupyterHub stops with a TypeError", op)
+func (r *reader) lazyOperand(e *evaluator, st ast.Stmt, t Trait, op string) {
+	if t.Dict {
+		r.fact(FactLazyOperand, e.pos(st), "%s %s: a dict has no +; JupyterHub stops with a TypeError", t, op)
 		return
 	}
-	cfg.finding("HUB115", e.pos(st), "c.JupyterHub.%s %s [...] in a file that has not assigned it: traitlets holds a LazyConfigValue there, and JupyterHub stops with \"TypeError: unsupported operand type(s) for %s: 'LazyConfigValue' and 'list'\"", name, op, op)
+	r.fact(FactLazyOperand, e.pos(st), "%s %s [...] in a file that has not assigned it: traitlets holds a LazyConfigValue there, and JupyterHub stops with \"TypeError: unsupported operand type(s) for %s: 'LazyConfigValue' and 'list'\"", t, op, op)
 }
 
 // importWarning notes an import of JupyterHub's own code: hubctl does not
 // run it, so what the file does with it is unknown. Other imports (os,
 // secrets, …) only bind names hubctl treats as unknown where they are used.
-func (cfg *Config) importWarning(e *evaluator, st ast.Stmt, module string) {
+func (r *reader) importWarning(e *evaluator, st ast.Stmt, module string) {
 	if module == "jupyterhub" || strings.HasPrefix(module, "jupyterhub.") {
-		cfg.warn(e.pos(st), "an import of %s: hubctl does not run JupyterHub's code, so what the file builds with it is unknown", module)
+		r.warn(e.pos(st), "an import of %s: hubctl does not run JupyterHub's code, so what the file builds with it is unknown", module)
 	}
 }
 
 // watchUnknown warns when something hubctl does not evaluate touches one of
-// the traits it reads, so a silent pass never hides a service.
-func (cfg *Config) watchUnknown(e *evaluator, node ast.Ast, what string) {
-	found := ""
+// the watched traits, so a silent pass never hides an entry.
+func (r *reader) watchUnknown(e *evaluator, node ast.Ast, what string) {
+	found := -1
 	complete := walk(node, func(n ast.Ast) bool {
-		if x, ok := n.(ast.Expr); ok && found == "" {
-			if name, ok := trait(x); ok && watched[name] {
-				found = name
+		if x, ok := n.(ast.Expr); ok && found < 0 {
+			if i, ok := r.watched(x); ok {
+				found = i
 			}
 		}
-		return found == ""
+		return found < 0
 	})
-	if !complete && found == "" {
-		cfg.warn(e.pos(node), "%s nested more than %d levels deep; hubctl does not read it, and Python refuses it (RecursionError)", what, maxWalkDepth)
+	if !complete && found < 0 {
+		r.warn(e.pos(node), "%s nested more than %d levels deep; hubctl does not read it, and Python refuses it (RecursionError)", what, maxWalkDepth)
 		return
 	}
-	if found != "" {
-		cfg.warn(e.pos(node), "c.JupyterHub.%s is changed by %s; what it sets is unknown to hubctl", found, what)
+	if found >= 0 {
+		r.warn(e.pos(node), "%s is changed by %s; what it sets is unknown to hubctl", r.opts.Watch[found], what)
 		if st, ok := node.(ast.Stmt); ok {
-			cfg.markUnknown(e, st)
+			r.markUnknown(e, st)
 		}
 	}
 }
 
-// markUnknown records the traits a statement hubctl could not read touches
-// as holding an unknown entry, so checks do not count on them.
-func (cfg *Config) markUnknown(e *evaluator, st ast.Stmt) {
+// markUnknown records the watched traits a statement hubctl could not read
+// touches as holding an unknown entry, so the caller does not count on them.
+func (r *reader) markUnknown(e *evaluator, st ast.Stmt) {
 	walk(st, func(n ast.Ast) bool {
 		if x, ok := n.(ast.Expr); ok {
-			if name, ok := trait(x); ok && watched[name] {
-				l := cfg.list(name)
-				*l = append(*l, e.unknown(st, "a statement with a line hubctl cannot parse"))
+			if i, ok := r.watched(x); ok {
+				r.f.Entries[i] = append(r.f.Entries[i], e.unknown(st, "a statement with a line hubctl cannot parse"))
 				return false
 			}
 		}

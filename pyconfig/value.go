@@ -1,4 +1,4 @@
-package provision
+package pyconfig
 
 import (
 	"bytes"
@@ -68,7 +68,9 @@ func (v *Value) Get(key string) (*Value, bool) {
 	return nil, false
 }
 
-func (v Value) describe() string {
+// Describe says what sort of value v is, for a message: "a string", "a
+// dict", or why it could not be evaluated.
+func (v Value) Describe() string {
 	switch v.Kind {
 	case KindStr:
 		return "a string"
@@ -111,7 +113,9 @@ type evaluator struct {
 	warned  bool                        // one budget warning a statement is enough
 	// assigned are the watched traits this file has assigned with =; before
 	// that, traitlets holds a LazyConfigValue for them.
-	assigned map[string]bool
+	assigned map[Trait]bool
+	// osAliases stand for the os module without an import (ReadOptions.OSAliases).
+	osAliases []string
 }
 
 // maxStr bounds what one repetition ("x" * n) may build.
@@ -215,7 +219,7 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 		case n.Op == ast.Not && o.Kind == KindBool:
 			return Value{Kind: KindBool, Bool: !o.Bool, Pos: p}
 		}
-		return e.unknown(x, "a unary operator on %s", o.describe())
+		return e.unknown(x, "a unary operator on %s", o.Describe())
 	case *ast.Dict:
 		if !e.spend(2 * valueCost * int64(len(n.Keys))) {
 			return e.overBudget(x, "a dict beyond hubctl's budget of %d MiB for what a config builds", maxBuilt>>20)
@@ -276,7 +280,7 @@ func (e *evaluator) eval(x ast.Expr, depth int) Value {
 			}
 			return Value{Kind: KindStr, Str: strings.Repeat(l.Str, int(k)), Pos: p}
 		}
-		return e.unknown(x, "%s of %s and %s", n.Op, l.describe(), r.describe())
+		return e.unknown(x, "%s of %s and %s", n.Op, l.Describe(), r.Describe())
 	case *ast.Subscript:
 		if envName, ok := e.environ(n.Value); ok {
 			if idx, ok := n.Slice.(*ast.Index); ok {
@@ -343,13 +347,16 @@ func (e *evaluator) seq(elts []ast.Expr, p Pos, depth int) Value {
 	return v
 }
 
-// environ recognises os.environ (or the alias hubctl's block imports).
+// environ recognises os.environ (or os under one of its aliases).
 func (e *evaluator) environ(x ast.Expr) (string, bool) {
 	attr, ok := x.(*ast.Attribute)
 	if !ok || attr.Attr != "environ" {
 		return "", false
 	}
-	for _, mod := range []string{"os", blockOSAlias} {
+	if e.isName(attr.Value, "os") {
+		return "os.environ", true
+	}
+	for _, mod := range e.osAliases {
 		if e.isName(attr.Value, mod) {
 			return mod + ".environ", true
 		}
@@ -362,42 +369,44 @@ func (e *evaluator) isName(x ast.Expr, id string) bool {
 	return ok && string(n.Id) == id
 }
 
-// FromJSON turns the JSON that templates.TraitletsDump prints into a
-// Config, so the same checks apply to the values the real traitlets loaded.
+// FromJSON reads what a traitlets config section holds as JSON (an object
+// of trait names, as templates.TraitletsDump prints the JupyterHub section)
+// into a File with the entries of the watched traits of that section, so
+// that the caller's checks apply to the values the real traitlets loaded.
 // Positions name the file only.
-func FromJSON(path string, data []byte) (*Config, error) {
-	var dump struct {
-		Services  []json.RawMessage `json:"services"`
-		Roles     []json.RawMessage `json:"load_roles"`
-		APITokens json.RawMessage   `json:"api_tokens"`
-	}
-	if err := json.Unmarshal(data, &dump); err != nil {
+func FromJSON(path string, data []byte, watch []Trait) (*File, error) {
+	var section map[string]json.RawMessage
+	if err := json.Unmarshal(data, &section); err != nil {
 		return nil, fmt.Errorf("reading the values traitlets loaded: %w", err)
 	}
-	cfg := &Config{Path: path}
+	f := &File{Path: path, Entries: make([][]Value, len(watch))}
 	p := Pos{File: path}
-	for _, raw := range dump.Services {
-		v, err := jsonValue(raw, p)
-		if err != nil {
-			return nil, err
+	for i, t := range watch {
+		raw, ok := section[t.Name]
+		if !ok || len(raw) == 0 {
+			continue
 		}
-		cfg.Services = append(cfg.Services, v)
-	}
-	for _, raw := range dump.Roles {
-		v, err := jsonValue(raw, p)
-		if err != nil {
-			return nil, err
+		if t.Dict {
+			v, err := jsonValue(raw, p)
+			if err != nil {
+				return nil, err
+			}
+			f.Entries[i] = v.Keys
+			continue
 		}
-		cfg.Roles = append(cfg.Roles, v)
-	}
-	if len(dump.APITokens) > 0 {
-		v, err := jsonValue(dump.APITokens, p)
-		if err != nil {
-			return nil, err
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("reading the values traitlets loaded: %w", err)
 		}
-		cfg.APITokens = v.Keys
+		for _, item := range items {
+			v, err := jsonValue(item, p)
+			if err != nil {
+				return nil, err
+			}
+			f.Entries[i] = append(f.Entries[i], v)
+		}
 	}
-	return cfg, nil
+	return f, nil
 }
 
 // jsonValue decodes one JSON value keeping the order of object keys.

@@ -1,4 +1,4 @@
-package provision
+package pyconfig
 
 import (
 	"encoding/binary"
@@ -68,9 +68,10 @@ func (w *wireWriter) values(vs []Value) {
 	}
 }
 
-// encodeReply is the child's answer: 0 and a Config, 1 and a ParseError, or
-// 2 and any other error's text.
-func encodeReply(cfg *Config, err error) []byte {
+// encodeReply is the child's answer: 0 and a File (less its path and
+// source, which the parent has), 1 and a ParseError, or 2 and any other
+// error's text.
+func encodeReply(f *File, err error) []byte {
 	w := &wireWriter{files: map[string]uint64{}}
 	var pe *ParseError
 	switch {
@@ -83,14 +84,15 @@ func encodeReply(cfg *Config, err error) []byte {
 		w.str(err.Error())
 	default:
 		w.uint(0)
-		w.values(cfg.Services)
-		w.values(cfg.Roles)
-		w.values(cfg.APITokens)
-		w.uint(uint64(len(cfg.Warnings)))
-		for _, d := range cfg.Warnings {
+		w.uint(uint64(len(f.Entries)))
+		for _, entries := range f.Entries {
+			w.values(entries)
+		}
+		w.uint(uint64(len(f.Warnings)))
+		for _, d := range f.Warnings {
 			w.pos(d.Pos)
 			w.str(d.Msg)
-			w.str(d.ID)
+			w.str(string(d.Fact))
 		}
 	}
 	return w.b
@@ -205,7 +207,7 @@ func (r *wireReader) values(depth int) []Value {
 }
 
 // decodeReply reads what encodeReply wrote.
-func decodeReply(b []byte) (*Config, error) {
+func decodeReply(b []byte) (*File, error) {
 	r := &wireReader{b: b}
 	switch r.uint() {
 	case 1:
@@ -221,10 +223,14 @@ func decodeReply(b []byte) (*Config, error) {
 		}
 		return nil, errors.New(msg)
 	case 0:
-		cfg := &Config{Services: r.values(0), Roles: r.values(0), APITokens: r.values(0)}
+		f := &File{}
+		traits := r.count()
+		for i := 0; i < traits && r.err == nil; i++ {
+			f.Entries = append(f.Entries, r.values(0))
+		}
 		n := r.count()
 		for i := 0; i < n && r.err == nil; i++ {
-			cfg.Warnings = append(cfg.Warnings, Diagnostic{Pos: r.pos(), Msg: r.str(), ID: r.str()})
+			f.Warnings = append(f.Warnings, Diagnostic{Pos: r.pos(), Msg: r.str(), Fact: Fact(r.str())})
 		}
 		if r.err != nil {
 			return nil, r.err
@@ -232,7 +238,7 @@ func decodeReply(b []byte) (*Config, error) {
 		if len(r.b) != 0 {
 			return nil, errWire
 		}
-		return cfg, nil
+		return f, nil
 	}
 	return nil, errWire
 }

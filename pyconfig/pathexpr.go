@@ -1,7 +1,8 @@
-package provision
+package pyconfig
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/go-python/gpython/ast"
@@ -55,8 +56,8 @@ func (e *evaluator) ref(x ast.Expr) string {
 		if v, ok := e.names[string(n.Id)]; ok {
 			return v.ref
 		}
-		if n.Id == "os" || n.Id == blockOSAlias {
-			return "os" // the block imports os under an alias; configs often use os unimported (it is not bound then, and the file fails anyway)
+		if n.Id == "os" || slices.Contains(e.osAliases, string(n.Id)) {
+			return "os" // an alias the caller names (hubctl's block imports os under one); configs often use os unimported (it is not bound then, and the file fails anyway)
 		}
 	case *ast.Attribute:
 		if base := e.ref(n.Value); base != "" {

@@ -1,0 +1,161 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/hubctl/hubctl/pyconfig"
+)
+
+// The Python side (reading a jupyterhub_config.py without running it) is
+// package pyconfig; these are its types under the names the rest of
+// provision and its callers use.
+type (
+	Pos         = pyconfig.Pos
+	Kind        = pyconfig.Kind
+	Value       = pyconfig.Value
+	Diagnostic  = pyconfig.Diagnostic
+	ParseError  = pyconfig.ParseError
+	Environment = pyconfig.Environment
+)
+
+const (
+	KindUnknown = pyconfig.KindUnknown
+	KindStr     = pyconfig.KindStr
+	KindInt     = pyconfig.KindInt
+	KindFloat   = pyconfig.KindFloat
+	KindBool    = pyconfig.KindBool
+	KindNone    = pyconfig.KindNone
+	KindList    = pyconfig.KindList
+	KindDict    = pyconfig.KindDict
+	KindEnv     = pyconfig.KindEnv
+	KindFSPath  = pyconfig.KindFSPath
+)
+
+// Config is what hubctl reads from a jupyterhub_config.py without running
+// it: the services, roles and api_tokens it sets, where, and what could not
+// be evaluated.
+type Config struct {
+	Path      string
+	Src       []byte
+	Services  []Value // entries of c.JupyterHub.services, in order
+	Roles     []Value // entries of c.JupyterHub.load_roles
+	APITokens []Value // keys of c.JupyterHub.api_tokens (deprecated)
+	Warnings  []Diagnostic
+	block     *blockSpan
+}
+
+// watchedTraits are the traits hubctl reads, in the order of
+// pyconfig.File.Entries that fromFile takes them in.
+var watchedTraits = []pyconfig.Trait{
+	{Section: "JupyterHub", Name: "services"},
+	{Section: "JupyterHub", Name: "load_roles"},
+	{Section: "JupyterHub", Name: "api_tokens", Dict: true},
+}
+
+// factChecks are the check ids of what the reader finds the Hub itself
+// trips on; a warning without a fact is a place hubctl could not evaluate
+// (HUB301).
+var factChecks = map[pyconfig.Fact]string{
+	pyconfig.FactLazyOperand:         "HUB115",
+	pyconfig.FactSubconfigPathObject: "HUB116",
+	pyconfig.FactSubconfigSkipped:    "HUB212",
+}
+
+// checkID is the check a reader warning is reported under.
+func checkID(d Diagnostic) string {
+	if id, ok := factChecks[d.Fact]; ok {
+		return id
+	}
+	return "HUB301"
+}
+
+// ReadOptions change how a config is read.
+type ReadOptions struct {
+	// Env is what os.environ lookups in the file see; nil leaves them as Env
+	// values, which is what editing needs (hubctl's block reads its tokens
+	// from there).
+	Env *Environment
+	// Subconfigs follows load_subconfig('file').
+	Subconfigs bool
+	// Cwd is the directory the Hub runs in: traitlets resolves a relative
+	// load_subconfig path, os.path.abspath and os.getcwd() against it. Empty,
+	// hubctl assumes the config's own directory and says so where it matters.
+	Cwd string
+}
+
+// reader is what the reader is asked: these options, hubctl's traits, and
+// the alias hubctl's block imports os under.
+func (opts ReadOptions) reader() pyconfig.ReadOptions {
+	return pyconfig.ReadOptions{Env: opts.Env, Subconfigs: opts.Subconfigs, Cwd: opts.Cwd,
+		Watch: watchedTraits, WatchedWhat: "services, roles or tokens", OSAliases: []string{blockOSAlias}}
+}
+
+// fromFile takes the watched traits' entries out of what the reader found.
+func fromFile(f *pyconfig.File) *Config {
+	return &Config{Path: f.Path, Src: f.Src, Services: f.Entries[0], Roles: f.Entries[1], APITokens: f.Entries[2], Warnings: f.Warnings}
+}
+
+// Read reads a config file for editing. A missing file is an empty config.
+func Read(ctx context.Context, path string) (*Config, error) {
+	return ReadWith(ctx, path, ReadOptions{})
+}
+
+// ReadWith reads a config file with options.
+func ReadWith(ctx context.Context, path string, opts ReadOptions) (*Config, error) {
+	src, err := pyconfig.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &Config{Path: path}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseWith(ctx, path, src, opts)
+}
+
+// Parse reads a config for editing from its bytes.
+func Parse(ctx context.Context, path string, src []byte) (*Config, error) {
+	return ParseWith(ctx, path, src, ReadOptions{})
+}
+
+// ParseWith reads a config from its bytes with options: hubctl's block is
+// located first (a damaged one is refused before anything is read), then
+// the reader reads the file in its child process (see pyconfig.ParseWith).
+func ParseWith(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
+	return parse(path, src, func() (*pyconfig.File, error) { return pyconfig.ParseWith(ctx, path, src, opts.reader()) })
+}
+
+// parseInProcess is ParseWith without the reader's child process, for the
+// fuzz target and the benchmarks.
+func parseInProcess(path string, src []byte, opts ReadOptions) (*Config, error) {
+	return parse(path, src, func() (*pyconfig.File, error) { return pyconfig.ParseInProcess(path, src, opts.reader()) })
+}
+
+func parse(path string, src []byte, read func() (*pyconfig.File, error)) (*Config, error) {
+	var block *blockSpan
+	if len(src) <= pyconfig.MaxSize { // a larger file the reader refuses, before anything
+		var err error
+		if block, err = findBlock(path, src); err != nil {
+			return nil, err
+		}
+	}
+	f, err := read()
+	if err != nil {
+		return nil, err
+	}
+	cfg := fromFile(f)
+	cfg.block = block
+	return cfg, nil
+}
+
+// FromJSON turns the JSON that templates.TraitletsDump prints into a
+// Config, so the same checks apply to the values the real traitlets loaded.
+// Positions name the file only.
+func FromJSON(path string, data []byte) (*Config, error) {
+	f, err := pyconfig.FromJSON(path, data, watchedTraits)
+	if err != nil {
+		return nil, err
+	}
+	return fromFile(f), nil
+}
