@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hubctl/hubctl/pyconfig"
 	"github.com/hubctl/hubctl/templates"
 )
 
@@ -50,14 +51,14 @@ func findBlock(path string, src []byte) (*blockSpan, error) {
 		switch {
 		case text == blockBegin:
 			if span != nil {
-				return nil, &ParseError{Pos: Pos{File: path, Line: line, Col: 1}, Msg: "a second hubctl block begins here; keep one (compare with the backup, " + path + ".hubctl.bak)"}
+				return nil, &pyconfig.ParseError{Pos: pyconfig.Pos{File: path, Line: line, Col: 1}, Msg: "a second hubctl block begins here; keep one (compare with the backup, " + path + ".hubctl.bak)"}
 			}
 			span = &blockSpan{start: offset, beginLine: line, lead: -1}
 		case span != nil && span.endLine == 0 && leadRE.MatchString(text):
 			span.lead, _ = strconv.Atoi(leadRE.FindStringSubmatch(text)[1])
 		case text == blockEnd:
 			if span == nil || span.endLine != 0 {
-				return nil, &ParseError{Pos: Pos{File: path, Line: line, Col: 1}, Msg: "hubctl's block ends here but does not begin above; it was edited by hand"}
+				return nil, &pyconfig.ParseError{Pos: pyconfig.Pos{File: path, Line: line, Col: 1}, Msg: "hubctl's block ends here but does not begin above; it was edited by hand"}
 			}
 			span.end, span.endLine = end, line
 		}
@@ -67,15 +68,15 @@ func findBlock(path string, src []byte) (*blockSpan, error) {
 		return nil, nil
 	}
 	if span.endLine == 0 {
-		return nil, &ParseError{Pos: Pos{File: path, Line: span.beginLine, Col: 1}, Msg: "hubctl's block begins here but never ends; it was edited by hand (the previous version is in " + path + ".hubctl.bak)"}
+		return nil, &pyconfig.ParseError{Pos: pyconfig.Pos{File: path, Line: span.beginLine, Col: 1}, Msg: "hubctl's block begins here but never ends; it was edited by hand (the previous version is in " + path + ".hubctl.bak)"}
 	}
 	if span.lead < 0 {
-		return nil, &ParseError{Pos: Pos{File: path, Line: span.beginLine, Col: 1}, Msg: "hubctl's block lost its '# hubctl-block: v1' line; it was edited by hand"}
+		return nil, &pyconfig.ParseError{Pos: pyconfig.Pos{File: path, Line: span.beginLine, Col: 1}, Msg: "hubctl's block lost its '# hubctl-block: v1' line; it was edited by hand"}
 	}
 	for i := 0; i < span.lead; i++ {
 		eol := lineEnd(src)
 		if !bytes.HasSuffix(src[:span.start-i*len(eol)], []byte(eol)) {
-			return nil, &ParseError{Pos: Pos{File: path, Line: span.beginLine, Col: 1}, Msg: "the lines before hubctl's block were changed by hand; hubctl cannot tell what it added"}
+			return nil, &pyconfig.ParseError{Pos: pyconfig.Pos{File: path, Line: span.beginLine, Col: 1}, Msg: "the lines before hubctl's block were changed by hand; hubctl cannot tell what it added"}
 		}
 	}
 	return span, nil
@@ -115,7 +116,7 @@ func (m *Managed) Service(name string) (*Service, int) {
 }
 
 // inBlock reports whether a value was written inside hubctl's block.
-func (cfg *Config) inBlock(p Pos) bool {
+func (cfg *Config) inBlock(p pyconfig.Pos) bool {
 	return cfg.block != nil && p.Line > cfg.block.beginLine && p.Line < cfg.block.endLine
 }
 
@@ -155,14 +156,14 @@ func (cfg *Config) Managed() (Managed, error) {
 		for i := 0; i < len(wantLines) && i < len(haveLines) && wantLines[i] == haveLines[i]; i++ {
 			line++
 		}
-		return m, &ParseError{Pos: Pos{File: cfg.Path, Line: line, Col: 1},
+		return m, &pyconfig.ParseError{Pos: pyconfig.Pos{File: cfg.Path, Line: line, Col: 1},
 			Msg: "hubctl's block was edited by hand here and hubctl will not guess what was meant; undo the edit (the previous version is in " + cfg.Path + ".hubctl.bak) or move the entry out of the block"}
 	}
 	return m, nil
 }
 
 func (cfg *Config) handEdited(msg string) error {
-	return &ParseError{Pos: Pos{File: cfg.Path, Line: cfg.block.beginLine, Col: 1},
+	return &pyconfig.ParseError{Pos: pyconfig.Pos{File: cfg.Path, Line: cfg.block.beginLine, Col: 1},
 		Msg: "hubctl's block was edited by hand into something hubctl cannot read back (" + msg + "); undo the edit or restore " + cfg.Path + ".hubctl.bak"}
 }
 
@@ -239,7 +240,7 @@ func (m *Managed) Render() (string, error) { return m.render(0, "\n") }
 type FoundService struct {
 	Service Service
 	Managed bool
-	Pos     Pos
+	Pos     pyconfig.Pos
 }
 
 // AllServices lists every service the file sets that hubctl can read, in

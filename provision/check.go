@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/pyconfig"
 )
 
 // FieldError is a problem with one field of a service or role that hubctl
@@ -97,18 +98,18 @@ func CheckRole(r *Role, v hub.Version, services map[string]bool) error {
 func (cfg *Config) CheckAgainstFile(s *Service) error {
 	for i := range cfg.Services {
 		v := &cfg.Services[i]
-		if cfg.inBlock(v.Pos) || v.Kind != KindDict {
+		if cfg.inBlock(v.Pos) || v.Kind != pyconfig.KindDict {
 			continue
 		}
-		if name, ok := v.Get("name"); ok && name.Kind == KindStr && name.Str == s.Name {
+		if name, ok := v.Get("name"); ok && name.Kind == pyconfig.KindStr && name.Str == s.Name {
 			return fmt.Errorf("%s: a service named %q is already defined here, outside hubctl's block; JupyterHub would merge the two. Remove one of them", v.Pos, s.Name)
 		}
-		if tok, ok := v.Get("api_token"); ok && s.Token == TokenLiteral && tok.Kind == KindStr && tok.Str == s.APIToken {
+		if tok, ok := v.Get("api_token"); ok && s.Token == TokenLiteral && tok.Kind == pyconfig.KindStr && tok.Str == s.APIToken {
 			return fmt.Errorf("%s: this service already uses the same token; JupyterHub would keep only one of them", tok.Pos)
 		}
 	}
 	for i := range cfg.APITokens {
-		if t := &cfg.APITokens[i]; s.Token == TokenLiteral && t.Kind == KindStr && t.Str == s.APIToken {
+		if t := &cfg.APITokens[i]; s.Token == TokenLiteral && t.Kind == pyconfig.KindStr && t.Str == s.APIToken {
 			return fmt.Errorf("%s: c.JupyterHub.api_tokens already uses the same token; JupyterHub would keep only one of them", t.Pos)
 		}
 	}

@@ -8,41 +8,16 @@ import (
 	"github.com/hubctl/hubctl/pyconfig"
 )
 
-// The Python side (reading a jupyterhub_config.py without running it) is
-// package pyconfig; these are its types under the names the rest of
-// provision and its callers use.
-type (
-	Pos         = pyconfig.Pos
-	Kind        = pyconfig.Kind
-	Value       = pyconfig.Value
-	Diagnostic  = pyconfig.Diagnostic
-	ParseError  = pyconfig.ParseError
-	Environment = pyconfig.Environment
-)
-
-const (
-	KindUnknown = pyconfig.KindUnknown
-	KindStr     = pyconfig.KindStr
-	KindInt     = pyconfig.KindInt
-	KindFloat   = pyconfig.KindFloat
-	KindBool    = pyconfig.KindBool
-	KindNone    = pyconfig.KindNone
-	KindList    = pyconfig.KindList
-	KindDict    = pyconfig.KindDict
-	KindEnv     = pyconfig.KindEnv
-	KindFSPath  = pyconfig.KindFSPath
-)
-
 // Config is what hubctl reads from a jupyterhub_config.py without running
 // it: the services, roles and api_tokens it sets, where, and what could not
 // be evaluated.
 type Config struct {
 	Path      string
 	Src       []byte
-	Services  []Value // entries of c.JupyterHub.services, in order
-	Roles     []Value // entries of c.JupyterHub.load_roles
-	APITokens []Value // keys of c.JupyterHub.api_tokens (deprecated)
-	Warnings  []Diagnostic
+	Services  []pyconfig.Value // entries of c.JupyterHub.services, in order
+	Roles     []pyconfig.Value // entries of c.JupyterHub.load_roles
+	APITokens []pyconfig.Value // keys of c.JupyterHub.api_tokens (deprecated)
+	Warnings  []pyconfig.Diagnostic
 	block     *blockSpan
 }
 
@@ -64,7 +39,7 @@ var factChecks = map[pyconfig.Fact]string{
 }
 
 // checkID is the check a reader warning is reported under.
-func checkID(d Diagnostic) string {
+func checkID(d pyconfig.Diagnostic) string {
 	if id, ok := factChecks[d.Fact]; ok {
 		return id
 	}
@@ -76,7 +51,7 @@ type ReadOptions struct {
 	// Env is what os.environ lookups in the file see; nil leaves them as Env
 	// values, which is what editing needs (hubctl's block reads its tokens
 	// from there).
-	Env *Environment
+	Env *pyconfig.Environment
 	// Subconfigs follows load_subconfig('file').
 	Subconfigs bool
 	// Cwd is the directory the Hub runs in: traitlets resolves a relative

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/pyconfig"
 )
 
 // TestCorpusFindings: on every labelled config, `hubctl config validate`
@@ -26,7 +27,7 @@ func TestCorpusFindings(t *testing.T) {
 			expect := slices.Clone(label.expect)
 			slices.Sort(expect)
 			// The real Hub runs each corpus file in the file's own directory.
-			cfg, err := ReadWith(context.Background(), f, ReadOptions{Subconfigs: true, Cwd: filepath.Dir(f), Env: &Environment{}})
+			cfg, err := ReadWith(context.Background(), f, ReadOptions{Subconfigs: true, Cwd: filepath.Dir(f), Env: &pyconfig.Environment{}})
 			if err != nil {
 				t.Fatalf("unreadable: %v", err)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/pyconfig"
 )
 
 var v3 = hub.Version{Major: 3, Minor: 0, Patch: 0}
@@ -230,7 +231,7 @@ func TestHandEditedBlockRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := Apply(context.Background(), path, EditOptions{Version: v3}, removeFrom("cull-idle"))
-			var pe *ParseError
+			var pe *pyconfig.ParseError
 			if !errors.As(err, &pe) || pe.Pos.Line == 0 || !strings.Contains(err.Error(), path) {
 				t.Fatalf("error %v, want a ParseError with a line", err)
 			}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubctl/hubctl/pyconfig"
 )
 
 // FuzzReadPath: any bytes, read the way hubctl reads a config (pre-pass,
@@ -34,7 +36,7 @@ func FuzzReadPath(f *testing.F) {
 		}
 		done := make(chan result, 1)
 		go func() {
-			cfg, err := parseInProcess("fuzz.py", data, ReadOptions{Env: &Environment{Vars: map[string]string{"X": "v"}}})
+			cfg, err := parseInProcess("fuzz.py", data, ReadOptions{Env: &pyconfig.Environment{Vars: map[string]string{"X": "v"}}})
 			if err == nil {
 				for _, fd := range Validate(cfg, ValidateOptions{Version: v3, Mode: 0o644}) {
 					if fd.ID == "" || fd.Message == "" {

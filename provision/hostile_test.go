@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hubctl/hubctl/pyconfig"
 )
 
 // hostileReadEnv makes the test binary a process that reads one config the
@@ -34,7 +36,7 @@ func init() {
 	}
 	os.Unsetenv(hostileReadEnv)
 	var out hostileOutcome
-	cfg, err := ReadWith(context.Background(), path, ReadOptions{Subconfigs: true, Env: &Environment{Inherit: true}})
+	cfg, err := ReadWith(context.Background(), path, ReadOptions{Subconfigs: true, Env: &pyconfig.Environment{Inherit: true}})
 	if err != nil {
 		out.Err = err.Error()
 	} else {

@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/hubctl/hubctl/pyconfig"
 	"github.com/hubctl/hubctl/templates"
 )
 
@@ -158,14 +159,14 @@ func mustPyStr(s string) string {
 // serviceFromValue reads a service dict back. strict refuses anything that
 // is not a plain literal of the right type (hubctl's own block); otherwise
 // unknown parts are left out.
-func serviceFromValue(v *Value, strict bool) (Service, error) {
+func serviceFromValue(v *pyconfig.Value, strict bool) (Service, error) {
 	var s Service
-	if v.Kind != KindDict {
+	if v.Kind != pyconfig.KindDict {
 		return s, fmt.Errorf("%s: a service is %s, not a dict", v.Pos, v.Describe())
 	}
 	for i := range v.Keys {
 		k, val := &v.Keys[i], &v.Items[i]
-		if k.Kind != KindStr {
+		if k.Kind != pyconfig.KindStr {
 			return s, fmt.Errorf("%s: a service key is %s, not a string", k.Pos, k.Describe())
 		}
 		var err error
@@ -178,10 +179,10 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 			s.URL, err = asStr(val)
 		case "api_token":
 			switch val.Kind {
-			case KindEnv:
+			case pyconfig.KindEnv:
 				s.Token, s.TokenEnvVar = TokenEnv, val.Str
-			case KindNone:
-			case KindStr:
+			case pyconfig.KindNone:
+			case pyconfig.KindStr:
 				s.Token, s.APIToken = TokenLiteral, val.Str
 			default:
 				s.Token = TokenUnknown
@@ -213,10 +214,10 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 			s.Info, err = asStrMap(val)
 		case "timeout":
 			switch val.Kind {
-			case KindInt:
+			case pyconfig.KindInt:
 				f, _ := new(big.Float).SetInt(val.Int).Float64()
 				s.Timeout = &f
-			case KindFloat:
+			case pyconfig.KindFloat:
 				s.Timeout = &val.Float
 			default:
 				err = fmt.Errorf("%s: timeout is %s, not a number", val.Pos, val.Describe())
@@ -231,14 +232,14 @@ func serviceFromValue(v *Value, strict bool) (Service, error) {
 	return s, nil
 }
 
-func roleFromValue(v *Value, strict bool) (Role, error) {
+func roleFromValue(v *pyconfig.Value, strict bool) (Role, error) {
 	var r Role
-	if v.Kind != KindDict {
+	if v.Kind != pyconfig.KindDict {
 		return r, fmt.Errorf("%s: a role is %s, not a dict", v.Pos, v.Describe())
 	}
 	for i := range v.Keys {
 		k, val := &v.Keys[i], &v.Items[i]
-		if k.Kind != KindStr {
+		if k.Kind != pyconfig.KindStr {
 			return r, fmt.Errorf("%s: a role key is %s, not a string", k.Pos, k.Describe())
 		}
 		var err error
@@ -265,22 +266,22 @@ func roleFromValue(v *Value, strict bool) (Role, error) {
 	return r, nil
 }
 
-func asStr(v *Value) (string, error) {
-	if v.Kind != KindStr {
+func asStr(v *pyconfig.Value) (string, error) {
+	if v.Kind != pyconfig.KindStr {
 		return "", fmt.Errorf("%s: expected a string, found %s", v.Pos, v.Describe())
 	}
 	return v.Str, nil
 }
 
-func asBool(v *Value) (bool, error) {
-	if v.Kind != KindBool {
+func asBool(v *pyconfig.Value) (bool, error) {
+	if v.Kind != pyconfig.KindBool {
 		return false, fmt.Errorf("%s: expected True or False, found %s", v.Pos, v.Describe())
 	}
 	return v.Bool, nil
 }
 
-func asStrings(v *Value) ([]string, error) {
-	if v.Kind != KindList {
+func asStrings(v *pyconfig.Value) ([]string, error) {
+	if v.Kind != pyconfig.KindList {
 		return nil, fmt.Errorf("%s: expected a list of strings, found %s", v.Pos, v.Describe())
 	}
 	out := make([]string, 0, len(v.Items))
@@ -294,8 +295,8 @@ func asStrings(v *Value) ([]string, error) {
 	return out, nil
 }
 
-func asStrMap(v *Value) (map[string]string, error) {
-	if v.Kind != KindDict {
+func asStrMap(v *pyconfig.Value) (map[string]string, error) {
+	if v.Kind != pyconfig.KindDict {
 		return nil, fmt.Errorf("%s: expected a dict of strings, found %s", v.Pos, v.Describe())
 	}
 	out := make(map[string]string, len(v.Keys))

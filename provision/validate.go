@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/pyconfig"
 )
 
 // Severity of a finding.
@@ -31,7 +32,7 @@ type Finding struct {
 }
 
 func (f Finding) String() string {
-	pos := Pos{File: f.File, Line: f.Line, Col: f.Col}
+	pos := pyconfig.Pos{File: f.File, Line: f.Line, Col: f.Col}
 	s := fmt.Sprintf("%s: %s %s: %s", pos, f.Severity, f.ID, f.Message)
 	if f.Hint != "" {
 		s += "\n    hint: " + f.Hint
@@ -93,13 +94,13 @@ type validator struct {
 	findings []Finding
 }
 
-func (v *validator) add(id string, p Pos, format string, a ...any) {
+func (v *validator) add(id string, p pyconfig.Pos, format string, a ...any) {
 	v.addSev(id, checks[id].Severity, p, format, a...)
 }
 
 // addSev adds a finding whose severity depends on the case (e.g. a url the
 // Hub refuses in one version and tolerates in another).
-func (v *validator) addSev(id string, sev Severity, p Pos, format string, a ...any) {
+func (v *validator) addSev(id string, sev Severity, p pyconfig.Pos, format string, a ...any) {
 	c := checks[id]
 	v.findings = append(v.findings, Finding{ID: id, Severity: sev, File: p.File, Line: p.Line, Col: p.Col, Message: fmt.Sprintf(format, a...), Hint: c.Hint})
 }
@@ -112,9 +113,9 @@ func Validate(cfg *Config, opts ValidateOptions) []Finding {
 	for _, w := range cfg.Warnings {
 		v.add(checkID(w), w.Pos, "%s", w.Msg)
 	}
-	for _, list := range [][]Value{cfg.Services, cfg.Roles, cfg.APITokens} {
+	for _, list := range [][]pyconfig.Value{cfg.Services, cfg.Roles, cfg.APITokens} {
 		for i := range list {
-			if list[i].Kind == KindUnknown {
+			if list[i].Kind == pyconfig.KindUnknown {
 				v.add("HUB301", list[i].Pos, "an entry hubctl cannot evaluate (%s); it is not checked", list[i].Reason)
 			}
 		}
@@ -144,37 +145,37 @@ func Validate(cfg *Config, opts ValidateOptions) []Finding {
 
 // serviceKinds are the kinds a service key takes (hub.ServiceFieldTypes);
 // Env and None pass.
-func serviceKinds(key string) []Kind {
-	var out []Kind
+func serviceKinds(key string) []pyconfig.Kind {
+	var out []pyconfig.Kind
 	for _, t := range hub.ServiceFieldTypes(key) {
 		out = append(out, fieldKinds[t])
 	}
 	return out
 }
 
-var fieldKinds = map[hub.FieldType]Kind{hub.FieldStr: KindStr, hub.FieldBool: KindBool, hub.FieldInt: KindInt, hub.FieldFloat: KindFloat, hub.FieldStrList: KindList, hub.FieldDict: KindDict}
+var fieldKinds = map[hub.FieldType]pyconfig.Kind{hub.FieldStr: pyconfig.KindStr, hub.FieldBool: pyconfig.KindBool, hub.FieldInt: pyconfig.KindInt, hub.FieldFloat: pyconfig.KindFloat, hub.FieldStrList: pyconfig.KindList, hub.FieldDict: pyconfig.KindDict}
 
 func (v *validator) services() {
 	ver := v.opts.Version
 	keys := hub.ServiceKeys(ver)
 	deprecated := hub.DeprecatedServiceKeys(ver)
-	names := map[string]Pos{}
-	tokens := map[string]Pos{}
-	literalToken := Pos{}
+	names := map[string]pyconfig.Pos{}
+	tokens := map[string]pyconfig.Pos{}
+	literalToken := pyconfig.Pos{}
 	for i := range v.cfg.Services {
 		s := &v.cfg.Services[i]
-		if s.Kind == KindUnknown {
+		if s.Kind == pyconfig.KindUnknown {
 			continue
 		}
-		if s.Kind != KindDict {
+		if s.Kind != pyconfig.KindDict {
 			v.add("HUB114", s.Pos, "a service entry is %s, not a dict", s.Describe())
 			continue
 		}
-		var name *Value
+		var name *pyconfig.Value
 		for j := range s.Keys {
 			k, val := &s.Keys[j], &s.Items[j]
-			if k.Kind != KindStr {
-				if k.Kind != KindUnknown {
+			if k.Kind != pyconfig.KindStr {
+				if k.Kind != pyconfig.KindUnknown {
 					v.add("HUB101", k.Pos, "a service key is %s, not a string", k.Describe())
 				}
 				continue
@@ -183,18 +184,18 @@ func (v *validator) services() {
 				v.add("HUB101", k.Pos, "JupyterHub %s has no service key %q (it stops with \"No such service field\")", ver, k.Str)
 				continue
 			}
-			if why, ok := deprecated[k.Str]; ok && !(k.Str == "admin" && val.Kind == KindBool && !val.Bool) {
+			if why, ok := deprecated[k.Str]; ok && !(k.Str == "admin" && val.Kind == pyconfig.KindBool && !val.Bool) {
 				id := "HUB207"
 				if k.Str == "oauth_roles" {
 					id = "HUB208"
 				}
 				v.add(id, k.Pos, "the service key %q is deprecated: %s", k.Str, why)
 			}
-			if val.Kind == KindUnknown {
+			if val.Kind == pyconfig.KindUnknown {
 				v.add("HUB301", val.Pos, "the service's %q is %s; it is not checked", k.Str, val.Describe())
 				continue
 			}
-			if k.Str == "command" && val.Kind == KindStr {
+			if k.Str == "command" && val.Kind == pyconfig.KindStr {
 				// The Hub wraps a string as a one-element list: fine for a bare
 				// program, fatal when arguments were meant.
 				if strings.ContainsAny(strings.TrimSpace(val.Str), " \t") {
@@ -212,7 +213,7 @@ func (v *validator) services() {
 			case "name":
 				name = val
 			case "api_token":
-				if val.Kind == KindStr {
+				if val.Kind == pyconfig.KindStr {
 					literalToken = firstPos(literalToken, val.Pos)
 					v.token(val, "this service's api_token")
 					if prev, ok := tokens[val.Str]; ok {
@@ -224,7 +225,7 @@ func (v *validator) services() {
 			case "url":
 				v.url(val)
 			case "oauth_client_id":
-				if val.Kind == KindStr && !strings.HasPrefix(val.Str, "service-") {
+				if val.Kind == pyconfig.KindStr && !strings.HasPrefix(val.Str, "service-") {
 					v.add("HUB106", val.Pos, "oauth_client_id %q does not start with \"service-\"; JupyterHub refuses to start", val.Str)
 				}
 			case "oauth_client_allowed_scopes":
@@ -234,7 +235,7 @@ func (v *validator) services() {
 		}
 		if name == nil {
 			v.add("HUB102", s.Pos, "a service without a 'name'; JupyterHub refuses to start")
-		} else if name.Kind == KindStr {
+		} else if name.Kind == pyconfig.KindStr {
 			if prev, ok := names[name.Str]; ok {
 				v.add("HUB201", name.Pos, "a second service named %q (the first is at %s); JupyterHub merges them", name.Str, prev)
 			} else {
@@ -245,7 +246,7 @@ func (v *validator) services() {
 		if ver.AtLeast(5, 0) {
 			_, hasURL := s.Get("url")
 			for _, k := range []string{"oauth_client_id", "oauth_redirect_uri", "oauth_no_confirm", "oauth_client_allowed_scopes"} {
-				if val, ok := s.Get(k); ok && !hasURL && !(val.Kind == KindBool && !val.Bool) {
+				if val, ok := s.Get(k); ok && !hasURL && !(val.Kind == pyconfig.KindBool && !val.Bool) {
 					v.add("HUB111", val.Pos, "%s without a url; JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", k, ver)
 					break
 				}
@@ -257,7 +258,7 @@ func (v *validator) services() {
 		if i == 0 {
 			v.add("HUB209", t.Pos, "c.JupyterHub.api_tokens is deprecated")
 		}
-		if t.Kind != KindStr {
+		if t.Kind != pyconfig.KindStr {
 			continue
 		}
 		literalToken = firstPos(literalToken, t.Pos)
@@ -276,18 +277,18 @@ func (v *validator) services() {
 // the Hub registers one only when the service has a url or an
 // oauth_redirect_uri (Service.oauth_available in jupyterhub/services/service.py,
 // 3.0.0), so the keys have no effect.
-func (v *validator) oauthWithoutClient(s *Value) {
+func (v *validator) oauthWithoutClient(s *pyconfig.Value) {
 	if v.opts.Version.AtLeast(5, 0) {
 		return
 	}
 	for _, k := range []string{"url", "oauth_redirect_uri"} {
-		if val, ok := s.Get(k); ok && !(val.Kind == KindStr && val.Str == "") && val.Kind != KindNone {
+		if val, ok := s.Get(k); ok && !(val.Kind == pyconfig.KindStr && val.Str == "") && val.Kind != pyconfig.KindNone {
 			return
 		}
 	}
 	for _, k := range []string{"oauth_client_id", "oauth_no_confirm", "oauth_client_allowed_scopes", "oauth_roles"} {
 		val, ok := s.Get(k)
-		if !ok || val.Kind == KindBool && !val.Bool || val.Kind == KindList && len(val.Items) == 0 || val.Kind == KindNone {
+		if !ok || val.Kind == pyconfig.KindBool && !val.Bool || val.Kind == pyconfig.KindList && len(val.Items) == 0 || val.Kind == pyconfig.KindNone {
 			continue
 		}
 		v.add("HUB211", val.Pos, "%s has no effect: without a url or an oauth_redirect_uri, JupyterHub %s registers no OAuth client for the service", k, v.opts.Version)
@@ -295,14 +296,14 @@ func (v *validator) oauthWithoutClient(s *Value) {
 	}
 }
 
-func firstPos(have, p Pos) Pos {
+func firstPos(have, p pyconfig.Pos) pyconfig.Pos {
 	if have.Line == 0 {
 		return p
 	}
 	return have
 }
 
-func (v *validator) token(t *Value, what string) {
+func (v *validator) token(t *pyconfig.Value, what string) {
 	switch {
 	case t.Str == "":
 		// An empty token is no token: the Hub registers none, silently.
@@ -313,8 +314,8 @@ func (v *validator) token(t *Value, what string) {
 	}
 }
 
-func (v *validator) url(val *Value) {
-	if val.Kind != KindStr || val.Str == "" {
+func (v *validator) url(val *pyconfig.Value) {
+	if val.Kind != pyconfig.KindStr || val.Str == "" {
 		return
 	}
 	u, err := url.Parse(val.Str)
@@ -324,26 +325,26 @@ func (v *validator) url(val *Value) {
 	v.add("HUB105", val.Pos, "url %q is not an http(s) URL with a host; JupyterHub refuses to start", val.Str)
 }
 
-func (v *validator) typeOK(key string, val *Value) bool {
-	if val.Kind == KindUnknown || val.Kind == KindEnv || val.Kind == KindNone && key != "name" {
+func (v *validator) typeOK(key string, val *pyconfig.Value) bool {
+	if val.Kind == pyconfig.KindUnknown || val.Kind == pyconfig.KindEnv || val.Kind == pyconfig.KindNone && key != "name" {
 		return true
 	}
-	if val.Kind == KindInt && slices.Contains(serviceKinds(key), KindBool) && val.Int.IsInt64() && (val.Int.Int64() == 0 || val.Int.Int64() == 1) {
+	if val.Kind == pyconfig.KindInt && slices.Contains(serviceKinds(key), pyconfig.KindBool) && val.Int.IsInt64() && (val.Int.Int64() == 0 || val.Int.Int64() == 1) {
 		return true // traitlets' Bool takes 0 and 1
 	}
 	if !slices.Contains(serviceKinds(key), val.Kind) {
 		return false
 	}
 	switch val.Kind {
-	case KindList:
+	case pyconfig.KindList:
 		for i := range val.Items {
-			if it := &val.Items[i]; it.Kind != KindStr && it.Kind != KindUnknown && it.Kind != KindEnv {
+			if it := &val.Items[i]; it.Kind != pyconfig.KindStr && it.Kind != pyconfig.KindUnknown && it.Kind != pyconfig.KindEnv {
 				return false
 			}
 		}
-	case KindDict:
+	case pyconfig.KindDict:
 		for i := range val.Keys {
-			if k := &val.Keys[i]; k.Kind != KindStr && k.Kind != KindUnknown {
+			if k := &val.Keys[i]; k.Kind != pyconfig.KindStr && k.Kind != pyconfig.KindUnknown {
 				return false
 			}
 		}
@@ -351,21 +352,21 @@ func (v *validator) typeOK(key string, val *Value) bool {
 	return true
 }
 
-func kindNames(kinds []Kind) string {
+func kindNames(kinds []pyconfig.Kind) string {
 	var out []string
 	for _, k := range kinds {
-		out = append(out, Value{Kind: k}.Describe())
+		out = append(out, pyconfig.Value{Kind: k}.Describe())
 	}
 	return strings.Join(out, " or ")
 }
 
-func (v *validator) scopeList(val *Value, what string, sev Severity) {
-	if val.Kind != KindList {
+func (v *validator) scopeList(val *pyconfig.Value, what string, sev Severity) {
+	if val.Kind != pyconfig.KindList {
 		return
 	}
 	for i := range val.Items {
 		sc := &val.Items[i]
-		if sc.Kind != KindStr {
+		if sc.Kind != pyconfig.KindStr {
 			continue
 		}
 		if err := hub.ValidateScope(v.opts.Version, sc.Str); err != nil {
@@ -386,28 +387,28 @@ func (v *validator) roles() {
 	allKnown := true
 	for i := range v.cfg.Services {
 		s := &v.cfg.Services[i]
-		if s.Kind != KindDict {
-			allKnown = allKnown && s.Kind != KindUnknown
+		if s.Kind != pyconfig.KindDict {
+			allKnown = allKnown && s.Kind != pyconfig.KindUnknown
 			continue
 		}
-		if n, ok := s.Get("name"); ok && n.Kind == KindStr {
+		if n, ok := s.Get("name"); ok && n.Kind == pyconfig.KindStr {
 			defined[n.Str] = true
 		} else if ok {
 			allKnown = false
 		}
 	}
-	seen := map[string]Pos{}
+	seen := map[string]pyconfig.Pos{}
 	for i := range v.cfg.Roles {
 		r := &v.cfg.Roles[i]
-		if r.Kind == KindUnknown {
+		if r.Kind == pyconfig.KindUnknown {
 			continue
 		}
-		if r.Kind != KindDict {
+		if r.Kind != pyconfig.KindDict {
 			v.add("HUB114", r.Pos, "a role entry is %s, not a dict", r.Describe())
 			continue
 		}
 		for j := range r.Keys {
-			if k := &r.Keys[j]; k.Kind == KindStr && !slices.Contains(roleKeys, k.Str) {
+			if k := &r.Keys[j]; k.Kind == pyconfig.KindStr && !slices.Contains(roleKeys, k.Str) {
 				v.add("HUB210", k.Pos, "JupyterHub ignores the role key %q", k.Str)
 			}
 		}
@@ -415,7 +416,7 @@ func (v *validator) roles() {
 		switch {
 		case !ok:
 			v.add("HUB112", r.Pos, "a role without a 'name'; JupyterHub stops with KeyError: 'name'")
-		case name.Kind == KindStr:
+		case name.Kind == pyconfig.KindStr:
 			if !hub.RoleNameRE(ver).MatchString(name.Str) {
 				v.add("HUB107", name.Pos, "role name %q does not match JupyterHub's %s", name.Str, strings.Replace(hub.RoleNameRE(ver).String(), `\n?$`, "$", 1))
 			}
@@ -425,26 +426,26 @@ func (v *validator) roles() {
 			seen[name.Str] = name.Pos
 		}
 		scopes, ok := r.Get("scopes")
-		isDefault := name != nil && name.Kind == KindStr && slices.Contains(hub.DefaultRoles(ver), name.Str)
+		isDefault := name != nil && name.Kind == pyconfig.KindStr && slices.Contains(hub.DefaultRoles(ver), name.Str)
 		switch {
 		case !ok && isDefault:
 			// The Hub's own roles (admin, user, server, token) keep their scopes.
 		case !ok:
 			v.add("HUB113", r.Pos, "a role without a 'scopes' key; JupyterHub %s starts once, then fails on every later start", ver)
-		case scopes.Kind == KindList && len(scopes.Items) == 0:
+		case scopes.Kind == pyconfig.KindList && len(scopes.Items) == 0:
 			v.add("HUB204", scopes.Pos, "the role has an empty scopes list")
-		case scopes.Kind == KindList:
+		case scopes.Kind == pyconfig.KindList:
 			v.scopeList(scopes, "scope", SeverityError)
 		}
 		for j := range r.Items {
-			if it := &r.Items[j]; it.Kind == KindUnknown {
+			if it := &r.Items[j]; it.Kind == pyconfig.KindUnknown {
 				v.add("HUB301", it.Pos, "a role value hubctl cannot evaluate (%s); it is not checked", it.Reason)
 			}
 		}
-		if svcs, ok := r.Get("services"); ok && svcs.Kind == KindList && allKnown {
+		if svcs, ok := r.Get("services"); ok && svcs.Kind == pyconfig.KindList && allKnown {
 			for k := range svcs.Items {
 				s := &svcs.Items[k]
-				if s.Kind == KindStr && !defined[s.Str] {
+				if s.Kind == pyconfig.KindStr && !defined[s.Str] {
 					v.add("HUB110", s.Pos, "the role names the service %q, which this file does not define; JupyterHub refuses to start", s.Str)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/hubctl/hubctl/helm"
 	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/provision"
+	"github.com/hubctl/hubctl/pyconfig"
 	"github.com/hubctl/hubctl/tokens"
 )
 
@@ -195,7 +196,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 					return usageErrorf("--cwd %q is not a directory", cwd)
 				}
 			}
-			cfg, err := provision.ReadWith(c.Context, path, provision.ReadOptions{Env: &provision.Environment{Vars: overrides, Inherit: true}, Subconfigs: true, Cwd: cwd})
+			cfg, err := provision.ReadWith(c.Context, path, provision.ReadOptions{Env: &pyconfig.Environment{Vars: overrides, Inherit: true}, Subconfigs: true, Cwd: cwd})
 			if err != nil {
 				return &validateUnreadable{err}
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hubctl/hubctl/internal/textdiff"
 	"github.com/hubctl/hubctl/provision"
+	"github.com/hubctl/hubctl/pyconfig"
 	"github.com/hubctl/hubctl/templates"
 )
 
@@ -18,15 +19,15 @@ const minRawMask = 8
 // literalTokens are the literal token values a config holds: services'
 // api_token strings (hubctl's and hand-written) and c.JupyterHub.api_tokens
 // keys, each with its position for finding its text in the file.
-func literalTokens(cfg *provision.Config) []provision.Value {
-	var out []provision.Value
+func literalTokens(cfg *provision.Config) []pyconfig.Value {
+	var out []pyconfig.Value
 	for i := range cfg.Services {
-		if tok, ok := cfg.Services[i].Get("api_token"); ok && tok.Kind == provision.KindStr && tok.Str != "" {
+		if tok, ok := cfg.Services[i].Get("api_token"); ok && tok.Kind == pyconfig.KindStr && tok.Str != "" {
 			out = append(out, *tok)
 		}
 	}
 	for _, k := range cfg.APITokens {
-		if k.Kind == provision.KindStr && k.Str != "" {
+		if k.Kind == pyconfig.KindStr && k.Str != "" {
 			out = append(out, k)
 		}
 	}
@@ -108,7 +109,7 @@ func maskTokens(text string, cfg *provision.Config, block []provision.Service) s
 // starts at pos (prefix and quotes included), or "" when there is none
 // there: the file may spell a token with escapes or a raw prefix, and then
 // its value alone does not find it. lines are the file's lines.
-func literalText(lines [][]byte, pos provision.Pos) string {
+func literalText(lines [][]byte, pos pyconfig.Pos) string {
 	if pos.Line < 1 || pos.Col < 1 || pos.Line > len(lines) {
 		return ""
 	}

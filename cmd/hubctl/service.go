@@ -16,6 +16,7 @@ import (
 	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/shellwords"
 	"github.com/hubctl/hubctl/provision"
+	"github.com/hubctl/hubctl/pyconfig"
 	"github.com/hubctl/hubctl/tokens"
 )
 
@@ -387,7 +388,7 @@ type roleView struct {
 	Scopes []string `json:"scopes"`
 }
 
-func serviceViews(ctx context.Context, path string) ([]serviceView, []provision.Diagnostic, error) {
+func serviceViews(ctx context.Context, path string) ([]serviceView, []pyconfig.Diagnostic, error) {
 	if err := configExists(path); err != nil {
 		return nil, nil, err
 	}
