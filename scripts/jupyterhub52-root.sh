@@ -43,6 +43,11 @@ ensure_jupyterhub52_root() {
       sh "$tmp" "${JUPYTERHUB52_PACKAGES[@]}" >"$JUPYTERHUB52_CACHE/apt.log" 2>&1 ||
       { tail -20 "$JUPYTERHUB52_CACHE/apt.log" >&2; return 1; }
     "${sudo[@]}" mv "$tmp" "$root"
+    # Roots of older recipes are about 1 GB each and nothing uses them now.
+    local old
+    for old in "$JUPYTERHUB52_CACHE"/jupyterhub-5.2-*; do
+      [ "$old" = "$root" ] || [ ! -d "$old" ] || [ -L "$old" ] || "${sudo[@]}" rm -rf "$old"
+    done
     echo "built the JupyterHub 5.2 root in $((SECONDS - start)) s" >&2
   fi
   "${sudo[@]}" ln -sfn "$root" "$JUPYTERHUB52_LINK"
