@@ -1,7 +1,9 @@
-// Package realhub runs Debian's real JupyterHub 3.0 on 127.0.0.1 for tests:
-// a wrapper config fixes ports, paths and classes and loads the config
-// under test; Stop ends the Hub and everything it started, including the
-// proxy and managed services, which run in sessions of their own.
+// Package realhub runs Debian's real JupyterHubs on 127.0.0.1 for tests:
+// 3.0 from this Debian 12 machine, and 5.2 from a Debian 13 root that
+// scripts/jupyterhub52-root.sh builds once and caches. A wrapper config
+// fixes ports, paths and classes and loads the config under test; Stop ends
+// the Hub and everything it started, including the proxy and managed
+// services, which run in sessions of their own.
 package realhub
 
 import (
@@ -24,23 +26,18 @@ import (
 	"github.com/hubctl/hubctl/templates"
 )
 
-// Binary is the Hub the tests run: Debian's, never another on PATH.
+// Binary is the Hub the tests run: Debian's, never another on PATH (inside
+// a release's root for 5.2).
 const Binary = "/usr/bin/jupyterhub"
 
 // StopGrace is how long the Hub gets after SIGTERM before SIGKILL.
 const StopGrace = 10 * time.Second
 
-// Require fails in CI (CI=true) and skips elsewhere when the Hub is missing.
+// Require fails in CI (CI=true) and skips elsewhere when JupyterHub 3.0 is
+// missing.
 func Require(t testing.TB) {
 	t.Helper()
-	for _, p := range []string{Binary, "/usr/bin/configurable-http-proxy"} {
-		if _, err := os.Stat(p); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("CI needs Debian's JupyterHub (scripts/test.sh installs it): %v", err)
-			}
-			t.Skipf("Debian's JupyterHub is not installed (scripts/test.sh installs it): %v", err)
-		}
-	}
+	V30.Require(t)
 }
 
 // Ports a Hub listens on.
@@ -55,6 +52,13 @@ type Options struct {
 	Env    []string // extra environment for the Hub
 	Ports  *Ports   // nil: free ports
 	Run    int      // numbers the wrapper and log of restarts in one Dir
+	// Release is the JupyterHub to run; the zero value is 3.0.
+	Release Release
+	// Binds are more host paths the Hub must see at the same path, such as
+	// the directory of a hubctl it runs as a managed service (Dir and the
+	// config's directory are always seen). Only a release in a root needs
+	// them; a binary run there must be static (CGO_ENABLED=0).
+	Binds []string
 }
 
 // Hub is one run of JupyterHub.
@@ -116,7 +120,8 @@ func Start(t testing.TB, opts Options) *Hub {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(Binary, "-f", wrapper)
+	binds := append([]string{opts.Dir, filepath.Dir(opts.Config)}, opts.Binds...)
+	cmd := opts.Release.command(t, binds, Binary, "-f", wrapper)
 	cmd.Dir = opts.Dir
 	var env []string
 	for _, kv := range os.Environ() {
@@ -252,26 +257,7 @@ func (h *Hub) Stop() {
 // sweep ends the processes, and their groups, that carry the run's marker,
 // whose working directory is in dir, or that serve the Hub on hubPort.
 func sweep(t testing.TB, dir string, hubPort int) {
-	marker := []byte("\x00HUBCTL_REALHUB_RUN=" + dir + "\x00")
-	apiURL := []byte(fmt.Sprintf("\x00JUPYTERHUB_API_URL=http://127.0.0.1:%d/hub/api\x00", hubPort))
-	find := func() []int {
-		var pids []int
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
-			environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-			environ = append([]byte{0}, environ...)
-			if cwd == dir || strings.HasPrefix(cwd, dir+"/") || bytes.Contains(environ, marker) || bytes.Contains(environ, apiURL) {
-				pids = append(pids, pid)
-			}
-		}
-		return pids
-	}
-	strays := find()
+	strays := find(dir, hubPort)
 	if len(strays) == 0 {
 		return
 	}
@@ -282,15 +268,37 @@ func sweep(t testing.TB, dir string, hubPort int) {
 	}
 	deadline := time.Now().Add(StopGrace)
 	for time.Now().Before(deadline) {
-		if len(find()) == 0 {
+		if len(find(dir, hubPort)) == 0 {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, pid := range find() {
+	for _, pid := range find(dir, hubPort) {
 		syscall.Kill(-pid, syscall.SIGKILL)
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
+}
+
+// find lists the processes of a run: those that carry its marker, whose
+// working directory is in dir, or that serve the Hub on hubPort.
+func find(dir string, hubPort int) []int {
+	marker := []byte("\x00HUBCTL_REALHUB_RUN=" + dir + "\x00")
+	apiURL := []byte(fmt.Sprintf("\x00JUPYTERHUB_API_URL=http://127.0.0.1:%d/hub/api\x00", hubPort))
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+		environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		environ = append([]byte{0}, environ...)
+		if cwd == dir || strings.HasPrefix(cwd, dir+"/") || bytes.Contains(environ, marker) || bytes.Contains(environ, apiURL) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 var portMu sync.Mutex
