@@ -50,12 +50,13 @@
 // nor reads it: other endpoints and methods (501), filtered scopes given to a
 // token (!user=, !group=, !server=; AddToken panics), the "admin",
 // "inherit" and "self" metascopes, roles and groups, name_filter, sort,
-// include_stopped_servers, the model fields hubctl does not read (roles,
-// groups, server, pending, auth_state, urls, user_options, state, stopped,
-// session_id and 5.x's additions), and Python's byte-exact json.dumps (the
-// keys and values are the Hub's; the bytes between them need not be). Key
-// order is fixed and servers are ordered by name. A stop with a delay answers
-// at once where the Hub first waits up to slow_stop_timeout.
+// include_stopped_servers, admin:server_state, session_id and 5.x's model
+// additions, exact values for the model fields hubctl does not read (roles,
+// groups, server, urls: they are sent, for the shape and size of a reply, but
+// approximate), and Python's byte-exact json.dumps (the keys and values are
+// the Hub's; the bytes between them need not be). Key order is fixed and
+// servers are ordered by name. A stop with a delay answers at once where the
+// Hub first waits up to slow_stop_timeout.
 //
 // TestAgainstRealHub (needs Debian's jupyterhub package; testdata/realhub.py)
 // sends the same requests to the real Hub and to the fake and compares what

@@ -364,10 +364,11 @@ func TestUserModelAndTimestamps(t *testing.T) {
 		}})
 	r := get(t, h, "/users/alice", "")
 	wantStatus(t, r, 200, "")
-	want := `{"kind": "user", "name": "alice", "admin": true, "created": "2026-01-02T03:04:05Z", ` +
-		`"last_activity": "2026-11-28T18:50:36.123456Z", "servers": {` +
-		`"": {"name": "", "last_activity": "2026-11-28T18:50:36.123456Z", "started": "2026-01-02T03:04:05Z", "pending": null, "ready": true}, ` +
-		`"n": {"name": "n", "last_activity": null, "started": null, "pending": "spawn", "ready": false}}}`
+	want := `{"kind": "user", "name": "alice", "admin": true, "roles": ["admin", "user"], "groups": [], ` +
+		`"server": "/user/alice/", "pending": null, "created": "2026-01-02T03:04:05Z", ` +
+		`"last_activity": "2026-11-28T18:50:36.123456Z", "auth_state": null, "servers": {` +
+		`"": {"name": "", "last_activity": "2026-11-28T18:50:36.123456Z", "started": "2026-01-02T03:04:05Z", "pending": null, "ready": true, "stopped": false, "url": "/user/alice/", "user_options": {}, "progress_url": "/hub/api/users/alice/server/progress"}, ` +
+		`"n": {"name": "n", "last_activity": null, "started": null, "pending": "spawn", "ready": false, "stopped": false, "url": "/user/alice/n/", "user_options": {}, "progress_url": "/hub/api/users/alice/servers/n/progress"}}}`
 	if string(r.body) != want {
 		t.Fatalf("model\n got %s\nwant %s", r.body, want)
 	}
@@ -394,10 +395,11 @@ func TestScopesAndAuth(t *testing.T) {
 		return ks
 	}
 	for token, want := range map[string][]string{
-		"names":     {"admin", "kind", "name"},
-		"activity":  {"admin", "kind", "last_activity", "name"},
-		"servers":   {"admin", "kind", "name", "servers"},
-		cullerToken: {"admin", "created", "kind", "last_activity", "name", "servers"},
+		"names":    {"admin", "kind", "name"},
+		"activity": {"admin", "kind", "last_activity", "name"},
+		"servers":  {"admin", "kind", "name", "servers"},
+		cullerToken: {"admin", "auth_state", "created", "groups", "kind", "last_activity",
+			"name", "pending", "roles", "server", "servers"},
 	} {
 		if got := keys(token); !reflect.DeepEqual(got, want) {
 			t.Errorf("token %s: keys %v, want %v", token, got, want)

@@ -3,6 +3,7 @@ package fakehub
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,35 +13,50 @@ import (
 // PaginationMediaType is apihandlers/base.py PAGINATION_MEDIA_TYPE.
 const PaginationMediaType = "application/jupyterhub-pagination+json"
 
-// user model keys hubctl reads, in the order of apihandlers/base.py
-// APIHandler.user_model
+// user model keys, in the order of apihandlers/base.py APIHandler.user_model
 const (
 	kKind = 1 << iota
 	kName
 	kAdmin
+	kRoles
+	kGroups
+	kServer
+	kPending
 	kCreated
 	kLastActivity
+	kAuthState
 	kServers
 )
 
-// appendUserFields writes the members of base.py user_model(user) that
-// hubctl reads (without braces), filtered like _filter_model with its
-// access_map, and reports whether the model is non-empty (`if model:`):
-// the scopes decide which keys there are, and a model without any is
-// left out of a list.
+// appendUserFields writes the members of base.py user_model(user) (without
+// braces), filtered like _filter_model with its access_map, and reports
+// whether the model is non-empty (`if model:`): the scopes decide which keys
+// there are, and a model without any is left out of a list.
+//
+// The keys hubctl does not read (roles, groups, server, pending, auth_state;
+// a server's stopped, url, user_options, progress_url) are there so that
+// hubctl decodes replies of the real Hub's shape and about its size (the
+// benchmarks measure that); their values are approximate (no groups, the
+// default roles, URLs escaped by url.PathEscape rather than the Hub's quote)
+// and TestAgainstRealHub does not compare them.
 func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 	p := c.parsed
 	var keys int
-	// base.py user_model access_map (read:users:groups, read:roles:users
-	// and admin:auth_state give keys hubctl does not read, and the name)
+	// base.py user_model access_map
 	if p["read:users"].checkUser(u) {
-		keys |= kKind | kName | kAdmin | kCreated | kLastActivity
+		keys |= kKind | kName | kAdmin | kRoles | kGroups | kServer | kPending | kCreated | kLastActivity
 	}
-	if p["read:users:name"].checkUser(u) || p["read:roles:users"].checkUser(u) {
+	if p["read:users:name"].checkUser(u) {
 		keys |= kKind | kName | kAdmin
 	}
-	if p["read:users:groups"].checkUser(u) || p["admin:auth_state"].checkUser(u) {
-		keys |= kKind | kName
+	if p["read:roles:users"].checkUser(u) {
+		keys |= kKind | kName | kRoles | kAdmin
+	}
+	if p["read:users:groups"].checkUser(u) {
+		keys |= kKind | kName | kGroups
+	}
+	if p["admin:auth_state"].checkUser(u) {
+		keys |= kKind | kName | kAuthState
 	}
 	if p["read:users:activity"].checkUser(u) {
 		keys |= kKind | kName | kLastActivity
@@ -72,6 +88,36 @@ func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 		key("admin")
 		out = strconv.AppendBool(out, u.admin)
 	}
+	if keys&kRoles != 0 {
+		key("roles")
+		if u.admin {
+			out = append(out, `["admin", "user"]`...)
+		} else {
+			out = append(out, `["user"]`...)
+		}
+	}
+	if keys&kGroups != 0 {
+		key("groups")
+		out = append(out, "[]"...)
+	}
+	def := u.servers[""]
+	if keys&kServer != 0 {
+		// 'server': user.url if user.running else None
+		key("server")
+		if def != nil && def.isReady() {
+			out = appendString(out, serverURL(u.name, ""))
+		} else {
+			out = append(out, "null"...)
+		}
+	}
+	if keys&kPending != 0 {
+		key("pending")
+		if def != nil && def.pending != "" {
+			out = appendString(out, def.pending)
+		} else {
+			out = append(out, "null"...)
+		}
+	}
 	if keys&kCreated != 0 {
 		key("created")
 		out = appendIsoformat(out, &u.created)
@@ -79,6 +125,10 @@ func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 	if keys&kLastActivity != 0 {
 		key("last_activity")
 		out = appendIsoformat(out, u.lastActivity)
+	}
+	if keys&kAuthState != 0 {
+		key("auth_state")
+		out = append(out, "null"...)
 	}
 	if keys&kServers != 0 {
 		// "include 'active' servers, not just ready"
@@ -96,16 +146,16 @@ func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 			ns++
 			out = appendString(out, name)
 			out = append(out, ": "...)
-			out = appendServerModel(out, name, s)
+			out = appendServerModel(out, u.name, name, s)
 		}
 		out = append(out, '}')
 	}
 	return out, true
 }
 
-// appendServerModel writes the keys of base.py APIHandler.server_model that
-// hubctl reads.
-func appendServerModel(out []byte, name string, s *srec) []byte {
+// appendServerModel writes base.py APIHandler.server_model of an active
+// server (without admin:server_state's state).
+func appendServerModel(out []byte, user, name string, s *srec) []byte {
 	out = append(out, `{"name": `...)
 	out = appendString(out, name)
 	out = append(out, `, "last_activity": `...)
@@ -120,7 +170,24 @@ func appendServerModel(out []byte, name string, s *srec) []byte {
 	}
 	out = append(out, `, "ready": `...)
 	out = strconv.AppendBool(out, s.isReady())
+	out = append(out, `, "stopped": false, "url": `...)
+	out = appendString(out, serverURL(user, name))
+	out = append(out, `, "user_options": {}, "progress_url": `...)
+	progress := "/hub/api/users/" + url.PathEscape(user) + "/server/progress"
+	if name != "" {
+		progress = "/hub/api/users/" + url.PathEscape(user) + "/servers/" + url.PathEscape(name) + "/progress"
+	}
+	out = appendString(out, progress)
 	return append(out, '}')
+}
+
+// serverURL is about user.py User.url and Spawner's url_path_join(user.url,
+// name, '/').
+func serverURL(user, name string) string {
+	if name == "" {
+		return "/user/" + url.PathEscape(user) + "/"
+	}
+	return "/user/" + url.PathEscape(user) + "/" + url.PathEscape(name) + "/"
 }
 
 // appendIsoformat mirrors utils.isoformat: naive UTC datetime.isoformat()+'Z',
