@@ -1,6 +1,7 @@
 package fakehub
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -541,7 +542,9 @@ func TestDeleteServerStatuses(t *testing.T) {
 }
 
 func TestStopDelay(t *testing.T) {
-	h := newHub(t, Options{StopDelay: 150 * time.Millisecond})
+	// long enough that the checks made during the stops are done before
+	// they end, even on a loaded machine under the race detector
+	h := newHub(t, Options{StopDelay: time.Second})
 	h.AddUser(User{Name: "u", Created: t0, Servers: map[string]*Server{
 		"":     {Ready: true},
 		"n":    {Ready: true},
@@ -564,7 +567,7 @@ func TestStopDelay(t *testing.T) {
 
 	// The two stops began a moment apart and end a moment apart (more so
 	// under the race detector): wait for both.
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		u, _ := h.User("u")
 		d, n := u.Servers[""], u.Servers["n"]
@@ -577,7 +580,7 @@ func TestStopDelay(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the servers never stopped: default %+v, n %+v", d, n)
 		}
-		time.Sleep(10 * time.Millisecond) // polling
+		time.Sleep(10 * time.Millisecond) // polling interval of the deadline above
 	}
 	m = get(t, h, "/users/u", "").obj(t)
 	if len(m["servers"].(map[string]any)) != 0 {
@@ -752,18 +755,28 @@ func TestLegacy(t *testing.T) {
 func TestMaxInFlight(t *testing.T) {
 	h := newHub(t, Options{})
 	addUsers(h, 5, nil)
-	h.Inject(Fault{Delay: 300 * time.Millisecond, Times: 6})
+	// the six requests are held until the test has seen them all in flight
+	h.Inject(Fault{Delay: time.Minute, Times: 6})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var wg sync.WaitGroup
 	for i := 0; i < 6; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := http.Get(h.URL() + "/")
-			if err == nil {
+			req, _ := http.NewRequestWithContext(ctx, "GET", h.URL()+"/", nil)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
 				resp.Body.Close()
 			}
 		}()
 	}
+	for deadline := time.Now().Add(10 * time.Second); h.MaxInFlight() < 6; {
+		if time.Now().After(deadline) {
+			t.Fatalf("MaxInFlight %d after 10s, want 6", h.MaxInFlight())
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval of the deadline above
+	}
+	cancel()
 	wg.Wait()
 	if got := h.MaxInFlight(); got != 6 {
 		t.Fatalf("MaxInFlight %d, want 6", got)
@@ -771,9 +784,16 @@ func TestMaxInFlight(t *testing.T) {
 	if n := len(h.Requests()); n != 6 {
 		t.Fatalf("%d requests recorded", n)
 	}
-	h.ResetRequests()
-	if h.MaxInFlight() != 0 || len(h.Requests()) != 0 {
-		t.Fatal("ResetRequests did not reset")
+	// the cancelled handlers return a moment after their clients
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		h.ResetRequests()
+		if h.MaxInFlight() == 0 && len(h.Requests()) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ResetRequests left MaxInFlight %d and %d requests", h.MaxInFlight(), len(h.Requests()))
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval of the deadline above
 	}
 	get(t, h, "/users", "")
 	if h.MaxInFlight() != 1 {
