@@ -458,12 +458,12 @@ func TestRunSurvivesHubOutage(t *testing.T) {
 	h.Inject(fakehub.Fault{Path: "/", Times: 4, Status: 503}) // the first pass's 4 attempts
 	c, logs := newCuller(t, h, basePolicy())
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan struct{})
 	go func() { c.Run(ctx, 100*time.Millisecond); close(done) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for (running(t, h, "idle", "") || !strings.Contains(logs.String(), "cull pass done")) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "a pass that culls once the Hub is back", func() bool {
+		return !running(t, h, "idle", "") && strings.Contains(logs.String(), "cull pass done")
+	})
 	cancel()
 	select {
 	case <-done:
@@ -496,16 +496,14 @@ func TestPassUserDeletedMidPass(t *testing.T) {
 	}
 	done := make(chan result)
 	go func() { s, err := c.Pass(context.Background()); done <- result{s, err} }()
-	for deadline := time.Now().Add(3 * time.Second); ; {
-		seen := false
+	waitFor(t, "the culler's first DELETE", func() bool {
 		for _, r := range h.Requests() {
-			seen = seen || r.Method == http.MethodDelete
+			if r.Method == http.MethodDelete {
+				return true
+			}
 		}
-		if seen || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return false
+	})
 	req, _ := http.NewRequest(http.MethodDelete, h.URL()+"/users/b", nil)
 	req.Header.Set("Authorization", "token "+adminToken)
 	resp, err := http.DefaultClient.Do(req)

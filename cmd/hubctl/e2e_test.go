@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,11 +63,16 @@ func TestE2EHubManaged(t *testing.T) {
 			} else if _, ok := h.user("bob"); !ok {
 				t.Error("bob was deleted without --cull-users")
 			}
-			// Alice keeps working past another timeout: still running.
-			time.Sleep((e2eTimeout + 2) * time.Second)
-			if !h.running("alice") {
-				t.Fatalf("alice's active server was culled:\n%s", realhub.Tail(h.Output()))
-			}
+			// Alice keeps working past another timeout: the culler, passing
+			// every second, finishes more passes than the timeout has
+			// seconds, each of them with alice still running.
+			passes := strings.Count(h.Output(), `msg="cull pass done"`)
+			h.waitFor(fmt.Sprintf("%d more cull passes", e2eTimeout+2), 3*e2eTimeout*time.Second, func() bool {
+				if !h.running("alice") {
+					t.Fatalf("alice's active server was culled:\n%s", realhub.Tail(h.Output()))
+				}
+				return strings.Count(h.Output(), `msg="cull pass done"`) >= passes+e2eTimeout+2
+			})
 			if _, ok := h.user("alice"); !ok {
 				t.Fatal("active alice was deleted")
 			}
@@ -125,7 +131,7 @@ func TestE2EStandalone(t *testing.T) {
 
 	cullBob := func(how string, run func() binResult) {
 		h.startServer("bob")
-		time.Sleep(3 * time.Second) // bob idles past --timeout=2
+		h.waitFor("the Hub to report bob idle past --timeout=2", 30*time.Second, func() bool { return h.idle("bob") > 2500*time.Millisecond })
 		r := run()
 		if r.code != 0 || !strings.Contains(r.stderr, `msg="culled server" user=bob`) {
 			t.Fatalf("%s: %+v", how, r)
@@ -219,7 +225,7 @@ func TestE2EFailures(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("no %q in the culler's log within %s:\n%s", s, within, log.String())
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond) // polling interval of the deadline above
 		}
 	}
 	waitLog("cull pass done", 10*time.Second)

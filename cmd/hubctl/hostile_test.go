@@ -205,7 +205,7 @@ func waitReader(t *testing.T, pid int) int {
 				return child
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // polling interval of the 5s deadline above
 	}
 	t.Fatal("hubctl started no reader child within 5s")
 	return 0
@@ -224,6 +224,6 @@ func waitGone(t *testing.T, pid int) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the reader child %d still runs", pid)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // polling interval of the deadline above
 	}
 }

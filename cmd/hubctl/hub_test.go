@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -75,8 +76,10 @@ func (h *testHub) getJSON(path string, into any) {
 type hubUser struct {
 	Name    string `json:"name"`
 	Servers map[string]struct {
-		Ready   bool   `json:"ready"`
-		Pending string `json:"pending"`
+		Ready        bool       `json:"ready"`
+		Pending      string     `json:"pending"`
+		Started      *time.Time `json:"started"`
+		LastActivity *time.Time `json:"last_activity"`
 	} `json:"servers"`
 }
 
@@ -97,6 +100,19 @@ func (h *testHub) user(name string) (hubUser, bool) {
 func (h *testHub) running(name string) bool {
 	u, ok := h.user(name)
 	return ok && u.Servers[""].Ready
+}
+
+// idle is how long the Hub says the user's default server has been idle,
+// measured as the culler does: from its last_activity, else from when it
+// started; 0 without a running server.
+func (h *testHub) idle(name string) time.Duration {
+	u, ok := h.user(name)
+	s := u.Servers[""]
+	since := cmp.Or(s.LastActivity, s.Started)
+	if !ok || !s.Ready || since == nil {
+		return 0
+	}
+	return time.Since(*since)
 }
 
 // startServer creates the user if needed and starts its default server.
@@ -120,7 +136,7 @@ func (h *testHub) waitFor(what string, within time.Duration, cond func() bool) t
 		if time.Since(start) > within {
 			h.t.Fatalf("waited %s for %s:\n%s", within, what, realhub.Tail(h.Output()))
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond) // polling interval of the deadline above
 	}
 	return time.Since(start)
 }

@@ -235,6 +235,7 @@ func TestServiceAddCrash(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Not a wait: a random moment within the run to kill it at.
 		time.Sleep(time.Duration(rng.Int64N(int64(window))))
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()

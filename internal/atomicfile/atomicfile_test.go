@@ -137,6 +137,8 @@ func TestLockSerialises(t *testing.T) {
 			inside++
 			maxInside = max(maxInside, inside)
 			mu.Unlock()
+			// Not a wait: the holder stays inside a moment so that a lock
+			// that did not serialise would let another goroutine in.
 			time.Sleep(5 * time.Millisecond)
 			mu.Lock()
 			inside--

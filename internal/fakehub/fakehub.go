@@ -1,58 +1,66 @@
-// Package fakehub is an in-process fake of the JupyterHub 3.0 REST API for
-// unit, fault and benchmark tests of an idle culler.
+// Package fakehub is an in-process fake of the JupyterHub 3.0 REST API, the
+// part hubctl's culler and check talk to, for unit, fault and benchmark tests
+// of cull and cmd/hubctl.
 //
-// It answers as the real Hub does: the behaviours are transcribed from the
-// Hub's handlers (jupyterhub/apihandlers/users.py, base.py, hub.py,
-// jupyterhub/scopes.py, handlers/base.py, user.py, spawner.py, utils.py of
-// JupyterHub 3.0.0), and each one cites the code it mirrors. The test
-// TestAgainstRealHub (FAKEHUB_REALHUB=1) replays requests against the real
-// Hub (testdata/realhub.py) and compares the answers. Implemented endpoints:
+// Where the facts come from: the handlers of JupyterHub 3.0.0 as Debian
+// bookworm installs them (/usr/lib/python3/dist-packages/jupyterhub/:
+// apihandlers/users.py, base.py, hub.py, scopes.py, user.py, spawner.py), each
+// behaviour citing the code it mirrors, and for the endpoints and fields the
+// REST API spec shared/jupyterhub/rest-api-3.0.yml (beside the repository; see
+// testdata/jupyterhub-versions.md). What it models:
 //
 //	GET    /hub/api/                          version (no auth)
-//	GET    /hub/api/user                      the token owner's model
-//	GET    /hub/api/users                     list (pagination, state, name_filter)
+//	GET    /hub/api/user                      the token owner and its scopes
+//	GET    /hub/api/users                     list: pagination, state=active|ready|inactive
 //	GET    /hub/api/users/{name}              one user
 //	DELETE /hub/api/users/{name}              delete a user
 //	DELETE /hub/api/users/{name}/server       stop the default server
-//	DELETE /hub/api/users/{name}/servers/{s}  stop (and remove) a named server
+//	DELETE /hub/api/users/{name}/servers/{s}  stop (and with {"remove": true} remove) a named server
 //
-// Other endpoints the real Hub has answer 501; unknown paths 404.
+// and the behaviours of those that decide what the culler does:
 //
-// Real-Hub quirks that are reproduced on purpose: state=ready pages can be
-// short (even empty) while next is not null, and total/offset/limit count
-// one row per *active server* for state=active|ready, so a user with two
-// active servers can appear on two consecutive pages; _pagination.next.url
-// carries the Hub's own address (Options.InternalURL); DELETE of a server of
-// an unknown user is a 500 (find_user is not checked for None); deleting a
-// user with an active named server is a 500 after its default server was
-// stopped; a request with a user-owned token records activity on that user;
-// stopping a server sets the user's and the server's last_activity to now;
-// JSON is written like Python's json.dumps (", " and ": " separators,
-// non-ASCII as \uXXXX).
+//   - Paging as base.py paginated_model does it: the Accept header must name
+//     the pagination media type exactly, limit defaults and clamps to
+//     api_page_default_limit/api_page_max_limit, and for state=active|ready
+//     offset, limit and total count one row per *active server*, with
+//     "ready" a filter after the LIMIT: pages can be short, even empty,
+//     while next is not null, and a user with two active servers can be on
+//     two pages. _pagination.next.url carries the Hub's own address (here
+//     an unreachable one), so a client must rebuild the next request.
+//   - Scopes: 403 without the endpoint's scope, subscopes expanded as
+//     scopes.py does (GET /user reports them), and a user model showing only
+//     the keys the scopes allow (no last_activity without
+//     read:users:activity, no servers without read:servers). A user-owned
+//     token has its owner's identify scopes, filtered on that user, and
+//     each request with it records activity on the owner (last_activity).
+//   - Pending spawns and stops: a server pending spawn or check refuses a
+//     stop (400); a stop with a delay answers 202 and leaves the server
+//     pending "stop" for that long (Options.StopDelay, Server.StopDelay); a
+//     finished stop sets the user's and the server's last_activity to now.
+//   - The statuses of the deletes: 204, 202 while stopping, 404 for an
+//     unknown named server or user, 400 for a user whose server is
+//     stopping, 500 for a server of an unknown user (the handler does not
+//     check find_user for None) and for a user with an active named server.
+//   - Hubs before 2.0 (Options.Legacy): GET /users is a bare list of all users.
+//   - Faults (Hub.Inject): a status with Retry-After, a reset connection, a
+//     delay, a truncated body; and a record of every request (Hub.Requests).
 //
-// Deliberate differences from the real Hub:
+// Timestamps are written as the Hub writes them (utils.isoformat), because
+// hubctl parses them. Deliberately not modelled, as hubctl neither sends
+// nor reads it: other endpoints and methods (501), filtered scopes given to a
+// token (!user=, !group=, !server=; AddToken panics), the "admin",
+// "inherit" and "self" metascopes, roles and groups, name_filter, sort,
+// include_stopped_servers, admin:server_state, session_id and 5.x's model
+// additions, exact values for the model fields hubctl does not read (roles,
+// groups, server, urls: they are sent, for the shape and size of a reply, but
+// approximate), and Python's byte-exact json.dumps (the keys and values are
+// the Hub's; the bytes between them need not be). Key order is fixed and
+// servers are ordered by name. A stop with a delay answers at once where the
+// Hub first waits up to slow_stop_timeout.
 //
-//   - Token scopes are taken as given (expanded like the Hub does) and not
-//     intersected with the owner's roles; "admin" and "inherit" mean the
-//     admin role's scopes. Service owners have no roles ("roles": []).
-//   - A stop with a delay > 0 is answered at once (202, or 400 for DELETE
-//     user); the Hub first waits up to slow_stop_timeout (10s). A delay <= 0
-//     stops at once (204). Stops never fail and poll() never finds a dead
-//     server.
-//   - Spawner state is {} and user_options {} (null for a default server
-//     that never ran); auth_state is null.
-//   - Key order in objects is fixed (the Hub's depends on Python set order);
-//     servers are ordered by name.
-//   - name_filter follows SQLite (ASCII case folding, '%' and '_' are
-//     wildcards); it and group-filtered list:users scan all users.
-//   - No ETag, Content-Security-Policy or CORS headers.
-//   - Legacy only changes GET /users (bare list of all users, offset, limit
-//     and state ignored); models and scopes stay 3.0's.
-//   - Version >= 5 only adds the 5.x model fields (server full_url and
-//     full_progress_url, token_id in /user). Upstream 5.x also groups the
-//     active/ready query by user (total counts users), answers 404 for
-//     DELETE on an unknown user, interrupts a pending spawn on DELETE and
-//     has a sort parameter; the fake keeps the 3.0 behaviour there.
+// TestAgainstRealHub (needs Debian's jupyterhub package; testdata/realhub.py)
+// sends the same requests to the real Hub and to the fake and compares what
+// hubctl reads of the answers: statuses and the fields cull decodes.
 package fakehub
 
 import (
@@ -60,7 +68,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,8 +77,7 @@ import (
 // Options configures a fake Hub.
 type Options struct {
 	// Version is answered by GET /hub/api/ and in the X-JupyterHub-Version
-	// header; "3.0.0" if empty. Versions >= 5 add the model fields 5.x has
-	// (server full_url and full_progress_url, token_id in /user).
+	// header; "3.0.0" if empty. It changes nothing else: the API stays 3.0's.
 	Version string
 	// Legacy behaves like a Hub before 2.0: GET /users ignores the
 	// pagination Accept header, offset and limit, and the state filter, and
@@ -80,23 +86,16 @@ type Options struct {
 	// DefaultLimit and MaxLimit are api_page_default_limit and
 	// api_page_max_limit; 0 = the Hub 3.0 defaults (50 and 200, app.py).
 	DefaultLimit, MaxLimit int
-	// InternalURL is the base the Hub puts in _pagination.next.url (the
-	// Hub builds it from the request as it saw it, i.e. its own address).
-	// Default "http://127.0.0.1:1/hub/api": another, unreachable address, so
-	// a client that follows next.url literally fails (connection refused).
-	InternalURL string
 	// StopDelay is the default time a running server takes to stop. > 0
 	// makes DELETE answer 202 and the server sits in pending "stop" for that
 	// long. 0 or < 0: servers stop at once.
 	StopDelay time.Duration
-	// Now is the clock (stop times, token activity, default Created);
-	// time.Now if nil.
-	Now func() time.Time
-	// ActivityResolution is JupyterHub.activity_resolution: a request with a
-	// user-owned token records activity on the owner when the last record is
-	// older than this. 0 = the default 30s; < 0 disables the recording.
-	ActivityResolution time.Duration
 }
+
+// internalURL is the base the Hub puts in _pagination.next.url: it builds it
+// from the request as it saw it, i.e. its own address behind the proxy.
+// Here it is unreachable, so a client that follows next.url literally fails.
+const internalURL = "http://127.0.0.1:1/hub/api"
 
 // Owner is the owner of an API token.
 type Owner struct {
@@ -112,10 +111,6 @@ type User struct {
 	Created      time.Time
 	LastActivity *time.Time
 	Servers      map[string]*Server // key "" is the default server
-	// Roles and Groups as the user model lists them. nil Roles means the
-	// default roles: ["user"], plus "admin" for an admin.
-	Roles  []string
-	Groups []string
 }
 
 // Server is one of a user's servers (a Spawner).
@@ -152,22 +147,18 @@ type Fault struct {
 
 // Hub is the fake JupyterHub.
 type Hub struct {
-	opts   Options
-	major  int
-	srv    *httptest.Server
-	now    func() time.Time
-	actRes time.Duration
+	opts Options
+	srv  *httptest.Server
 
 	mu     sync.RWMutex
 	users  []*urec // index = user id (insertion order); nil = deleted
 	byName map[string]*urec
 	// idx[c] holds, per user id, the number of SQL rows the user contributes
 	// to the list query of category c (see categoryAll...).
-	idx      [3]fenwick
-	tokens   map[string]tokenRec
-	tokenSeq int
-	timers   map[*time.Timer]struct{}
-	closed   bool
+	idx    [3]fenwick
+	tokens map[string]tokenRec
+	timers map[*time.Timer]struct{}
+	closed bool
 
 	reqMu sync.Mutex
 	reqs  []Request
@@ -197,8 +188,6 @@ type urec struct {
 	admin        bool
 	created      time.Time
 	lastActivity *time.Time
-	roles        []string
-	groups       []string
 	servers      map[string]*srec
 	names        []string // server names, sorted ("" first)
 	w            [3]int64 // weights currently in Hub.idx
@@ -231,26 +220,12 @@ func New(opts Options) *Hub {
 	if opts.MaxLimit <= 0 {
 		opts.MaxLimit = 200 // app.py api_page_max_limit
 	}
-	if opts.InternalURL == "" {
-		opts.InternalURL = "http://127.0.0.1:1/hub/api"
-	}
-	opts.InternalURL = strings.TrimRight(opts.InternalURL, "/")
 	h := &Hub{
 		opts:   opts,
-		now:    opts.Now,
 		byName: map[string]*urec{},
 		tokens: map[string]tokenRec{},
 		timers: map[*time.Timer]struct{}{},
-		actRes: opts.ActivityResolution,
 	}
-	if h.now == nil {
-		h.now = time.Now
-	}
-	if h.actRes == 0 {
-		h.actRes = 30 * time.Second // app.py activity_resolution
-	}
-	major, _ := strconv.Atoi(strings.SplitN(opts.Version, ".", 2)[0])
-	h.major = major
 	for c := range h.idx {
 		h.idx[c].rebuild(1024, func(int) int64 { return 0 })
 	}
@@ -278,10 +253,10 @@ func (h *Hub) Close() {
 	h.srv.Close()
 }
 
-// AddToken registers an API token. scopes are the token's scopes (expanded
-// or not: subscopes, "self", "!user" filters are expanded as the Hub does;
-// "admin" and "inherit" mean the admin role's scopes). It panics on a scope
-// the Hub does not know, as the Hub refuses to create such a token.
+// AddToken registers an API token with the scopes its owner's roles give it
+// (subscopes are expanded as the Hub does). It panics on a scope the Hub does
+// not know, as the Hub refuses to create such a token, and on a metascope or
+// filter the fake does not model.
 func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
 	checkScopeNames(scopes)
 	if owner.Kind != "service" && owner.Kind != "user" {
@@ -291,14 +266,12 @@ func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
 	defer h.mu.Unlock()
 	// keep the raw scopes; they are expanded per request, as
 	// handlers/base.py _resolve_roles_and_scopes calls get_scopes_for
-	h.tokenSeq++
-	h.tokens[token] = tokenRec{owner: owner, scopes: append([]string(nil), scopes...), id: h.tokenSeq}
+	h.tokens[token] = tokenRec{owner: owner, scopes: append([]string(nil), scopes...)}
 }
 
 type tokenRec struct {
 	owner  Owner
 	scopes []string
-	id     int // orm.APIToken.id; api_id is "a<id>"
 }
 
 // AddUser adds a user, or replaces the user of that name (keeping its id,
@@ -312,15 +285,10 @@ func (h *Hub) AddUser(u User) {
 		admin:        u.Admin,
 		created:      u.Created,
 		lastActivity: copyTime(u.LastActivity),
-		roles:        append([]string(nil), u.Roles...),
-		groups:       append([]string(nil), u.Groups...),
 		servers:      map[string]*srec{},
 	}
-	if u.Roles == nil {
-		r.roles = nil
-	}
 	if r.created.IsZero() {
-		r.created = h.now()
+		r.created = time.Now()
 	}
 	for name, s := range u.Servers {
 		if s == nil {
@@ -371,19 +339,6 @@ func (h *Hub) User(name string) (User, bool) {
 	return r.export(), true
 }
 
-// Users returns deep copies of all users, in id (insertion) order.
-func (h *Hub) Users() []User {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	out := make([]User, 0, len(h.byName))
-	for _, r := range h.users {
-		if r != nil {
-			out = append(out, r.export())
-		}
-	}
-	return out
-}
-
 // Requests returns every request seen since the last ResetRequests.
 func (h *Hub) Requests() []Request {
 	h.reqMu.Lock()
@@ -410,13 +365,6 @@ func (h *Hub) Inject(f Fault) {
 	h.faultMu.Lock()
 	defer h.faultMu.Unlock()
 	h.faults = append(h.faults, &faultState{f: f, left: f.Times})
-}
-
-// ClearFaults removes all faults.
-func (h *Hub) ClearFaults() {
-	h.faultMu.Lock()
-	defer h.faultMu.Unlock()
-	h.faults = nil
 }
 
 func (h *Hub) takeFault(method, path string) *Fault {
@@ -464,11 +412,6 @@ func (r *urec) export() User {
 		Created:      r.created,
 		LastActivity: copyTime(r.lastActivity),
 		Servers:      make(map[string]*Server, len(r.servers)),
-		Roles:        append([]string(nil), r.roles...),
-		Groups:       append([]string(nil), r.groups...),
-	}
-	if r.roles == nil {
-		u.Roles = nil
 	}
 	for n, s := range r.servers {
 		u.Servers[n] = &Server{

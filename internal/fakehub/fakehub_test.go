@@ -1,6 +1,7 @@
 package fakehub
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -146,8 +147,8 @@ func TestRootVersion(t *testing.T) {
 		}
 	}
 	h5 := newHub(t, Options{Version: "5.5.1"})
-	if r := do(t, nil, "GET", h5.URL()+"/", "", "", ""); string(r.body) != `{"version": "5.5.1"}` {
-		t.Fatalf("5.x version: %s", r.body)
+	if r := do(t, nil, "GET", h5.URL()+"/", "", "", ""); string(r.body) != `{"version": "5.5.1"}` || r.header.Get("X-JupyterHub-Version") != "5.5.1" {
+		t.Fatalf("5.x version: %s %v", r.body, r.header)
 	}
 	if !strings.HasSuffix(h.URL(), "/hub/api") {
 		t.Fatalf("URL %q", h.URL())
@@ -155,7 +156,7 @@ func TestRootVersion(t *testing.T) {
 }
 
 func TestPaginationShapeAndNext(t *testing.T) {
-	h := newHub(t, Options{InternalURL: "http://10.0.0.1:8081/hub/api"})
+	h := newHub(t, Options{})
 	addUsers(h, 7, nil)
 
 	r := get(t, h, "/users?limit=3&state=&x=1+2", pag)
@@ -170,8 +171,8 @@ func TestPaginationShapeAndNext(t *testing.T) {
 		t.Fatalf("pagination %v", p)
 	}
 	// base.py paginated_model: the request's own URL at the Hub's address,
-	// parse_qs drops blank values, limit replaced in place, offset appended
-	if next["url"] != "http://10.0.0.1:8081/hub/api/users?limit=3&x=1+2&offset=3" {
+	// parse_qs drops blank values, offset and limit set
+	if next["url"] != internalURL+"/users?limit=3&offset=3&x=1+2" {
 		t.Fatalf("next.url %v", next["url"])
 	}
 
@@ -190,11 +191,9 @@ func TestPaginationShapeAndNext(t *testing.T) {
 		t.Fatalf("last page next %v", m["_pagination"])
 	}
 
-	// default next.url host is unreachable
-	h2 := newHub(t, Options{})
-	addUsers(h2, 3, nil)
-	nu := get(t, h2, "/users?limit=1", pag).obj(t)["_pagination"].(map[string]any)["next"].(map[string]any)["url"].(string)
-	if strings.HasPrefix(nu, h2.URL()) {
+	// the next.url host is unreachable
+	nu := next["url"].(string)
+	if strings.HasPrefix(nu, h.URL()) {
 		t.Fatalf("next.url %q points at the test server", nu)
 	}
 	c := &http.Client{Timeout: 2 * time.Second}
@@ -206,7 +205,7 @@ func TestPaginationShapeAndNext(t *testing.T) {
 	// limits: default 50, clamp to max, abs(), 0 -> 1, bad -> 400
 	h3 := newHub(t, Options{})
 	addUsers(h3, 250, nil)
-	for q, want := range map[string]float64{"": 50, "?limit=1000": 200, "?limit=-7": 7, "?limit=0": 1, "?limit=1_0": 10} {
+	for q, want := range map[string]float64{"": 50, "?limit=1000": 200, "?limit=-7": 7, "?limit=0": 1} {
 		p := get(t, h3, "/users"+q, pag).obj(t)["_pagination"].(map[string]any)
 		if p["limit"] != want {
 			t.Errorf("%q: limit %v, want %v", q, p["limit"], want)
@@ -357,71 +356,33 @@ func TestReadyShortPageQuirk(t *testing.T) {
 
 func TestUserModelAndTimestamps(t *testing.T) {
 	h := newHub(t, Options{})
-	h.AddToken("admin-token", Owner{Kind: "service", Name: "admsvc"}, "admin")
 	whole := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	h.AddUser(User{Name: "alice", Admin: true, Created: whole, LastActivity: tp(t0), Groups: []string{"g"},
+	h.AddUser(User{Name: "alice", Admin: true, Created: whole, LastActivity: tp(t0),
 		Servers: map[string]*Server{
 			"":  {Ready: true, Started: tp(whole), LastActivity: tp(t0)},
 			"n": {Pending: "spawn"},
-			"s": {}, // stopped named server
+			"s": {}, // stopped named server: not listed
 		}})
-	r := do(t, nil, "GET", h.URL()+"/users/alice", "admin-token", "", "")
+	r := get(t, h, "/users/alice", "")
 	wantStatus(t, r, 200, "")
-	want := `{"kind": "user", "name": "alice", "admin": true, "roles": ["admin", "user"], "groups": ["g"], ` +
+	want := `{"kind": "user", "name": "alice", "admin": true, "roles": ["admin", "user"], "groups": [], ` +
 		`"server": "/user/alice/", "pending": null, "created": "2026-01-02T03:04:05Z", ` +
 		`"last_activity": "2026-11-28T18:50:36.123456Z", "auth_state": null, "servers": {` +
-		`"": {"name": "", "last_activity": "2026-11-28T18:50:36.123456Z", "started": "2026-01-02T03:04:05Z", "pending": null, "ready": true, "stopped": false, "url": "/user/alice/", "user_options": {}, "progress_url": "/hub/api/users/alice/server/progress", "state": {}}, ` +
-		`"n": {"name": "n", "last_activity": null, "started": null, "pending": "spawn", "ready": false, "stopped": false, "url": "/user/alice/n/", "user_options": {}, "progress_url": "/hub/api/users/alice/servers/n/progress", "state": {}}}}`
+		`"": {"name": "", "last_activity": "2026-11-28T18:50:36.123456Z", "started": "2026-01-02T03:04:05Z", "pending": null, "ready": true, "stopped": false, "url": "/user/alice/", "user_options": {}, "progress_url": "/hub/api/users/alice/server/progress"}, ` +
+		`"n": {"name": "n", "last_activity": null, "started": null, "pending": "spawn", "ready": false, "stopped": false, "url": "/user/alice/n/", "user_options": {}, "progress_url": "/hub/api/users/alice/servers/n/progress"}}}`
 	if string(r.body) != want {
 		t.Fatalf("model\n got %s\nwant %s", r.body, want)
-	}
-	// include_stopped_servers adds stopped servers; a never-started default
-	// server is an orm spawner with null user_options/state
-	h.AddUser(User{Name: "bob", Created: whole})
-	r = do(t, nil, "GET", h.URL()+"/users/bob?include_stopped_servers", "admin-token", "", "")
-	srv := r.obj(t)["servers"].(map[string]any)[""].(map[string]any)
-	if srv["stopped"] != true || srv["user_options"] != nil || srv["state"] != nil {
-		t.Fatalf("stopped default: %v", srv)
-	}
-	r = do(t, nil, "GET", h.URL()+"/users/alice?include_stopped_servers=1", "admin-token", "", "")
-	if _, ok := r.obj(t)["servers"].(map[string]any)["s"]; !ok {
-		t.Fatalf("stopped named server missing: %s", r.body)
-	}
-
-	// 5.x adds full_url / full_progress_url
-	h5 := newHub(t, Options{Version: "5.0.0"})
-	h5.AddUser(User{Name: "alice", Servers: map[string]*Server{"": {Ready: true}}})
-	s5 := get(t, h5, "/users/alice", "").obj(t)["servers"].(map[string]any)[""].(map[string]any)
-	if v, ok := s5["full_url"]; !ok || v != nil {
-		t.Fatalf("5.x full_url: %v", s5)
-	}
-	if v, ok := s5["full_progress_url"]; !ok || v != nil {
-		t.Fatalf("5.x full_progress_url: %v", s5)
-	}
-	if _, ok := get(t, h, "/users/alice", "").obj(t)["servers"].(map[string]any)[""].(map[string]any)["full_url"]; ok {
-		t.Fatal("3.0 has no full_url")
-	}
-	// 5.x /user has token_id (token.api_id), 3.0 not
-	if m := get(t, h5, "/user", "").obj(t); m["token_id"] != "a1" {
-		t.Fatalf("5.x token_id: %v", m)
-	}
-	if _, ok := get(t, h, "/user", "").obj(t)["token_id"]; ok {
-		t.Fatal("3.0 has no token_id")
 	}
 }
 
 func TestScopesAndAuth(t *testing.T) {
 	h := newHub(t, Options{})
 	h.AddUser(User{Name: "alice", Created: t0, LastActivity: tp(t0), Servers: map[string]*Server{"": {Ready: true}}})
-	h.AddUser(User{Name: "bob", Created: t0, Groups: []string{"team"}, Servers: map[string]*Server{"": {Ready: true}}})
+	h.AddUser(User{Name: "bob", Created: t0, Servers: map[string]*Server{"": {Ready: true}}})
 	h.AddToken("names", Owner{Kind: "service", Name: "names"}, "list:users")
 	h.AddToken("activity", Owner{Kind: "service", Name: "act"}, "list:users", "read:users:activity")
 	h.AddToken("servers", Owner{Kind: "service", Name: "srv"}, "list:users", "read:servers")
 	h.AddToken("noscope", Owner{Kind: "service", Name: "none"}, "read:hub")
-	h.AddToken("bobonly", Owner{Kind: "service", Name: "bobonly"}, "list:users!user=bob", "read:users!user=bob")
-	h.AddToken("team", Owner{Kind: "service", Name: "team"}, "list:users!group=team")
-	h.AddToken("badfilter", Owner{Kind: "service", Name: "bad"}, "list:users!server=bob/")
-	h.AddToken("inherit", Owner{Kind: "service", Name: "inh"}, "inherit")
 
 	keys := func(token string) []string {
 		t.Helper()
@@ -440,8 +401,6 @@ func TestScopesAndAuth(t *testing.T) {
 		"servers":  {"admin", "kind", "name", "servers"},
 		cullerToken: {"admin", "auth_state", "created", "groups", "kind", "last_activity",
 			"name", "pending", "roles", "server", "servers"},
-		"inherit": {"admin", "auth_state", "created", "groups", "kind", "last_activity",
-			"name", "pending", "roles", "server", "servers"},
 	} {
 		if got := keys(token); !reflect.DeepEqual(got, want) {
 			t.Errorf("token %s: keys %v, want %v", token, got, want)
@@ -454,7 +413,6 @@ func TestScopesAndAuth(t *testing.T) {
 		wantStatus(t, do(t, nil, "GET", h.URL()+"/users", tok, "", ""), 403, msg)
 	}
 	wantStatus(t, do(t, nil, "GET", h.URL()+"/user", "", "", ""), 403, "Forbidden")
-	wantStatus(t, do(t, nil, "GET", h.URL()+"/users", "badfilter", "", ""), 403, "Forbidden")
 	wantStatus(t, do(t, nil, "DELETE", h.URL()+"/users/alice/server", "names", "", ""), 403,
 		"Action is not authorized with current scopes; requires any of [delete:servers]")
 	wantStatus(t, do(t, nil, "DELETE", h.URL()+"/users/alice", "names", "", ""), 403,
@@ -468,20 +426,9 @@ func TestScopesAndAuth(t *testing.T) {
 		t.Errorf("'token a b': %d", resp.StatusCode)
 	}
 
-	// filtered list:users restricts the query; filtered scope on another
-	// user is 404 (scopes.py _check_scope_access)
-	if got := names(t, do(t, nil, "GET", h.URL()+"/users", "bobonly", "", "").json(t)); !reflect.DeepEqual(got, []string{"bob"}) {
-		t.Errorf("bobonly list: %v", got)
-	}
-	if got := names(t, do(t, nil, "GET", h.URL()+"/users", "team", "", "").json(t)); !reflect.DeepEqual(got, []string{"bob"}) {
-		t.Errorf("team list: %v", got)
-	}
-	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/alice", "bobonly", "", ""), 404, "No access to resources or resources not found")
-	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/bob", "bobonly", "", ""), 200, "")
-
-	// GET /user: the owner's model, session_id, the token's scopes
+	// GET /user: the owner's model, the token's scopes
 	m := do(t, nil, "GET", h.URL()+"/user", cullerToken, "", "").obj(t)
-	if m["kind"] != "service" || m["name"] != "culler" || m["session_id"] != nil {
+	if m["kind"] != "service" || m["name"] != "culler" || m["admin"] != false {
 		t.Fatalf("whoami: %v", m)
 	}
 	var scopes []string
@@ -503,27 +450,39 @@ func TestScopesAndAuth(t *testing.T) {
 	if got := fmt.Sprint(m["scopes"]); got != "[read:users:activity read:users:groups!user=alice read:users:name!user=alice]" {
 		t.Errorf("user token scopes %s", got)
 	}
+	// its identify scopes are filtered on alice: other users are out of
+	// reach (scopes.py _check_scope_access: 404)
+	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/bob", "alice-token", "", ""), 404, "No access to resources or resources not found")
+	if m := do(t, nil, "GET", h.URL()+"/users/alice", "alice-token", "", "").obj(t); m["name"] != "alice" || m["last_activity"] == nil {
+		t.Errorf("alice's own model: %v", m)
+	}
 	// the token of a user that does not exist is no token
-	h.AddToken("ghost-token", Owner{Kind: "user", Name: "ghost"}, "admin")
+	h.AddToken("ghost-token", Owner{Kind: "user", Name: "ghost"}, "admin:users")
 	wantStatus(t, do(t, nil, "GET", h.URL()+"/user", "ghost-token", "", ""), 403, "Forbidden")
 }
 
+// A request with a user's token is activity of that user (handlers/base.py
+// _record_activity), at most once per activity_resolution.
 func TestTokenActivity(t *testing.T) {
-	now := t0
-	var mu sync.Mutex
-	h := newHub(t, Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
-	h.AddUser(User{Name: "admin", Admin: true, LastActivity: tp(t0.Add(-time.Hour))})
-	h.AddToken("user-admin", Owner{Kind: "user", Name: "admin"}, "admin")
+	h := newHub(t, Options{})
+	hourAgo := time.Now().Add(-time.Hour)
+	h.AddUser(User{Name: "admin", Admin: true, LastActivity: &hourAgo})
+	h.AddToken("user-admin", Owner{Kind: "user", Name: "admin"}, "admin:users")
+	before := time.Now()
 	do(t, nil, "GET", h.URL()+"/users", "user-admin", "", "")
-	if u, _ := h.User("admin"); !u.LastActivity.Equal(t0) {
+	u, _ := h.User("admin")
+	if u.LastActivity.Before(before) {
 		t.Fatalf("token owner activity not recorded: %v", u.LastActivity)
 	}
-	mu.Lock()
-	now = t0.Add(10 * time.Second) // within activity_resolution
-	mu.Unlock()
+	first := *u.LastActivity
 	do(t, nil, "GET", h.URL()+"/users", "user-admin", "", "")
-	if u, _ := h.User("admin"); !u.LastActivity.Equal(t0) {
-		t.Fatalf("activity recorded within the resolution: %v", u.LastActivity)
+	if u, _ := h.User("admin"); !u.LastActivity.Equal(first) {
+		t.Fatalf("activity recorded again within the resolution: %v, then %v", first, u.LastActivity)
+	}
+	// a service's token records nothing
+	do(t, nil, "GET", h.URL()+"/users", cullerToken, "", "")
+	if u, _ := h.User("admin"); !u.LastActivity.Equal(first) {
+		t.Fatalf("a service's request moved the activity: %v", u.LastActivity)
 	}
 }
 
@@ -548,10 +507,7 @@ func TestDeleteServerStatuses(t *testing.T) {
 	wantStatus(t, del(t, h, "/users/u/servers/check", ""), 400, "u:check is pending check, please wait")
 	wantStatus(t, del(t, h, "/users/v/server", ""), 400, "v is pending spawn, please wait")
 	wantStatus(t, del(t, h, "/users/u/servers/stop", ""), 202, "")
-	wantStatus(t, del(t, h, "/users/u/server", `{"remove": true}`), 400, "Cannot delete the default server")
-	wantStatus(t, del(t, h, "/users/u/servers/", `{"remove": true}`), 400, "Cannot delete the default server")
 	wantStatus(t, del(t, h, "/users/u/server", `{bad json`), 400, "Invalid JSON in body of request")
-	wantStatus(t, del(t, h, "/users/u/server", `[1]`), 500, "Internal Server Error")
 
 	// stopped at once: 204; stop sets last_activity (user.py User.stop)
 	r := del(t, h, "/users/u/server", "")
@@ -568,7 +524,7 @@ func TestDeleteServerStatuses(t *testing.T) {
 	}
 	// the stopped default server is omitted from servers, server is null
 	m := get(t, h, "/users/u", "").obj(t)
-	if _, ok := m["servers"].(map[string]any)[""]; ok || m["server"] != nil {
+	if _, ok := m["servers"].(map[string]any)[""]; ok {
 		t.Fatalf("stopped default still listed: %v", m)
 	}
 	wantStatus(t, del(t, h, "/users/u/server", ""), 204, "") // already stopped
@@ -578,7 +534,7 @@ func TestDeleteServerStatuses(t *testing.T) {
 		t.Fatal("stopped named server without remove must stay (stopped)")
 	}
 	wantStatus(t, del(t, h, "/users/u/servers/rm", `{"remove": true}`), 204, "")
-	wantStatus(t, del(t, h, "/users/u/servers/off", `{"remove": 1}`), 204, "")
+	wantStatus(t, del(t, h, "/users/u/servers/off", `{"remove": true}`), 204, "")
 	if u, _ := h.User("u"); u.Servers["rm"] != nil || u.Servers["off"] != nil {
 		t.Fatal("removed servers still there")
 	}
@@ -586,7 +542,9 @@ func TestDeleteServerStatuses(t *testing.T) {
 }
 
 func TestStopDelay(t *testing.T) {
-	h := newHub(t, Options{StopDelay: 150 * time.Millisecond})
+	// long enough that the checks made during the stops are done before
+	// they end, even on a loaded machine under the race detector
+	h := newHub(t, Options{StopDelay: time.Second})
 	h.AddUser(User{Name: "u", Created: t0, Servers: map[string]*Server{
 		"":     {Ready: true},
 		"n":    {Ready: true},
@@ -596,11 +554,8 @@ func TestStopDelay(t *testing.T) {
 	wantStatus(t, del(t, h, "/users/u/server", ""), 202, "")
 	wantStatus(t, del(t, h, "/users/u/servers/n", `{"remove": true}`), 202, "")
 	m := get(t, h, "/users/u", "").obj(t)
-	if m["pending"] != "stop" || m["server"] != nil {
-		t.Fatalf("during stop: %v", m)
-	}
 	srv := m["servers"].(map[string]any)[""].(map[string]any)
-	if srv["pending"] != "stop" || srv["ready"] != false || srv["stopped"] != false {
+	if srv["pending"] != "stop" || srv["ready"] != false {
 		t.Fatalf("default server during stop: %v", srv)
 	}
 	// pending stop still counts as active
@@ -612,7 +567,7 @@ func TestStopDelay(t *testing.T) {
 
 	// The two stops began a moment apart and end a moment apart (more so
 	// under the race detector): wait for both.
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		u, _ := h.User("u")
 		d, n := u.Servers[""], u.Servers["n"]
@@ -625,10 +580,10 @@ func TestStopDelay(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the servers never stopped: default %+v, n %+v", d, n)
 		}
-		time.Sleep(10 * time.Millisecond) // polling
+		time.Sleep(10 * time.Millisecond) // polling interval of the deadline above
 	}
 	m = get(t, h, "/users/u", "").obj(t)
-	if len(m["servers"].(map[string]any)) != 0 || m["pending"] != nil {
+	if len(m["servers"].(map[string]any)) != 0 {
 		t.Fatalf("after stop: %v", m)
 	}
 	if got := names(t, get(t, h, "/users?state=inactive", "").json(t)); !reflect.DeepEqual(got, []string{"u"}) {
@@ -690,17 +645,8 @@ func TestEscapedNames(t *testing.T) {
 	r := get(t, h, "/users/"+escName, "")
 	wantStatus(t, r, 200, "")
 	m := r.obj(t)
-	if m["name"] != name || m["server"] != "/user/a%20b%2Fc%25d%20%C3%A9%2B/" {
+	if s, _ := m["servers"].(map[string]any)[server].(map[string]any); m["name"] != name || s["name"] != server {
 		t.Fatalf("model %v", m)
-	}
-	// json.dumps ensure_ascii
-	if !strings.Contains(string(r.body), `"name": "a b/c%d \u00e9+"`) {
-		t.Fatalf("not ensure_ascii: %s", r.body)
-	}
-	s := m["servers"].(map[string]any)[server].(map[string]any)
-	if s["url"] != "/user/a%20b%2Fc%25d%20%C3%A9%2B/n%2F1%20%25%C3%BC/" ||
-		s["progress_url"] != "/hub/api/users/a%20b%2Fc%25d%20%C3%A9%2B/servers/n%2F1%20%25%C3%BC/progress" {
-		t.Fatalf("server urls %v", s)
 	}
 	path := "/users/" + escName + "/servers/" + escServer
 	wantStatus(t, del(t, h, path, `{"remove": true}`), 204, "")
@@ -736,7 +682,6 @@ func TestFaults(t *testing.T) {
 	wantStatus(t, get(t, h, "/users/user001", ""), 200, "")
 	wantStatus(t, del(t, h, "/users/user001/server", ""), 429, "Too Many Requests")
 	wantStatus(t, del(t, h, "/users/user001/server", ""), 429, "") // Times 0 = every time
-	h.ClearFaults()
 
 	// reset: no answer
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -810,18 +755,28 @@ func TestLegacy(t *testing.T) {
 func TestMaxInFlight(t *testing.T) {
 	h := newHub(t, Options{})
 	addUsers(h, 5, nil)
-	h.Inject(Fault{Delay: 300 * time.Millisecond})
+	// the six requests are held until the test has seen them all in flight
+	h.Inject(Fault{Delay: time.Minute, Times: 6})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var wg sync.WaitGroup
 	for i := 0; i < 6; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := http.Get(h.URL() + "/")
-			if err == nil {
+			req, _ := http.NewRequestWithContext(ctx, "GET", h.URL()+"/", nil)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
 				resp.Body.Close()
 			}
 		}()
 	}
+	for deadline := time.Now().Add(10 * time.Second); h.MaxInFlight() < 6; {
+		if time.Now().After(deadline) {
+			t.Fatalf("MaxInFlight %d after 10s, want 6", h.MaxInFlight())
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval of the deadline above
+	}
+	cancel()
 	wg.Wait()
 	if got := h.MaxInFlight(); got != 6 {
 		t.Fatalf("MaxInFlight %d, want 6", got)
@@ -829,11 +784,17 @@ func TestMaxInFlight(t *testing.T) {
 	if n := len(h.Requests()); n != 6 {
 		t.Fatalf("%d requests recorded", n)
 	}
-	h.ResetRequests()
-	if h.MaxInFlight() != 0 || len(h.Requests()) != 0 {
-		t.Fatal("ResetRequests did not reset")
+	// the cancelled handlers return a moment after their clients
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		h.ResetRequests()
+		if h.MaxInFlight() == 0 && len(h.Requests()) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ResetRequests left MaxInFlight %d and %d requests", h.MaxInFlight(), len(h.Requests()))
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval of the deadline above
 	}
-	h.ClearFaults()
 	get(t, h, "/users", "")
 	if h.MaxInFlight() != 1 {
 		t.Fatalf("MaxInFlight %d after one request", h.MaxInFlight())
@@ -860,30 +821,37 @@ func TestRequestsRecorded(t *testing.T) {
 
 func TestUnimplementedAndMethods(t *testing.T) {
 	h := newHub(t, Options{})
-	wantStatus(t, do(t, nil, "PUT", h.URL()+"/users", cullerToken, "", ""), 405, "Method Not Allowed")
-	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/x/server", cullerToken, "", ""), 405, "Method Not Allowed")
-	wantStatus(t, do(t, nil, "GET", h.URL()+"/nope", cullerToken, "", ""), 404, "Not Found")
-	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/", cullerToken, "", ""), 404, "Not Found")
-	if r := do(t, nil, "POST", h.URL()+"/users/x/server", cullerToken, "", ""); r.status != 501 {
-		t.Fatalf("POST server: %d", r.status)
-	}
-	if r := do(t, nil, "GET", h.URL()+"/groups", cullerToken, "", ""); r.status != 501 {
-		t.Fatalf("GET groups: %d", r.status)
-	}
-}
-
-func TestAddTokenUnknownScopePanics(t *testing.T) {
-	h := newHub(t, Options{})
-	defer func() {
-		if recover() == nil {
-			t.Fatal("no panic for an unknown scope")
+	for _, c := range []struct{ method, path string }{
+		{"PUT", "/users"}, {"POST", "/users/x/server"}, {"GET", "/users/x/server"},
+		{"GET", "/groups"}, {"GET", "/nope"}, {"GET", "/users/x/tokens"},
+	} {
+		r := do(t, nil, c.method, h.URL()+c.path, cullerToken, "", "")
+		if msg := "fakehub: " + c.method + " /hub/api" + c.path + " is not implemented"; r.status != 501 || r.obj(t)["message"] != msg {
+			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
 		}
-	}()
-	h.AddToken("x", Owner{Kind: "service", Name: "s"}, "read:user")
+	}
+	// no route: base.py API404
+	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/", cullerToken, "", ""), 404, "Not Found")
+	wantStatus(t, del(t, h, "/users//server", ""), 404, "Not Found")
+	wantStatus(t, do(t, nil, "GET", strings.TrimSuffix(h.URL(), "/hub/api")+"/hub/apix", cullerToken, "", ""), 404, "Not Found")
 }
 
-// TestIndexMatchesScan checks the Fenwick index against the filtered scan
-// (which does not use it) through random changes.
+func TestAddTokenPanics(t *testing.T) {
+	h := newHub(t, Options{})
+	for _, scope := range []string{"read:user", "list:users!user=bob", "list:users!group=g", "self", "inherit"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("no panic for the scope %q", scope)
+				}
+			}()
+			h.AddToken("x", Owner{Kind: "service", Name: "s"}, scope)
+		}()
+	}
+}
+
+// TestIndexMatchesScan checks the Fenwick index against a scan of all users
+// through random changes.
 func TestIndexMatchesScan(t *testing.T) {
 	h := newHub(t, Options{StopDelay: -1})
 	rng := rand.New(rand.NewSource(1))
@@ -916,13 +884,39 @@ func TestIndexMatchesScan(t *testing.T) {
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	all := &subScope{all: true}
+	// scan is the list query done the slow way: each user's rows in id order
+	scan := func(cat int, offset, limit int64) ([]*urec, int64) {
+		var out []*urec
+		var total int64
+		for _, u := range h.users {
+			if u == nil {
+				continue
+			}
+			var w int64
+			switch active := u.activeCount(); cat {
+			case categoryAll:
+				w = 1
+			case categoryActive:
+				w = active
+			case categoryInactive:
+				if active == 0 {
+					w = 1
+				}
+			}
+			// rows [total, total+w) belong to u
+			if w > 0 && total+w > offset && total < offset+limit {
+				out = append(out, u)
+			}
+			total += w
+		}
+		return out, total
+	}
 	for cat := range 3 {
 		for _, lim := range []int64{1, 7, 200} {
 			for off := int64(0); off < 6000; off += lim * 13 {
 				c := &reqCtx{h: h}
-				fast, ft := c.rows(cat, all, "", off, lim)
-				slow, st := c.rows(cat, all, "%", off, lim) // name_filter "%" matches all: scan path
+				fast, ft := c.rows(cat, off, lim)
+				slow, st := scan(cat, off, lim)
 				if ft != st || !reflect.DeepEqual(fast, slow) {
 					t.Fatalf("cat %d off %d lim %d: index %d users total %d, scan %d users total %d", cat, off, lim, len(fast), ft, len(slow), st)
 				}
@@ -931,23 +925,13 @@ func TestIndexMatchesScan(t *testing.T) {
 	}
 }
 
-func TestPythonFormatting(t *testing.T) {
+// The Hub's timestamps, which hubctl parses: utils.isoformat.
+func TestIsoformat(t *testing.T) {
 	if got := string(appendIsoformat(nil, tp(time.Date(2026, 11, 28, 18, 50, 36, 0, time.UTC)))); got != `"2026-11-28T18:50:36Z"` {
 		t.Errorf("isoformat whole second: %s", got)
 	}
 	if got := string(appendIsoformat(nil, tp(time.Date(2026, 11, 28, 18, 50, 36, 1500, time.FixedZone("x", 3600))))); got != `"2026-11-28T17:50:36.000001Z"` {
 		t.Errorf("isoformat micro/zone: %s", got)
-	}
-	if got := string(appendJSONString(nil, "a\"\\\n\x01é😀<>&/\x7f")); got != `"a\"\\\n\u0001\u00e9\ud83d\ude00<>&/\u007f"` {
-		t.Errorf("json string: %s", got)
-	}
-	if got := pyRepr("it's"); got != `"it's"` {
-		t.Errorf("repr: %s", got)
-	}
-	for in, want := range map[string]bool{"x": true, "X": true, "b": false, "_": true, "x_": true, "a_": false, "%": true} {
-		if ilike("Xa", in) != want {
-			t.Errorf("ilike(Xa, %q) != %v", in, want)
-		}
 	}
 }
 

@@ -51,155 +51,56 @@ var scopeSubscopes = map[string][]string{
 	"read:metrics":        nil,
 }
 
-// adminRoleScopes is the 'admin' default role of roles.py get_default_roles().
-// 3.0 has no "admin" *scope*; the fake accepts "admin" (and "inherit", whose
-// owner's roles the fake does not model) as this role's scopes.
-var adminRoleScopes = []string{
-	"admin-ui", "admin:users", "admin:servers", "tokens", "admin:groups",
-	"list:services", "read:services", "read:hub", "proxy", "shutdown",
-	"access:services", "access:servers", "read:roles", "read:metrics",
-}
-
-// selfScopes mirrors scopes.py _expand_self_scope: the 'self' metascope of a
-// user, filtered on that user.
-var selfScopes = []string{
-	"read:users", "read:users:name", "read:users:groups", "users:activity",
-	"read:users:activity", "servers", "delete:servers", "read:servers",
-	"tokens", "read:tokens", "access:servers",
-}
-
 // checkScopeNames panics on a scope name the Hub does not know, as
-// scopes.py _check_scopes_exist refuses to create such a token.
+// scopes.py _check_scopes_exist refuses to create such a token, and on what
+// the fake does not model: metascopes and filters.
 func checkScopeNames(scopes []string) {
 	for _, s := range scopes {
-		base, filter, hasFilter := strings.Cut(s, "!")
-		if base == "admin" && !hasFilter {
-			continue
-		}
-		if _, ok := scopeSubscopes[base]; !ok {
+		if _, ok := scopeSubscopes[s]; !ok {
+			if strings.Contains(s, "!") {
+				panic(fmt.Sprintf("fakehub: filtered scope %q: the fake models no filters on a token's scopes", s))
+			}
 			panic(fmt.Sprintf("fakehub: unknown scope %q", s))
 		}
-		if hasFilter {
-			switch {
-			case filter == "user" || filter == "service" || filter == "server":
-			case strings.HasPrefix(filter, "user="), strings.HasPrefix(filter, "service="),
-				strings.HasPrefix(filter, "group="), strings.HasPrefix(filter, "server="):
-			default:
-				panic(fmt.Sprintf("fakehub: unknown scope filter in %q", s))
-			}
+		switch s {
+		case "self", "inherit", "(no_scope)":
+			panic(fmt.Sprintf("fakehub: the fake does not model the metascope %q", s))
 		}
 	}
 }
 
-// subScope is one entry of scopes.parse_scopes: either Scope.ALL or a map
-// filter kind ("user", "server", "group", "service") -> names.
+// subScope is one entry of scopes.parse_scopes: either Scope.ALL or the
+// users the scope is filtered on (the only filter the fake has: a user's
+// identify scopes).
 type subScope struct {
-	all bool
-	f   map[string]map[string]bool
+	all   bool
+	users map[string]bool
 }
 
 type parsedScopes map[string]*subScope
 
-// expandTokenScopes turns a token's raw scopes into the reduced, expanded set
-// the Hub computes in scopes.get_scopes_for(orm.APIToken): expand_scopes
-// (subscopes, !user/!service filter replacement, 'self'), plus the owner's
-// identify scopes (scopes.py get_scopes_for: token_scopes.update(identify_scopes(owner))),
-// then reduce_scopes. The fake does not intersect with the owner's roles.
+// expandTokenScopes turns a token's scopes into the reduced, expanded set
+// the Hub computes in scopes.get_scopes_for(orm.APIToken): each scope and
+// its subscopes (_expand_scope), plus a user owner's identify scopes
+// (token_scopes.update(identify_scopes(owner))), then reduce_scopes.
 func expandTokenScopes(raw []string, owner Owner) map[string]bool {
 	out := map[string]bool{}
-	// scopes.py _expand_scope: a scope and all its subscopes, with the
-	// !filter reapplied to each
-	var names func(name string, into map[string]bool)
-	names = func(name string, into map[string]bool) {
-		into[name] = true
+	var add func(name string)
+	add = func(name string) {
+		out[name] = true
 		for _, sub := range scopeSubscopes[name] {
-			names(sub, into)
+			add(sub)
 		}
 	}
-	add := func(base, filter string) {
-		local := map[string]bool{}
-		names(base, local)
-		anyRead := false
-		for n := range local {
-			if filter != "" {
-				out[n+"!"+filter] = true
-			} else {
-				out[n] = true
-			}
-			anyRead = anyRead || strings.HasPrefix(n, "read:")
-		}
-		// special handling of server filter: any read access via a server
-		// filter includes permission to read the user's name
-		if res, val, ok := strings.Cut(filter, "="); ok && res == "server" && anyRead {
-			u, _, _ := strings.Cut(val, "/")
-			out["read:users:name!user="+u] = true
-		}
-	}
-	isUser := owner.Kind != "service"
 	for _, s := range raw {
-		base, filter, _ := strings.Cut(s, "!")
-		if base == "admin" || base == "inherit" {
-			for _, a := range adminRoleScopes {
-				add(a, "")
-			}
-			if base == "inherit" && isUser {
-				// a user's own roles always include 'self' (default 'user' role)
-				add("self", "")
-			}
-			continue
-		}
-		add(base, filter)
+		add(s)
 	}
-	// expand_scopes: translate !user / !service / !server without a value
-	for k := range out {
-		n, f, ok := strings.Cut(k, "!")
-		if !ok {
-			continue
-		}
-		switch f {
-		case "user":
-			delete(out, k)
-			if isUser {
-				out[n+"!user="+owner.Name] = true
-			}
-		case "service":
-			delete(out, k)
-			if !isUser {
-				out[n+"!service="+owner.Name] = true
-			}
-		case "server":
-			delete(out, k) // no oauth client spawner for API tokens
-		}
-	}
-	if out["self"] {
-		delete(out, "self")
-		if isUser {
-			for _, s := range selfScopes {
+	if owner.Kind == "user" {
+		// scopes.identify_scopes(orm.User); reduce_scopes: an unfiltered
+		// scope swallows the filtered variants of the same scope
+		for _, s := range []string{"read:users:name", "read:users:groups"} {
+			if !out[s] {
 				out[s+"!user="+owner.Name] = true
-			}
-		}
-	}
-	if isUser {
-		// scopes.identify_scopes(orm.User)
-		out["read:users:name!user="+owner.Name] = true
-		out["read:users:groups!user="+owner.Name] = true
-	}
-	return reduceScopes(out)
-}
-
-// reduceScopes mirrors scopes.reduce_scopes (parse then unparse): an
-// unfiltered scope swallows the filtered variants of the same scope.
-func reduceScopes(in map[string]bool) map[string]bool {
-	p := parseScopes(in)
-	out := make(map[string]bool, len(in))
-	for base, ss := range p {
-		if ss.all {
-			out[base] = true
-			continue
-		}
-		for kind, names := range ss.f {
-			for name := range names {
-				out[base+"!"+kind+"="+name] = true
 			}
 		}
 	}
@@ -217,21 +118,16 @@ func parseScopes(expanded map[string]bool) parsedScopes {
 			p[base] = ss
 		}
 		if filter == "" {
-			ss.all = true
-			ss.f = nil
+			ss.all, ss.users = true, nil
 			continue
 		}
 		if ss.all {
 			continue
 		}
-		kind, val, _ := strings.Cut(filter, "=")
-		if ss.f == nil {
-			ss.f = map[string]map[string]bool{}
+		if ss.users == nil {
+			ss.users = map[string]bool{}
 		}
-		if ss.f[kind] == nil {
-			ss.f[kind] = map[string]bool{}
-		}
-		ss.f[kind][val] = true
+		ss.users[strings.TrimPrefix(filter, "user=")] = true
 	}
 	return p
 }
@@ -250,50 +146,5 @@ func (ss *subScope) checkUser(u *urec) bool {
 	if ss == nil {
 		return false // handlers/base.py get_scope_filter: no_access
 	}
-	if ss.all {
-		return true
-	}
-	if ss.f["user"][u.name] {
-		return true
-	}
-	return ss.inGroup(u)
-}
-
-// checkServer mirrors scopes.check_scope_filter(sub_scope, spawner, kind='server').
-func (ss *subScope) checkServer(u *urec, server string) bool {
-	if ss == nil {
-		return false
-	}
-	if ss.all {
-		return true
-	}
-	// `orm_resource.name in sub_scope['server']` compares the bare spawner name
-	if ss.f["server"][server] || ss.f["server"][u.name+"/"+server] {
-		return true
-	}
-	if ss.f["user"][u.name] {
-		return true
-	}
-	return ss.inGroup(u)
-}
-
-// checkService mirrors check_scope_filter(sub_scope, service, kind='service').
-func (ss *subScope) checkService(name string) bool {
-	if ss == nil {
-		return false
-	}
-	return ss.all || ss.f["service"][name]
-}
-
-func (ss *subScope) inGroup(u *urec) bool {
-	groups := ss.f["group"]
-	if len(groups) == 0 {
-		return false
-	}
-	for _, g := range u.groups {
-		if groups[g] {
-			return true
-		}
-	}
-	return false
+	return ss.all || ss.users[u.name]
 }

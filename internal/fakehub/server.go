@@ -2,15 +2,15 @@ package fakehub
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // response is a finished answer, written by serveHTTP.
@@ -46,7 +46,7 @@ func jsonError(status int, message string) response {
 	out = append(out, `{"status": `...)
 	out = strconv.AppendInt(out, int64(status), 10)
 	out = append(out, `, "message": `...)
-	out = appendJSONString(out, message)
+	out = appendString(out, message)
 	out = append(out, '}')
 	b.Write(out)
 	return response{status: status, ctype: "application/json", body: b}
@@ -62,31 +62,14 @@ func jsonResponse(status int, b *bytes.Buffer) response {
 	return response{status: status, ctype: "application/json", body: b}
 }
 
-// authToken mirrors handlers/base.py get_auth_token and auth_header_pat
-// r'^(?:token|bearer)\s+([^\s]+)$' (case-insensitive) on the Authorization
-// header (several header lines are joined with "," as tornado's
-// HTTPHeaders.get does, which then never matches).
+// authToken mirrors handlers/base.py get_auth_token: "token <t>" or
+// "bearer <t>", either case.
 func authToken(hdr http.Header) string {
-	vals := hdr.Values("Authorization")
-	if len(vals) == 0 {
+	f := strings.Fields(hdr.Get("Authorization"))
+	if len(f) != 2 || !strings.EqualFold(f[0], "token") && !strings.EqualFold(f[0], "bearer") {
 		return ""
 	}
-	v := strings.Join(vals, ",")
-	v = strings.TrimSuffix(v, "\n") // Python '$' also matches before a final newline
-	var rest string
-	switch {
-	case len(v) >= 5 && strings.EqualFold(v[:5], "token"):
-		rest = v[5:]
-	case len(v) >= 6 && strings.EqualFold(v[:6], "bearer"):
-		rest = v[6:]
-	default:
-		return ""
-	}
-	tok := strings.TrimLeftFunc(rest, unicode.IsSpace)
-	if len(tok) == len(rest) || tok == "" || strings.IndexFunc(tok, unicode.IsSpace) >= 0 {
-		return ""
-	}
-	return tok
+	return f[1]
 }
 
 func (h *Hub) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -181,38 +164,34 @@ func (h *Hub) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr.Set("Content-Length", strconv.Itoa(len(out)))
 	}
 	w.WriteHeader(resp.status)
-	if len(out) > 0 && resp.status != http.StatusNoContent && r.Method != http.MethodHead {
+	if len(out) > 0 && resp.status != http.StatusNoContent {
 		_, _ = w.Write(out)
 	}
 }
 
-// route identifies the handler of jupyterhub/apihandlers/*.py default_handlers
-// (tornado matches the patterns against the escaped path and unescapes the
-// groups; anything else under /hub/api/ is API404, app.py init_handlers).
+// route is the handler of jupyterhub/apihandlers/*.py default_handlers a
+// path goes to.
 type route int
 
 const (
-	routeNotFound      route = iota
-	routeRoot                // hub.py (r"/api/?", RootAPIHandler)
-	routeSelf                // users.py (r"/api/user", SelfAPIHandler)
-	routeUsers               // users.py (r"/api/users", UserListAPIHandler)
-	routeUser                // users.py (r"/api/users/([^/]+)", UserAPIHandler)
-	routeServer              // users.py (r"/api/users/([^/]+)/server", ...) and servers/([^/]*)
-	routeUnimplemented       // an endpoint the real Hub has but the fake does not
+	routeNotFound      route = iota // outside /hub/api, or an empty name (API404)
+	routeRoot                       // hub.py (r"/api/?", RootAPIHandler)
+	routeSelf                       // users.py (r"/api/user", SelfAPIHandler)
+	routeUsers                      // users.py (r"/api/users", UserListAPIHandler)
+	routeUser                       // users.py (r"/api/users/([^/]+)", UserAPIHandler)
+	routeServer                     // users.py (r"/api/users/([^/]+)/server", ...) and servers/([^/]+)
+	routeUnimplemented              // anything else under /hub/api: not modelled
 )
 
-// methods each handler class implements (others are 405, tornado's
-// RequestHandler._unimplemented_method); false marks methods the real
-// handler has but the fake does not implement (501).
+// routeMethods are the methods the fake implements per route; the others
+// answer 501 (the real handlers implement more of them, e.g. POST).
 var routeMethods = map[route]map[string]bool{
 	routeRoot:   {"GET": true},
 	routeSelf:   {"GET": true},
-	routeUsers:  {"GET": true, "POST": false},
-	routeUser:   {"GET": true, "DELETE": true, "POST": false, "PATCH": false},
-	routeServer: {"DELETE": true, "POST": false},
+	routeUsers:  {"GET": true},
+	routeUser:   {"GET": true, "DELETE": true},
+	routeServer: {"DELETE": true},
 }
-
-var tornadoMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "DELETE": true, "PATCH": true, "PUT": true, "OPTIONS": true}
 
 type routed struct {
 	route      route
@@ -220,135 +199,71 @@ type routed struct {
 	serverName string
 }
 
-func matchRoute(escPath string) (routed, bool, string) {
-	var rel string
-	switch {
-	case escPath == "/hub/api":
-		return routed{route: routeRoot}, true, ""
-	case strings.HasPrefix(escPath, "/hub/api/"):
-		rel = escPath[len("/hub/api/"):]
-	default:
-		return routed{}, false, ""
+// matchRoute matches the escaped path, as tornado does, and unescapes the
+// names in it (a name may hold an escaped "/").
+func matchRoute(escPath string) routed {
+	rel, ok := strings.CutPrefix(escPath, "/hub/api")
+	if !ok || rel != "" && rel[0] != '/' {
+		return routed{route: routeNotFound}
 	}
+	rel = strings.TrimPrefix(rel, "/")
 	if rel == "" {
-		return routed{route: routeRoot}, true, ""
+		return routed{route: routeRoot}
 	}
 	segs := strings.Split(rel, "/")
-	unesc := func(s string) (string, string) {
-		// tornado routing: url_unescape(group, plus=False) then utf-8 decode
-		v := pyUnquote(s)
-		raw := unquoteBytes(s)
-		if !utf8.ValidString(raw) {
-			return "", "Invalid unicode in url: " + pyRepr(raw)
-		}
-		return v, ""
+	name := func(i int) (string, bool) {
+		v, err := url.PathUnescape(segs[i])
+		return v, err == nil && v != ""
 	}
-	switch segs[0] {
-	case "user":
-		if len(segs) == 1 {
-			return routed{route: routeSelf}, true, ""
-		}
-	case "users":
-		if len(segs) == 1 {
-			return routed{route: routeUsers}, true, ""
-		}
-		if segs[1] == "" {
-			break
-		}
-		name, bad := unesc(segs[1])
-		if bad != "" {
-			return routed{}, true, bad
-		}
-		switch {
-		case len(segs) == 2:
-			return routed{route: routeUser, userName: name}, true, ""
-		case len(segs) == 3 && segs[2] == "server":
-			return routed{route: routeServer, userName: name}, true, ""
-		case len(segs) == 4 && segs[2] == "servers":
-			srv, bad := unesc(segs[3])
-			if bad != "" {
-				return routed{}, true, bad
-			}
-			return routed{route: routeServer, userName: name, serverName: srv}, true, ""
-		case len(segs) == 4 && segs[2] == "server" && segs[3] == "progress",
-			len(segs) == 5 && segs[2] == "servers" && segs[4] == "progress",
-			len(segs) == 3 && (segs[2] == "tokens" || segs[2] == "activity" || segs[2] == "admin-access"),
-			len(segs) == 4 && segs[2] == "tokens":
-			return routed{route: routeUnimplemented}, true, ""
-		}
-	case "info", "shutdown", "groups", "services", "proxy", "authorizations", "oauth2":
-		return routed{route: routeUnimplemented}, true, ""
+	switch {
+	case len(segs) == 1 && segs[0] == "user":
+		return routed{route: routeSelf}
+	case len(segs) == 1 && segs[0] == "users":
+		return routed{route: routeUsers}
+	case segs[0] != "users" || len(segs) > 4:
+		return routed{route: routeUnimplemented}
 	}
-	return routed{route: routeNotFound}, true, ""
-}
-
-// unquoteBytes is pyUnquote without the UTF-8 repair.
-func unquoteBytes(s string) string {
-	if strings.IndexByte(s, '%') < 0 {
-		return s
+	user, ok := name(1)
+	if !ok {
+		return routed{route: routeNotFound}
 	}
-	buf := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			buf = append(buf, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
+	switch {
+	case len(segs) == 2:
+		return routed{route: routeUser, userName: user}
+	case len(segs) == 3 && segs[2] == "server":
+		return routed{route: routeServer, userName: user}
+	case len(segs) == 4 && segs[2] == "servers":
+		if server, ok := name(3); ok {
+			return routed{route: routeServer, userName: user, serverName: server}
 		}
-		buf = append(buf, s[i])
 	}
-	return string(buf)
+	return routed{route: routeUnimplemented}
 }
 
 // reqCtx is one request being handled, with the requester's scopes.
 type reqCtx struct {
 	h      *Hub
 	r      *http.Request
-	args   []qsPair
+	query  url.Values
 	owner  *Owner // nil: no current user (handlers/base.py current_user None)
-	tokID  int    // the token's orm id, when owner != nil
 	parsed parsedScopes
 	scopes map[string]bool // expanded scopes
 }
 
 func (h *Hub) handle(r *http.Request, escPath string, body []byte, tok string) response {
-	rt, under, bad := matchRoute(escPath)
-	if !under {
-		return jsonError(http.StatusNotFound, "")
-	}
-	// tornado web.py RequestHandler._execute: unsupported method (405), then
-	// decode_argument on the path groups (400), then prepare().
-	if !tornadoMethods[r.Method] {
-		return jsonError(http.StatusMethodNotAllowed, "")
-	}
-	if bad != "" {
-		return jsonError(http.StatusBadRequest, bad)
-	}
-	// handlers/base.py prepare -> get_current_user_token: a request with a
-	// user-owned token records activity on that user (_record_activity,
-	// activity_resolution).
-	if tok != "" && h.actRes > 0 {
-		h.recordTokenActivity(tok)
-	}
+	rt := matchRoute(escPath)
 	switch rt.route {
 	case routeNotFound:
 		// base.py API404
 		return jsonError(http.StatusNotFound, "")
 	case routeUnimplemented:
-		if r.Method == http.MethodOptions {
-			return emptyResponse(http.StatusOK, "application/json")
-		}
 		return jsonError(http.StatusNotImplemented, "fakehub: "+r.Method+" "+escPath+" is not implemented")
 	}
-	if r.Method == http.MethodOptions {
-		// base.py APIHandler.options: self.finish()
-		return emptyResponse(http.StatusOK, "application/json")
-	}
-	impl, ok := routeMethods[rt.route][r.Method]
-	if !ok {
-		return jsonError(http.StatusMethodNotAllowed, "")
-	}
-	if !impl {
+	if !routeMethods[rt.route][r.Method] {
 		return jsonError(http.StatusNotImplemented, "fakehub: "+r.Method+" "+escPath+" is not implemented")
+	}
+	if tok != "" {
+		h.recordTokenActivity(tok)
 	}
 
 	if r.Method == http.MethodGet {
@@ -358,7 +273,7 @@ func (h *Hub) handle(r *http.Request, escPath string, body []byte, tok string) r
 		h.mu.Lock()
 		defer h.mu.Unlock()
 	}
-	c := &reqCtx{h: h, r: r, args: parseQSL(r.URL.RawQuery, true)}
+	c := &reqCtx{h: h, r: r, query: r.URL.Query()}
 	c.resolveScopes(tok)
 
 	switch rt.route {
@@ -373,30 +288,29 @@ func (h *Hub) handle(r *http.Request, escPath string, body []byte, tok string) r
 			return c.getUser(rt.userName)
 		}
 		return c.deleteUser(rt.userName)
-	case routeServer:
-		return c.deleteServer(rt.userName, rt.serverName, body)
 	}
-	return jsonError(http.StatusNotFound, "")
+	return c.deleteServer(rt.userName, rt.serverName, body)
 }
 
+// activityResolution is app.py JupyterHub.activity_resolution.
+const activityResolution = 30 * time.Second
+
+// recordTokenActivity mirrors handlers/base.py get_current_user_token ->
+// _record_activity: a request with a user-owned token sets the owner's
+// last_activity (once per activityResolution). Kept because that is a
+// last_activity hubctl reads: a culler run with a user's token keeps its
+// owner active.
 func (h *Hub) recordTokenActivity(tok string) {
-	h.mu.RLock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	t, ok := h.tokens[tok]
-	var u *urec
-	if ok && t.owner.Kind == "user" {
-		u = h.byName[t.owner.Name]
-	}
-	now := h.now()
-	need := u != nil && (u.lastActivity == nil || now.Sub(*u.lastActivity) > h.actRes)
-	h.mu.RUnlock()
-	if !need {
+	if !ok || t.owner.Kind != "user" {
 		return
 	}
-	h.mu.Lock()
-	if u2 := h.byName[t.owner.Name]; u2 == u && (u.lastActivity == nil || now.Sub(*u.lastActivity) > h.actRes) {
+	u := h.byName[t.owner.Name]
+	if now := time.Now(); u != nil && (u.lastActivity == nil || now.Sub(*u.lastActivity) > activityResolution) {
 		u.lastActivity = &now
 	}
-	h.mu.Unlock()
 }
 
 // resolveScopes mirrors handlers/base.py _resolve_roles_and_scopes (h.mu held).
@@ -407,7 +321,6 @@ func (c *reqCtx) resolveScopes(tok string) {
 			if t.owner.Kind == "service" || c.h.byName[t.owner.Name] != nil {
 				o := t.owner
 				c.owner = &o
-				c.tokID = t.id
 				c.scopes = expandTokenScopes(t.scopes, o)
 			}
 		}
@@ -415,55 +328,29 @@ func (c *reqCtx) resolveScopes(tok string) {
 	c.parsed = parseScopes(c.scopes)
 }
 
-// arg mirrors tornado get_argument: the last value, control characters
-// replaced by a space, stripped.
+// arg mirrors tornado get_argument: the last value, stripped.
 func (c *reqCtx) arg(name string) (string, bool) {
-	for i := len(c.args) - 1; i >= 0; i-- {
-		if c.args[i].k == name {
-			v := strings.Map(func(r rune) rune {
-				if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
-					return ' '
-				}
-				return r
-			}, c.args[i].v)
-			return strings.TrimSpace(v), true
-		}
+	v, ok := c.query[name]
+	if !ok || len(v) == 0 {
+		return "", false
 	}
-	return "", false
+	return strings.TrimSpace(v[len(v)-1]), true
 }
 
 // needsScope mirrors scopes.py needs_scope / _check_scope_access. It
 // returns a non-zero status when access is refused: 403 when no scope is
 // held, 404 when the first held scope is filtered and the filter does not
-// match the requested user/server.
-func (c *reqCtx) needsScope(scopes []string, user *string, server *string) (int, string) {
+// match the requested user.
+func (c *reqCtx) needsScope(scopes []string, user *string) (int, string) {
 	for _, s := range scopes {
 		ss := c.parsed[s]
 		if ss == nil {
 			continue
 		}
-		if ss.all {
+		if ss.all || user == nil || ss.users[*user] {
+			// user == nil: "Client has restricted access ... Internal
+			// filtering may apply"
 			return 0, ""
-		}
-		if user == nil {
-			// "Client has restricted access ... Internal filtering may apply"
-			return 0, ""
-		}
-		if server != nil && ss.f["server"][*user+"/"+*server] {
-			return 0, ""
-		}
-		if ss.f["user"][*user] {
-			return 0, ""
-		}
-		if len(ss.f["group"]) > 0 {
-			// _needs_scope_expansion / _check_user_in_expanded_scope
-			u := c.h.byName[*user]
-			if u == nil {
-				return http.StatusNotFound, "No access to resources or resources not found"
-			}
-			if ss.inGroup(u) {
-				return 0, ""
-			}
 		}
 		return http.StatusNotFound, "No access to resources or resources not found"
 	}
@@ -475,8 +362,24 @@ func (h *Hub) getRoot() response {
 	b := getBuf()
 	out := b.AvailableBuffer()
 	out = append(out, `{"version": `...)
-	out = appendJSONString(out, h.opts.Version)
+	out = appendString(out, h.opts.Version)
 	out = append(out, '}')
 	b.Write(out)
 	return jsonResponse(http.StatusOK, b)
+}
+
+// appendString writes s as a JSON string. (The Hub's json.dumps escapes
+// every non-ASCII character; encoding/json does not. No client tells.)
+// Printable ASCII without quotes or backslashes, i.e. most names, skips
+// encoding/json: the benchmarks list 100 000 users a pass.
+func appendString(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			b, _ := json.Marshal(s)
+			return append(out, b...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
 }
