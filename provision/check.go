@@ -41,7 +41,7 @@ func CheckService(s *Service, v hub.Version) error {
 	if s.URL != "" {
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fail("url", "%q is not an http(s) URL; JupyterHub cannot proxy it (3.0 fails at start when it has no port, 5.x always refuses it)", s.URL)
+			return fail("url", "%q is not an http(s) URL; JupyterHub cannot proxy it (before 5.0 the Hub stops while loading it without a port, or at start with one; 5.0 refuses it at once)", s.URL)
 		}
 	}
 	if s.OAuthClientID != "" && !strings.HasPrefix(s.OAuthClientID, "service-") && hub.OAuthClientIDPrefixChecked(v) {
