@@ -63,3 +63,87 @@ func CullerRoleScopes(v Version, f CullerFlags) []string {
 	}
 	return out
 }
+
+// userModelAccess is the access_map of APIHandler.user_model: for each
+// scope, the keys of a user in GET /users that it shows. It is the same at
+// every tag from 2.0.0 (apihandlers/base.py:237) to 5.5.1; 6.0.0b1 adds
+// user_info under read:users and read:users:name. "servers" is the dict of
+// server models, shown for read:servers; it is there (maybe empty) whenever
+// the token may read servers.
+var userModelAccess = map[string][]string{
+	"read:users":          {"kind", "name", "admin", "roles", "groups", "server", "pending", "created", "last_activity"},
+	"read:users:name":     {"kind", "name", "admin"},
+	"read:users:groups":   {"kind", "name", "groups"},
+	"read:users:activity": {"kind", "name", "last_activity"},
+	"read:servers":        {"kind", "name", "servers"},
+	"read:roles:users":    {"kind", "name", "roles", "admin"},
+	"admin:auth_state":    {"kind", "name", "auth_state"},
+}
+
+// userModelKeys1x is what GET /users shows at 1.x, where only admins may
+// list users (1.5.0 apihandlers/base.py:184 user_model with
+// include_servers=True, users.py:99).
+var userModelKeys1x = []string{"kind", "name", "admin", "groups", "server", "pending", "created", "last_activity", "servers"}
+
+// UserModelKeys returns, sorted, the keys a user in GET /users carries at v
+// for a token that holds scopes (each with its subscopes, unfiltered).
+// Before 2.0 the token must be an admin's, and every user carries every key.
+func UserModelKeys(v Version, scopes []string) []string {
+	if !HasRBAC(v) {
+		return slices.Sorted(slices.Values(userModelKeys1x))
+	}
+	held := ExpandScopes(v, scopes)
+	seen := map[string]bool{}
+	for scope, keys := range userModelAccess {
+		if !slices.Contains(held, scope) {
+			continue
+		}
+		for _, k := range keys {
+			seen[k] = true
+		}
+		if v.AtLeast(6, 0) && (scope == "read:users" || scope == "read:users:name") {
+			seen["user_info"] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ServerModelKeys returns, sorted, the keys of each server in a user's
+// "servers" at v (APIHandler.server_model). 1.5.0 (apihandlers/base.py:134)
+// has name, last_activity, started, pending, ready, state (null unless
+// asked), url, user_options, progress_url; 2.0.0 shows state only with
+// admin:server_state; 3.0.0 adds stopped; 5.0.0 adds full_name, full_url and
+// full_progress_url; 6.0.0b1 adds display_name. state is left out here: it
+// needs admin:server_state from 2.0.
+func ServerModelKeys(v Version) []string {
+	out := []string{"name", "last_activity", "started", "pending", "ready", "url", "user_options", "progress_url"}
+	if !HasRBAC(v) {
+		out = append(out, "state")
+	}
+	if v.AtLeast(3, 0) {
+		out = append(out, "stopped")
+	}
+	if v.AtLeast(5, 0) {
+		out = append(out, "full_name", "full_url", "full_progress_url")
+	}
+	if v.AtLeast(6, 0) {
+		out = append(out, "display_name")
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CullerUserKeys and CullerServerKeys are the keys of GET /users that
+// hubctl's culler reads (cull/record.go apiUser and apiServer). Under the
+// culler's own role (CullerRoleScopes) a user carries every one of
+// CullerUserKeys but created, which needs read:users: a user that has never
+// been active then has no time to be judged by and is kept.
+var (
+	CullerUserKeys   = []string{"name", "admin", "created", "last_activity", "servers"}
+	CullerServerKeys = []string{"name", "ready", "pending", "started", "last_activity"}
+)

@@ -56,3 +56,70 @@ func TestCullerRoleScopes(t *testing.T) {
 		}
 	}
 }
+
+func TestUserModelKeys(t *testing.T) {
+	for _, c := range []struct {
+		v      string
+		scopes []string
+		want   []string
+	}{
+		{"1.5.0", nil, []string{"admin", "created", "groups", "kind", "last_activity", "name", "pending", "server", "servers"}},
+		{"3.0.0", []string{"list:users"}, []string{"admin", "kind", "name"}},
+		{"3.0.0", []string{"read:users:activity"}, []string{"kind", "last_activity", "name"}},
+		{"3.0.0", []string{"read:users"}, []string{"admin", "created", "groups", "kind", "last_activity", "name", "pending", "roles", "server"}},
+		{"3.0.0", []string{"servers"}, []string{"admin", "kind", "name", "servers"}},
+		{"6.0.0b2", []string{"list:users"}, []string{"admin", "kind", "name", "user_info"}},
+		{"3.0.0", []string{"admin:users"}, []string{"admin", "auth_state", "created", "groups", "kind", "last_activity", "name", "pending", "roles", "server"}},
+	} {
+		if got := UserModelKeys(mustVersion(t, c.v), c.scopes); !slices.Equal(got, c.want) {
+			t.Errorf("UserModelKeys(%s, %v) = %v, want %v", c.v, c.scopes, got, c.want)
+		}
+	}
+}
+
+func TestServerModelKeys(t *testing.T) {
+	for _, c := range []struct {
+		v          string
+		has, hasnt []string
+	}{
+		{"1.5.0", []string{"state", "ready", "pending"}, []string{"stopped", "full_name"}},
+		{"2.3.1", []string{"ready", "pending"}, []string{"state", "stopped"}},
+		{"3.0.0", []string{"stopped"}, []string{"full_name"}},
+		{"5.2.1", []string{"stopped", "full_name", "full_url", "full_progress_url"}, []string{"display_name"}},
+		{"6.0.0b2", []string{"display_name"}, nil},
+	} {
+		got := ServerModelKeys(mustVersion(t, c.v))
+		for _, k := range c.has {
+			if !slices.Contains(got, k) {
+				t.Errorf("ServerModelKeys(%s) lacks %q: %v", c.v, k, got)
+			}
+		}
+		for _, k := range c.hasnt {
+			if slices.Contains(got, k) {
+				t.Errorf("ServerModelKeys(%s) has %q: %v", c.v, k, got)
+			}
+		}
+	}
+}
+
+// TestCullerSeesWhatItReads: under the role `hubctl service add cull-idle`
+// writes, GET /users shows the culler every key it reads but a user's
+// created, at every representative tag.
+func TestCullerSeesWhatItReads(t *testing.T) {
+	for _, tag := range representativeTags {
+		v := mustVersion(t, tag)
+		for _, f := range []CullerFlags{{}, {CullUsers: true}} {
+			keys := UserModelKeys(v, CullerRoleScopes(v, f))
+			for _, k := range CullerUserKeys {
+				if got, want := slices.Contains(keys, k), k != "created" || !HasRBAC(v); got != want {
+					t.Errorf("%s %+v: the user model has %q = %v, want %v (keys %v)", tag, f, k, got, want, keys)
+				}
+			}
+			for _, k := range CullerServerKeys {
+				if !slices.Contains(ServerModelKeys(v), k) {
+					t.Errorf("%s: a server model lacks %q", tag, k)
+				}
+			}
+		}
+	}
+}

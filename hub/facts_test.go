@@ -21,6 +21,11 @@ func mustVersion(t *testing.T, s string) Version {
 	return v
 }
 
+// representativeTags is one release tag per minor version, 1.5 to 6.0,
+// the tags the facts were read at (testdata/jupyterhub-versions.md).
+var representativeTags = []string{"1.5.0", "2.0.0", "2.1.1", "2.2.2", "2.3.1", "3.0.0", "3.1.1", "4.0.2", "4.1.6",
+	"5.0.0", "5.1.0", "5.2.1", "5.3.0", "5.4.6", "5.5.1", "6.0.0b2"}
+
 func TestServiceKeys(t *testing.T) {
 	base := []string{"admin", "api_token", "command", "cwd", "environment", "info", "name", "oauth_client_id", "oauth_redirect_uri", "url", "user"}
 	with := func(extra ...string) []string {
@@ -28,22 +33,25 @@ func TestServiceKeys(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	cases := []struct {
-		v    string
-		want []string
-	}{
-		{"1.0.0", with()},
-		{"1.1.0", with("oauth_no_confirm")},
-		{"1.5.0", with("oauth_no_confirm", "display")},
-		{"2.3.1", with("oauth_no_confirm", "display", "oauth_roles")},
-		{"3.0.0", with("oauth_no_confirm", "display", "oauth_roles", "oauth_client_allowed_scopes")},
-		{"4.1.6", with("oauth_no_confirm", "display", "oauth_roles", "oauth_client_allowed_scopes")},
-		{"5.5.1", with("oauth_no_confirm", "display", "oauth_roles", "oauth_client_allowed_scopes")},
-		{"6.0.0b2", with("oauth_no_confirm", "display", "oauth_roles", "oauth_client_allowed_scopes", "timeout")},
+	v12 := with("oauth_no_confirm", "display")                                               // 1.2.0 to 1.5.x
+	v20 := with("oauth_no_confirm", "display", "oauth_roles")                                // 2.x
+	v30 := with("oauth_no_confirm", "display", "oauth_roles", "oauth_client_allowed_scopes") // 3.0 to 5.5
+	v60 := with("oauth_no_confirm", "display", "oauth_roles", "oauth_client_allowed_scopes", "timeout")
+	want := map[string][]string{
+		"1.0.0": with(), "1.1.0": with("oauth_no_confirm"), "1.2.0": v12, "1.5.0": v12,
+		"2.0.0": v20, "2.1.1": v20, "2.2.2": v20, "2.3.1": v20,
+		"3.0.0": v30, "3.1.1": v30, "4.0.2": v30, "4.1.6": v30, "5.0.0": v30, "5.1.0": v30, "5.2.1": v30,
+		"5.3.0": v30, "5.4.6": v30, "5.5.1": v30,
+		"6.0.0b1": v60, "6.0.0b2": v60,
 	}
-	for _, c := range cases {
-		if got := ServiceKeys(mustVersion(t, c.v)); !slices.Equal(got, c.want) {
-			t.Errorf("ServiceKeys(%s) =\n %v\nwant\n %v", c.v, got, c.want)
+	for _, tag := range representativeTags {
+		if _, ok := want[tag]; !ok {
+			t.Fatalf("no expected keys for %s", tag)
+		}
+	}
+	for tag, keys := range want {
+		if got := ServiceKeys(mustVersion(t, tag)); !slices.Equal(got, keys) {
+			t.Errorf("ServiceKeys(%s) =\n %v\nwant\n %v", tag, got, keys)
 		}
 	}
 	if slices.Contains(ServiceKeys(NewestStable), "timeout") {
@@ -77,23 +85,29 @@ func TestScopes(t *testing.T) {
 	if got := Scopes(Version{1, 5, 0}); got != nil {
 		t.Errorf("Scopes(1.5) = %v, want nil", got)
 	}
+	// The number of scope_definitions at each tag (scopes.py), and what
+	// arrived at the tags where the list changed.
+	count := map[string]int{"2.0.0": 38, "2.1.1": 39, "2.2.2": 39, "2.3.1": 39, "3.0.0": 40, "3.1.1": 40, "4.0.2": 40, "4.1.6": 40,
+		"5.0.0": 47, "5.1.0": 47, "5.2.1": 47, "5.3.0": 47, "5.4.6": 47, "5.5.1": 47, "6.0.0b2": 48}
+	for _, tag := range representativeTags[1:] {
+		if got := len(Scopes(mustVersion(t, tag))); got != count[tag] {
+			t.Errorf("len(Scopes(%s)) = %d, want %d", tag, got, count[tag])
+		}
+	}
 	cases := []struct {
 		v         string
-		n         int
 		has, hasn []string
 	}{
-		{"2.0.0", 38, []string{"inherit", "delete:users", "list:users", "read:users:activity", "delete:servers"}, []string{"all", "read:metrics", "admin-ui"}},
-		{"2.1.1", 39, []string{"read:metrics"}, []string{"admin-ui"}},
-		{"3.0.0", 40, []string{"admin-ui", "read:metrics", "(no_scope)", "self"}, []string{"admin:services", "shares"}},
-		{"4.1.6", 40, nil, []string{"admin:services", "read:shares"}},
-		{"5.5.1", 47, []string{"admin:services", "shares", "read:users:shares", "read:groups:shares"}, []string{"start:servers"}},
-		{"6.0.0b2", 48, []string{"start:servers"}, []string{"all"}},
+		{"2.0.0", []string{"inherit", "delete:users", "list:users", "read:users:activity", "delete:servers"}, []string{"all", "read:metrics", "admin-ui"}},
+		{"2.1.1", []string{"read:metrics"}, []string{"admin-ui"}},
+		{"3.0.0", []string{"admin-ui", "read:metrics", "(no_scope)", "self"}, []string{"admin:services", "shares"}},
+		{"4.1.6", nil, []string{"admin:services", "read:shares"}},
+		{"5.0.0", []string{"admin:services", "shares", "read:users:shares", "read:groups:shares"}, []string{"start:servers"}},
+		{"5.5.1", []string{"admin:services", "shares", "read:users:shares", "read:groups:shares"}, []string{"start:servers"}},
+		{"6.0.0b2", []string{"start:servers"}, []string{"all"}},
 	}
 	for _, c := range cases {
 		got := Scopes(mustVersion(t, c.v))
-		if len(got) != c.n {
-			t.Errorf("len(Scopes(%s)) = %d, want %d: %v", c.v, len(got), c.n, got)
-		}
 		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
 			t.Errorf("Scopes(%s) is not sorted and unique", c.v)
 		}
@@ -107,6 +121,46 @@ func TestScopes(t *testing.T) {
 				t.Errorf("Scopes(%s) has %q", c.v, s)
 			}
 		}
+	}
+}
+
+func TestSubscopes(t *testing.T) {
+	for _, c := range []struct {
+		v, scope string
+		want     []string
+	}{
+		{"1.5.0", "servers", nil},
+		{"2.0.0", "servers", []string{"read:servers", "delete:servers"}},
+		{"5.5.1", "servers", []string{"read:servers", "delete:servers"}},
+		{"6.0.0b2", "servers", []string{"read:servers", "start:servers", "delete:servers"}},
+		{"3.0.0", "admin:users", []string{"admin:auth_state", "users", "read:roles:users", "delete:users"}},
+		{"3.0.0", "list:users", []string{"read:users:name"}},
+		{"3.0.0", "read:servers", []string{"read:users:name"}},
+		{"4.1.6", "admin:services", nil},
+		{"5.0.0", "admin:services", []string{"list:services", "read:services", "read:roles:services"}},
+		{"5.0.0", "shares", []string{"access:servers", "read:shares", "users:shares", "groups:shares"}},
+		{"3.0.0", "read:users:activity", nil},
+	} {
+		if got := Subscopes(mustVersion(t, c.v), c.scope); !slices.Equal(got, c.want) {
+			t.Errorf("Subscopes(%s, %s) = %v, want %v", c.v, c.scope, got, c.want)
+		}
+	}
+	// Every subscope is a scope of its version.
+	for _, tag := range representativeTags[1:] {
+		v := mustVersion(t, tag)
+		for _, s := range Scopes(v) {
+			for _, sub := range Subscopes(v, s) {
+				if !slices.Contains(Scopes(v), sub) {
+					t.Errorf("%s: subscope %q of %q is not a scope", tag, sub, s)
+				}
+			}
+		}
+	}
+	got := ExpandScopes(Version{3, 0, 0}, []string{"admin:users", "read:servers!user=alice"})
+	want := []string{"admin:auth_state", "admin:users", "delete:users", "list:users", "read:roles:users", "read:servers",
+		"read:users", "read:users:activity", "read:users:groups", "read:users:name", "users", "users:activity"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ExpandScopes(3.0, admin:users, read:servers!user=alice) =\n %v\nwant\n %v", got, want)
 	}
 }
 
@@ -163,7 +217,7 @@ func TestValidateScope(t *testing.T) {
 		}
 	}
 	// Every scope of every version validates at that version.
-	for _, s := range []string{"2.0.0", "2.1.0", "3.0.0", "4.0.0", "5.0.0", "6.0.0"} {
+	for _, s := range representativeTags[1:] {
 		v := mustVersion(t, s)
 		for _, scope := range Scopes(v) {
 			if err := ValidateScope(v, scope); err != nil {
@@ -190,7 +244,7 @@ func TestRoleNameRE(t *testing.T) {
 			t.Errorf("role name %q should not match", s)
 		}
 	}
-	for _, s := range []string{"2.0.0", "4.1.6", "5.5.1", "6.0.0b2"} {
+	for _, s := range representativeTags[1:] {
 		if RoleNameRE(mustVersion(t, s)) == nil {
 			t.Errorf("RoleNameRE(%s) = nil", s)
 		}
@@ -202,7 +256,7 @@ func TestDefaultRoles(t *testing.T) {
 		t.Errorf("1.5 has no roles")
 	}
 	want := []string{"user", "admin", "server", "token"}
-	for _, s := range []string{"2.0.0", "3.0.0", "5.5.1"} {
+	for _, s := range representativeTags[1:] {
 		if got := DefaultRoles(mustVersion(t, s)); !slices.Equal(got, want) {
 			t.Errorf("DefaultRoles(%s) = %v", s, got)
 		}
@@ -264,6 +318,16 @@ func TestScopesMatchInstalledHub(t *testing.T) {
 	}
 	if v != (Version{3, 0, 0}) {
 		t.Logf("installed JupyterHub is %s, not 3.0.0", v)
+	}
+	out = installedHub(t, `from jupyterhub.scopes import scope_definitions as d; import json; print(json.dumps({k: v.get("subscopes", []) for k, v in d.items()}))`)
+	var subs map[string][]string
+	if err := json.Unmarshal(out, &subs); err != nil {
+		t.Fatalf("parsing %q: %v", out, err)
+	}
+	for scope, want := range subs {
+		if got := Subscopes(v, scope); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("installed JupyterHub %s: %s has subscopes %v, but Subscopes says %v", v, scope, want, got)
+		}
 	}
 }
 
@@ -397,6 +461,10 @@ func TestScopesMatchRESTAPISpecs(t *testing.T) {
 }
 
 func TestServiceFieldTypes(t *testing.T) {
+	// 6.0.0b2 services/service.py: timeout = Integer(30), which refuses a float.
+	if got := ServiceFieldTypes("timeout"); !slices.Equal(got, []FieldType{FieldInt}) {
+		t.Errorf("ServiceFieldTypes(timeout) = %v, want [FieldInt]", got)
+	}
 	for _, v := range []Version{{1, 0, 0}, {3, 0, 0}, {6, 0, 0}} {
 		for _, k := range ServiceKeys(v) {
 			if len(ServiceFieldTypes(k)) == 0 {

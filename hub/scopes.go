@@ -8,17 +8,13 @@ import (
 	"sync"
 )
 
-// The scopes and roles of each JupyterHub version. Sources, in short
-// (testdata/jupyterhub-versions.md has them in full):
-//   - 2.0: ekmixon/jupyterhub scopes.py, roles.py @56894926 (a fork at
-//     2.0.0rc2). 2.1: changelog "Add missing read:metrics scope" (#3770, 2.1.0).
-//   - 3.0: Debian's jupyterhub 3.0.0 (/usr/lib/python3/dist-packages/jupyterhub),
-//     cross-checked by the tests; REST API spec rest-api-3.0.yml.
-//   - 3.1.0.dev: luong-komorebi/jupyterhub @64704de2 (same scopes as 3.0).
-//   - 4.x: derived from 3.x plus changelog 4.0.0 (no scope change listed).
-//   - 5.x: scopes from rest-api-5.5.1.yml.
-//   - 6.0: scopes from rest-api-6.0.0b2.yml ("start:servers ... (added in
-//     JupyterHub 6)").
+// The scopes and roles of each JupyterHub version, read from
+// jupyterhub/scopes.py (the keys of scope_definitions and their subscopes)
+// and roles.py (get_default_roles, _role_name_pattern) at every release tag
+// from 2.0.0 to 6.0.0b2 of github:jupyterhub/jupyterhub; 1.5.0 has neither
+// file. The scopes change only at 2.1.0, 3.0.0, 5.0.0 (first in 5.0.0b1) and
+// 6.0.0 (first in 6.0.0b1); main after 6.0.0b2 (2841153d) has the same 48.
+// testdata/jupyterhub-versions.md lists the tags and lines.
 
 // added lists scope names that appear at a version. Keep in version order.
 type added struct {
@@ -28,7 +24,8 @@ type added struct {
 
 // scopeHistory: the keys of jupyterhub.scopes.scope_definitions.
 var scopeHistory = []added{
-	// 2.0.0rc2 scopes.py (ekmixon/jupyterhub @56894926)
+	// 2.0.0 scopes.py:27-134 (2.0.0b1 still had the draft "all" and no
+	// delete:users, delete:servers, delete:groups, inherit)
 	{2, 0, []string{
 		"(no_scope)", "self", "inherit",
 		"admin:users", "admin:auth_state", "users", "delete:users", "list:users",
@@ -41,13 +38,95 @@ var scopeHistory = []added{
 		"list:services", "read:services", "read:services:name",
 		"read:hub", "access:servers", "access:services", "proxy", "shutdown",
 	}},
-	{2, 1, []string{"read:metrics"}}, // changelog 2.1.0 #3770
-	{3, 0, []string{"admin-ui"}},     // changelog 3.0.0 #3878; 3.0.0 scopes.py
-	// Present in rest-api-5.5.1.yml. Placed at 5.0 (derived): sharing is
-	// #4594 in the 5.0.0 changelog, and the services-API migration
-	// 3c2384c5aae1 (from_config) precedes 5.0's 4621fec11365 (manage_roles).
+	{2, 1, []string{"read:metrics"}}, // 2.1.0 scopes.py:27-137
+	{3, 0, []string{"admin-ui"}},     // 3.0.0 scopes.py:35-149
+	// 5.0.0 scopes.py:36-184 (first in 5.0.0b1; 4.1.6 has the 40 of 3.0.0)
 	{5, 0, []string{"admin:services", "shares", "read:shares", "users:shares", "read:users:shares", "groups:shares", "read:groups:shares"}},
-	{6, 0, []string{"start:servers"}}, // rest-api-6.0.0b2.yml
+	{6, 0, []string{"start:servers"}}, // 6.0.0b1 and 6.0.0b2 scopes.py:39-190
+}
+
+// subscopeHistory: scope_definitions[scope]["subscopes"], for the scopes
+// that have any; a later entry replaces an earlier one's list. A token
+// holding a scope holds its subscopes, transitively (scopes.expand_scopes).
+var subscopeHistory = []struct {
+	major, minor int
+	subscopes    map[string][]string
+}{
+	// 2.0.0 scopes.py; the same through 4.1.6
+	{2, 0, map[string][]string{
+		"admin:users":    {"admin:auth_state", "users", "read:roles:users", "delete:users"},
+		"users":          {"read:users", "list:users", "users:activity"},
+		"list:users":     {"read:users:name"},
+		"read:users":     {"read:users:name", "read:users:groups", "read:users:activity"},
+		"read:roles":     {"read:roles:users", "read:roles:services", "read:roles:groups"},
+		"users:activity": {"read:users:activity"},
+		"admin:servers":  {"admin:server_state", "servers"},
+		"servers":        {"read:servers", "delete:servers"},
+		"read:servers":   {"read:users:name"},
+		"tokens":         {"read:tokens"},
+		"admin:groups":   {"groups", "read:roles:groups", "delete:groups"},
+		"groups":         {"read:groups", "list:groups"},
+		"list:groups":    {"read:groups:name"},
+		"read:groups":    {"read:groups:name"},
+		"list:services":  {"read:services:name"},
+		"read:services":  {"read:services:name"},
+	}},
+	// 5.0.0 scopes.py
+	{5, 0, map[string][]string{
+		"admin:services": {"list:services", "read:services", "read:roles:services"},
+		"users:shares":   {"read:users:shares"},
+		"groups:shares":  {"read:groups:shares"},
+		"shares":         {"access:servers", "read:shares", "users:shares", "groups:shares"},
+	}},
+	// 6.0.0b1 scopes.py: servers also grants start:servers
+	{6, 0, map[string][]string{
+		"servers": {"read:servers", "start:servers", "delete:servers"},
+	}},
+}
+
+// Subscopes returns the scopes that holding scope (a name, without a
+// filter) also grants at v, directly: nil when it grants nothing more.
+func Subscopes(v Version, scope string) []string {
+	var out []string
+	if !HasRBAC(v) {
+		return nil
+	}
+	for _, h := range subscopeHistory {
+		if v.AtLeast(h.major, h.minor) {
+			if subs, ok := h.subscopes[scope]; ok {
+				out = subs
+			}
+		}
+	}
+	return slices.Clone(out)
+}
+
+// ExpandScopes returns, sorted and without filters, every scope that
+// holding scopes grants at v: the scopes themselves and, transitively,
+// their subscopes. A filtered scope ("read:servers!user=alice") counts as
+// its name, so the result says what kinds of access are held, not for whom.
+func ExpandScopes(v Version, scopes []string) []string {
+	seen := map[string]bool{}
+	var walk func(string)
+	walk = func(s string) {
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		for _, sub := range Subscopes(v, s) {
+			walk(sub)
+		}
+	}
+	for _, s := range scopes {
+		name, _, _ := strings.Cut(s, "!")
+		walk(name)
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Scopes returns, sorted, every scope name (without filters) that v defines;
@@ -82,10 +161,15 @@ func scopeSince(scope string) (Version, bool) {
 }
 
 // ValidateScope checks one scope as a role's "scopes" entry or an
-// oauth_client_allowed_scopes entry at v, the way _check_scopes_exist
-// (3.0.0 scopes.py:636-667; roles._check_scopes in 2.0) does: the name
+// oauth_client_allowed_scopes entry at v, the way the Hub does: the name
 // must exist, and a filter must be !user, !user=NAME, !group=NAME,
-// !service=NAME or !server=USER/NAME (exact !service and !server from 3.0).
+// !service=NAME or !server=USER/NAME. 2.x (roles._check_scopes, 2.0.0
+// roles.py:209-240, the same in 2.3.1) accepts a filter when any of
+// '!user=', '!service=', '!group=', '!server=', '!user' is a substring of the
+// scope; 3.0 (scopes._check_scopes_exist, 3.0.0 scopes.py:636-667, the same
+// through 6.0.0b2 scopes.py:816-848) wants one of the exact filters !user,
+// !service, !server or a prefix !user=, !service=, !group=, !server=. From
+// 5.0 the error is ScopeNotFound, a KeyError (5.0.0b1 scopes.py).
 // It is stricter than the Hub in one way: an empty filter value
 // ("read:users!user=") is refused, since it matches nothing.
 // Custom scopes ("custom:...") are refused: they exist only once defined
@@ -140,8 +224,9 @@ func ValidateScope(v Version, scope string) error {
 	return nil
 }
 
-// roleNameRE is roles._role_name_pattern, the same from 2.0.0rc2 through
-// 3.0.0 (roles.py:114); 4.x-6.0 derived (no change in any changelog).
+// roleNameRE is roles._role_name_pattern, the same at every tag from 2.0.0
+// (roles.py:262) through 3.0.0 (roles.py:114), 4.1.6 (roles.py:115) and
+// 5.0.0 to 6.0.0b2 (roles.py:117).
 // Python's re.match with a trailing $ also accepts one final "\n"; the
 // \n? keeps that quirk so the pattern answers exactly as the Hub does.
 // It is compiled on first use: the {1,253} repetition makes a large
@@ -161,9 +246,11 @@ func RoleNameRE(v Version) *regexp.Regexp {
 	return roleNameRE()
 }
 
-// DefaultRoles returns the roles every Hub at v defines (roles.get_default_roles),
-// in the Hub's order. load_roles may override them, except that admin's
-// description and scopes cannot change (3.0.0 roles.py:148-157).
+// DefaultRoles returns the roles every Hub at v defines, in the Hub's order
+// (roles.get_default_roles: 2.0.0 roles.py:14, 3.0.0 roles.py:13, 5.2.1 and
+// 6.0.0b2 roles.py:14). load_roles may override them, except that admin's
+// description and scopes cannot change (3.0.0 roles.py:148-157, 5.2.1
+// roles.py:167-176).
 func DefaultRoles(v Version) []string {
 	if !HasRBAC(v) {
 		return nil

@@ -43,19 +43,55 @@ func (v Version) AtLeast(major, minor int) bool {
 	return v.Major > major || (v.Major == major && v.Minor >= minor)
 }
 
-// NewestStable is the newest stable release whose source could be confirmed:
-// rest-api-5.5.1.yml and the 5.5.1 changelog (6.0 is at 6.0.0b2, a beta).
+// NewestStable is the newest stable release: the newest tag of
+// github:jupyterhub/jupyterhub without a pre-release suffix is 5.5.1 (6.0 is
+// at 6.0.0b2, a beta, and main at 2841153d is two commits past it).
 var NewestStable = Version{5, 5, 1}
 
 // HasRBAC reports whether v has roles and scopes (c.JupyterHub.load_roles);
-// they came with 2.0 (2.0.0rc2 roles.py and scopes.py).
+// they came with 2.0 (2.0.0 roles.py and scopes.py; 1.5.0 has neither file,
+// and its app.py no load_roles trait).
 func HasRBAC(v Version) bool { return v.AtLeast(2, 0) }
 
-// StateFilterSince is the first release whose GET /users takes ?state=
-// (jupyterhub-idle-culler's STATE_FILTER_MIN_VERSION = V("1.3.0"),
-// jupyterhub_idle_culler/__init__.py @04ce9311).
+// StateFilterSince is the first release whose GET /users takes ?state=:
+// 1.3.0 apihandlers/users.py UserListAPIHandler.get (commit 30b8bc36 "add
+// ?state= filter for GET /users"; 1.2.2 has none), which is also
+// jupyterhub-idle-culler's STATE_FILTER_MIN_VERSION.
 var StateFilterSince = Version{1, 3, 0}
 
-// HasStateFilter reports whether GET /users at v takes ?state=ready and
-// ?state=inactive.
+// HasStateFilter reports whether GET /users at v takes ?state=active,
+// ?state=ready and ?state=inactive (any other value is a 400, "Unrecognized
+// state filter"). Up to 4.x a user with several active servers is one row
+// per server in the active/ready query, so it may come twice and counts
+// twice in _pagination.total; 5.0.0 groups by user (users.py, "group-by
+// ensures the count is correct").
 func HasStateFilter(v Version) bool { return v.AtLeast(StateFilterSince.Major, StateFilterSince.Minor) }
+
+// PaginationSince is the first release whose GET /users pages: 2.0.0
+// apihandlers/base.py (get_api_pagination, paginated_model) and users.py
+// UserListAPIHandler.get. Before it the reply is every user, a bare list.
+var PaginationSince = Version{2, 0, 0}
+
+// HasPagination reports whether GET /users at v takes offset= and limit=.
+func HasPagination(v Version) bool { return v.AtLeast(PaginationSince.Major, PaginationSince.Minor) }
+
+// The page sizes of GET /users, the same at every tag from 2.0.0 to 6.0.0b2
+// (app.py JupyterHub.api_page_default_limit and api_page_max_limit, both
+// configurable). A request with the Accept value PaginationMediaType gets
+// {"items": [...], "_pagination": {"offset", "limit", "total", "next"}},
+// next being null or {"offset", "limit", "url"}; one without it gets a bare
+// list of at most MaxPageLimit users (the default limit is then the maximum)
+// and the Hub only logs "Truncated user list". limit= is clamped to
+// 1..MaxPageLimit; offset= and limit= go through abs(int(...)), anything
+// else is a 400.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+// PaginationMediaType is the Accept value that asks for pages
+// (apihandlers/base.py PAGINATION_MEDIA_TYPE, 2.0.0 to 6.0.0b2). The Hub
+// splits the header on commas, strips and lower-cases each part and wants
+// this exact string among them, so a parameter such as ";q=1" turns it off
+// (accepts_pagination).
+const PaginationMediaType = "application/jupyterhub-pagination+json"

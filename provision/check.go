@@ -2,6 +2,7 @@ package provision
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -41,10 +42,10 @@ func CheckService(s *Service, v hub.Version) error {
 	if s.URL != "" {
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fail("url", "%q is not an http(s) URL; JupyterHub cannot proxy it (3.0 fails at start when it has no port, 5.x always refuses it)", s.URL)
+			return fail("url", "%q is not an http(s) URL; JupyterHub cannot proxy it (before 5.0 the Hub stops while loading it without a port, or at start with one; 5.0 refuses it at once)", s.URL)
 		}
 	}
-	if s.OAuthClientID != "" && !strings.HasPrefix(s.OAuthClientID, "service-") {
+	if s.OAuthClientID != "" && !strings.HasPrefix(s.OAuthClientID, "service-") && hub.OAuthClientIDPrefixChecked(v) {
 		return fail("oauth_client_id", "%q must start with \"service-\"; JupyterHub refuses to start", s.OAuthClientID)
 	}
 	if s.Command == nil && s.URL == "" && s.Token == TokenNone {
@@ -54,6 +55,19 @@ func CheckService(s *Service, v hub.Version) error {
 	for _, kv := range s.dict() {
 		if !slices.Contains(keys, kv.Key) {
 			return fail(kv.Key, "JupyterHub %s does not accept the service key %q", v, kv.Key)
+		}
+	}
+	if s.Timeout != nil && (*s.Timeout != math.Trunc(*s.Timeout) || *s.Timeout > 1<<53) {
+		return fail("timeout", "%v is not a whole number of seconds: JupyterHub's timeout is an Integer, which refuses a float", *s.Timeout)
+	}
+	// From 5.0 oauth_client_id or oauth_no_confirm gives the service an
+	// OAuth client, which needs a redirect: the url's, or its own.
+	if hub.OAuthWithoutRedirectFatal(v) && s.URL == "" && s.OAuthRedirectURI == "" {
+		switch {
+		case s.OAuthClientID != "":
+			return fail("oauth_client_id", "without a url or an oauth_redirect_uri, JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", v)
+		case s.OAuthNoConfirm:
+			return fail("oauth_no_confirm", "without a url or an oauth_redirect_uri, JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", v)
 		}
 	}
 	for _, scope := range s.OAuthClientAllowedScopes {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/hubctl/hubctl/pyconfig"
@@ -126,7 +127,9 @@ func (s *Service) dict() templates.Dict {
 		add("info", s.Info)
 	}
 	if s.Timeout != nil {
-		add("timeout", templates.Expr(fmt.Sprint(*s.Timeout)))
+		// An int literal: the Hub's timeout is an Integer, which refuses a
+		// float, and %v would print 1e+06 for a million.
+		add("timeout", templates.Expr(strconv.FormatFloat(*s.Timeout, 'f', -1, 64)))
 	}
 	return d
 }

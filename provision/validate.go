@@ -60,9 +60,9 @@ var checks = map[string]Check{
 	"HUB108": {"HUB108", SeverityError, "merge the two roles or rename one"},
 	"HUB109": {"HUB109", SeverityError, "`hubctl service add --help` and JupyterHub's scope reference list the scopes of each version"},
 	"HUB110": {"HUB110", SeverityError, "define the service, or drop it from the role"},
-	"HUB111": {"HUB111", SeverityError, "OAuth settings need the service's url"},
+	"HUB111": {"HUB111", SeverityError, "give the service its url, or an oauth_redirect_uri for an external OAuth client"},
 	"HUB112": {"HUB112", SeverityError, "give the role a 'name'"},
-	"HUB113": {"HUB113", SeverityError, "give the role a 'scopes' list: JupyterHub 3.0 starts once without one, then fails on every later start"},
+	"HUB113": {"HUB113", SeverityError, "give the role a 'scopes' list: JupyterHub 2.0 to 3.0 start once without one, then fail on every later start"},
 	"HUB114": {"HUB114", SeverityError, "each entry is a dict"},
 	"HUB115": {"HUB115", SeverityError, "assign the list first in the same file (c.JupyterHub.services = [...]), or use .append()/.extend(), which traitlets merges"},
 	"HUB116": {"HUB116", SeverityError, "pass a string: load_subconfig(str(path))"},
@@ -197,8 +197,11 @@ func (v *validator) services() {
 			}
 			if k.Str == "command" && val.Kind == pyconfig.KindStr {
 				// The Hub wraps a string as a one-element list: fine for a bare
-				// program, fatal when arguments were meant.
-				if strings.ContainsAny(strings.TrimSpace(val.Str), " \t") {
+				// program, fatal when arguments were meant. From 5.0 it also
+				// stores the raw string in a JSON column and cannot read it back.
+				if hub.CommandStringFatal(ver) {
+					v.add("HUB104", val.Pos, "command is a string: JupyterHub %s stores it unencoded in its database and stops with JSONDecodeError reading it back; write a list such as ['python3', '-m', 'mysvc']", ver)
+				} else if strings.ContainsAny(strings.TrimSpace(val.Str), " \t") {
 					v.add("HUB104", val.Pos, "command is a string: JupyterHub runs %q as one program name, spaces included, and fails to start the service; write a list such as ['python3', '-m', 'mysvc']", val.Str)
 				} else {
 					v.addSev("HUB104", SeverityWarning, val.Pos, "command is a string; JupyterHub wraps it as [%q], which works only while it has no arguments: write a list", val.Str)
@@ -215,7 +218,7 @@ func (v *validator) services() {
 			case "api_token":
 				if val.Kind == pyconfig.KindStr {
 					literalToken = firstPos(literalToken, val.Pos)
-					v.token(val, "this service's api_token")
+					v.token(val, "this service's api_token", hub.ShortServiceTokenFatal(ver))
 					if prev, ok := tokens[val.Str]; ok {
 						v.add("HUB202", val.Pos, "the same api_token as the service at %s", prev)
 					} else {
@@ -225,7 +228,7 @@ func (v *validator) services() {
 			case "url":
 				v.url(val)
 			case "oauth_client_id":
-				if val.Kind == pyconfig.KindStr && !strings.HasPrefix(val.Str, "service-") {
+				if val.Kind == pyconfig.KindStr && !strings.HasPrefix(val.Str, "service-") && hub.OAuthClientIDPrefixChecked(ver) {
 					v.add("HUB106", val.Pos, "oauth_client_id %q does not start with \"service-\"; JupyterHub refuses to start", val.Str)
 				}
 			case "oauth_client_allowed_scopes":
@@ -242,16 +245,7 @@ func (v *validator) services() {
 				names[name.Str] = name.Pos
 			}
 		}
-		v.oauthWithoutClient(s)
-		if ver.AtLeast(5, 0) {
-			_, hasURL := s.Get("url")
-			for _, k := range []string{"oauth_client_id", "oauth_redirect_uri", "oauth_no_confirm", "oauth_client_allowed_scopes"} {
-				if val, ok := s.Get(k); ok && !hasURL && !(val.Kind == pyconfig.KindBool && !val.Bool) {
-					v.add("HUB111", val.Pos, "%s without a url; JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", k, ver)
-					break
-				}
-			}
-		}
+		v.oauth(s)
 	}
 	for i := range v.cfg.APITokens {
 		t := &v.cfg.APITokens[i]
@@ -262,7 +256,7 @@ func (v *validator) services() {
 			continue
 		}
 		literalToken = firstPos(literalToken, t.Pos)
-		v.token(t, "this api_tokens token")
+		v.token(t, "this api_tokens token", true)
 		if prev, ok := tokens[t.Str]; ok {
 			v.add("HUB203", t.Pos, "the api_tokens token is also the api_token of the service at %s", prev)
 		}
@@ -272,27 +266,35 @@ func (v *validator) services() {
 	}
 }
 
-// oauthWithoutClient warns, before JupyterHub 5 (which refuses such a
-// service: HUB111), about OAuth keys on a service that gets no OAuth client:
-// the Hub registers one only when the service has a url or an
-// oauth_redirect_uri (Service.oauth_available in jupyterhub/services/service.py,
-// 3.0.0), so the keys have no effect.
-func (v *validator) oauthWithoutClient(s *pyconfig.Value) {
-	if v.opts.Version.AtLeast(5, 0) {
+// oauth checks what the Hub makes of a service's OAuth keys. Without a url,
+// it registers an OAuth client only for the keys hub.OAuthClientKeys names
+// (oauth_redirect_uri; from 5.0 also oauth_client_id and oauth_no_confirm),
+// and from 5.0 such a client without an oauth_redirect_uri stops the Hub
+// (HUB111). Keys that make no client have no effect (HUB211).
+func (v *validator) oauth(s *pyconfig.Value) {
+	ver := v.opts.Version
+	set := func(k string) (*pyconfig.Value, bool) {
+		val, ok := s.Get(k)
+		unset := !ok || val.Kind == pyconfig.KindNone || val.Kind == pyconfig.KindStr && val.Str == "" || val.Kind == pyconfig.KindBool && !val.Bool ||
+			val.Kind == pyconfig.KindInt && val.Int.Sign() == 0 || val.Kind == pyconfig.KindList && len(val.Items) == 0
+		return val, !unset
+	}
+	if _, ok := set("url"); ok {
 		return
 	}
-	for _, k := range []string{"url", "oauth_redirect_uri"} {
-		if val, ok := s.Get(k); ok && !(val.Kind == pyconfig.KindStr && val.Str == "") && val.Kind != pyconfig.KindNone {
+	for _, k := range hub.OAuthClientKeys(ver) {
+		if val, ok := set(k); ok {
+			if _, redirect := set("oauth_redirect_uri"); !redirect && hub.OAuthWithoutRedirectFatal(ver) {
+				v.add("HUB111", val.Pos, "%s without a url or an oauth_redirect_uri; JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", k, ver)
+			}
 			return
 		}
 	}
 	for _, k := range []string{"oauth_client_id", "oauth_no_confirm", "oauth_client_allowed_scopes", "oauth_roles"} {
-		val, ok := s.Get(k)
-		if !ok || val.Kind == pyconfig.KindBool && !val.Bool || val.Kind == pyconfig.KindList && len(val.Items) == 0 || val.Kind == pyconfig.KindNone {
-			continue
+		if val, ok := set(k); ok {
+			v.add("HUB211", val.Pos, "%s has no effect: without a url or %s, JupyterHub %s registers no OAuth client for the service", k, strings.Join(hub.OAuthClientKeys(ver), " or "), ver)
+			return
 		}
-		v.add("HUB211", val.Pos, "%s has no effect: without a url or an oauth_redirect_uri, JupyterHub %s registers no OAuth client for the service", k, v.opts.Version)
-		return
 	}
 }
 
@@ -303,10 +305,14 @@ func firstPos(have, p pyconfig.Pos) pyconfig.Pos {
 	return have
 }
 
-func (v *validator) token(t *pyconfig.Value, what string) {
+// token checks a literal token; fatal says whether the Hub stops on one
+// shorter than 8 characters (before 1.4 it drops a service's silently).
+func (v *validator) token(t *pyconfig.Value, what string, fatal bool) {
 	switch {
 	case t.Str == "":
 		// An empty token is no token: the Hub registers none, silently.
+	case len(t.Str) < 8 && !fatal:
+		v.addSev("HUB103", SeverityWarning, t.Pos, "%s is %d characters; JupyterHub %s drops it without a word, so the service has no token", what, len(t.Str), v.opts.Version)
 	case len(t.Str) < 8:
 		v.add("HUB103", t.Pos, "%s is %d characters; JupyterHub refuses tokens shorter than 8", what, len(t.Str))
 	case len(t.Str) < 32:
@@ -428,10 +434,12 @@ func (v *validator) roles() {
 		scopes, ok := r.Get("scopes")
 		isDefault := name != nil && name.Kind == pyconfig.KindStr && slices.Contains(hub.DefaultRoles(ver), name.Str)
 		switch {
-		case !ok && isDefault:
+		case !ok && isDefault && hub.DefaultRolesMerged(ver):
 			// The Hub's own roles (admin, user, server, token) keep their scopes.
-		case !ok:
+		case !ok && hub.RoleWithoutScopesFatal(ver):
 			v.add("HUB113", r.Pos, "a role without a 'scopes' key; JupyterHub %s starts once, then fails on every later start", ver)
+		case !ok:
+			v.addSev("HUB113", SeverityWarning, r.Pos, "a role without a 'scopes' key; JupyterHub %s gives it no scopes", ver)
 		case scopes.Kind == pyconfig.KindList && len(scopes.Items) == 0:
 			v.add("HUB204", scopes.Pos, "the role has an empty scopes list")
 		case scopes.Kind == pyconfig.KindList:

@@ -129,6 +129,10 @@ func TestServiceAddErrors(t *testing.T) {
 		{[]string{"x", "--service-timeout", "30", "--command", "y"}, 2, "--service-timeout: JupyterHub 3.0.0 does not accept the service key \"timeout\""},
 		{[]string{"x", "--oauth-scope", "read:users", "--command", "y", "--hub-version", "2.3"}, 2, "--oauth-scope: JupyterHub 2.3.0 does not accept"},
 		{[]string{"x", "--oauth-scope", "bogus", "--command", "y"}, 2, "--oauth-scope:"},
+		// 6.0's timeout is an Integer trait; 5.x refuses OAuth without a redirect.
+		{[]string{"x", "--service-timeout", "2.5", "--url", "http://x:1", "--hub-version", "6.0.0b2"}, 2, "--service-timeout: 2.5 is not a whole number"},
+		{[]string{"x", "--oauth-client-id", "service-x", "--token", "none", "--command", "y", "--hub-version", "5.2"}, 2, "--oauth-client-id: without a url or an oauth_redirect_uri, JupyterHub 5.2.0 refuses to start"},
+		{[]string{"x", "--oauth-no-confirm", "--token", "none", "--command", "y", "--hub-version", "5.2"}, 2, "--oauth-no-confirm: without a url"},
 	} {
 		args := append([]string{"service", "add"}, tt.args...)
 		args = append(args, "--config", path)
