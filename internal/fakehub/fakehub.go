@@ -72,24 +72,50 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // Options configures a fake Hub.
 type Options struct {
-	// Version is answered by GET /hub/api/ and in the X-JupyterHub-Version
-	// header; "3.0.0" if empty. It changes nothing else: the API stays 3.0's.
+	// Version is the JupyterHub release the fake answers as: GET /hub/api/
+	// and the X-JupyterHub-Version header report it, and it picks the API
+	// modelled (see the package comment): before 2.0 the legacy list, 2.0
+	// to 4.x 3.0.0's handlers, 5.0 on 5.2.1's. "3.0.0" if empty; a version
+	// hub.ParseVersion cannot read is reported as given and answered as
+	// 3.0.0.
 	Version string
-	// Legacy behaves like a Hub before 2.0: GET /users ignores the
-	// pagination Accept header, offset and limit, and the state filter, and
-	// returns a bare JSON list of all users.
-	Legacy bool
 	// DefaultLimit and MaxLimit are api_page_default_limit and
-	// api_page_max_limit; 0 = the Hub 3.0 defaults (50 and 200, app.py).
+	// api_page_max_limit; 0 = the defaults (50 and 200, app.py, the same in
+	// 3.0.0 and 5.2.1).
 	DefaultLimit, MaxLimit int
 	// StopDelay is the default time a running server takes to stop. > 0
 	// makes DELETE answer 202 and the server sits in pending "stop" for that
 	// long. 0 or < 0: servers stop at once.
 	StopDelay time.Duration
+}
+
+// api is the generation of the REST API the fake answers with.
+type api int
+
+const (
+	api30     api = iota // 2.0 to 4.x: JupyterHub 3.0.0's handlers
+	apiLegacy            // before 2.0: GET /users is a bare list of every user
+	api52                // 5.0 on: JupyterHub 5.2.1's handlers
+)
+
+// apiFor is the API the fake models for a version.
+func apiFor(version string) api {
+	v, err := hub.ParseVersion(version)
+	switch {
+	case err != nil:
+		return api30
+	case !v.AtLeast(2, 0):
+		return apiLegacy
+	case v.AtLeast(5, 0):
+		return api52
+	}
+	return api30
 }
 
 // internalURL is the base the Hub puts in _pagination.next.url: it builds it
@@ -147,18 +173,21 @@ type Fault struct {
 
 // Hub is the fake JupyterHub.
 type Hub struct {
-	opts Options
-	srv  *httptest.Server
+	opts      Options
+	api       api
+	scopeDefs map[string][]string // the release's scope_definitions
+	srv       *httptest.Server
 
 	mu     sync.RWMutex
 	users  []*urec // index = user id (insertion order); nil = deleted
 	byName map[string]*urec
 	// idx[c] holds, per user id, the number of SQL rows the user contributes
 	// to the list query of category c (see categoryAll...).
-	idx    [3]fenwick
-	tokens map[string]tokenRec
-	timers map[*time.Timer]struct{}
-	closed bool
+	idx      [3]fenwick
+	tokens   map[string]tokenRec
+	tokenSeq int
+	timers   map[*time.Timer]struct{}
+	closed   bool
 
 	reqMu sync.Mutex
 	reqs  []Request
@@ -177,7 +206,7 @@ type faultState struct {
 // list query categories (users.py UserListAPIHandler.get)
 const (
 	categoryAll      = iota // no state filter: one row per user
-	categoryActive          // state=active|ready: JOIN spawners WHERE server != NULL, one row per active server
+	categoryActive          // state=active|ready: JOIN spawners WHERE server != NULL, one row per active server (3.0), per active user (5.x)
 	categoryInactive        // state=inactive: users with no active server, one row each
 )
 
@@ -221,10 +250,15 @@ func New(opts Options) *Hub {
 		opts.MaxLimit = 200 // app.py api_page_max_limit
 	}
 	h := &Hub{
-		opts:   opts,
-		byName: map[string]*urec{},
-		tokens: map[string]tokenRec{},
-		timers: map[*time.Timer]struct{}{},
+		opts:      opts,
+		api:       apiFor(opts.Version),
+		scopeDefs: scopes30,
+		byName:    map[string]*urec{},
+		tokens:    map[string]tokenRec{},
+		timers:    map[*time.Timer]struct{}{},
+	}
+	if h.api == api52 {
+		h.scopeDefs = scopes52
 	}
 	for c := range h.idx {
 		h.idx[c].rebuild(1024, func(int) int64 { return 0 })
@@ -258,7 +292,7 @@ func (h *Hub) Close() {
 // not know, as the Hub refuses to create such a token, and on a metascope or
 // filter the fake does not model.
 func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
-	checkScopeNames(scopes)
+	checkScopeNames(h.scopeDefs, scopes)
 	if owner.Kind != "service" && owner.Kind != "user" {
 		panic("fakehub: Owner.Kind must be \"service\" or \"user\"")
 	}
@@ -266,10 +300,12 @@ func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
 	defer h.mu.Unlock()
 	// keep the raw scopes; they are expanded per request, as
 	// handlers/base.py _resolve_roles_and_scopes calls get_scopes_for
-	h.tokens[token] = tokenRec{owner: owner, scopes: append([]string(nil), scopes...)}
+	h.tokenSeq++
+	h.tokens[token] = tokenRec{id: h.tokenSeq, owner: owner, scopes: append([]string(nil), scopes...)}
 }
 
 type tokenRec struct {
+	id     int // orm.APIToken.id: GET /user on 5.x reports "a<id>" as token_id
 	owner  Owner
 	scopes []string
 }
@@ -442,6 +478,12 @@ func (h *Hub) reindex(r *urec) {
 		a := r.activeCount()
 		w[categoryAll] = 1
 		w[categoryActive] = a
+		if h.api == api52 {
+			// 5.2.1 users.py UserListAPIHandler.get: the JOIN on spawners
+			// is grouped by user ("group-by ensures the count is correct"):
+			// one row per active user
+			w[categoryActive] = min(a, 1)
+		}
 		if a == 0 {
 			w[categoryInactive] = 1
 		}
