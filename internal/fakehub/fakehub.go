@@ -1,13 +1,16 @@
-// Package fakehub is an in-process fake of the JupyterHub 3.0 REST API, the
+// Package fakehub is an in-process fake of the JupyterHub REST API, the
 // part hubctl's culler and check talk to, for unit, fault and benchmark tests
-// of cull and cmd/hubctl.
+// of cull and cmd/hubctl. It answers as the release Options.Version names:
+// JupyterHub 3.0.0 by default, 5.2.1, or a release before 2.0.
 //
 // Where the facts come from: the handlers of JupyterHub 3.0.0 as Debian
 // bookworm installs them (/usr/lib/python3/dist-packages/jupyterhub/:
 // apihandlers/users.py, base.py, hub.py, scopes.py, user.py, spawner.py), each
 // behaviour citing the code it mirrors, and for the endpoints and fields the
 // REST API spec shared/jupyterhub/rest-api-3.0.yml (beside the repository; see
-// testdata/jupyterhub-versions.md). What it models:
+// testdata/jupyterhub-versions.md); for 5.x the same files at the tag 5.2.1 of
+// github:jupyterhub/jupyterhub (identical to Debian trixie's), each
+// difference gated on the first tag whose source has it. What it models:
 //
 //	GET    /hub/api/                          version (no auth)
 //	GET    /hub/api/user                      the token owner and its scopes
@@ -41,7 +44,18 @@
 //     unknown named server or user, 400 for a user whose server is
 //     stopping, 500 for a server of an unknown user (the handler does not
 //     check find_user for None) and for a user with an active named server.
-//   - Hubs before 2.0 (Options.Legacy): GET /users is a bare list of all users.
+//   - Hubs before 2.0 (Options.Version): GET /users is a bare list of all users.
+//   - What changed after 3.0.0, from the release that changed it: from 4.1.0
+//     a request without credentials is refused with "Missing or invalid
+//     credentials." and next.url keeps blank query values; from 5.0.0
+//     state=active|ready counts one row per active *user* (grouped by user,
+//     so no duplicates and no short pages but for "ready"), access is granted
+//     by any of the endpoint's scopes (not the first one held), the sharing
+//     scopes and admin:services exist, GET /user carries token_id, and a
+//     server model full_name, full_url and full_progress_url; from 5.1.0 a
+//     DELETE of a server pending spawn cancels the spawn and a second later
+//     stops the server (204 or 202), and one still pending (a check) is a
+//     500, where 3.0.0 refuses both with 400.
 //   - Faults (Hub.Inject): a status with Retry-After, a reset connection, a
 //     delay, a truncated body; and a record of every request (Hub.Requests).
 //
@@ -49,18 +63,20 @@
 // hubctl parses them. Deliberately not modelled, as hubctl neither sends
 // nor reads it: other endpoints and methods (501), filtered scopes given to a
 // token (!user=, !group=, !server=; AddToken panics), the "admin",
-// "inherit" and "self" metascopes, roles and groups, name_filter, sort,
-// include_stopped_servers, admin:server_state, session_id and 5.x's model
-// additions, exact values for the model fields hubctl does not read (roles,
+// "inherit" and "self" metascopes, roles and groups, name_filter, sort (5.x;
+// its 400 for a bad value), include_stopped_servers, admin:server_state,
+// the scopes 2.x lacks (the fake's 2.x has 3.0.0's), sessions (session_id
+// is null), exact values for the model fields hubctl does not read (roles,
 // groups, server, urls: they are sent, for the shape and size of a reply, but
 // approximate), and Python's byte-exact json.dumps (the keys and values are
 // the Hub's; the bytes between them need not be). Key order is fixed and
 // servers are ordered by name. A stop with a delay answers at once where the
 // Hub first waits up to slow_stop_timeout.
 //
-// TestAgainstRealHub (needs Debian's jupyterhub package; testdata/realhub.py)
-// sends the same requests to the real Hub and to the fake and compares what
-// hubctl reads of the answers: statuses and the fields cull decodes.
+// TestAgainstRealHub and TestAgainstRealHubPaging (testdata/realhub.py, in
+// each of realhub.Releases: 3.0.0 and 5.2.1) send the same requests to the
+// real Hub and to the fake asked to be its version, and compare what hubctl
+// reads of the answers: statuses, Content-Type and the fields cull decodes.
 package fakehub
 
 import (
@@ -95,28 +111,14 @@ type Options struct {
 	StopDelay time.Duration
 }
 
-// api is the generation of the REST API the fake answers with.
-type api int
+// modelledVersion is the release the fake answers as when Options.Version
+// is empty or unreadable.
+var modelledVersion = hub.Version{Major: 3}
 
-const (
-	api30     api = iota // 2.0 to 4.x: JupyterHub 3.0.0's handlers
-	apiLegacy            // before 2.0: GET /users is a bare list of every user
-	api52                // 5.0 on: JupyterHub 5.2.1's handlers
-)
-
-// apiFor is the API the fake models for a version.
-func apiFor(version string) api {
-	v, err := hub.ParseVersion(version)
-	switch {
-	case err != nil:
-		return api30
-	case !v.AtLeast(2, 0):
-		return apiLegacy
-	case v.AtLeast(5, 0):
-		return api52
-	}
-	return api30
-}
+// since reports whether the Hub's release is major.minor or later: each
+// behaviour that changed after 3.0.0 is gated on the release whose source
+// first has it.
+func (h *Hub) since(major, minor int) bool { return h.v.AtLeast(major, minor) }
 
 // internalURL is the base the Hub puts in _pagination.next.url: it builds it
 // from the request as it saw it, i.e. its own address behind the proxy.
@@ -174,7 +176,7 @@ type Fault struct {
 // Hub is the fake JupyterHub.
 type Hub struct {
 	opts      Options
-	api       api
+	v         hub.Version         // the release answered as
 	scopeDefs map[string][]string // the release's scope_definitions
 	srv       *httptest.Server
 
@@ -251,13 +253,16 @@ func New(opts Options) *Hub {
 	}
 	h := &Hub{
 		opts:      opts,
-		api:       apiFor(opts.Version),
+		v:         modelledVersion,
 		scopeDefs: scopes30,
 		byName:    map[string]*urec{},
 		tokens:    map[string]tokenRec{},
 		timers:    map[*time.Timer]struct{}{},
 	}
-	if h.api == api52 {
+	if v, err := hub.ParseVersion(opts.Version); err == nil {
+		h.v = v
+	}
+	if h.since(5, 0) {
 		h.scopeDefs = scopes52
 	}
 	for c := range h.idx {
@@ -478,8 +483,8 @@ func (h *Hub) reindex(r *urec) {
 		a := r.activeCount()
 		w[categoryAll] = 1
 		w[categoryActive] = a
-		if h.api == api52 {
-			// 5.2.1 users.py UserListAPIHandler.get: the JOIN on spawners
+		if h.since(5, 0) {
+			// 5.0.0 and 5.2.1 users.py UserListAPIHandler.get: the JOIN on spawners
 			// is grouped by user ("group-by ensures the count is correct"):
 			// one row per active user
 			w[categoryActive] = min(a, 1)

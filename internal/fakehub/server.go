@@ -358,12 +358,12 @@ func (c *reqCtx) arg(name string) (string, bool) {
 // needsScope mirrors scopes.py needs_scope. It returns a non-zero status
 // when access is refused: 403 when no scope is held, 404 when a held scope
 // is filtered and the filter does not match the requested user. 3.0.0
-// (_check_scope_access) decides on the first scope held; 5.2.1 grants
-// access if any scope allows it (has_scope), and answers a request without
-// credentials with a message of its own.
+// (_check_scope_access) decides on the first scope held; from 5.0.0
+// (has_scope; 5.2.1 scopes.py) any scope that allows it grants access. From
+// 4.1.0 a request without credentials gets a message of its own.
 func (c *reqCtx) needsScope(scopes []string, user *string) (int, string) {
-	if c.h.api == api52 && c.owner == nil {
-		// 5.2.1 scopes.py needs_scope: "not authenticated at all, fail
+	if c.h.since(4, 1) && c.owner == nil {
+		// 4.1.0 and 5.2.1 scopes.py needs_scope: "not authenticated at all, fail
 		// with more generic message"
 		return http.StatusForbidden, "Missing or invalid credentials."
 	}
@@ -379,7 +379,7 @@ func (c *reqCtx) needsScope(scopes []string, user *string) (int, string) {
 			// filtering may apply" (3.0.0), post_filter (5.2.1)
 			return 0, ""
 		}
-		if c.h.api != api52 {
+		if !c.h.since(5, 0) {
 			return http.StatusNotFound, notFound
 		}
 		filtered = true

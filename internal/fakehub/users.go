@@ -159,8 +159,8 @@ func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 func (h *Hub) appendServerModel(out []byte, user, name string, s *srec) []byte {
 	out = append(out, `{"name": `...)
 	out = appendString(out, name)
-	if h.api == api52 {
-		// 5.2.1 base.py server_model: f"{orm_spawner.user.name}/{orm_spawner.name}"
+	if h.since(5, 0) {
+		// 5.0.0 and 5.2.1 base.py server_model: f"{orm_spawner.user.name}/{orm_spawner.name}"
 		out = append(out, `, "full_name": `...)
 		out = appendString(out, user+"/"+name)
 	}
@@ -184,8 +184,8 @@ func (h *Hub) appendServerModel(out []byte, user, name string, s *srec) []byte {
 		progress = "/hub/api/users/" + url.PathEscape(user) + "/servers/" + url.PathEscape(name) + "/progress"
 	}
 	out = appendString(out, progress)
-	if h.api == api52 {
-		// 5.2.1 base.py server_model: null without public_url or subdomains
+	if h.since(5, 0) {
+		// 5.0.0 and 5.2.1 base.py server_model: null without public_url or subdomains
 		out = append(out, `, "full_url": null, "full_progress_url": null`...)
 	}
 	return append(out, '}')
@@ -249,7 +249,7 @@ func (c *reqCtx) getSelf() response {
 	}
 	// "add session_id associated with token, added in 2.0; token_id added
 	// in 5.0" (5.2.1 users.py); an API token has no session
-	if c.h.api == api52 {
+	if c.h.since(5, 0) {
 		out = append(out, `, "token_id": "a`...)
 		out = strconv.AppendInt(out, int64(c.token.id), 10)
 		out = append(out, '"')
@@ -322,7 +322,7 @@ func (c *reqCtx) listUsers() response {
 	if st, msg := c.needsScope([]string{"list:users"}, nil); st != 0 {
 		return jsonError(st, msg)
 	}
-	if c.h.api == apiLegacy {
+	if !c.h.since(2, 0) {
 		// Hub < 2.0: GET /users returned every user as a bare list
 		users, _ := c.rows(categoryAll, 0, 1<<62)
 		return c.writeList(users, false, false, 0, 0, 0)
@@ -447,8 +447,8 @@ func hasReadyServer(u *urec) bool {
 func (c *reqCtx) nextURL(next, limit int64) string {
 	q := c.r.URL.Query()
 	for k, vs := range q {
-		if c.h.api == api52 {
-			// 5.2.1 base.py: parse_qs(..., keep_blank_values=True)
+		if c.h.since(4, 1) {
+			// 4.1.0 and 5.2.1 base.py: parse_qs(..., keep_blank_values=True)
 			break
 		}
 		vs = slices.DeleteFunc(vs, func(v string) bool { return v == "" })
@@ -511,10 +511,11 @@ func (c *reqCtx) deleteServer(userName, serverName string, body []byte) response
 		return emptyResponse(http.StatusAccepted, "text/plain")
 	}
 	if s != nil && s.pending != "" {
-		if h.api != api52 {
+		if !h.since(5, 1) {
 			return jsonError(http.StatusBadRequest, logName(userName, serverName)+" is pending "+s.pending+", please wait")
 		}
-		// 5.2.1 users.py: "we are interrupting a pending start": the spawn
+		// 5.1.0 and 5.2.1 users.py: "we are interrupting a pending start"
+		// (c65e48b2 "allow stop while start is pending"): the spawn
 		// is cancelled (its done callback clears _spawn_pending; the
 		// server record stays, so the spawner is ready), then
 		// `await asyncio.sleep(1)` and stop_single_user, which refuses a
