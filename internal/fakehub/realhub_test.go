@@ -34,6 +34,7 @@ var fakeVersions = map[string]string{realhub.V30.Name: "3.0.0", realhub.V52().Na
 func eachRelease(t *testing.T, f func(t *testing.T, r realhub.Release, version string)) {
 	for _, r := range realhub.Releases() {
 		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel() // each release runs a Hub of its own
 			r.Require(t)
 			f(t, r, fakeVersions[r.Name])
 		})
@@ -184,7 +185,9 @@ func compareSteps(t *testing.T, realBase, fakeBase string, steps []realStep) {
 				v = "non-JSON: " + string(raw)
 			}
 		}
-		return resp.StatusCode, consumed(v, base), string(raw), resp.Header.Get("Content-Type")
+		// the headers compared: Content-Type, and the version every
+		// answer carries (handlers/base.py set_default_headers)
+		return resp.StatusCode, consumed(v, base), string(raw), resp.Header.Get("Content-Type") + "; version " + resp.Header.Get("X-JupyterHub-Version")
 	}
 	for i, s := range steps {
 		// send to both at about the same time (stop delays)
