@@ -230,6 +230,7 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 		{Name: "gina", Created: created, Servers: map[string]*Server{"": {Ready: true}, "n": {Ready: true}}},
 		{Name: "hank", Created: created, Servers: map[string]*Server{"": {Ready: true, StopDelay: slow}}},
 		{Name: "ivy", Created: created, Servers: map[string]*Server{"": {Pending: "stop"}}},
+		{Name: "jo", Created: created, Servers: map[string]*Server{"ps": {Pending: "spawn", StopDelay: slow}}},
 	}
 	tokens := []realToken{
 		{"culler-token", "service", "culler", []string{"list:users", "read:users:activity", "read:servers", "delete:servers", "admin:users"}},
@@ -312,6 +313,8 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 		{method: "GET", path: "/users/erin", token: "culler-token"},
 		{method: "DELETE", path: "/users/erin/server", token: "culler-token"},
 		{method: "DELETE", path: "/users/hank", token: "culler-token"},
+		// 3.0 refuses; 5.2 cancels the spawn, then stops (slowly) and removes
+		{method: "DELETE", path: "/users/jo/servers/ps", token: "culler-token", body: `{"remove": true}`},
 		{method: "DELETE", path: "/users/ivy", token: "culler-token"},
 		{method: "DELETE", path: "/users/gina", token: "culler-token"},
 		{method: "GET", path: "/users/gina", token: "culler-token"},
@@ -321,6 +324,7 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 		{method: "DELETE", path: "/users/carol", token: "names-token"},
 		// once the slow stops are over on both
 		{method: "GET", path: "/users", token: "culler-token", settle: true},
+		{method: "GET", path: "/users/jo", token: "culler-token"},
 		{method: "GET", path: "/users?state=active", token: "culler-token", accept: pag},
 		{method: "DELETE", path: "/users/hank", token: "culler-token"},
 		{method: "GET", path: "/users", token: "culler-token"},
