@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -371,8 +372,8 @@ func testAgainstRealHubPaging(t *testing.T, r realhub.Release, version string) {
 }
 
 // consumed keeps of a reply what hubctl reads (cull's Identity, apiUser,
-// apiServer, pagination and error message), so that the fake need not
-// carry fields nobody reads: next.url's base is replaced by a marker and its
+// apiServer, pagination and error message), and the keys of each model,
+// so that the fake need not carry exact values of fields nobody reads: next.url's base is replaced by a marker and its
 // query sorted (the Hub keeps the request's order), recent timestamps (set
 // by each Hub's clock) are replaced by a marker.
 func consumed(v any, base string) any {
@@ -400,7 +401,9 @@ func consumed(v any, base string) any {
 			}
 			return out
 		case x["scopes"] != nil:
-			return pick(x, "kind", "name", "admin", "scopes")
+			out := pick(x, "kind", "name", "admin", "scopes")
+			out["<keys>"] = keyList(x)
+			return out
 		case x["kind"] == "user":
 			return consumedUser(x)
 		}
@@ -415,14 +418,30 @@ func consumedUser(v any) any {
 		return v
 	}
 	out := pick(u, "name", "admin", "created", "last_activity")
+	out["<keys>"] = keyList(u)
 	if servers, ok := u["servers"].(map[string]any); ok {
 		ss := map[string]any{}
 		for name, s := range servers {
-			ss[name] = pick(s.(map[string]any), "name", "ready", "pending", "started", "last_activity")
+			sm := s.(map[string]any)
+			p := pick(sm, "name", "ready", "pending", "started", "last_activity")
+			p["<keys>"] = keyList(sm)
+			ss[name] = p
 		}
 		out["servers"] = ss
 	}
 	return out
+}
+
+// keyList is the sorted keys of a model: the fake sends every key the
+// release's model has (values of the ones hubctl does not read are
+// approximate), so that hubctl decodes replies of the real shape.
+func keyList(m map[string]any) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ",")
 }
 
 // pick copies the keys m has, with recent timestamps replaced by a marker.
