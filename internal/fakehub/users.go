@@ -34,11 +34,12 @@ const (
 // there are, and a model without any is left out of a list.
 //
 // The keys hubctl does not read (roles, groups, server, pending, auth_state;
-// a server's stopped, url, user_options, progress_url) are there so that
-// hubctl decodes replies of the real Hub's shape and about its size (the
-// benchmarks measure that); their values are approximate (no groups, the
-// default roles, URLs escaped by url.PathEscape rather than the Hub's quote)
-// and TestAgainstRealHub does not compare them.
+// a server's stopped, url, user_options, progress_url, and 5.x's full_name,
+// full_url, full_progress_url) are there so that hubctl decodes replies of
+// the real Hub's shape and about its size (the benchmarks measure that);
+// their values are approximate (no groups, the default roles, URLs escaped
+// by url.PathEscape rather than the Hub's quote) and TestAgainstRealHub
+// compares only that they are there.
 func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 	p := c.parsed
 	var keys int
