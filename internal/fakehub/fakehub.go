@@ -95,11 +95,12 @@ import (
 // Options configures a fake Hub.
 type Options struct {
 	// Version is the JupyterHub release the fake answers as: GET /hub/api/
-	// and the X-JupyterHub-Version header report it, and it picks the API
-	// modelled (see the package comment): before 2.0 the legacy list, 2.0
-	// to 4.x 3.0.0's handlers, 5.0 on 5.2.1's. "3.0.0" if empty; a version
-	// hub.ParseVersion cannot read is reported as given and answered as
-	// 3.0.0.
+	// and the X-JupyterHub-Version header report it, and it picks the
+	// behaviours (see the package comment): before 2.0 the legacy list,
+	// then 3.0.0's handlers with each later change from the release that
+	// made it, up to 5.2.1's (checked against the real 3.0.0 and 5.2.1;
+	// 6.x answers as 5.2.1). "3.0.0" if empty; a version hub.ParseVersion
+	// cannot read is reported as given and answered as 3.0.0.
 	Version string
 	// DefaultLimit and MaxLimit are api_page_default_limit and
 	// api_page_max_limit; 0 = the defaults (50 and 200, app.py, the same in
