@@ -212,7 +212,7 @@ func TestPassAPIPageSize(t *testing.T) {
 }
 
 func TestPassLegacyHub(t *testing.T) {
-	h := newHub(t, fakehub.Options{Legacy: true, Version: "1.2.2"})
+	h := newHub(t, fakehub.Options{Version: "1.2.2"})
 	addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
 	addUser(h, "active", false, time.Minute, map[string]*fakehub.Server{"": activeServer()})
 	c, logs := newCuller(t, h, basePolicy())
@@ -232,19 +232,18 @@ func TestPassLegacyHub(t *testing.T) {
 func TestPassStateFilterByVersion(t *testing.T) {
 	for _, c := range []struct {
 		version string
-		legacy  bool
 		want    string // the state of the first GET /users
 	}{
-		{"1.2.2", true, ""},
-		{"1.2.0.dev", true, ""}, // JupyterHub's own spelling of a dev build
-		{"1.3.0", true, "ready"},
-		{"3.0.0", false, "ready"},
-		{"6.0.0b2", false, "ready"},
-		{"not a version", false, "ready"},
-		{"1.2.0-custom", false, "ready"},
+		{"1.2.2", ""},
+		{"1.2.0.dev", ""}, // JupyterHub's own spelling of a dev build
+		{"1.3.0", "ready"},
+		{"3.0.0", "ready"},
+		{"6.0.0b2", "ready"},
+		{"not a version", "ready"},
+		{"1.2.0-custom", "ready"},
 	} {
 		t.Run(c.version, func(t *testing.T) {
-			h := newHub(t, fakehub.Options{Legacy: c.legacy, Version: c.version})
+			h := newHub(t, fakehub.Options{Version: c.version})
 			addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
 			cu, logs := newCuller(t, h, basePolicy())
 			if _, err := cu.Pass(context.Background()); err != nil {

@@ -21,13 +21,14 @@ func main() {
 	users := flag.Int("users", 100000, "users on the Hub, each with a running default server")
 	idle := flag.Float64("idle", 0.10, "fraction of them idle for two hours")
 	stopDelay := flag.Duration("stop-delay", 0, "how long each DELETE of a server takes to answer")
+	version := flag.String("hub-version", "3.0.0", "the JupyterHub release the fake answers as (fakehub.Options.Version), e.g. 5.2.1")
 	flag.Parse()
 	token := os.Getenv("BENCH_TOKEN")
 	if token == "" {
 		fmt.Fprintln(os.Stderr, "benchhub: set BENCH_TOKEN")
 		os.Exit(2)
 	}
-	h := fakehub.New(fakehub.Options{})
+	h := fakehub.New(fakehub.Options{Version: *version})
 	defer h.Close()
 	h.AddToken(token, fakehub.Owner{Kind: "service", Name: "cull-idle"},
 		hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true})...)

@@ -1,13 +1,16 @@
-// Package fakehub is an in-process fake of the JupyterHub 3.0 REST API, the
+// Package fakehub is an in-process fake of the JupyterHub REST API, the
 // part hubctl's culler and check talk to, for unit, fault and benchmark tests
-// of cull and cmd/hubctl.
+// of cull and cmd/hubctl. It answers as the release Options.Version names:
+// JupyterHub 3.0.0 by default, 5.2.1, or a release before 2.0.
 //
 // Where the facts come from: the handlers of JupyterHub 3.0.0 as Debian
 // bookworm installs them (/usr/lib/python3/dist-packages/jupyterhub/:
 // apihandlers/users.py, base.py, hub.py, scopes.py, user.py, spawner.py), each
 // behaviour citing the code it mirrors, and for the endpoints and fields the
 // REST API spec shared/jupyterhub/rest-api-3.0.yml (beside the repository; see
-// testdata/jupyterhub-versions.md). What it models:
+// testdata/jupyterhub-versions.md); for 5.x the same files at the tag 5.2.1 of
+// github:jupyterhub/jupyterhub (identical to Debian trixie's), each
+// difference gated on the first tag whose source has it. What it models:
 //
 //	GET    /hub/api/                          version (no auth)
 //	GET    /hub/api/user                      the token owner and its scopes
@@ -41,7 +44,18 @@
 //     unknown named server or user, 400 for a user whose server is
 //     stopping, 500 for a server of an unknown user (the handler does not
 //     check find_user for None) and for a user with an active named server.
-//   - Hubs before 2.0 (Options.Legacy): GET /users is a bare list of all users.
+//   - Hubs before 2.0 (Options.Version): GET /users is a bare list of all users.
+//   - What changed after 3.0.0, from the release that changed it: from 4.1.0
+//     a request without credentials is refused with "Missing or invalid
+//     credentials." and next.url keeps blank query values; from 5.0.0
+//     state=active|ready counts one row per active *user* (grouped by user,
+//     so no duplicates and no short pages but for "ready"), access is granted
+//     by any of the endpoint's scopes (not the first one held), the sharing
+//     scopes and admin:services exist, GET /user carries token_id, and a
+//     server model full_name, full_url and full_progress_url; from 5.1.0 a
+//     DELETE of a server pending spawn cancels the spawn and a second later
+//     stops the server (204 or 202), and one still pending (a check) is a
+//     500, where 3.0.0 refuses both with 400.
 //   - Faults (Hub.Inject): a status with Retry-After, a reset connection, a
 //     delay, a truncated body; and a record of every request (Hub.Requests).
 //
@@ -49,18 +63,20 @@
 // hubctl parses them. Deliberately not modelled, as hubctl neither sends
 // nor reads it: other endpoints and methods (501), filtered scopes given to a
 // token (!user=, !group=, !server=; AddToken panics), the "admin",
-// "inherit" and "self" metascopes, roles and groups, name_filter, sort,
-// include_stopped_servers, admin:server_state, session_id and 5.x's model
-// additions, exact values for the model fields hubctl does not read (roles,
+// "inherit" and "self" metascopes, roles and groups, name_filter, sort (5.x;
+// its 400 for a bad value), include_stopped_servers, admin:server_state,
+// the scopes 2.x lacks (the fake's 2.x has 3.0.0's), sessions (session_id
+// is null), exact values for the model fields hubctl does not read (roles,
 // groups, server, urls: they are sent, for the shape and size of a reply, but
 // approximate), and Python's byte-exact json.dumps (the keys and values are
 // the Hub's; the bytes between them need not be). Key order is fixed and
 // servers are ordered by name. A stop with a delay answers at once where the
 // Hub first waits up to slow_stop_timeout.
 //
-// TestAgainstRealHub (needs Debian's jupyterhub package; testdata/realhub.py)
-// sends the same requests to the real Hub and to the fake and compares what
-// hubctl reads of the answers: statuses and the fields cull decodes.
+// TestAgainstRealHub and TestAgainstRealHubPaging (testdata/realhub.py, in
+// each of realhub.Releases: 3.0.0 and 5.2.1) send the same requests to the
+// real Hub and to the fake asked to be its version, and compare what hubctl
+// reads of the answers: statuses, Content-Type and the fields cull decodes.
 package fakehub
 
 import (
@@ -72,25 +88,38 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // Options configures a fake Hub.
 type Options struct {
-	// Version is answered by GET /hub/api/ and in the X-JupyterHub-Version
-	// header; "3.0.0" if empty. It changes nothing else: the API stays 3.0's.
+	// Version is the JupyterHub release the fake answers as: GET /hub/api/
+	// and the X-JupyterHub-Version header report it, and it picks the
+	// behaviours (see the package comment): before 2.0 the legacy list,
+	// then 3.0.0's handlers with each later change from the release that
+	// made it, up to 5.2.1's (checked against the real 3.0.0 and 5.2.1;
+	// 6.x answers as 5.2.1). "3.0.0" if empty; a version hub.ParseVersion
+	// cannot read is reported as given and answered as 3.0.0.
 	Version string
-	// Legacy behaves like a Hub before 2.0: GET /users ignores the
-	// pagination Accept header, offset and limit, and the state filter, and
-	// returns a bare JSON list of all users.
-	Legacy bool
 	// DefaultLimit and MaxLimit are api_page_default_limit and
-	// api_page_max_limit; 0 = the Hub 3.0 defaults (50 and 200, app.py).
+	// api_page_max_limit; 0 = the defaults (50 and 200, app.py, the same in
+	// 3.0.0 and 5.2.1).
 	DefaultLimit, MaxLimit int
 	// StopDelay is the default time a running server takes to stop. > 0
 	// makes DELETE answer 202 and the server sits in pending "stop" for that
 	// long. 0 or < 0: servers stop at once.
 	StopDelay time.Duration
 }
+
+// modelledVersion is the release the fake answers as when Options.Version
+// is empty or unreadable.
+var modelledVersion = hub.Version{Major: 3}
+
+// since reports whether the Hub's release is major.minor or later: each
+// behaviour that changed after 3.0.0 is gated on the release whose source
+// first has it.
+func (h *Hub) since(major, minor int) bool { return h.v.AtLeast(major, minor) }
 
 // internalURL is the base the Hub puts in _pagination.next.url: it builds it
 // from the request as it saw it, i.e. its own address behind the proxy.
@@ -147,18 +176,21 @@ type Fault struct {
 
 // Hub is the fake JupyterHub.
 type Hub struct {
-	opts Options
-	srv  *httptest.Server
+	opts      Options
+	v         hub.Version         // the release answered as
+	scopeDefs map[string][]string // the release's scope_definitions
+	srv       *httptest.Server
 
 	mu     sync.RWMutex
 	users  []*urec // index = user id (insertion order); nil = deleted
 	byName map[string]*urec
 	// idx[c] holds, per user id, the number of SQL rows the user contributes
 	// to the list query of category c (see categoryAll...).
-	idx    [3]fenwick
-	tokens map[string]tokenRec
-	timers map[*time.Timer]struct{}
-	closed bool
+	idx      [3]fenwick
+	tokens   map[string]tokenRec
+	tokenSeq int
+	timers   map[*time.Timer]struct{}
+	closed   bool
 
 	reqMu sync.Mutex
 	reqs  []Request
@@ -177,7 +209,7 @@ type faultState struct {
 // list query categories (users.py UserListAPIHandler.get)
 const (
 	categoryAll      = iota // no state filter: one row per user
-	categoryActive          // state=active|ready: JOIN spawners WHERE server != NULL, one row per active server
+	categoryActive          // state=active|ready: JOIN spawners WHERE server != NULL, one row per active server (3.0), per active user (5.x)
 	categoryInactive        // state=inactive: users with no active server, one row each
 )
 
@@ -221,10 +253,18 @@ func New(opts Options) *Hub {
 		opts.MaxLimit = 200 // app.py api_page_max_limit
 	}
 	h := &Hub{
-		opts:   opts,
-		byName: map[string]*urec{},
-		tokens: map[string]tokenRec{},
-		timers: map[*time.Timer]struct{}{},
+		opts:      opts,
+		v:         modelledVersion,
+		scopeDefs: scopes30,
+		byName:    map[string]*urec{},
+		tokens:    map[string]tokenRec{},
+		timers:    map[*time.Timer]struct{}{},
+	}
+	if v, err := hub.ParseVersion(opts.Version); err == nil {
+		h.v = v
+	}
+	if h.since(5, 0) {
+		h.scopeDefs = scopes52
 	}
 	for c := range h.idx {
 		h.idx[c].rebuild(1024, func(int) int64 { return 0 })
@@ -258,7 +298,7 @@ func (h *Hub) Close() {
 // not know, as the Hub refuses to create such a token, and on a metascope or
 // filter the fake does not model.
 func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
-	checkScopeNames(scopes)
+	checkScopeNames(h.scopeDefs, scopes)
 	if owner.Kind != "service" && owner.Kind != "user" {
 		panic("fakehub: Owner.Kind must be \"service\" or \"user\"")
 	}
@@ -266,10 +306,12 @@ func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
 	defer h.mu.Unlock()
 	// keep the raw scopes; they are expanded per request, as
 	// handlers/base.py _resolve_roles_and_scopes calls get_scopes_for
-	h.tokens[token] = tokenRec{owner: owner, scopes: append([]string(nil), scopes...)}
+	h.tokenSeq++
+	h.tokens[token] = tokenRec{id: h.tokenSeq, owner: owner, scopes: append([]string(nil), scopes...)}
 }
 
 type tokenRec struct {
+	id     int // orm.APIToken.id: GET /user on 5.x reports "a<id>" as token_id
 	owner  Owner
 	scopes []string
 }
@@ -442,6 +484,12 @@ func (h *Hub) reindex(r *urec) {
 		a := r.activeCount()
 		w[categoryAll] = 1
 		w[categoryActive] = a
+		if h.since(5, 0) {
+			// 5.0.0 and 5.2.1 users.py UserListAPIHandler.get: the JOIN on spawners
+			// is grouped by user ("group-by ensures the count is correct"):
+			// one row per active user
+			w[categoryActive] = min(a, 1)
+		}
 		if a == 0 {
 			w[categoryInactive] = 1
 		}

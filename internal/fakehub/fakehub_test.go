@@ -732,7 +732,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestLegacy(t *testing.T) {
-	h := newHub(t, Options{Legacy: true})
+	h := newHub(t, Options{Version: "1.5.0"})
 	addUsers(h, 250, func(i int) map[string]*Server {
 		if i%2 == 0 {
 			return map[string]*Server{"": {Ready: true}}

@@ -8,15 +8,23 @@ import (
 	"github.com/hubctl/hubctl/hub"
 )
 
-// The fake models JupyterHub 3.0's scopes with their subscopes, which hub
-// does not record; the names must be the ones hub says 3.0 has.
+// The fake models each release's scopes with their subscopes, which hub
+// does not record; the names must be the ones hub says that release has.
 func TestScopesAreHubs(t *testing.T) {
-	var names []string
-	for s := range scopeSubscopes {
-		names = append(names, s)
-	}
-	sort.Strings(names)
-	if want := hub.Scopes(hub.Version{Major: 3}); !slices.Equal(names, want) {
-		t.Errorf("the fake's scopes\n %v\nhub.Scopes(3.0)\n %v", names, want)
+	for _, v := range []string{"3.0.0", "5.2.1"} {
+		h := New(Options{Version: v})
+		h.Close()
+		var names []string
+		for s := range h.scopeDefs {
+			names = append(names, s)
+		}
+		sort.Strings(names)
+		hv, err := hub.ParseVersion(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := hub.Scopes(hv); !slices.Equal(names, want) {
+			t.Errorf("the fake's scopes at %s\n %v\nhub.Scopes(%s)\n %v", v, names, v, want)
+		}
 	}
 }

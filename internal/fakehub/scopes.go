@@ -2,13 +2,14 @@ package fakehub
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 )
 
-// scopeSubscopes mirrors scope_definitions in jupyterhub/scopes.py (3.0):
-// each scope and the subscopes it implies. Scopes without subscopes map to nil.
-var scopeSubscopes = map[string][]string{
+// scopes30 mirrors scope_definitions in jupyterhub/scopes.py (3.0.0): each
+// scope and the subscopes it implies. Scopes without subscopes map to nil.
+var scopes30 = map[string][]string{
 	"(no_scope)":          nil,
 	"self":                nil,
 	"inherit":             nil,
@@ -51,12 +52,27 @@ var scopeSubscopes = map[string][]string{
 	"read:metrics":        nil,
 }
 
+// scopes52 is scope_definitions at 5.2.1 (jupyterhub/scopes.py): 3.0.0's,
+// whose subscopes did not change, plus admin:services and the sharing
+// scopes of 5.0.
+var scopes52 = func() map[string][]string {
+	m := maps.Clone(scopes30)
+	m["admin:services"] = []string{"list:services", "read:services", "read:roles:services"}
+	m["users:shares"] = []string{"read:users:shares"}
+	m["read:users:shares"] = nil
+	m["groups:shares"] = []string{"read:groups:shares"}
+	m["read:groups:shares"] = nil
+	m["read:shares"] = nil
+	m["shares"] = []string{"access:servers", "read:shares", "users:shares", "groups:shares"}
+	return m
+}()
+
 // checkScopeNames panics on a scope name the Hub does not know, as
 // scopes.py _check_scopes_exist refuses to create such a token, and on what
 // the fake does not model: metascopes and filters.
-func checkScopeNames(scopes []string) {
+func checkScopeNames(defs map[string][]string, scopes []string) {
 	for _, s := range scopes {
-		if _, ok := scopeSubscopes[s]; !ok {
+		if _, ok := defs[s]; !ok {
 			if strings.Contains(s, "!") {
 				panic(fmt.Sprintf("fakehub: filtered scope %q: the fake models no filters on a token's scopes", s))
 			}
@@ -83,12 +99,12 @@ type parsedScopes map[string]*subScope
 // the Hub computes in scopes.get_scopes_for(orm.APIToken): each scope and
 // its subscopes (_expand_scope), plus a user owner's identify scopes
 // (token_scopes.update(identify_scopes(owner))), then reduce_scopes.
-func expandTokenScopes(raw []string, owner Owner) map[string]bool {
+func expandTokenScopes(defs map[string][]string, raw []string, owner Owner) map[string]bool {
 	out := map[string]bool{}
 	var add func(name string)
 	add = func(name string) {
 		out[name] = true
-		for _, sub := range scopeSubscopes[name] {
+		for _, sub := range defs[name] {
 			add(sub)
 		}
 	}

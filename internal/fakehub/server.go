@@ -19,6 +19,9 @@ type response struct {
 	ctype  string
 	body   *bytes.Buffer // nil = no body
 	header http.Header   // extra headers
+	// then, if set, is the rest of the handler: it runs interruptWait
+	// later with h.mu held, and its response is the answer
+	then func() response
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -245,7 +248,8 @@ type reqCtx struct {
 	h      *Hub
 	r      *http.Request
 	query  url.Values
-	owner  *Owner // nil: no current user (handlers/base.py current_user None)
+	owner  *Owner    // nil: no current user (handlers/base.py current_user None)
+	token  *tokenRec // the token of owner
 	parsed parsedScopes
 	scopes map[string]bool // expanded scopes
 }
@@ -266,6 +270,19 @@ func (h *Hub) handle(r *http.Request, escPath string, body []byte, tok string) r
 		h.recordTokenActivity(tok)
 	}
 
+	resp := h.dispatch(r, rt, body, tok)
+	if resp.then != nil {
+		// the handler awaits without holding the Hub: others are answered
+		time.Sleep(interruptWait)
+		h.mu.Lock()
+		resp = resp.then()
+		h.mu.Unlock()
+	}
+	return resp
+}
+
+// dispatch runs the route's handler with h.mu held.
+func (h *Hub) dispatch(r *http.Request, rt routed, body []byte, tok string) response {
 	if r.Method == http.MethodGet {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
@@ -321,7 +338,8 @@ func (c *reqCtx) resolveScopes(tok string) {
 			if t.owner.Kind == "service" || c.h.byName[t.owner.Name] != nil {
 				o := t.owner
 				c.owner = &o
-				c.scopes = expandTokenScopes(t.scopes, o)
+				c.token = &t
+				c.scopes = expandTokenScopes(c.h.scopeDefs, t.scopes, o)
 			}
 		}
 	}
@@ -337,11 +355,20 @@ func (c *reqCtx) arg(name string) (string, bool) {
 	return strings.TrimSpace(v[len(v)-1]), true
 }
 
-// needsScope mirrors scopes.py needs_scope / _check_scope_access. It
-// returns a non-zero status when access is refused: 403 when no scope is
-// held, 404 when the first held scope is filtered and the filter does not
-// match the requested user.
+// needsScope mirrors scopes.py needs_scope. It returns a non-zero status
+// when access is refused: 403 when no scope is held, 404 when a held scope
+// is filtered and the filter does not match the requested user. 3.0.0
+// (_check_scope_access) decides on the first scope held; from 5.0.0
+// (has_scope; 5.2.1 scopes.py) any scope that allows it grants access. From
+// 4.1.0 a request without credentials gets a message of its own.
 func (c *reqCtx) needsScope(scopes []string, user *string) (int, string) {
+	if c.h.since(4, 1) && c.owner == nil {
+		// 4.1.0 and 5.2.1 scopes.py needs_scope: "not authenticated at all, fail
+		// with more generic message"
+		return http.StatusForbidden, "Missing or invalid credentials."
+	}
+	const notFound = "No access to resources or resources not found"
+	filtered := false
 	for _, s := range scopes {
 		ss := c.parsed[s]
 		if ss == nil {
@@ -349,10 +376,16 @@ func (c *reqCtx) needsScope(scopes []string, user *string) (int, string) {
 		}
 		if ss.all || user == nil || ss.users[*user] {
 			// user == nil: "Client has restricted access ... Internal
-			// filtering may apply"
+			// filtering may apply" (3.0.0), post_filter (5.2.1)
 			return 0, ""
 		}
-		return http.StatusNotFound, "No access to resources or resources not found"
+		if !c.h.since(5, 0) {
+			return http.StatusNotFound, notFound
+		}
+		filtered = true
+	}
+	if filtered {
+		return http.StatusNotFound, notFound
 	}
 	return http.StatusForbidden, "Action is not authorized with current scopes; requires any of [" + strings.Join(scopes, ", ") + "]"
 }

@@ -34,11 +34,12 @@ const (
 // there are, and a model without any is left out of a list.
 //
 // The keys hubctl does not read (roles, groups, server, pending, auth_state;
-// a server's stopped, url, user_options, progress_url) are there so that
-// hubctl decodes replies of the real Hub's shape and about its size (the
-// benchmarks measure that); their values are approximate (no groups, the
-// default roles, URLs escaped by url.PathEscape rather than the Hub's quote)
-// and TestAgainstRealHub does not compare them.
+// a server's stopped, url, user_options, progress_url, and 5.x's full_name,
+// full_url, full_progress_url) are there so that hubctl decodes replies of
+// the real Hub's shape and about its size (the benchmarks measure that);
+// their values are approximate (no groups, the default roles, URLs escaped
+// by url.PathEscape rather than the Hub's quote) and TestAgainstRealHub
+// compares only that they are there.
 func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 	p := c.parsed
 	var keys int
@@ -146,7 +147,7 @@ func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 			ns++
 			out = appendString(out, name)
 			out = append(out, ": "...)
-			out = appendServerModel(out, u.name, name, s)
+			out = c.h.appendServerModel(out, u.name, name, s)
 		}
 		out = append(out, '}')
 	}
@@ -154,10 +155,16 @@ func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 }
 
 // appendServerModel writes base.py APIHandler.server_model of an active
-// server (without admin:server_state's state).
-func appendServerModel(out []byte, user, name string, s *srec) []byte {
+// server (without admin:server_state's state); 5.2.1 adds full_name,
+// full_url and full_progress_url.
+func (h *Hub) appendServerModel(out []byte, user, name string, s *srec) []byte {
 	out = append(out, `{"name": `...)
 	out = appendString(out, name)
+	if h.since(5, 0) {
+		// 5.0.0 and 5.2.1 base.py server_model: f"{orm_spawner.user.name}/{orm_spawner.name}"
+		out = append(out, `, "full_name": `...)
+		out = appendString(out, user+"/"+name)
+	}
 	out = append(out, `, "last_activity": `...)
 	out = appendIsoformat(out, s.lastActivity)
 	out = append(out, `, "started": `...)
@@ -178,6 +185,10 @@ func appendServerModel(out []byte, user, name string, s *srec) []byte {
 		progress = "/hub/api/users/" + url.PathEscape(user) + "/servers/" + url.PathEscape(name) + "/progress"
 	}
 	out = appendString(out, progress)
+	if h.since(5, 0) {
+		// 5.0.0 and 5.2.1 base.py server_model: null without public_url or subdomains
+		out = append(out, `, "full_url": null, "full_progress_url": null`...)
+	}
 	return append(out, '}')
 }
 
@@ -237,7 +248,14 @@ func (c *reqCtx) getSelf() response {
 	} else {
 		out, _ = c.appendUserFields(out, c.h.byName[c.owner.Name])
 	}
-	out = append(out, `, "scopes": `...)
+	// "add session_id associated with token, added in 2.0; token_id added
+	// in 5.0" (5.2.1 users.py); an API token has no session
+	if c.h.since(5, 0) {
+		out = append(out, `, "token_id": "a`...)
+		out = strconv.AppendInt(out, int64(c.token.id), 10)
+		out = append(out, '"')
+	}
+	out = append(out, `, "session_id": null, "scopes": `...)
 	out = appendStringList(out, sortedScopes(c.scopes))
 	out = append(out, '}')
 	b.Write(out)
@@ -305,7 +323,7 @@ func (c *reqCtx) listUsers() response {
 	if st, msg := c.needsScope([]string{"list:users"}, nil); st != 0 {
 		return jsonError(st, msg)
 	}
-	if c.h.opts.Legacy {
+	if !c.h.since(2, 0) {
 		// Hub < 2.0: GET /users returned every user as a bare list
 		users, _ := c.rows(categoryAll, 0, 1<<62)
 		return c.writeList(users, false, false, 0, 0, 0)
@@ -425,11 +443,15 @@ func hasReadyServer(u *urec) bool {
 
 // nextURL mirrors base.py paginated_model: the request's own URL at the
 // Hub's address (internalURL), its query with blank values dropped
-// (parse_qs) and offset and limit set. The Hub keeps the query's order;
+// (parse_qs; 5.2.1 keeps them) and offset and limit set. The Hub keeps the query's order;
 // the fake sorts it.
 func (c *reqCtx) nextURL(next, limit int64) string {
 	q := c.r.URL.Query()
 	for k, vs := range q {
+		if c.h.since(4, 1) {
+			// 4.1.0 and 5.2.1 base.py: parse_qs(..., keep_blank_values=True)
+			break
+		}
 		vs = slices.DeleteFunc(vs, func(v string) bool { return v == "" })
 		if len(vs) == 0 {
 			delete(q, k)
@@ -474,6 +496,9 @@ func (c *reqCtx) deleteServer(userName, serverName string, body []byte) response
 			return jsonError(http.StatusNotFound, userName+" has no server named '"+serverName+"'")
 		}
 	}
+	if serverName == "" && remove {
+		return jsonError(http.StatusBadRequest, "Cannot delete the default server")
+	}
 	if u == nil {
 		// user.spawners on None: AttributeError -> 500
 		return jsonError(http.StatusInternalServerError, "")
@@ -487,12 +512,48 @@ func (c *reqCtx) deleteServer(userName, serverName string, body []byte) response
 		return emptyResponse(http.StatusAccepted, "text/plain")
 	}
 	if s != nil && s.pending != "" {
-		return jsonError(http.StatusBadRequest, logName(userName, serverName)+" is pending "+s.pending+", please wait")
+		if !h.since(5, 1) {
+			return jsonError(http.StatusBadRequest, logName(userName, serverName)+" is pending "+s.pending+", please wait")
+		}
+		// 5.1.0 and 5.2.1 users.py: "we are interrupting a pending start"
+		// (c65e48b2 "allow stop while start is pending"): the spawn
+		// is cancelled (its done callback clears _spawn_pending; the
+		// server record stays, so the spawner is ready), then
+		// `await asyncio.sleep(1)` and stop_single_user, which refuses a
+		// spawner still pending (a check) with RuntimeError: 500
+		if s.pending == "spawn" {
+			s.pending, s.ready = "", true
+			h.reindex(u)
+		}
+		return response{then: func() response { return h.stopInterrupted(userName, serverName, u, s, remove) }}
 	}
 	stopPending := false
 	if s != nil && s.isReady() {
 		stopPending = h.stopServer(u, serverName, s)
 	}
+	return h.stopped(u, serverName, s, stopPending, remove)
+}
+
+// interruptWait is how long 5.2.1 users.py UserServerAPIHandler.delete
+// waits after cancelling a pending spawn ("Give cancel a chance to
+// resolve?").
+const interruptWait = time.Second
+
+// stopInterrupted is the rest of 5.2.1's DELETE of a server that was
+// pending: stop_single_user, whether or not the spawner is ready (h.mu
+// held).
+func (h *Hub) stopInterrupted(userName, serverName string, u *urec, s *srec, remove bool) response {
+	if h.closed || h.byName[userName] != u || u.servers[serverName] != s || s.pending != "" {
+		// stop_single_user: KeyError for a spawner gone, RuntimeError
+		// for one pending
+		return jsonError(http.StatusInternalServerError, "")
+	}
+	return h.stopped(u, serverName, s, h.stopServer(u, serverName, s), remove)
+}
+
+// stopped answers a DELETE of a server that was stopped, or is stopping if
+// stopPending, and removes it if asked (h.mu held).
+func (h *Hub) stopped(u *urec, serverName string, s *srec, stopPending, remove bool) response {
 	if remove {
 		if stopPending {
 			s.removeAfter = true

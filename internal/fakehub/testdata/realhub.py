@@ -1,5 +1,6 @@
-"""Run the real JupyterHub (3.0, from /usr/lib/python3/dist-packages) with a
-scenario, for the differential test in realhub_test.go.
+"""Run the real JupyterHub (Debian's 3.0.0, or 5.2.1 in its root; from
+/usr/lib/python3/dist-packages) with a scenario, for the differential test
+in realhub_test.go.
 
 Usage: python3 realhub.py scenario.json
 
@@ -65,6 +66,22 @@ class FakeSpawner(Spawner):
         delay = STOP_DELAYS.get((self.user.name, self.name), DEFAULT_STOP_DELAY)
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+def pending_spawn(spawner):
+    """A spawn that never ends by itself, hooked up as
+    handlers/base.py spawn_single_user hooks up its finish_user_spawn
+    (_clear_spawn_future): DELETE on 5.x cancels it (users.py
+    UserServerAPIHandler.delete, "we are interrupting a pending start")."""
+    future = asyncio.ensure_future(asyncio.Event().wait())
+
+    def clear_spawn_future(f):
+        if f.cancelled() or f.exception() is None:
+            spawner._spawn_future = None
+        spawner._spawn_pending = False
+
+    future.add_done_callback(clear_spawn_future)
+    return future
 
 
 class Hub(JupyterHub):
@@ -137,6 +154,7 @@ async def main(path):
                 pending = s.get("pending")
                 if pending == "spawn":
                     spawner._spawn_pending = True
+                    spawner._spawn_future = pending_spawn(spawner)
                 elif pending == "stop":
                     spawner._stop_pending = True
                 elif pending == "check":
