@@ -107,7 +107,12 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	}
 	at := now()
 	var plans []plan
-	index := map[string]int{} // user name → plan, for users listed twice
+	// A user can be listed twice: up to 4.1 the state=ready list has a row
+	// per ready server (apihandlers/users.py, 4.1.6), and a user may move
+	// from "inactive" to "ready" between the two listings. The latest view
+	// decides what is done; the user, and the reasons for what is kept, are
+	// counted and logged once, at the first.
+	index := map[string]int{} // user name → its plan, or -1 for none
 	seen := 0
 	visit := func(u *apiUser) {
 		seen++
@@ -116,14 +121,19 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		}
 		rec := u.record()
 		d := Decide(&rec, at, &c.Policy)
-		c.logKept(&d, &sum)
-		if i, ok := index[rec.Name]; ok {
-			plans[i] = plan{Decision: d, admin: rec.Admin}
-			return
+		i, again := index[rec.Name]
+		if !again {
+			c.logKept(&d, &sum)
+			i = -1
 		}
-		if d.Acts() {
+		switch {
+		case i >= 0:
+			plans[i] = plan{Decision: d, admin: rec.Admin}
+		case d.Acts():
 			index[rec.Name] = len(plans)
 			plans = append(plans, plan{Decision: d, admin: rec.Admin})
+		default:
+			index[rec.Name] = -1
 		}
 	}
 	// The state filter came with JupyterHub 1.3; "ready" leaves out users
@@ -151,7 +161,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		}
 		c.logger().Debug("listed users", "state", state, "pages", pages)
 	}
-	sum.Users = seen
+	sum.Users = len(index)
 
 	var mu sync.Mutex
 	done := 0

@@ -580,3 +580,34 @@ func TestPassKeepsDotNames(t *testing.T) {
 		}
 	}
 }
+
+// Up to 4.1, JupyterHub's state=ready list has one row per ready server, so
+// a user with several lands on more than one page (apihandlers/users.py
+// UserListAPIHandler.get, 4.1.6; grouped by user from 5.0.0). The pass
+// summary counts users and kept servers once each, on both.
+func TestPassCountsUsersListedTwice(t *testing.T) {
+	for _, version := range []string{"3.0.0", "5.2.1"} {
+		t.Run(version, func(t *testing.T) {
+			h := newHub(t, fakehub.Options{Version: version, MaxLimit: 7, DefaultLimit: 7})
+			for i := 0; i < 20; i++ {
+				addUser(h, fmt.Sprintf("u%02d", i), false, time.Minute, map[string]*fakehub.Server{
+					"": activeServer(), "a": activeServer(), "b": idleServer()})
+			}
+			c, logs := newCuller(t, h, basePolicy())
+			sum, err := c.Pass(context.Background())
+			if err != nil {
+				t.Fatalf("%v\n%s", err, logs)
+			}
+			if sum.Users != 20 || sum.ServersCulled != 20 {
+				t.Errorf("users %d, culled %d; want 20 and 20 (%+v)", sum.Users, sum.ServersCulled, sum)
+			}
+			kept := 0
+			for _, n := range sum.Kept {
+				kept += n
+			}
+			if kept != 40 {
+				t.Errorf("kept %d servers, want 40 (%v)", kept, sum.Kept)
+			}
+		})
+	}
+}
