@@ -218,7 +218,10 @@ func testE2EFailures(t *testing.T, rel realhub.Release) {
 
 	// A culler loop against the Hub, which then goes away and comes back.
 	cmd := exec.Command(hubctlBin, "cull", "--url", h.APIURL(), "--timeout=3", "--cull-every=1")
-	cmd.Env = append(os.Environ(), "JUPYTERHUB_API_TOKEN="+cullTok, "JUPYTERHUB_REQUEST_TIMEOUT=2")
+	// Each attempt may take the Hub's slow_stop_timeout (10 s) to answer a
+	// DELETE: an attempt cut short is retried, and the Hub answers the retry
+	// 202 "already stopping", so the culler never sees bob culled.
+	cmd.Env = append(os.Environ(), "JUPYTERHUB_API_TOKEN="+cullTok, "JUPYTERHUB_REQUEST_TIMEOUT=12")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
