@@ -208,9 +208,10 @@ func hubctl(t *testing.T, env []string, args ...string) binResult {
 // `hubctl service add` wrote beside a hand-written service: cull-idle
 // (--admin, Hub-managed) and reporter (an external service with --scope and
 // its token from the environment). GET /services lists all three with the
-// roles hubctl wrote; reporter's token carries exactly the scopes hubctl
-// gave its role; and the Hub launches `hubctl cull`, whose passes succeed,
-// so its role's scopes are the ones it needs.
+// roles hubctl wrote (the services API shows no scopes); reporter's token
+// carries the scopes hubctl gave its role, as the Hub expands them, and no
+// more; and the Hub launches `hubctl cull`, whose passes succeed, so its
+// role's scopes are the ones it needs.
 func TestRealHubStartsWithServiceAdd(t *testing.T) {
 	t.Parallel()
 	onEveryHub(t, func(t *testing.T, rel realhub.Release) {
