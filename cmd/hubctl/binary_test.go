@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 )
 
 // hubctlBin is the binary built once for the tests that run it as users do.
+// It is static (CGO_ENABLED=0): a Hub in another Debian's root runs it as a
+// managed service, and that root's C library is not this machine's.
 var hubctlBin string
 
 // minParallel is how many parallel tests run at once unless -test.parallel
@@ -39,6 +42,7 @@ func TestMain(m *testing.M) {
 	}
 	hubctlBin = filepath.Join(dir, "hubctl")
 	build := exec.Command("go", "build", "-o", hubctlBin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building hubctl:", err)
@@ -47,6 +51,24 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// TestBinaryIsStatic: hubctlBin asks for no dynamic loader and no shared
+// library, so it runs in any Linux root, as `file` and `ldd` would say.
+func TestBinaryIsStatic(t *testing.T) {
+	f, err := elf.Open(hubctlBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			t.Errorf("%s has a %s program header: it is dynamically linked", hubctlBin, p.Type)
+		}
+	}
+	if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
+		t.Errorf("%s needs shared libraries %v (%v)", hubctlBin, libs, err)
+	}
 }
 
 // need fails in CI and skips elsewhere when a program the test drives is

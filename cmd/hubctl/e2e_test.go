@@ -16,7 +16,7 @@ import (
 	"github.com/hubctl/hubctl/internal/realhub"
 )
 
-// The seed's workflow, both ways, on the real JupyterHub 3.0: the Hub runs
+// The seed's workflow, both ways, on each real JupyterHub: the Hub runs
 // `hubctl cull` itself (scenario 1), an admin runs it standalone with the
 // token in the keyring (scenario 2), and what goes wrong (scenario 3).
 
@@ -28,63 +28,68 @@ const e2eTimeout = 10 // seconds: idle time before a server is culled
 // With --cull-users the idle user is deleted too.
 func TestE2EHubManaged(t *testing.T) {
 	t.Parallel()
-	realhub.Require(t)
-	for _, cullUsers := range []bool{false, true} {
-		name := "servers"
-		if cullUsers {
-			name = "cull-users"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			config := filepath.Join(dir, "jupyterhub_config.py")
-			args := []string{"service", "add", "cull-idle", "--admin", "--timeout=10", "--cull-every=1", "--config", config}
+	onEveryHub(t, func(t *testing.T, rel realhub.Release) {
+		for _, cullUsers := range []bool{false, true} {
+			name := "servers"
 			if cullUsers {
-				args = append(args, "--cull-users")
+				name = "cull-users"
 			}
-			if r := hubctl(t, nil, args...); r.code != 0 {
-				t.Fatalf("service add: %+v", r)
-			}
-			h := startTestHub(t, dir, config, "", nil, 0)
-			h.startServer("alice")
-			h.startServer("bob")
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			h.keepActive(ctx, "alice")
-
-			const limit = e2eTimeout + 1 + 20 // timeout + cull-every + slack
-			took := h.waitFor("bob's idle server to be culled", limit*time.Second, func() bool { return !h.running("bob") })
-			t.Logf("bob's idle server was culled %s after it was ready (--timeout=%d --cull-every=1)", took.Round(100*time.Millisecond), e2eTimeout)
-			if !h.running("alice") {
-				t.Fatalf("alice's active server was culled:\n%s", realhub.Tail(h.Output()))
-			}
-			if cullUsers {
-				h.waitFor("bob to be deleted", 15*time.Second, func() bool { _, ok := h.user("bob"); return !ok })
-			} else if _, ok := h.user("bob"); !ok {
-				t.Error("bob was deleted without --cull-users")
-			}
-			// Alice keeps working past another timeout: the culler, passing
-			// every second, finishes more passes than the timeout has
-			// seconds, each of them with alice still running.
-			passes := strings.Count(h.Output(), `msg="cull pass done"`)
-			h.waitFor(fmt.Sprintf("%d more cull passes", e2eTimeout+2), 3*e2eTimeout*time.Second, func() bool {
-				if !h.running("alice") {
-					t.Fatalf("alice's active server was culled:\n%s", realhub.Tail(h.Output()))
-				}
-				return strings.Count(h.Output(), `msg="cull pass done"`) >= passes+e2eTimeout+2
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				testE2EHubManaged(t, rel, cullUsers)
 			})
-			if _, ok := h.user("alice"); !ok {
-				t.Fatal("active alice was deleted")
-			}
-			h.WaitOutput(`msg="culled server" user=bob`, 15*time.Second)
-			out := h.Output()
-			if strings.Contains(out, `msg="culled server" user=alice`) {
-				t.Errorf("the culler's log:\n%s", realhub.Tail(out))
-			}
-			if cullUsers && !strings.Contains(out, `msg="culled user" user=bob`) {
-				t.Errorf("no culled-user line:\n%s", realhub.Tail(out))
-			}
-		})
+		}
+	})
+}
+
+func testE2EHubManaged(t *testing.T, rel realhub.Release, cullUsers bool) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "jupyterhub_config.py")
+	args := []string{"service", "add", "cull-idle", "--admin", "--timeout=10", "--cull-every=1", "--config", config}
+	if cullUsers {
+		args = append(args, "--cull-users")
+	}
+	if r := hubctl(t, nil, append(args, versionFlags(rel)...)...); r.code != 0 {
+		t.Fatalf("service add: %+v", r)
+	}
+	h := startTestHub(t, rel, dir, config, "", nil, 0)
+	h.startServer("alice")
+	h.startServer("bob")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	h.keepActive(ctx, "alice")
+
+	const limit = e2eTimeout + 1 + 20 // timeout + cull-every + slack
+	took := h.waitFor("bob's idle server to be culled", limit*time.Second, func() bool { return !h.running("bob") })
+	t.Logf("bob's idle server was culled %s after it was ready (--timeout=%d --cull-every=1)", took.Round(100*time.Millisecond), e2eTimeout)
+	if !h.running("alice") {
+		t.Fatalf("alice's active server was culled:\n%s", realhub.Tail(h.Output()))
+	}
+	if cullUsers {
+		h.waitFor("bob to be deleted", 15*time.Second, func() bool { _, ok := h.user("bob"); return !ok })
+	} else if _, ok := h.user("bob"); !ok {
+		t.Error("bob was deleted without --cull-users")
+	}
+	// Alice keeps working past another timeout: the culler, passing
+	// every second, finishes more passes than the timeout has
+	// seconds, each of them with alice still running.
+	passes := strings.Count(h.Output(), `msg="cull pass done"`)
+	h.waitFor(fmt.Sprintf("%d more cull passes", e2eTimeout+2), 3*e2eTimeout*time.Second, func() bool {
+		if !h.running("alice") {
+			t.Fatalf("alice's active server was culled:\n%s", realhub.Tail(h.Output()))
+		}
+		return strings.Count(h.Output(), `msg="cull pass done"`) >= passes+e2eTimeout+2
+	})
+	if _, ok := h.user("alice"); !ok {
+		t.Fatal("active alice was deleted")
+	}
+	h.WaitOutput(`msg="culled server" user=bob`, 15*time.Second)
+	out := h.Output()
+	if strings.Contains(out, `msg="culled server" user=alice`) {
+		t.Errorf("the culler's log:\n%s", realhub.Tail(out))
+	}
+	if cullUsers && !strings.Contains(out, `msg="culled user" user=bob`) {
+		t.Errorf("no culled-user line:\n%s", realhub.Tail(out))
 	}
 }
 
@@ -106,15 +111,20 @@ func requireKeyring(t *testing.T) {
 // `hubctl token get` in JUPYTERHUB_API_TOKEN.
 func TestE2EStandalone(t *testing.T) {
 	t.Parallel()
-	realhub.Require(t)
 	requireKeyring(t)
-	dir := t.TempDir()
-	config := filepath.Join(dir, "jupyterhub_config.py")
+	// One keyring entry for both Hubs: its cleanup runs once both are done.
 	if r := hubctl(t, nil, "token", "new", "--store", "cull-idle", "--quiet"); r.code != 0 {
 		t.Fatalf("token new: %+v", r)
 	}
 	t.Cleanup(func() { hubctl(t, nil, "token", "delete", "cull-idle") })
-	if r := hubctl(t, nil, "service", "add", "cull-idle", "--admin", "--external", "--token", "keyring", "--config", config); r.code != 0 {
+	onEveryHub(t, testE2EStandalone)
+}
+
+func testE2EStandalone(t *testing.T, rel realhub.Release) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "jupyterhub_config.py")
+	args := []string{"service", "add", "cull-idle", "--admin", "--external", "--token", "keyring", "--config", config}
+	if r := hubctl(t, nil, append(args, versionFlags(rel)...)...); r.code != 0 {
 		t.Fatalf("service add: %+v", r)
 	}
 	data, _ := os.ReadFile(config)
@@ -122,10 +132,10 @@ func TestE2EStandalone(t *testing.T) {
 	if !strings.Contains(string(data), "'api_token': '"+tok+"'") || strings.Contains(string(data), "'command'") || !strings.Contains(string(data), "cull-idle-role") {
 		t.Fatalf("the external entry:\n%s", data)
 	}
-	h := startTestHub(t, dir, config, "", nil, 0)
+	h := startTestHub(t, rel, dir, config, "", nil, 0)
 
 	if r := hubctl(t, nil, "check", "--url", h.APIURL(), "--token-name", "cull-idle", "--json"); r.code != 0 ||
-		!strings.Contains(r.stdout, `"version": "3.0.0"`) || !strings.Contains(r.stdout, `"name": "cull-idle"`) {
+		!strings.Contains(r.stdout, `"version": "`+hubVersions[rel.Name]+`"`) || !strings.Contains(r.stdout, `"name": "cull-idle"`) {
 		t.Errorf("check: %+v", r)
 	}
 
@@ -186,13 +196,16 @@ func (s *syncBuffer) String() string {
 // mid-loop the culler logs, keeps running, and culls once the Hub is back.
 func TestE2EFailures(t *testing.T) {
 	t.Parallel()
-	realhub.Require(t)
+	onEveryHub(t, testE2EFailures)
+}
+
+func testE2EFailures(t *testing.T, rel realhub.Release) {
 	dir := t.TempDir()
 	config := filepath.Join(dir, "jupyterhub_config.py")
 	if err := os.WriteFile(config, []byte("c = get_config()  # noqa\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h := startTestHub(t, dir, config, failureSettings, nil, 0)
+	h := startTestHub(t, rel, dir, config, failureSettings, nil, 0)
 
 	r := hubctl(t, []string{"JUPYTERHUB_API_TOKEN=" + weakToken}, "cull", "--once", "--url", h.APIURL())
 	if r.code != 1 || !strings.Contains(r.stderr, "hubctl: error: the API token (service weak) lacks the scopes delete:servers") {
@@ -205,7 +218,10 @@ func TestE2EFailures(t *testing.T) {
 
 	// A culler loop against the Hub, which then goes away and comes back.
 	cmd := exec.Command(hubctlBin, "cull", "--url", h.APIURL(), "--timeout=3", "--cull-every=1")
-	cmd.Env = append(os.Environ(), "JUPYTERHUB_API_TOKEN="+cullTok, "JUPYTERHUB_REQUEST_TIMEOUT=2")
+	// Each attempt may take the Hub's slow_stop_timeout (10 s) to answer a
+	// DELETE: an attempt cut short is retried, and the Hub answers the retry
+	// 202 "already stopping", so the culler never sees bob culled.
+	cmd.Env = append(os.Environ(), "JUPYTERHUB_API_TOKEN="+cullTok, "JUPYTERHUB_REQUEST_TIMEOUT=12")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -235,7 +251,7 @@ func TestE2EFailures(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Fatalf("the culler exited when the Hub went away:\n%s", log.String())
 	}
-	h = startTestHub(t, dir, config, failureSettings, &ports, 1)
+	h = startTestHub(t, rel, dir, config, failureSettings, &ports, 1)
 	h.startServer("bob")
 	h.waitFor("the culler to stop bob's server once the Hub is back", 30*time.Second, func() bool { return !h.running("bob") })
 	// The Hub answers the DELETE once the server has stopped.

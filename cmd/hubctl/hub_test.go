@@ -32,18 +32,48 @@ c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 `
 
-// testHub is the real JupyterHub 3.0 with the config hubctl wrote.
+// testHub is a real JupyterHub with the config hubctl wrote.
 type testHub struct {
 	*realhub.Hub
 	t *testing.T
 }
 
-// startTestHub starts the Hub on config (run numbers restarts in one dir,
-// which may reuse ports) and waits until it is up.
-func startTestHub(t *testing.T, dir, config, extra string, ports *realhub.Ports, run int) *testHub {
+// hubVersions are the full versions of the releases' Hubs, as GET /hub/api
+// and `hubctl check` report them.
+var hubVersions = map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}
+
+// onEveryHub runs test once per release, as parallel subtests named by
+// version ("3.0", "5.2"), each failing in CI and skipping elsewhere when its
+// Hub is missing.
+func onEveryHub(t *testing.T, test func(t *testing.T, r realhub.Release)) {
 	t.Helper()
-	realhub.Require(t)
-	h := &testHub{Hub: realhub.Start(t, realhub.Options{Dir: dir, Config: config, After: testSettings + extra, Ports: ports, Run: run}), t: t}
+	for _, r := range realhub.Releases() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			r.Require(t)
+			test(t, r)
+		})
+	}
+}
+
+// versionFlags are the `service add` flags that target release r. 3.0 is
+// the jupyterhub on PATH, which hubctl asks; 5.2 lives in its own root.
+func versionFlags(r realhub.Release) []string {
+	if r.Root == "" {
+		return nil
+	}
+	return []string{"--hub-version", hubVersions[r.Name]}
+}
+
+// startTestHub starts release r on config (run numbers restarts in one dir,
+// which may reuse ports), with env added to the Hub's environment, and
+// waits until it is up. The Hub sees the directory of hubctlBin, which it
+// runs as a managed service.
+func startTestHub(t *testing.T, r realhub.Release, dir, config, extra string, ports *realhub.Ports, run int, env ...string) *testHub {
+	t.Helper()
+	r.Require(t)
+	h := &testHub{Hub: realhub.Start(t, realhub.Options{Release: r, Dir: dir, Config: config, After: testSettings + extra,
+		Ports: ports, Run: run, Env: env, Binds: []string{filepath.Dir(hubctlBin)}}), t: t}
 	h.MustBeUp(60 * time.Second)
 	return h
 }
@@ -51,8 +81,14 @@ func startTestHub(t *testing.T, dir, config, extra string, ports *realhub.Ports,
 // api sends a request with the test's admin token.
 func (h *testHub) api(method, path string, body string) (int, []byte) {
 	h.t.Helper()
+	return h.apiAs(adminToken, method, path, body)
+}
+
+// apiAs sends a request with token.
+func (h *testHub) apiAs(token, method, path string, body string) (int, []byte) {
+	h.t.Helper()
 	req, _ := http.NewRequest(method, h.APIURL()+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "token "+adminToken)
+	req.Header.Set("Authorization", "token "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, path, err)
@@ -168,48 +204,85 @@ func hubctl(t *testing.T, env []string, args ...string) binResult {
 	return runBin(t, cmd)
 }
 
-// TestRealHubStartsWithServiceAdd: the REAL JupyterHub 3.0 starts with the
-// config `hubctl service add cull-idle --admin` wrote beside a hand-written
-// service, lists both with the expected roles, and launches `hubctl cull`,
-// whose passes succeed, so the role's scopes are the ones it needs.
+// TestRealHubStartsWithServiceAdd: each real Hub starts with the config
+// `hubctl service add` wrote beside a hand-written service: cull-idle
+// (--admin, Hub-managed) and reporter (an external service with --scope and
+// its token from the environment). GET /services lists all three with the
+// roles hubctl wrote (the services API shows no scopes); reporter's token
+// carries the scopes hubctl gave its role, as the Hub expands them, and no
+// more; and the Hub launches `hubctl cull`, whose passes succeed, so its
+// role's scopes are the ones it needs.
 func TestRealHubStartsWithServiceAdd(t *testing.T) {
 	t.Parallel()
-	realhub.Require(t)
-	dir := t.TempDir()
-	config := filepath.Join(dir, "jupyterhub_config.py")
-	hand := "c = get_config()  # noqa\n# hand-written\nc.JupyterHub.services = [{'name': 'hand', 'url': 'http://127.0.0.1:1', 'api_token': 'hand-token-0123456789'}]\n"
-	if err := os.WriteFile(config, []byte(hand), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := hubctl(t, nil, "service", "add", "cull-idle", "--admin", "--timeout=600", "--cull-every=1", "--config", config)
-	if r.code != 0 {
-		t.Fatalf("service add: %+v", r)
-	}
-	if !strings.Contains(r.stderr, "JupyterHub 3.0.0 (from `/usr/bin/jupyterhub --version`") {
-		t.Errorf("the Hub version was not detected from jupyterhub on PATH:\n%s", r.stderr)
-	}
-	h := startTestHub(t, dir, config, "", nil, 0)
-	h.WaitOutput("cull pass done", 30*time.Second)
-	var services map[string]struct {
-		Roles   []string `json:"roles"`
-		Command []string `json:"command"`
-		PID     int      `json:"pid"`
-		URL     string   `json:"url"`
-	}
-	h.getJSON("/services", &services)
-	cull, hand2 := services["cull-idle"], services["hand"]
-	if strings.Join(cull.Roles, ",") != "cull-idle-role" || cull.PID == 0 ||
-		strings.Join(cull.Command, " ") != hubctlBin+" cull --timeout=600 --cull-every=1" {
-		t.Errorf("cull-idle as the Hub sees it: %+v", cull)
-	}
-	if hand2.URL != "http://127.0.0.1:1" {
-		t.Errorf("the hand-written service as the Hub sees it: %+v", hand2)
-	}
-	if strings.Contains(h.Output(), "cull pass failed") {
-		t.Errorf("a cull pass failed:\n%s", h.Output())
-	}
-	h.Stop()
-	if !strings.Contains(h.Output(), "culler stopped") {
-		t.Errorf("the Hub's stop did not stop the culler cleanly:\n%s", realhub.Tail(h.Output()))
-	}
+	onEveryHub(t, func(t *testing.T, rel realhub.Release) {
+		dir := t.TempDir()
+		config := filepath.Join(dir, "jupyterhub_config.py")
+		hand := "c = get_config()  # noqa\n# hand-written\nc.JupyterHub.services = [{'name': 'hand', 'url': 'http://127.0.0.1:1', 'api_token': 'hand-token-0123456789'}]\n"
+		if err := os.WriteFile(config, []byte(hand), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := hubctl(t, nil, append([]string{"service", "add", "cull-idle", "--admin", "--timeout=600", "--cull-every=1", "--config", config}, versionFlags(rel)...)...)
+		if r.code != 0 {
+			t.Fatalf("service add cull-idle: %+v", r)
+		}
+		if rel.Root == "" && !strings.Contains(r.stderr, "JupyterHub 3.0.0 (from `/usr/bin/jupyterhub --version`") {
+			t.Errorf("the Hub version was not detected from jupyterhub on PATH:\n%s", r.stderr)
+		}
+		reporterScopes := []string{"list:users", "read:users:activity"}
+		args := []string{"service", "add", "reporter", "--url", "http://127.0.0.1:1", "--token", "env", "--config", config}
+		for _, s := range reporterScopes {
+			args = append(args, "--scope", s)
+		}
+		if r := hubctl(t, nil, append(args, versionFlags(rel)...)...); r.code != 0 {
+			t.Fatalf("service add reporter: %+v", r)
+		}
+		const reporterToken = "reporter0000000000000000000000000000000000000000000000000000001"
+		h := startTestHub(t, rel, dir, config, "", nil, 0, "HUBCTL_TOKEN_REPORTER="+reporterToken)
+		h.WaitOutput("cull pass done", 30*time.Second)
+		var services map[string]struct {
+			Roles   []string `json:"roles"`
+			Command []string `json:"command"`
+			PID     int      `json:"pid"`
+			URL     string   `json:"url"`
+		}
+		h.getJSON("/services", &services)
+		cull, reporter, hand2 := services["cull-idle"], services["reporter"], services["hand"]
+		if strings.Join(cull.Roles, ",") != "cull-idle-role" || cull.PID == 0 ||
+			strings.Join(cull.Command, " ") != hubctlBin+" cull --timeout=600 --cull-every=1" {
+			t.Errorf("cull-idle as the Hub sees it: %+v", cull)
+		}
+		if strings.Join(reporter.Roles, ",") != "reporter-role" || reporter.URL != "http://127.0.0.1:1" || reporter.PID != 0 {
+			t.Errorf("reporter as the Hub sees it: %+v", reporter)
+		}
+		if hand2.URL != "http://127.0.0.1:1" || len(hand2.Roles) != 0 {
+			t.Errorf("the hand-written service as the Hub sees it: %+v", hand2)
+		}
+		if len(services) != 4 { // with the test's own hubctl-test
+			t.Errorf("GET /services: %d services, want cull-idle, reporter, hand and hubctl-test: %+v", len(services), services)
+		}
+		// The services API shows roles, not scopes: the token's own model
+		// (GET /user) lists the scopes the Hub resolved from reporter-role.
+		var whoami struct {
+			Kind   string   `json:"kind"`
+			Name   string   `json:"name"`
+			Scopes []string `json:"scopes"`
+		}
+		code, data := h.apiAs(reporterToken, http.MethodGet, "/user", "")
+		if code != http.StatusOK || json.Unmarshal(data, &whoami) != nil {
+			t.Fatalf("GET /user with reporter's token: %d %s", code, data)
+		}
+		// The Hub expands them: list:users carries read:users:name
+		// (jupyterhub/scopes.py, at 3.0.0 and 5.2.1 alike).
+		want := "list:users read:users:activity read:users:name"
+		if whoami.Kind != "service" || whoami.Name != "reporter" || strings.Join(whoami.Scopes, " ") != want {
+			t.Errorf("reporter's token: %s; want service reporter with scopes %s", data, want)
+		}
+		if strings.Contains(h.Output(), "cull pass failed") {
+			t.Errorf("a cull pass failed:\n%s", h.Output())
+		}
+		h.Stop()
+		if !strings.Contains(h.Output(), "culler stopped") {
+			t.Errorf("the Hub's stop did not stop the culler cleanly:\n%s", realhub.Tail(h.Output()))
+		}
+	})
 }

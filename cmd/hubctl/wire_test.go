@@ -239,12 +239,15 @@ func TestTablesEscapeHubText(t *testing.T) {
 }
 
 // TestRealHubAcceptsTheScopeHint pastes the hint for a service that is not
-// cull-idle into the config: the real Hub starts with it, and the culler
+// cull-idle into the config: each real Hub starts with it, and the culler
 // then has its scopes. (A role for a service the config lacks stops the Hub
 // from starting.)
 func TestRealHubAcceptsTheScopeHint(t *testing.T) {
 	t.Parallel()
-	realhub.Require(t)
+	onEveryHub(t, testRealHubAcceptsTheScopeHint)
+}
+
+func testRealHubAcceptsTheScopeHint(t *testing.T, rel realhub.Release) {
 	const reaperToken = "reaper00000000000000000000000000000000000000000000000000000000ef"
 	dir := t.TempDir()
 	config := filepath.Join(dir, "jupyterhub_config.py")
@@ -252,7 +255,7 @@ func TestRealHubAcceptsTheScopeHint(t *testing.T) {
 	if err := os.WriteFile(config, []byte(base), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h := startTestHub(t, dir, config, "", nil, 0)
+	h := startTestHub(t, rel, dir, config, "", nil, 0)
 	env := []string{"JUPYTERHUB_API_TOKEN=" + reaperToken}
 	r := hubctl(t, env, "cull", "--once", "--url", h.APIURL())
 	_, snippet, _ := strings.Cut(r.stderr, "hubctl: hint: grant them with a role in jupyterhub_config.py: ")
@@ -265,7 +268,7 @@ func TestRealHubAcceptsTheScopeHint(t *testing.T) {
 	if err := os.WriteFile(config, []byte(base+snippet+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h = startTestHub(t, dir, config, "", &ports, 1)
+	h = startTestHub(t, rel, dir, config, "", &ports, 1)
 	if r := hubctl(t, env, "cull", "--once", "--url", h.APIURL()); r.code != 0 {
 		t.Errorf("with the hint's role: %+v", r)
 	}

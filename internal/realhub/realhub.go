@@ -309,7 +309,33 @@ var portMu sync.Mutex
 // it before the Hub it was meant for binds it ("Address already in use").
 const portLow, portHigh = 20000, 32000
 
-// FreePorts returns n distinct loopback ports that were free a moment ago.
+// portLocks holds a file per port, locked (flock) by the test process that
+// drew the port for as long as the test runs: test processes run side by
+// side (go test ./... runs packages in parallel), and a Hub stopped and
+// restarted on its ports leaves them unbound meanwhile, free to be drawn
+// again. The lock ends with its process, so a killed run leaves none held.
+var portLocks = filepath.Join(os.TempDir(), "hubctl-realhub-ports")
+
+// reserve locks port for the rest of the test, or reports that another
+// test holds it. Without a usable lock directory it reserves nothing.
+func reserve(t testing.TB, port int) bool {
+	if err := os.MkdirAll(portLocks, 0o700); err != nil {
+		return true
+	}
+	f, err := os.OpenFile(filepath.Join(portLocks, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return true
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return false
+	}
+	t.Cleanup(func() { f.Close() })
+	return true
+}
+
+// FreePorts returns n distinct loopback ports that were free a moment ago
+// and that no other test (in any process) draws until this one ends.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
 	portMu.Lock()
@@ -326,6 +352,9 @@ func FreePorts(t testing.TB, n int) []int {
 			t.Fatalf("no free loopback port in %d-%d after %d tries", portLow, portHigh, tries)
 		}
 		port := portLow + rand.IntN(portHigh-portLow)
+		if !reserve(t, port) {
+			continue // another test's
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
 			continue // taken

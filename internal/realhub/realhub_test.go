@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +74,28 @@ func TestReleasesStartAndSpawn(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A port FreePorts hands out is not handed out again, by this process or
+// another, until the test that drew it ends.
+func TestFreePortsReserves(t *testing.T) {
+	var drawn []int
+	t.Run("draw", func(t *testing.T) {
+		drawn = FreePorts(t, 3)
+		for _, p := range drawn {
+			if reserve(t, p) {
+				t.Errorf("port %d was drawn again in this process while reserved", p)
+			}
+			lock := filepath.Join(portLocks, strconv.Itoa(p))
+			if err := exec.Command("flock", "--nonblock", lock, "true").Run(); err == nil {
+				t.Errorf("another process could lock port %d while reserved", p)
+			}
+		}
+	})
+	for _, p := range drawn {
+		if !reserve(t, p) {
+			t.Errorf("port %d is still reserved after the test that drew it ended", p)
+		}
 	}
 }
