@@ -24,11 +24,6 @@ import (
 	"github.com/hubctl/hubctl/hub"
 )
 
-// PaginationMediaType is the Accept value that makes JupyterHub 2+ answer
-// GET /users with pages. It must be sent exactly: with a parameter such as
-// ";q=1" the Hub ignores it and silently truncates the list.
-const PaginationMediaType = "application/jupyterhub-pagination+json"
-
 // DefaultURL is where a Hub-managed service finds the Hub API by default.
 const DefaultURL = "http://127.0.0.1:8081/hub/api"
 
@@ -505,7 +500,7 @@ func (p *pager) advance(pi *pagination) (*pageRef, error) {
 // whole before any user is handed on, so a retry never repeats a user.
 func (c *Client) userPage(ctx context.Context, query url.Values) ([]apiUser, *pagination, error) {
 	for attempt := 0; ; attempt++ {
-		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, PaginationMediaType)
+		code, data, err := c.do(ctx, http.MethodGet, "/users", query, nil, hub.PaginationMediaType) // exactly: with a parameter the Hub truncates the list
 		if err != nil {
 			return nil, nil, err
 		}

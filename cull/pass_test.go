@@ -141,7 +141,7 @@ func TestPassCullsIdleKeepsTheRest(t *testing.T) {
 			if sawDelete {
 				t.Error("listed users after acting")
 			}
-			if r.Accept != PaginationMediaType || r.Query.Get("state") != "ready" {
+			if r.Accept != hub.PaginationMediaType || r.Query.Get("state") != "ready" {
 				t.Errorf("GET /users with Accept %q state %q", r.Accept, r.Query.Get("state"))
 			}
 		case r.Method == http.MethodDelete:

@@ -14,11 +14,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 const (
 	cullerToken = "culler-secret"
-	pag         = PaginationMediaType
+	pag         = hub.PaginationMediaType
 )
 
 var t0 = time.Date(2026, 11, 28, 18, 50, 36, 123456789, time.UTC)

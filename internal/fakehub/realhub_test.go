@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/realhub"
 )
 
@@ -243,7 +244,7 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 
 	realBase := startRealHub(t, r, users, tokens)
 	fake := newFakeFrom(t, version, users, tokens)
-	const pag = PaginationMediaType
+	const pag = hub.PaginationMediaType
 	steps := []realStep{
 		{method: "GET", path: "/"},
 		{method: "GET", path: ""},
@@ -362,7 +363,7 @@ func testAgainstRealHubPaging(t *testing.T, r realhub.Release, version string) {
 	for _, state := range []string{"", "active", "ready", "inactive"} {
 		for _, limit := range []int{1, 2, 3, 7, 50} {
 			for off := 0; off <= 70; off += limit {
-				steps = append(steps, realStep{method: "GET", token: "paging-token", accept: PaginationMediaType,
+				steps = append(steps, realStep{method: "GET", token: "paging-token", accept: hub.PaginationMediaType,
 					path: fmt.Sprintf("/users?state=%s&offset=%d&limit=%d", state, off, limit)})
 			}
 		}

@@ -8,10 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// PaginationMediaType is apihandlers/base.py PAGINATION_MEDIA_TYPE.
-const PaginationMediaType = "application/jupyterhub-pagination+json"
+	"github.com/hubctl/hubctl/hub"
+)
 
 // user model keys, in the order of apihandlers/base.py APIHandler.user_model
 const (
@@ -288,7 +287,7 @@ func (c *reqCtx) getUser(name string) response {
 // media type exactly (no parameters such as ";q=1").
 func (c *reqCtx) acceptsPagination() bool {
 	for _, s := range strings.Split(strings.Join(c.r.Header.Values("Accept"), ","), ",") {
-		if strings.ToLower(strings.TrimSpace(s)) == PaginationMediaType {
+		if strings.ToLower(strings.TrimSpace(s)) == hub.PaginationMediaType {
 			return true
 		}
 	}
