@@ -108,7 +108,11 @@ func Check(ctx context.Context, c *Client, p *Policy) *Report {
 	if len(r.Missing) > 0 {
 		add("scopes", false, "missing %s (hubctl cull needs %s)", strings.Join(r.Missing, ", "), strings.Join(need, ", "))
 	} else {
-		add("scopes", true, "has what hubctl cull needs: %s", strings.Join(need, ", "))
+		detail := "has what hubctl cull needs: " + strings.Join(need, ", ")
+		for _, w := range LackingScopes(&id, p) {
+			detail += "; without " + strings.Join(w.Scopes, " or ") + ", " + w.Without
+		}
+		add("scopes", true, "%s", detail)
 	}
 	return r
 }

@@ -31,6 +31,9 @@ type Culler struct {
 	logOnce sync.Once
 	log     *slog.Logger
 	owner   ScopeError // whom the token belongs to, for hints; set as a pass begins
+	// lacking is the wanted scopes the token lacked at the last pass, so
+	// that the warning is logged when it changes, not on every pass.
+	lacking string
 }
 
 // logger is Log behind a handler that keeps the token out of every line.
@@ -100,6 +103,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		se.Missing = missing
 		return sum, &se
 	}
+	c.warnWanted(&id)
 
 	now := time.Now
 	if c.Now != nil {

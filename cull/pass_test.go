@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -607,6 +608,46 @@ func TestPassCountsUsersListedTwice(t *testing.T) {
 			}
 			if kept != 40 {
 				t.Errorf("kept %d servers, want 40 (%v)", kept, sum.Kept)
+			}
+		})
+	}
+}
+
+// With --cull-users, a user who was never active is judged by created,
+// which the Hub shows only with read:users (hub.CullerWantedScopes). A
+// token without it still culls, keeps that user with a logged reason, and
+// says once, not on every pass, what it cannot do.
+func TestPassNeverActiveUserNeedsReadUsers(t *testing.T) {
+	hubctlRole := hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true})
+	withoutReadUsers := slices.DeleteFunc(slices.Clone(hubctlRole), func(s string) bool { return s == "read:users" })
+	for _, c := range []struct {
+		name   string
+		scopes []string
+		culled bool
+	}{
+		{"role", hubctlRole, true},
+		{"without read:users", withoutReadUsers, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHub(t, fakehub.Options{Version: "5.2.1"}, c.scopes...)
+			h.AddUser(fakehub.User{Name: "never", Created: time.Now().Add(-100 * time.Hour)})
+			p := basePolicy()
+			p.CullUsers = true
+			cl, logs := newCuller(t, h, p)
+			for range 2 {
+				if _, err := cl.Pass(context.Background()); err != nil {
+					t.Fatalf("%v\n%s", err, logs)
+				}
+				if _, ok := h.User("never"); ok {
+					break
+				}
+			}
+			if _, ok := h.User("never"); ok == c.culled {
+				t.Errorf("never-active user exists = %v, want %v\n%s", ok, !c.culled, logs)
+			}
+			warnings := strings.Count(logs.String(), "lacks a scope the culler should have")
+			if c.culled && warnings != 0 || !c.culled && (warnings != 1 || !strings.Contains(logs.String(), `reason=no-timestamp`)) {
+				t.Errorf("%d warnings about the scope (want %d), or no kept reason:\n%s", warnings, map[bool]int{true: 0, false: 1}[c.culled], logs)
 			}
 		})
 	}

@@ -14,6 +14,35 @@ func requiredScopes(p *Policy) [][]string {
 	return hub.CullerScopes(hub.CullerFlags{CullUsers: p.CullUsers})
 }
 
+// LackingScopes returns the scopes the culler runs without but should have
+// for a policy (hub.CullerWantedScopes) that the token does not hold.
+func LackingScopes(id *Identity, p *Policy) []hub.WantedScopes {
+	if id.Scopes == nil {
+		return nil // before 2.0 the token is an admin's, which sees everything
+	}
+	var out []hub.WantedScopes
+	for _, w := range hub.CullerWantedScopes(hub.CullerFlags{CullUsers: p.CullUsers}) {
+		if !slices.ContainsFunc(w.Scopes, func(s string) bool { return slices.Contains(id.Scopes, s) }) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// warnWanted logs, once while it lasts, what the culler cannot do for want
+// of a scope.
+func (c *Culler) warnWanted(id *Identity) {
+	var now []string
+	for _, w := range LackingScopes(id, &c.Policy) {
+		now = append(now, strings.Join(w.Scopes, " or "))
+		if c.lacking == "" {
+			c.logger().Warn("the token lacks a scope the culler should have", "scopes", strings.Join(w.Scopes, " or "),
+				"without", w.Without, "hint", "grant "+w.Scopes[0]+" to "+c.owner.Kind+" "+c.owner.Name+" (hubctl service add cull-idle --replace writes it)")
+		}
+	}
+	c.lacking = strings.Join(now, ", ")
+}
+
 // MissingScopes returns, for each required set the token does not cover,
 // the set's names joined with " or ".
 func MissingScopes(id *Identity, p *Policy) []string {

@@ -13,6 +13,9 @@ type CullerFlags struct {
 type cullerNeed struct {
 	scopes    []string
 	cullUsers bool // needed only with CullerFlags.CullUsers
+	// without, for a scope the culler can run without, says what it then
+	// cannot do; empty for a scope it needs.
+	without string
 }
 
 // cullerNeeds is the one list of the culler's scopes. jupyterhub-idle-culler's
@@ -22,11 +25,15 @@ type cullerNeed struct {
 // admin:users includes delete:users (3.0.0 scopes.py:49-100). All of them
 // exist from 2.0 on (2.0.0rc2 scopes.py).
 var cullerNeeds = []cullerNeed{
-	{[]string{"list:users"}, false},                 // GET /users
-	{[]string{"read:users:activity"}, false},        // each user's last_activity
-	{[]string{"read:servers"}, false},               // each user's servers
-	{[]string{"delete:servers"}, false},             // DELETE /users/NAME/server(s)
-	{[]string{"delete:users", "admin:users"}, true}, // DELETE /users/NAME
+	{[]string{"list:users"}, false, ""},                 // GET /users
+	{[]string{"read:users:activity"}, false, ""},        // each user's last_activity
+	{[]string{"read:servers"}, false, ""},               // each user's servers
+	{[]string{"delete:servers"}, false, ""},             // DELETE /users/NAME/server(s)
+	{[]string{"delete:users", "admin:users"}, true, ""}, // DELETE /users/NAME
+	// A user's created (userModelAccess) dates a user who was never active,
+	// as jupyterhub-idle-culler does, whose admin:users includes read:users.
+	{[]string{"read:users", "users", "admin:users"}, true,
+		"a user who was never active has no created time to be judged by and is kept, and --max-age does not apply to users"},
 }
 
 // CullerScopes returns what the culler's token needs with f on a Hub with
@@ -36,24 +43,46 @@ var cullerNeeds = []cullerNeed{
 func CullerScopes(f CullerFlags) [][]string {
 	var out [][]string
 	for _, n := range cullerNeeds {
-		if !n.cullUsers || f.CullUsers {
+		if (!n.cullUsers || f.CullUsers) && n.without == "" {
 			out = append(out, n.scopes)
 		}
 	}
 	return out
 }
 
+// WantedScopes are scopes the culler runs without, doing less.
+type WantedScopes struct {
+	Scopes  []string // any one will do, least privilege first
+	Without string   // what the culler cannot do without them
+}
+
+// CullerWantedScopes returns what the culler's token should also hold with
+// f on a Hub with scopes; CullerRoleScopes grants them.
+func CullerWantedScopes(f CullerFlags) []WantedScopes {
+	var out []WantedScopes
+	for _, n := range cullerNeeds {
+		if (!n.cullUsers || f.CullUsers) && n.without != "" {
+			out = append(out, WantedScopes{Scopes: n.scopes, Without: n.without})
+		}
+	}
+	return out
+}
+
 // CullerRoleScopes returns the scopes a role for the culler grants at v,
-// which `hubctl service add cull-idle` writes: for each need, the first of
-// its scopes that v defines. It is nil before 2.0, which has no scopes:
-// there the culler needs admin: True.
+// which `hubctl service add cull-idle` writes: for each need and each
+// wanted scope, the first of its scopes that v defines. It is nil before
+// 2.0, which has no scopes: there the culler needs admin: True.
 func CullerRoleScopes(v Version, f CullerFlags) []string {
 	if !HasRBAC(v) {
 		return nil
 	}
 	defined := Scopes(v)
+	all := CullerScopes(f)
+	for _, w := range CullerWantedScopes(f) {
+		all = append(all, w.Scopes)
+	}
 	var out []string
-	for _, alts := range CullerScopes(f) {
+	for _, alts := range all {
 		for _, s := range alts {
 			if slices.Contains(defined, s) {
 				out = append(out, s)
@@ -141,8 +170,9 @@ func ServerModelKeys(v Version) []string {
 // CullerUserKeys and CullerServerKeys are the keys of GET /users that
 // hubctl's culler reads (cull/record.go apiUser and apiServer). Under the
 // culler's own role (CullerRoleScopes) a user carries every one of
-// CullerUserKeys but created, which needs read:users: a user that has never
-// been active then has no time to be judged by and is kept.
+// CullerUserKeys, but created only with --cull-users, whose role adds
+// read:users for it: without, a user that has never been active has no
+// time to be judged by and is kept.
 var (
 	CullerUserKeys   = []string{"name", "admin", "created", "last_activity", "servers"}
 	CullerServerKeys = []string{"name", "ready", "pending", "started", "last_activity"}

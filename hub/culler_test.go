@@ -34,7 +34,7 @@ func TestCullerScopes(t *testing.T) {
 
 func TestCullerRoleScopes(t *testing.T) {
 	servers := []string{"list:users", "read:users:activity", "read:servers", "delete:servers"}
-	users := append(slices.Clone(servers), "delete:users")
+	users := append(slices.Clone(servers), "delete:users", "read:users")
 	for _, c := range []struct {
 		v     string
 		flags CullerFlags
@@ -103,15 +103,16 @@ func TestServerModelKeys(t *testing.T) {
 }
 
 // TestCullerSeesWhatItReads: under the role `hubctl service add cull-idle`
-// writes, GET /users shows the culler every key it reads but a user's
-// created, at every representative tag.
+// writes, GET /users shows the culler every key it reads at every
+// representative tag; a user's created only with --cull-users, the one
+// setting that reads it.
 func TestCullerSeesWhatItReads(t *testing.T) {
 	for _, tag := range representativeTags {
 		v := mustVersion(t, tag)
 		for _, f := range []CullerFlags{{}, {CullUsers: true}} {
 			keys := UserModelKeys(v, CullerRoleScopes(v, f))
 			for _, k := range CullerUserKeys {
-				if got, want := slices.Contains(keys, k), k != "created" || !HasRBAC(v); got != want {
+				if got, want := slices.Contains(keys, k), k != "created" || !HasRBAC(v) || f.CullUsers; got != want {
 					t.Errorf("%s %+v: the user model has %q = %v, want %v (keys %v)", tag, f, k, got, want, keys)
 				}
 			}
@@ -121,5 +122,26 @@ func TestCullerSeesWhatItReads(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Without read:users a user in GET /users has no created (userModelAccess),
+// so the culler can run but cannot judge a user who was never active: that
+// scope is wanted with --cull-users, not needed, and the culler's role has it.
+func TestCullerWantedScopes(t *testing.T) {
+	if got := CullerWantedScopes(CullerFlags{}); len(got) != 0 {
+		t.Errorf("without --cull-users: %v, want none", got)
+	}
+	got := CullerWantedScopes(CullerFlags{CullUsers: true})
+	if len(got) != 1 || !slices.Equal(got[0].Scopes, []string{"read:users", "users", "admin:users"}) || got[0].Without == "" {
+		t.Fatalf("with --cull-users: %+v", got)
+	}
+	for _, s := range got[0].Scopes {
+		if !slices.Contains(UserModelKeys(Version{Major: 5, Minor: 2, Patch: 1}, []string{s}), "created") {
+			t.Errorf("%s does not show created", s)
+		}
+	}
+	if slices.Contains(UserModelKeys(Version{Major: 5, Minor: 2, Patch: 1}, CullerRoleScopes(Version{Major: 5, Minor: 2, Patch: 1}, CullerFlags{})), "created") {
+		t.Error("the role without --cull-users shows created: then read:users is not what adds it")
 	}
 }
