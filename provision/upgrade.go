@@ -172,7 +172,7 @@ func (u *upgrader) add(id string, sev Severity, p pyconfig.Pos, hint, format str
 // ReadForUpgrade, or the authenticator is taken for JupyterHub's default.
 // Findings are sorted by position.
 func UpgradeCheck(cfg *Config, from, to hub.Version) []Finding {
-	u := &upgrader{cfg: cfg, from: from, to: to, plan: PlanUpgrade(cfg, to)}
+	u := &upgrader{cfg: cfg, from: from, to: to, plan: PlanUpgrade(cfg, from, to)}
 	key := func(f Finding) string { return fmt.Sprintf("%s %s %s:%d:%d", f.ID, f.Severity, f.File, f.Line, f.Col) }
 	had := map[string]bool{}
 	for _, f := range Validate(cfg, ValidateOptions{Version: from}) {
@@ -181,6 +181,9 @@ func UpgradeCheck(cfg *Config, from, to hub.Version) []Finding {
 	for _, f := range Validate(cfg, ValidateOptions{Version: to}) {
 		// What hubctl could not read is not checked at either version: say so.
 		if !slices.Contains(upgradeReplaces, f.ID) && (f.ID == "HUB301" || !had[key(f)]) {
+			if h := u.plan.hint(pyconfig.Pos{File: f.File, Line: f.Line, Col: f.Col}); h != "" {
+				f.Hint = h
+			}
 			u.findings = append(u.findings, f)
 		}
 	}
@@ -334,18 +337,21 @@ func (u *upgrader) allowConfig() {
 	}
 }
 
-// UpgradeStep is one migration --write makes: a service in hubctl's block
-// loses 'admin': True and gets Role instead.
+// UpgradeStep is one migration --write makes in a service of hubctl's
+// block: 'admin': True replaced by a role, or OAuth keys dropped that had
+// no effect on the old Hub and stop the new one.
 type UpgradeStep struct {
 	Service string
-	Pos     pyconfig.Pos // the 'admin' value
-	Role    Role         // the role it joins: its own, or the admin role
+	At      []pyconfig.Pos // the values it changes
+	Role    *Role          // the role it joins in place of 'admin': True: its own, or the admin role
+	Drop    []string       // the OAuth keys it drops
 	Note    string
 }
 
-// UpgradeRefusal is an 'admin': True that --write leaves alone, and why.
+// UpgradeRefusal is something --write leaves alone, and why.
 type UpgradeRefusal struct {
 	Service string
+	What    string // "'admin': True", "oauth_no_confirm"
 	Pos     pyconfig.Pos
 	Why     string
 }
@@ -356,10 +362,10 @@ type UpgradePlan struct {
 	Refused []UpgradeRefusal
 }
 
-// hint is the hint of the HUB401 at p: what --write does there or why not.
+// hint is the hint of a finding at p: what --write does there or why not.
 func (p *UpgradePlan) hint(at pyconfig.Pos) string {
 	for _, s := range p.Steps {
-		if s.Pos == at {
+		if slices.Contains(s.At, at) {
 			return "`hubctl config upgrade-check --write` migrates it: " + s.Note
 		}
 	}
@@ -371,18 +377,25 @@ func (p *UpgradePlan) hint(at pyconfig.Pos) string {
 	return ""
 }
 
-// PlanUpgrade is the migration policy of upgrade-check --write, for a Hub
-// at to: each service in hubctl's block with 'admin': True loses it and
-// gets a role instead. A service that runs `hubctl cull` gets the culler's
-// least-privilege role NAME-role (hub.CullerRoleScopes); any other joins
-// JupyterHub's admin role in hubctl's block, since hubctl cannot know what
-// less it needs. Nothing outside the block is edited (it is the admin's own
-// text, which hubctl does not rewrite), and a migration that would change
-// what another service holds is refused: the admin role's service list in
-// load_roles is exact, so it cannot be written while a service outside the
-// block still has 'admin': True or the file defines the admin role itself.
-func PlanUpgrade(cfg *Config, to hub.Version) *UpgradePlan {
+// PlanUpgrade is the migration policy of upgrade-check --write, from a Hub
+// at from to one at to. In hubctl's block:
+//   - each service with 'admin': True loses it and gets a role instead (2.0
+//     and later): a service that runs `hubctl cull` gets the culler's
+//     least-privilege role NAME-role (hub.CullerRoleScopes); any other joins
+//     JupyterHub's admin role, since hubctl cannot know what less it needs;
+//   - on the way to 5.0 or later, a service with OAuth keys but neither a url
+//     nor an oauth_redirect_uri loses them: they had no effect before 5.0,
+//     which refuses to start with them (hub.OAuthRedirectRequiredSince).
+//
+// Nothing outside the block is edited (it is the admin's own text, which
+// hubctl does not rewrite), and a migration that would change what another
+// service holds is refused: the admin role's service list in load_roles is
+// exact, so it cannot be written while a service outside the block still
+// has 'admin': True or the file defines the admin role itself.
+func PlanUpgrade(cfg *Config, from, to hub.Version) *UpgradePlan {
 	plan := &UpgradePlan{}
+	m, blockErr := cfg.Managed()
+	plan.oauth(cfg, from, to, blockErr)
 	type adminService struct {
 		svc     Service
 		pos     pyconfig.Pos
@@ -416,18 +429,17 @@ func PlanUpgrade(cfg *Config, to hub.Version) *UpgradePlan {
 			handWritten = append(handWritten, fmt.Sprintf("%q", a.svc.Name))
 		}
 	}
-	m, err := cfg.Managed()
 	for _, a := range admins {
 		refuse := func(format string, args ...any) {
-			plan.Refused = append(plan.Refused, UpgradeRefusal{Service: a.svc.Name, Pos: a.pos, Why: fmt.Sprintf(format, args...)})
+			plan.Refused = append(plan.Refused, UpgradeRefusal{Service: a.svc.Name, What: "'admin': True", Pos: a.pos, Why: fmt.Sprintf(format, args...)})
 		}
 		switch {
 		case !hub.HasRBAC(to):
 			refuse("JupyterHub %s has no roles (they came with 2.0): 'admin': True is the only way there", to)
 		case !a.managed:
 			refuse("the service is written outside hubctl's block, which hubctl does not edit: replace 'admin': True by hand with a role in c.JupyterHub.load_roles naming the service (and its scopes)")
-		case err != nil:
-			refuse("hubctl's block cannot be read back (%v)", err)
+		case blockErr != nil:
+			refuse("hubctl's block cannot be read back (%v)", blockErr)
 		case a.svc.RunsHubctlCull():
 			name := hub.RoleName(a.svc.Name)
 			if _, i := m.role(name); i >= 0 || roleAt[name] {
@@ -435,20 +447,69 @@ func PlanUpgrade(cfg *Config, to hub.Version) *UpgradePlan {
 				continue
 			}
 			scopes := hub.CullerRoleScopes(to, hub.CullerFlags{CullUsers: slices.ContainsFunc(a.svc.Command, func(w string) bool { return w == "--cull-users" || w == "--cull-users=true" })})
-			plan.Steps = append(plan.Steps, UpgradeStep{Service: a.svc.Name, Pos: a.pos,
-				Role: Role{Name: name, Description: "least-privilege role hubctl gives the idle culler", Scopes: scopes, Services: []string{a.svc.Name}},
+			plan.Steps = append(plan.Steps, UpgradeStep{Service: a.svc.Name, At: []pyconfig.Pos{a.pos},
+				Role: &Role{Name: name, Description: "least-privilege role hubctl gives the idle culler", Scopes: scopes, Services: []string{a.svc.Name}},
 				Note: fmt.Sprintf("the service runs `hubctl cull`, so it gets the culler's least-privilege role %s (%s) instead; the admin role it already holds stays in the Hub's database until a load_roles entry for the admin role lists the services that keep it", name, strings.Join(scopes, ", "))})
 		case roleAt[AdminRole]:
 			refuse("the file defines the admin role outside hubctl's block: add %q to that role's services by hand (hubctl cannot know what less it needs)", a.svc.Name)
 		case len(handWritten) > 0:
 			refuse("the admin role's list of services is exact, and the services %s outside hubctl's block also have 'admin': True, which the Hub would then take away; migrate those first", strings.Join(handWritten, ", "))
 		default:
-			plan.Steps = append(plan.Steps, UpgradeStep{Service: a.svc.Name, Pos: a.pos,
-				Role: Role{Name: AdminRole, Services: []string{a.svc.Name}},
+			plan.Steps = append(plan.Steps, UpgradeStep{Service: a.svc.Name, At: []pyconfig.Pos{a.pos},
+				Role: &Role{Name: AdminRole, Services: []string{a.svc.Name}},
 				Note: "hubctl does not know what less the service needs, so it joins JupyterHub's admin role in hubctl's block, with a comment saying so; that list is exact, so a service later removed from it loses the admin role"})
 		}
 	}
 	return plan
+}
+
+// oauth plans the OAuth keys to drop on the way to 5.0 (see PlanUpgrade).
+func (p *UpgradePlan) oauth(cfg *Config, from, to hub.Version, blockErr error) {
+	since := hub.OAuthRedirectRequiredSince
+	if from.AtLeast(since.Major, since.Minor) || !to.AtLeast(since.Major, since.Minor) {
+		return
+	}
+	for i := range cfg.Services {
+		v := &cfg.Services[i]
+		if v.Kind != pyconfig.KindDict || hasClientURL(v) {
+			continue
+		}
+		var keys []string
+		var at []pyconfig.Pos
+		for _, k := range hub.ServiceOAuthKeys {
+			if val, ok := v.Get(k); ok && !(val.Kind == pyconfig.KindBool && !val.Bool) && val.Kind != pyconfig.KindNone && !(val.Kind == pyconfig.KindList && len(val.Items) == 0) && !(val.Kind == pyconfig.KindStr && val.Str == "") {
+				keys = append(keys, k)
+				at = append(at, val.Pos)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		s, _ := serviceFromValue(v, false)
+		switch {
+		case !cfg.inBlock(v.Pos):
+			for j, k := range keys {
+				p.Refused = append(p.Refused, UpgradeRefusal{Service: s.Name, What: k, Pos: at[j],
+					Why: fmt.Sprintf("the service is written outside hubctl's block, which hubctl does not edit: remove %s by hand (without a url or an oauth_redirect_uri they had no effect before JupyterHub 5.0), or give the service its url", strings.Join(keys, ", "))})
+			}
+		case blockErr != nil:
+			p.Refused = append(p.Refused, UpgradeRefusal{Service: s.Name, What: keys[0], Pos: at[0], Why: fmt.Sprintf("hubctl's block cannot be read back (%v)", blockErr)})
+		default:
+			p.Steps = append(p.Steps, UpgradeStep{Service: s.Name, At: at, Drop: keys,
+				Note: fmt.Sprintf("it drops %s, which without a url or an oauth_redirect_uri had no effect on JupyterHub %s and stop JupyterHub %s from starting", strings.Join(keys, ", "), from, to)})
+		}
+	}
+}
+
+// hasClientURL reports whether a service sets a url or an
+// oauth_redirect_uri, which give it an OAuth client.
+func hasClientURL(v *pyconfig.Value) bool {
+	for _, k := range []string{"url", "oauth_redirect_uri"} {
+		if val, ok := v.Get(k); ok && !(val.Kind == pyconfig.KindStr && val.Str == "") && val.Kind != pyconfig.KindNone {
+			return true
+		}
+	}
+	return false
 }
 
 // role returns the block's role called name.
@@ -472,6 +533,21 @@ func (p *UpgradePlan) apply(m *Managed, to hub.Version) error {
 		if svc == nil {
 			return fmt.Errorf("internal error: the service %q is not in hubctl's block", st.Service)
 		}
+		for _, k := range st.Drop {
+			switch k {
+			case "oauth_client_id":
+				svc.OAuthClientID = ""
+			case "oauth_no_confirm":
+				svc.OAuthNoConfirm = false
+			case "oauth_client_allowed_scopes":
+				svc.OAuthClientAllowedScopes = nil
+			case "oauth_roles":
+				svc.OAuthRoles = nil
+			}
+		}
+		if st.Role == nil {
+			continue
+		}
 		svc.Admin = false
 		if r, i := m.role(st.Role.Name); i >= 0 {
 			if !slices.Contains(r.Services, st.Service) {
@@ -480,25 +556,25 @@ func (p *UpgradePlan) apply(m *Managed, to hub.Version) error {
 			continue
 		}
 		if st.Role.Name != AdminRole {
-			if err := CheckRole(&st.Role, to, defined); err != nil {
+			if err := CheckRole(st.Role, to, defined); err != nil {
 				return err
 			}
 		}
-		m.Roles = append(m.Roles, st.Role)
+		m.Roles = append(m.Roles, *st.Role)
 	}
 	return nil
 }
 
-// MigrateUpgrade makes PlanUpgrade's migrations in the config at path for a
-// Hub at to, through Apply (under the lock, checked, atomic, with a
+// MigrateUpgrade makes PlanUpgrade's migrations in the config at path, for
+// a Hub at from that is to become one at to, through Apply (under the lock, checked, atomic, with a
 // backup; opts.DryRun writes nothing). The plan is made again from the file
 // as read under the lock. before and after are the file's config and block
 // as the edit saw them, for a masked diff.
-func MigrateUpgrade(ctx context.Context, path string, to hub.Version, opts EditOptions) (res *Result, plan *UpgradePlan, before *Config, after *Managed, err error) {
+func MigrateUpgrade(ctx context.Context, path string, from, to hub.Version, opts EditOptions) (res *Result, plan *UpgradePlan, before *Config, after *Managed, err error) {
 	opts.Version = to
 	res, err = Apply(ctx, path, opts, func(cfg *Config, m *Managed) error {
 		before, after = cfg, m
-		plan = PlanUpgrade(cfg, to)
+		plan = PlanUpgrade(cfg, from, to)
 		return plan.apply(m, to)
 	})
 	return res, plan, before, after, err

@@ -82,6 +82,8 @@ func TestUpgradeCheck(t *testing.T) {
 			want: []string{"3 HUB404 warning"}, says: []string{"ignored"}},
 		{name: "OAuth without a url is fatal from 5.0", src: "c = get_config()\n" + allowAll + "c.JupyterHub.services = [{'name': 'x', 'oauth_no_confirm': True, 'api_token': 'a8c7e0e3f5d14b2e9f6a7c8d9e0f1a2b'}]\n", from: "3.0", to: "5.2",
 			want: []string{"3 HUB111 error"}, says: []string{"refuses to start"}},
+		{name: "OAuth without a url in hubctl's block", src: withBlock(t, "c = get_config()\n"+allowAll, Managed{Services: []Service{{Name: "notes", OAuthNoConfirm: true}}}), from: "3.0", to: "5.2",
+			want: []string{"12 HUB111 error"}, says: []string{"--write` migrates it: it drops oauth_no_confirm, which without a url or an oauth_redirect_uri had no effect on JupyterHub 3.0.0"}},
 		{name: "timeout on a rollback from 6.0", src: "c = get_config()\n" + allowAll + "c.JupyterHub.services = [{'name': 'x', 'url': 'http://127.0.0.1:1', 'timeout': 60}]\n", from: "6.0", to: "5.2",
 			want: []string{"3 HUB101 error"}, says: []string{"no service key \"timeout\""}},
 		{name: "timeout onto 6.0 is fine", src: "c = get_config()\n" + allowAll + "c.JupyterHub.services = [{'name': 'x', 'url': 'http://127.0.0.1:1'}]\n", from: "5.2", to: "6.0"},
@@ -166,31 +168,44 @@ func TestPlanUpgrade(t *testing.T) {
 	culler := Service{Name: "cull-idle", Admin: true, Command: []string{"hubctl", "cull", "--cull-users"}}
 	stats := Service{Name: "stats", Admin: true, URL: "http://127.0.0.1:9000"}
 	hand := "c.JupyterHub.services = [{'name': 'hand', 'admin': True, 'url': 'http://127.0.0.1:1'}]\n"
+	notes := Service{Name: "notes", OAuthNoConfirm: true, OAuthClientID: "service-notes", OAuthClientAllowedScopes: []string{"read:users:name"}}
 	for _, tt := range []struct {
-		name, src, to string
-		steps         []string // SERVICE→ROLE
+		name, src, from, to string
+		steps               []string // SERVICE→ROLE scopes, or SERVICE-KEY...
 		refused       []string // SERVICE: words of why
 	}{
-		{name: "the culler gets its least-privilege role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), to: "5.2",
+		{name: "the culler gets its least-privilege role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "3.0", to: "5.2",
 			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users"}},
-		{name: "another service joins the admin role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler, stats}}), to: "3.0",
+		{name: "another service joins the admin role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler, stats}}), from: "1.5", to: "3.0",
 			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users", "stats→admin"}},
-		{name: "nothing before 2.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), to: "1.5",
+		{name: "nothing before 2.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "1.0", to: "1.5",
 			refused: []string{"cull-idle: has no roles"}},
-		{name: "outside the block", src: "c = get_config()\n" + hand, to: "5.2",
+		{name: "outside the block", src: "c = get_config()\n" + hand, from: "3.0", to: "5.2",
 			refused: []string{"hand: outside hubctl's block"}},
-		{name: "the admin role cannot be written while another service outside has admin", src: withBlock(t, "c = get_config()\n"+hand, Managed{Services: []Service{culler, stats}}), to: "5.2",
+		{name: "the admin role cannot be written while another service outside has admin", src: withBlock(t, "c = get_config()\n"+hand, Managed{Services: []Service{culler, stats}}), from: "3.0", to: "5.2",
 			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users"}, refused: []string{"hand: outside hubctl's block", "stats: \"hand\" outside hubctl's block also have 'admin': True"}},
-		{name: "the file's own admin role", src: withBlock(t, "c = get_config()\nc.JupyterHub.load_roles = [{'name': 'admin', 'users': ['ann']}]\n", Managed{Services: []Service{stats}}), to: "5.2",
+		{name: "the file's own admin role", src: withBlock(t, "c = get_config()\nc.JupyterHub.load_roles = [{'name': 'admin', 'users': ['ann']}]\n", Managed{Services: []Service{stats}}), from: "3.0", to: "5.2",
 			refused: []string{"stats: defines the admin role outside hubctl's block"}},
-		{name: "the culler's role name is taken", src: withBlock(t, "c = get_config()\nc.JupyterHub.load_roles = [{'name': 'cull-idle-role', 'scopes': ['read:users']}]\n", Managed{Services: []Service{culler}}), to: "5.2",
+		{name: "OAuth keys without a url, on the way to 5.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{notes}}), from: "3.0", to: "5.2",
+			steps: []string{"notes-oauth_client_id", "notes-oauth_no_confirm", "notes-oauth_client_allowed_scopes"}},
+		{name: "OAuth keys without a url, from 5.0 on", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{notes}}), from: "5.0", to: "5.2"},
+		{name: "OAuth keys without a url, before 5.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{notes}}), from: "3.0", to: "4.1"},
+		{name: "OAuth keys with an oauth_redirect_uri", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{{Name: "notes", OAuthNoConfirm: true, OAuthRedirectURI: "https://hub.example/notes/oauth_callback"}}}), from: "3.0", to: "5.2"},
+		{name: "OAuth keys without a url outside the block", src: "c = get_config()\nc.JupyterHub.services = [{'name': 'hand', 'oauth_no_confirm': True}]\n", from: "4.1", to: "5.0",
+			refused: []string{"hand: remove oauth_no_confirm by hand"}},
+		{name: "the culler's role name is taken", src: withBlock(t, "c = get_config()\nc.JupyterHub.load_roles = [{'name': 'cull-idle-role', 'scopes': ['read:users']}]\n", Managed{Services: []Service{culler}}), from: "3.0", to: "5.2",
 			refused: []string{"cull-idle: already has a role \"cull-idle-role\""}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			plan := PlanUpgrade(upgradeRead(t, tt.src), mustVersion(t, tt.to))
+			plan := PlanUpgrade(upgradeRead(t, tt.src), mustVersion(t, tt.from), mustVersion(t, tt.to))
 			var steps, refused []string
 			for _, s := range plan.Steps {
-				steps = append(steps, strings.TrimSpace(s.Service+"→"+s.Role.Name+" "+strings.Join(s.Role.Scopes, " ")))
+				if s.Role != nil {
+					steps = append(steps, strings.TrimSpace(s.Service+"→"+s.Role.Name+" "+strings.Join(s.Role.Scopes, " ")))
+				}
+				for _, k := range s.Drop {
+					steps = append(steps, s.Service+"-"+k)
+				}
 			}
 			if strings.Join(steps, "\n") != strings.Join(tt.steps, "\n") {
 				t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(steps, "\n"), strings.Join(tt.steps, "\n"))
@@ -221,17 +236,18 @@ func TestUpgradeMigrate(t *testing.T) {
 	src := withBlock(t, "c = get_config()\n", Managed{Services: []Service{
 		{Name: "cull-idle", Admin: true, Command: []string{"hubctl", "cull", "--timeout=3600"}},
 		{Name: "stats", Admin: true, URL: "http://127.0.0.1:9000"},
+		{Name: "notes", OAuthNoConfirm: true, Command: []string{"notes"}},
 	}})
 	if err := os.WriteFile(path, []byte(src), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	to := mustVersion(t, "5.2")
-	res, plan, _, _, err := MigrateUpgrade(ctx, path, to, EditOptions{})
+	res, plan, _, _, err := MigrateUpgrade(ctx, path, mustVersion(t, "3.0"), to, EditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Steps) != 2 || !res.Changed {
+	if len(plan.Steps) != 3 || !res.Changed {
 		t.Fatalf("plan %+v, changed %v", plan, res.Changed)
 	}
 	text, _ := os.ReadFile(path)
@@ -240,8 +256,8 @@ func TestUpgradeMigrate(t *testing.T) {
 			t.Errorf("the migrated config lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(string(text), "'admin': True,") {
-		t.Errorf("'admin': True is left:\n%s", text)
+	if strings.Contains(string(text), "'admin': True,") || strings.Contains(string(text), "oauth_no_confirm") {
+		t.Errorf("'admin': True or oauth_no_confirm is left:\n%s", text)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o640 {
 		t.Errorf("mode %o, want 0640 kept", st.Mode().Perm())
@@ -266,7 +282,7 @@ func TestUpgradeMigrate(t *testing.T) {
 	if fs := UpgradeCheck(upgradeRead(t, string(text)), mustVersion(t, "3.0"), to); len(fs) != 1 || fs[0].ID != "HUB405" {
 		t.Errorf("upgrade-check after --write: %v, want the allow-config error only", fs)
 	}
-	res, plan, _, _, err = MigrateUpgrade(ctx, path, to, EditOptions{})
+	res, plan, _, _, err = MigrateUpgrade(ctx, path, mustVersion(t, "3.0"), to, EditOptions{})
 	if err != nil || res.Changed || len(plan.Steps) != 0 {
 		t.Errorf("a second run: %v, changed %v, %+v", err, res != nil && res.Changed, plan)
 	}
