@@ -172,7 +172,7 @@ func TestPlanUpgrade(t *testing.T) {
 	for _, tt := range []struct {
 		name, src, from, to string
 		steps               []string // SERVICE→ROLE scopes, or SERVICE-KEY...
-		refused       []string // SERVICE: words of why
+		refused             []string // SERVICE: words of why
 	}{
 		{name: "the culler gets its least-privilege role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "3.0", to: "5.2",
 			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users"}},
