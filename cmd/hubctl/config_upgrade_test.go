@@ -1,0 +1,224 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/internal/realhub"
+	"github.com/hubctl/hubctl/provision"
+)
+
+// upgradeConfig writes a config for JupyterHub 3.0 that hubctl's block
+// holds two services in: "stats" with 'admin': True, and "notes" with
+// oauth_no_confirm but no url (no effect on 3.0; 5.x refuses to start). The
+// tokens come from the environment (upgradeTokenEnv).
+func upgradeConfig(t *testing.T, mode os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
+	src := "c = get_config()  # noqa\nc.Authenticator.allow_all = True\n"
+	out, err := (&provision.Config{Src: []byte(src)}).WithManaged(provision.Managed{Services: []provision.Service{
+		{Name: "stats", Admin: true, Token: provision.TokenEnv, TokenEnvVar: provision.TokenEnvVarFor("stats")},
+		{Name: "notes", OAuthNoConfirm: true, Token: provision.TokenEnv, TokenEnvVar: provision.TokenEnvVarFor("notes")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const (
+	statsToken = "5747a75700000000000000000000000000000000000000000000000000000001"
+	notesToken = "407e500000000000000000000000000000000000000000000000000000000002"
+)
+
+var upgradeTokenEnv = []string{"HUBCTL_TOKEN_STATS=" + statsToken, "HUBCTL_TOKEN_NOTES=" + notesToken}
+
+func TestConfigUpgradeCheckOutput(t *testing.T) {
+	t.Parallel()
+	path := upgradeConfig(t, 0o644)
+	r := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", path)
+	if r.code != exitFailure {
+		t.Fatalf("exit %d, want 1 (HUB111 breaks 5.2):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		if strings.HasPrefix(line, "    hint: ") {
+			continue
+		}
+		if !strings.HasPrefix(line, path+":") {
+			t.Errorf("a finding line does not start with FILE:LINE: %q", line)
+		}
+		ids = append(ids, strings.Fields(line)[2])
+	}
+	if want := []string{"HUB401:", "HUB111:"}; !slices.Equal(ids, want) {
+		t.Errorf("findings %v, want %v:\n%s", ids, want, r.stdout)
+	}
+	for _, want := range []string{"stays in its database", "--write` migrates it", "it drops oauth_no_confirm"} {
+		if !strings.Contains(strings.ReplaceAll(r.stdout, "the Hub keeps it in its database", "stays in its database"), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, want := range []string{"JupyterHub 3.0.0 → 5.2.0: the same service keys; scopes added: admin:services", "hubctl: error: 1 errors, 1 warnings"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+
+	// A rollback, and a pair with nothing that breaks: exit 0.
+	r = runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "4.1", path)
+	if r.code != exitOK || !strings.Contains(r.stdout, "HUB401") || strings.Contains(r.stdout, "HUB111") {
+		t.Errorf("3.0 → 4.1: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", "--json", path)
+	var findings []provision.Finding
+	if err := json.Unmarshal([]byte(r.stdout), &findings); err != nil || r.code != exitFailure || len(findings) != 2 || findings[1].ID != "HUB111" || findings[1].Severity != provision.SeverityError {
+		t.Errorf("--json: exit %d, %v, %+v:\n%s", r.code, err, findings, r.stdout)
+	}
+}
+
+func TestConfigUpgradeCheckUsage(t *testing.T) {
+	t.Parallel()
+	path := upgradeConfig(t, 0o644)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", "9.x", "--to", "5.2", path}, `--from: "9.x" is not a JupyterHub version`},
+		{[]string{"--from", "3.0", "--to", "nope", path}, `--to: "nope" is not a JupyterHub version`},
+		{[]string{"--to", "5.2", path}, "--from VERSION is required"},
+		{[]string{"--from", "3.0", path}, "--to VERSION is required"},
+		{[]string{"--from", "3.0", "--to", "7.1", path}, "--to 7.1: hubctl has facts for JupyterHub 1.0 to 6.0 only"},
+		{[]string{"--from", "0.9", "--to", "5.2", path}, "--from 0.9: hubctl has facts"},
+		{[]string{"--from", "3.0", "--to", "5.2", "--dry-run", path}, "--dry-run goes with --write"},
+		{[]string{"--from", "3.0", "--to", "5.2", "--write", "--json", path}, "--write prints a diff"},
+		{[]string{"--from", "3.0", "--to", "5.2", "--format", "yaml", path}, `--format "yaml"`},
+		{[]string{"--from", "3.0", "--to", "5.2", path, "extra"}, `unexpected argument "extra"`},
+		{[]string{"--from", "3.0", "--to", "5.2", path + ".missing"}, "no such file"},
+	} {
+		t.Run(strings.Join(tt.args[:len(tt.args)-1], " "), func(t *testing.T) {
+			r := runCLI(t, nil, "", append([]string{"config", "upgrade-check"}, tt.args...)...)
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(lines[0], "hubctl: error: ") || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one error line with %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestConfigUpgradeCheckWrite: --write --dry-run prints the diff and
+// changes nothing; --write prints the same diff and writes it as every
+// edit is (mode kept, the previous text in the backup, the lock taken);
+// a second --write has nothing to do.
+func TestConfigUpgradeCheckWrite(t *testing.T) {
+	t.Parallel()
+	path := upgradeConfig(t, 0o640)
+	old, _ := os.ReadFile(path)
+	dry := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", "--write", "--dry-run", path)
+	if dry.code != exitOK || !strings.Contains(dry.stderr, "--dry-run: nothing was changed") {
+		t.Fatalf("--dry-run: exit %d:\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	for _, want := range []string{"--- " + path, "-        'admin': True,", "-        'oauth_no_confirm': True,", "+        'name': 'admin',", "+# 'admin' is JupyterHub's admin role."} {
+		if !strings.Contains(dry.stdout, want) {
+			t.Errorf("the diff lacks %q:\n%s", want, dry.stdout)
+		}
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(old) {
+		t.Errorf("--dry-run changed the file")
+	}
+	if _, err := os.Stat(provision.BackupPath(path)); !os.IsNotExist(err) {
+		t.Errorf("--dry-run left a backup: %v", err)
+	}
+
+	r := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", "--write", path)
+	if r.code != exitOK || r.stdout != dry.stdout {
+		t.Fatalf("--write: exit %d, its diff differs from --dry-run's:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{`service "stats": hubctl does not know what less`, `service "notes": it drops oauth_no_confirm`, "migrated 2 services", "the previous version is in " + provision.BackupPath(path), "0 errors, 0 warnings remain for JupyterHub 5.2.0"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("mode after --write: %v %v, want 0640 kept", st.Mode(), err)
+	}
+	if backup, err := os.ReadFile(provision.BackupPath(path)); err != nil || string(backup) != string(old) {
+		t.Errorf("the backup is not the old text: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*.tmp*")); len(left) > 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	if r := runCLI(t, nil, "", "config", "validate", "--hub-version", "5.2", path); r.code != exitOK || r.stdout != "" {
+		t.Errorf("config validate --hub-version 5.2 after --write: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	again := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", "--write", path)
+	if again.code != exitOK || again.stdout != "" || !strings.Contains(again.stderr, "nothing in hubctl's block to migrate") {
+		t.Errorf("a second --write: exit %d:\n%s%s", again.code, again.stdout, again.stderr)
+	}
+}
+
+// TestConfigUpgradeCheckRealHub: the config upgrade-check says breaks on
+// 5.2 does stop the real JupyterHub 5.2 ("missing required
+// oauth_redirect_uri") while 3.0 runs it; after --write both start, on the
+// same database, and hold "stats" in the admin role the migrated block
+// names.
+func TestConfigUpgradeCheckRealHub(t *testing.T) {
+	for _, r := range realhub.Releases() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			r.Require(t)
+			path := upgradeConfig(t, 0o600)
+			if res := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", path); res.code != exitFailure || !strings.Contains(res.stdout, "HUB111") {
+				t.Fatalf("upgrade-check before --write: exit %d:\n%s", res.code, res.stdout)
+			}
+			dir := t.TempDir()
+			before := realhub.Start(t, realhub.Options{Dir: dir, Config: path, Release: r, Env: upgradeTokenEnv})
+			up := before.WaitUp(60 * time.Second)
+			switch {
+			case r.Name == "3.0" && !up:
+				t.Fatalf("JupyterHub 3.0 did not start with the config written for it (%s):\n%s", before.How(), realhub.Tail(before.Output()))
+			case r.Name != "3.0" && up:
+				t.Fatalf("JupyterHub %s started with the config upgrade-check says it refuses", r.Name)
+			case r.Name != "3.0" && !strings.Contains(before.Output(), "missing required oauth_redirect_uri"):
+				t.Fatalf("JupyterHub %s stopped, but not for the OAuth keys (%s):\n%s", r.Name, before.How(), realhub.Tail(before.Output()))
+			}
+			before.Stop()
+
+			if res := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", "--write", path); res.code != exitOK {
+				t.Fatalf("--write: exit %d:\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			after := realhub.Start(t, realhub.Options{Dir: dir, Config: path, Release: r, Env: upgradeTokenEnv, Run: 1})
+			after.MustBeUp(60 * time.Second)
+			var stats struct {
+				Name  string   `json:"name"`
+				Roles []string `json:"roles"`
+			}
+			req, _ := http.NewRequest("GET", after.APIURL()+"/services/stats", nil)
+			req.Header.Set("Authorization", "token "+statsToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err := json.Unmarshal(body, &stats); err != nil || resp.StatusCode != http.StatusOK || !slices.Contains(stats.Roles, "admin") {
+				t.Errorf("GET /services/stats: %d %s (%v); want the admin role", resp.StatusCode, body, err)
+			}
+			t.Logf("JupyterHub %s after --write: GET /services/stats: %s", r.Name, body)
+		})
+	}
+}
