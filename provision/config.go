@@ -71,7 +71,7 @@ type ReadOptions struct {
 func (opts ReadOptions) reader() pyconfig.ReadOptions {
 	watch, what := watchedTraits, "services, roles or tokens"
 	if len(opts.Extra) > 0 {
-		watch, what = append(slices.Clip(watchedTraits), opts.Extra...), ""
+		watch, what = append(slices.Clip(watchedTraits), opts.Extra...), "services, roles, tokens or the authenticator's settings"
 	}
 	return pyconfig.ReadOptions{Env: opts.Env, Subconfigs: opts.Subconfigs, Cwd: opts.Cwd,
 		Watch: watch, WatchedWhat: what, OSAliases: []string{blockOSAlias}}
