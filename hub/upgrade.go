@@ -160,3 +160,16 @@ var OAuthRedirectRequiredSince = Version{5, 0, 0}
 // client (3.0.0 services/service.py; oauth_roles from 2.0,
 // oauth_client_allowed_scopes from 3.0).
 var ServiceOAuthKeys = []string{"oauth_client_id", "oauth_no_confirm", "oauth_client_allowed_scopes", "oauth_roles"}
+
+// ServiceTimeoutSince is the first release that waits for a service with a
+// url at its start for the service's 'timeout' (default 30 s: 6.0.0b1 and
+// 6.0.0b2 services/service.py:244, app.py:3774-3778 wait_up(timeout=
+// service.timeout)). Before it the Hub tried ten times for one second for a
+// managed service and once for one second for an external one (tries = 10
+// if service.managed else 1, wait_up(timeout=1): 3.0.0 app.py:3116, 4.1.6
+// app.py:3227, 5.2.1 app.py:3627).
+var ServiceTimeoutSince = Version{6, 0, 0}
+
+// DefaultServiceTimeout is the 'timeout' of a service that sets none, in
+// seconds, from ServiceTimeoutSince.
+const DefaultServiceTimeout = 30

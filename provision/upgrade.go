@@ -25,6 +25,7 @@ var upgradeChecks = map[string]Check{
 	"HUB404": {"HUB404", SeverityWarning, "list the scopes the service needs in oauth_client_allowed_scopes; hubctl does not turn roles into scopes for you"},
 	"HUB405": {"HUB405", SeverityError, "say who may log in: c.Authenticator.allow_all = True keeps the old behaviour (every user who authenticates), or set c.Authenticator.allowed_users / allowed_groups"},
 	"HUB406": {"HUB406", SeverityWarning, "check who may log in on the new Hub: JupyterHub 5.0 made c.Authenticator.allow_all default to False"},
+	"HUB407": {"HUB407", SeverityWarning, "give the service a 'timeout' (seconds) that says how long the Hub should wait for it at its start"},
 }
 
 // upgradeReplaces are Validate's deprecation findings that upgrade-check
@@ -228,6 +229,16 @@ func (u *upgrader) services() {
 				msg = fmt.Sprintf("'admin': True changes meaning at JupyterHub 2.0: it puts %s in JupyterHub's whole admin role (every scope), which the Hub keeps in its database after the key is removed", name)
 			}
 			u.add("HUB401", SeverityWarning, admin.Pos, u.plan.hint(admin.Pos), "%s", msg)
+		}
+		since := hub.ServiceTimeoutSince
+		if url, ok := s.Get("url"); ok && url.Kind == pyconfig.KindStr && url.Str != "" && !u.from.AtLeast(since.Major, since.Minor) && u.to.AtLeast(since.Major, since.Minor) {
+			if _, set := s.Get("timeout"); !set {
+				before := "once for 1 s, as an external service"
+				if _, managed := s.Get("command"); managed {
+					before = "10 times for 1 s, as a managed service"
+				}
+				u.add("HUB407", SeverityWarning, url.Pos, "", "JupyterHub %s waits up to %d s at its start for %s at its url (the new service key 'timeout', default %d); JupyterHub %s tried %s", u.to, hub.DefaultServiceTimeout, name, hub.DefaultServiceTimeout, u.from, before)
+			}
 		}
 		if roles, ok := s.Get("oauth_roles"); ok && roles.Kind == pyconfig.KindList && len(roles.Items) > 0 && u.to.AtLeast(3, 0) {
 			k := keyPos(s, "oauth_roles")
