@@ -304,7 +304,7 @@ func (u *upgrader) allowConfig() {
 		}
 	}
 	settings := map[string]setting{}
-	allowed, unknown := false, false
+	allowed, unknown := false, u.cfg.mayTouchAuthenticator()
 	for _, name := range hub.AllowTraits {
 		s := u.cfg.authSetting(auth, name)
 		settings[name] = s
@@ -346,6 +346,28 @@ func (u *upgrader) allowConfig() {
 		}
 		u.add("HUB405", SeverityError, at, "", "from JupyterHub 5.0 nobody can log in: %s, which from 5.0 lets in only users that allowed_users, allowed_groups, allow_all or allow_existing_users allow, and this config sets none%s; up to 4.x every user who authenticated could log in", chosen, admins)
 	}
+}
+
+// mayTouchAuthenticator reports whether a place the reader could not
+// evaluate may set who logs in: a line of the config naming an allow trait
+// or an authenticator, or any such place in a subconfig (whose text the
+// Config does not keep). The reader marks the traits a statement it parsed
+// but could not follow touches; a line it could not parse it cannot tell.
+func (cfg *Config) mayTouchAuthenticator() bool {
+	lines := strings.Split(string(cfg.Src), "\n")
+	for _, w := range cfg.Warnings {
+		if w.Fact != "" {
+			continue
+		}
+		if w.Pos.File != cfg.Path || w.Pos.Line < 1 || w.Pos.Line > len(lines) {
+			return true
+		}
+		text := strings.ToLower(lines[w.Pos.Line-1])
+		if strings.Contains(text, "allow") || strings.Contains(text, "authenticator") {
+			return true
+		}
+	}
+	return false
 }
 
 // UpgradeStep is one migration --write makes in a service of hubctl's
