@@ -222,3 +222,29 @@ func TestConfigUpgradeCheckRealHub(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigUpgradeCheckWriteMasksTokens: a literal token in a service
+// --write changes never appears in its diff.
+func TestConfigUpgradeCheckWriteMasksTokens(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
+	out, err := (&provision.Config{Src: []byte("c = get_config()\n")}).WithManaged(provision.Managed{Services: []provision.Service{
+		{Name: "stats", Admin: true, Token: provision.TokenLiteral, APIToken: statsToken},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", "--write", path)
+	if !strings.Contains(r.stdout, "-        'admin': True,") {
+		t.Fatalf("no diff: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, statsToken) || strings.Contains(r.stdout+r.stderr, statsToken[:16]) {
+		t.Errorf("the token appears in the output:\n%s%s", r.stdout, r.stderr)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %o, want 0600 kept", st.Mode().Perm())
+	}
+}
