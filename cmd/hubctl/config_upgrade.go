@@ -17,7 +17,7 @@ import (
 func configUpgradeCheckCommand(env *cliEnv) *cli.Command {
 	return &cli.Command{
 		Name:      "upgrade-check",
-		Usage:     "find what breaks or changes meaning when a config meets another JupyterHub release, and migrate 'admin': True with --write",
+		Usage:     "find what breaks or changes meaning when a config meets another JupyterHub release; --write migrates what needs no guess",
 		ArgsUsage: "[FILE]",
 		Description: "Reads FILE (default ./jupyterhub_config.py) statically, as config validate does, and\n" +
 			"prints one finding per line, FILE:LINE:COL: what the Hub at --to does differently\n" +
@@ -30,11 +30,11 @@ func configUpgradeCheckCommand(env *cliEnv) *cli.Command {
 			"--write migrates what needs no guess, in hubctl's block only: a service's 'admin': True\n" +
 			"becomes a role (a service running `hubctl cull` gets the culler's least-privilege\n" +
 			"role; another joins the admin role, with a comment saying so), and on the way to 5.0\n" +
-			"OAuth keys of a service without a url or oauth_redirect_uri, which had no effect\n" +
-			"before 5.0 and stop 5.0 from starting, are dropped. The change is printed\n" +
-			"as a diff, then written as every hubctl edit is (locked, atomic, mode kept, the\n" +
-			"previous version in FILE.hubctl.bak); with --dry-run only printed. Services outside the\n" +
-			"block are reported with a hint, never edited.\n\n" +
+			"the OAuth keys of a service without a url or oauth_redirect_uri, which had no effect\n" +
+			"before 5.0 and stop 5.0 from starting, are dropped. The change is printed as a diff,\n" +
+			"then written as every hubctl edit is (locked, atomic, mode kept, the previous version\n" +
+			"in FILE.hubctl.bak); with --dry-run only printed. Services outside the block are\n" +
+			"reported with a hint, never edited.\n\n" +
 			"Exit: 0 nothing breaks (warnings only), 1 findings that break (after --write: that\n" +
 			"remain), 2 usage error or the file cannot be read.\n\n" +
 			"Example:\n" +
