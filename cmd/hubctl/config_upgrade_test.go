@@ -18,15 +18,21 @@ import (
 // upgradeConfig writes a config for JupyterHub 3.0 that hubctl's block
 // holds two services in: "stats" with 'admin': True, and "notes" with
 // oauth_no_confirm but no url (no effect on 3.0; 5.x refuses to start). The
-// tokens come from the environment (upgradeTokenEnv).
-func upgradeConfig(t *testing.T, mode os.FileMode) string {
+// tokens come from the environment (upgradeTokenEnv). With culler set, a
+// third service runs culler (a program named hubctl) as `hubctl cull`, with
+// 'admin': True, first.
+func upgradeConfig(t *testing.T, mode os.FileMode, culler ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "jupyterhub_config.py")
 	src := "c = get_config()  # noqa\nc.Authenticator.allow_all = True\n"
-	out, err := (&provision.Config{Src: []byte(src)}).WithManaged(provision.Managed{Services: []provision.Service{
-		{Name: "stats", Admin: true, Token: provision.TokenEnv, TokenEnvVar: provision.TokenEnvVarFor("stats")},
-		{Name: "notes", OAuthNoConfirm: true, Token: provision.TokenEnv, TokenEnvVar: provision.TokenEnvVarFor("notes")},
-	}})
+	var services []provision.Service
+	for _, cmd := range culler {
+		services = append(services, provision.Service{Name: "cull-idle", Admin: true, Command: []string{cmd, "cull", "--timeout=3600"}})
+	}
+	services = append(services,
+		provision.Service{Name: "stats", Admin: true, Token: provision.TokenEnv, TokenEnvVar: provision.TokenEnvVarFor("stats")},
+		provision.Service{Name: "notes", OAuthNoConfirm: true, Token: provision.TokenEnv, TokenEnvVar: provision.TokenEnvVarFor("notes")})
+	out, err := (&provision.Config{Src: []byte(src)}).WithManaged(provision.Managed{Services: services})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,19 +180,48 @@ func TestConfigUpgradeCheckWrite(t *testing.T) {
 // TestConfigUpgradeCheckRealHub: the config upgrade-check says breaks on
 // 5.2 does stop the real JupyterHub 5.2 ("missing required
 // oauth_redirect_uri") while 3.0 runs it; after --write both start, on the
-// same database, and hold "stats" in the admin role the migrated block
-// names.
+// same database: "stats" holds the admin role the migrated block names,
+// and the culler, which held the admin role for its 'admin': True, holds
+// only its least-privilege role, since the block's admin role lists its
+// services exactly (on 3.0, which ran the old config, the culler is seen in
+// the admin role first).
 func TestConfigUpgradeCheckRealHub(t *testing.T) {
 	for _, r := range realhub.Releases() {
 		t.Run(r.Name, func(t *testing.T) {
 			t.Parallel()
 			r.Require(t)
-			path := upgradeConfig(t, 0o600)
+			// The culler is a stand-in named hubctl that sleeps: what is
+			// checked is the roles the Hub gives it, not culling.
+			bin := t.TempDir()
+			culler := filepath.Join(bin, "hubctl")
+			if err := os.WriteFile(culler, []byte("#!/bin/sh\nexec sleep 300\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			path := upgradeConfig(t, 0o600, culler)
 			if res := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", path); res.code != exitFailure || !strings.Contains(res.stdout, "HUB111") {
 				t.Fatalf("upgrade-check before --write: exit %d:\n%s", res.code, res.stdout)
 			}
+			roles := func(h *realhub.Hub, service string) []string {
+				var got struct {
+					Roles []string `json:"roles"`
+				}
+				req, _ := http.NewRequest("GET", h.APIURL()+"/services/"+service, nil)
+				req.Header.Set("Authorization", "token "+statsToken)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET /services/%s: %d %s (%v)", service, resp.StatusCode, body, err)
+				}
+				t.Logf("JupyterHub %s: GET /services/%s: %s", r.Name, service, body)
+				slices.Sort(got.Roles)
+				return got.Roles
+			}
 			dir := t.TempDir()
-			before := realhub.Start(t, realhub.Options{Dir: dir, Config: path, Release: r, Env: upgradeTokenEnv})
+			before := realhub.Start(t, realhub.Options{Dir: dir, Config: path, Release: r, Env: upgradeTokenEnv, Binds: []string{bin}})
 			up := before.WaitUp(60 * time.Second)
 			switch {
 			case r.Name == "3.0" && !up:
@@ -195,30 +230,24 @@ func TestConfigUpgradeCheckRealHub(t *testing.T) {
 				t.Fatalf("JupyterHub %s started with the config upgrade-check says it refuses", r.Name)
 			case r.Name != "3.0" && !strings.Contains(before.Output(), "missing required oauth_redirect_uri"):
 				t.Fatalf("JupyterHub %s stopped, but not for the OAuth keys (%s):\n%s", r.Name, before.How(), realhub.Tail(before.Output()))
+			case up:
+				if got := roles(before, "cull-idle"); !slices.Equal(got, []string{"admin"}) {
+					t.Fatalf("before --write cull-idle holds %v, want [admin]", got)
+				}
 			}
 			before.Stop()
 
 			if res := runCLI(t, nil, "", "config", "upgrade-check", "--from", "3.0", "--to", "5.2", "--write", path); res.code != exitOK {
 				t.Fatalf("--write: exit %d:\n%s%s", res.code, res.stdout, res.stderr)
 			}
-			after := realhub.Start(t, realhub.Options{Dir: dir, Config: path, Release: r, Env: upgradeTokenEnv, Run: 1})
+			after := realhub.Start(t, realhub.Options{Dir: dir, Config: path, Release: r, Env: upgradeTokenEnv, Binds: []string{bin}, Run: 1})
 			after.MustBeUp(60 * time.Second)
-			var stats struct {
-				Name  string   `json:"name"`
-				Roles []string `json:"roles"`
+			if got := roles(after, "stats"); !slices.Equal(got, []string{"admin"}) {
+				t.Errorf("stats holds %v, want [admin]", got)
 			}
-			req, _ := http.NewRequest("GET", after.APIURL()+"/services/stats", nil)
-			req.Header.Set("Authorization", "token "+statsToken)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
+			if got := roles(after, "cull-idle"); !slices.Equal(got, []string{"cull-idle-role"}) {
+				t.Errorf("cull-idle holds %v, want [cull-idle-role]", got)
 			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err := json.Unmarshal(body, &stats); err != nil || resp.StatusCode != http.StatusOK || !slices.Contains(stats.Roles, "admin") {
-				t.Errorf("GET /services/stats: %d %s (%v); want the admin role", resp.StatusCode, body, err)
-			}
-			t.Logf("JupyterHub %s after --write: GET /services/stats: %s", r.Name, body)
 		})
 	}
 }
