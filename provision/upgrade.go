@@ -493,6 +493,21 @@ func PlanUpgrade(cfg *Config, from, to hub.Version) *UpgradePlan {
 				Note: "hubctl does not know what less the service needs, so it joins JupyterHub's admin role in hubctl's block, with a comment saying so; that list is exact, so a service later removed from it loses the admin role"})
 		}
 	}
+	// With an admin role in the block, the Hub takes the admin role from a
+	// culler at its next start, which the culler's note then says.
+	exact := false
+	if _, i := m.role(AdminRole); i >= 0 && blockErr == nil {
+		exact = true
+	}
+	for _, st := range plan.Steps {
+		exact = exact || st.Role != nil && st.Role.Name == AdminRole
+	}
+	for i := range plan.Steps {
+		if st := &plan.Steps[i]; exact && st.Role != nil && st.Role.Name != AdminRole {
+			st.Note = strings.Replace(st.Note, "the admin role it already holds stays in the Hub's database until a load_roles entry for the admin role lists the services that keep it",
+				"the admin role in hubctl's block, which lists its services exactly, takes the admin role it held away at the Hub's next start", 1)
+		}
+	}
 	return plan
 }
 

@@ -178,12 +178,13 @@ func TestPlanUpgrade(t *testing.T) {
 	for _, tt := range []struct {
 		name, src, from, to string
 		steps               []string // SERVICE→ROLE scopes, or SERVICE-KEY...
+		note                string   // in the culler's note
 		refused             []string // SERVICE: words of why
 	}{
 		{name: "the culler gets its least-privilege role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "3.0", to: "5.2",
-			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users"}},
+			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users"}, note: "stays in the Hub's database until"},
 		{name: "another service joins the admin role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler, stats}}), from: "1.5", to: "3.0",
-			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users", "stats→admin"}},
+			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users", "stats→admin"}, note: "takes the admin role it held away"},
 		{name: "nothing before 2.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "1.0", to: "1.5",
 			refused: []string{"cull-idle: has no roles"}},
 		{name: "outside the block", src: "c = get_config()\n" + hand, from: "3.0", to: "5.2",
@@ -215,6 +216,11 @@ func TestPlanUpgrade(t *testing.T) {
 			}
 			if strings.Join(steps, "\n") != strings.Join(tt.steps, "\n") {
 				t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(steps, "\n"), strings.Join(tt.steps, "\n"))
+			}
+			for _, s := range plan.Steps {
+				if s.Role != nil && s.Role.Name != AdminRole && tt.note != "" && !strings.Contains(s.Note, tt.note) {
+					t.Errorf("the note of %s: %q, want %q in it", s.Service, s.Note, tt.note)
+				}
 			}
 			for _, r := range plan.Refused {
 				refused = append(refused, r.Service+": "+r.Why)
