@@ -329,7 +329,9 @@ func (b *builder) role(r *provision.Role) *yaml.Node {
 	if len(r.Groups) > 0 {
 		d.add("groups", b.strList(at("groups"), r.Groups))
 	}
-	d.add("scopes", b.strList(at("scopes"), r.Scopes)) // always, as in hubctl's block
+	if r.Name != provision.AdminRole { // the admin role keeps its own scopes, as in hubctl's block
+		d.add("scopes", b.strList(at("scopes"), r.Scopes))
+	}
 	if len(r.Services) > 0 {
 		d.add("services", b.strList(at("services"), r.Services))
 	}

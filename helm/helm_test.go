@@ -773,3 +773,19 @@ func TestValuesRandomStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesAdminRole: the admin role hubctl's block may hold (upgrade-check
+// --write) has members only, in the values too: the Hub refuses a load_roles
+// entry that gives it scopes other than its own.
+func TestValuesAdminRole(t *testing.T) {
+	m := provision.Managed{Services: []provision.Service{{Name: "stats", URL: "http://127.0.0.1:9000"}},
+		Roles: []provision.Role{{Name: provision.AdminRole, Services: []string{"stats"}}}}
+	out, err := Values(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSchema(t, out)
+	if !bytes.Contains(out, []byte("admin:")) || bytes.Contains(out, []byte("scopes")) {
+		t.Errorf("the admin role's values:\n%s", out)
+	}
+}

@@ -176,6 +176,7 @@ func (m *Managed) render(lead int, eol string) (string, error) {
 	}
 	for i := range m.Roles {
 		d.Roles = append(d.Roles, m.Roles[i].dict())
+		d.AdminRole = d.AdminRole || m.Roles[i].Name == AdminRole
 	}
 	text, err := templates.RenderBlock(d)
 	if err != nil {

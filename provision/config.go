@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 
 	"github.com/hubctl/hubctl/pyconfig"
 )
@@ -18,7 +19,9 @@ type Config struct {
 	Roles     []pyconfig.Value // entries of c.JupyterHub.load_roles
 	APITokens []pyconfig.Value // keys of c.JupyterHub.api_tokens (deprecated)
 	Warnings  []pyconfig.Diagnostic
-	block     *blockSpan
+	// Extra are the entries of the traits ReadOptions.Extra asked for.
+	Extra map[pyconfig.Trait][]pyconfig.Value
+	block *blockSpan
 }
 
 // watchedTraits are the traits hubctl reads, in the order of
@@ -58,18 +61,32 @@ type ReadOptions struct {
 	// load_subconfig path, os.path.abspath and os.getcwd() against it. Empty,
 	// hubctl assumes the config's own directory and says so where it matters.
 	Cwd string
+	// Extra are traits to read besides hubctl's three (upgrade-check's
+	// Authenticator traits); their entries are in Config.Extra.
+	Extra []pyconfig.Trait
 }
 
 // reader is what the reader is asked: these options, hubctl's traits, and
 // the alias hubctl's block imports os under.
 func (opts ReadOptions) reader() pyconfig.ReadOptions {
+	watch, what := watchedTraits, "services, roles or tokens"
+	if len(opts.Extra) > 0 {
+		watch, what = append(slices.Clip(watchedTraits), opts.Extra...), "services, roles, tokens or the authenticator's settings"
+	}
 	return pyconfig.ReadOptions{Env: opts.Env, Subconfigs: opts.Subconfigs, Cwd: opts.Cwd,
-		Watch: watchedTraits, WatchedWhat: "services, roles or tokens", OSAliases: []string{blockOSAlias}}
+		Watch: watch, WatchedWhat: what, OSAliases: []string{blockOSAlias}}
 }
 
 // fromFile takes the watched traits' entries out of what the reader found.
-func fromFile(f *pyconfig.File) *Config {
-	return &Config{Path: f.Path, Src: f.Src, Services: f.Entries[0], Roles: f.Entries[1], APITokens: f.Entries[2], Warnings: f.Warnings}
+func fromFile(f *pyconfig.File, extra []pyconfig.Trait) *Config {
+	cfg := &Config{Path: f.Path, Src: f.Src, Services: f.Entries[0], Roles: f.Entries[1], APITokens: f.Entries[2], Warnings: f.Warnings}
+	if len(extra) > 0 {
+		cfg.Extra = map[pyconfig.Trait][]pyconfig.Value{}
+		for i, t := range extra {
+			cfg.Extra[t] = f.Entries[len(watchedTraits)+i]
+		}
+	}
+	return cfg
 }
 
 // Read reads a config file for editing. A missing file is an empty config.
@@ -98,16 +115,16 @@ func Parse(ctx context.Context, path string, src []byte) (*Config, error) {
 // located first (a damaged one is refused before anything is read), then
 // the reader reads the file in its child process (see pyconfig.ParseWith).
 func ParseWith(ctx context.Context, path string, src []byte, opts ReadOptions) (*Config, error) {
-	return parse(path, src, func() (*pyconfig.File, error) { return pyconfig.ParseWith(ctx, path, src, opts.reader()) })
+	return parse(path, src, opts.Extra, func() (*pyconfig.File, error) { return pyconfig.ParseWith(ctx, path, src, opts.reader()) })
 }
 
 // parseInProcess is ParseWith without the reader's child process, for the
 // fuzz target and the benchmarks.
 func parseInProcess(path string, src []byte, opts ReadOptions) (*Config, error) {
-	return parse(path, src, func() (*pyconfig.File, error) { return pyconfig.ParseInProcess(path, src, opts.reader()) })
+	return parse(path, src, opts.Extra, func() (*pyconfig.File, error) { return pyconfig.ParseInProcess(path, src, opts.reader()) })
 }
 
-func parse(path string, src []byte, read func() (*pyconfig.File, error)) (*Config, error) {
+func parse(path string, src []byte, extra []pyconfig.Trait, read func() (*pyconfig.File, error)) (*Config, error) {
 	var block *blockSpan
 	if len(src) <= pyconfig.MaxSize { // a larger file the reader refuses, before anything
 		var err error
@@ -119,7 +136,7 @@ func parse(path string, src []byte, read func() (*pyconfig.File, error)) (*Confi
 	if err != nil {
 		return nil, err
 	}
-	cfg := fromFile(f)
+	cfg := fromFile(f, extra)
 	cfg.block = block
 	return cfg, nil
 }
@@ -132,5 +149,5 @@ func FromJSON(path string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromFile(f), nil
+	return fromFile(f, nil), nil
 }

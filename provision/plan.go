@@ -128,7 +128,7 @@ func (m *Managed) Remove(name string) {
 	var roles []Role
 	for _, r := range m.Roles {
 		r.Services = slices.DeleteFunc(r.Services, func(s string) bool { return s == name })
-		if r.Name == hub.RoleName(name) && len(r.Services)+len(r.Users)+len(r.Groups) == 0 {
+		if (r.Name == hub.RoleName(name) || r.Name == AdminRole) && len(r.Services)+len(r.Users)+len(r.Groups) == 0 {
 			continue
 		}
 		roles = append(roles, r)

@@ -134,12 +134,21 @@ func (s *Service) dict() templates.Dict {
 	return d
 }
 
+// AdminRole is JupyterHub's own admin role. In hubctl's block it has
+// members only: the Hub refuses to start when a load_roles entry gives it
+// a description or scopes other than its own (roles.create_role, 3.0.0
+// roles.py:148-157, 5.2.1 roles.py:167-176), and its own scopes differ
+// between versions.
+const AdminRole = "admin"
+
 func (r *Role) dict() templates.Dict {
 	d := templates.Dict{{Key: "name", Value: r.Name}}
-	if r.Description != "" {
+	if r.Description != "" && r.Name != AdminRole {
 		d = append(d, templates.KV{Key: "description", Value: r.Description})
 	}
-	d = append(d, templates.KV{Key: "scopes", Value: r.Scopes})
+	if r.Name != AdminRole {
+		d = append(d, templates.KV{Key: "scopes", Value: r.Scopes})
+	}
 	for _, kv := range []struct {
 		k string
 		v []string

@@ -48,6 +48,13 @@ type Trait struct {
 	// Dict: the trait is a dict, and its entries are the dict's keys
 	// (JupyterHub's api_tokens); otherwise it is a list.
 	Dict bool
+	// Set: the trait is a set (Authenticator.admin_users): its entries are
+	// the items of what it is given, and .add(x) and .update(items) add to
+	// them, as traitlets' LazyConfigValue does.
+	Set bool
+	// Scalar: the trait is one value (Authenticator.allow_all); its one
+	// entry is the value last assigned.
+	Scalar bool
 }
 
 func (t Trait) String() string { return "c." + t.Section + "." + t.Name }
@@ -570,6 +577,8 @@ func (r *reader) fact(fact Fact, p Pos, format string, a ...any) {
 func (r *reader) items(i int, v Value) []Value {
 	t := r.opts.Watch[i]
 	switch {
+	case t.Scalar:
+		return []Value{v} // replaces what it held: an assignment
 	case t.Dict && v.Kind == KindDict:
 		return v.Keys
 	case !t.Dict && v.Kind == KindList:
@@ -589,7 +598,7 @@ func (r *reader) statement(e *evaluator, st ast.Stmt) {
 			if i, ok := r.watched(target); ok {
 				t := r.opts.Watch[i]
 				// c.JupyterHub.services = c.JupyterHub.services + [...]
-				if bin, ok := s.Value.(*ast.BinOp); ok && bin.Op == ast.Add {
+				if bin, ok := s.Value.(*ast.BinOp); ok && bin.Op == ast.Add && !t.Set && !t.Scalar {
 					if left, ok := r.watched(bin.Left); ok && left == i {
 						if !e.assigned[t] || t.Dict {
 							r.lazyOperand(e, st, t, "+")
@@ -610,7 +619,7 @@ func (r *reader) statement(e *evaluator, st ast.Stmt) {
 			r.watchUnknown(e, target, "an assignment hubctl cannot follow")
 		}
 	case *ast.AugAssign:
-		if i, ok := r.watched(s.Target); ok && s.Op == ast.Add {
+		if i, ok := r.watched(s.Target); ok && s.Op == ast.Add && !r.opts.Watch[i].Set && !r.opts.Watch[i].Scalar {
 			t := r.opts.Watch[i]
 			if !e.assigned[t] || t.Dict {
 				r.lazyOperand(e, st, t, "+=")
@@ -626,10 +635,17 @@ func (r *reader) statement(e *evaluator, st ast.Stmt) {
 		if call, ok := s.Value.(*ast.Call); ok {
 			if attr, ok := call.Func.(*ast.Attribute); ok {
 				if i, ok := r.watched(attr.Value); ok && len(call.Args) == 1 {
-					dict := r.opts.Watch[i].Dict
+					dict, set := r.opts.Watch[i].Dict, r.opts.Watch[i].Set
 					v := e.eval(call.Args[0], 0)
 					switch {
-					case attr.Attr == "append" && !dict:
+					case r.opts.Watch[i].Scalar:
+					case attr.Attr == "add" && set:
+						r.f.Entries[i] = append(r.f.Entries[i], v)
+						return
+					case attr.Attr == "update" && set:
+						r.f.Entries[i] = append(r.f.Entries[i], r.items(i, v)...)
+						return
+					case attr.Attr == "append" && !dict && !set:
 						r.f.Entries[i] = append(r.f.Entries[i], v)
 						return
 					case attr.Attr == "extend" && !dict, attr.Attr == "update" && dict:
@@ -707,6 +723,9 @@ func (r *reader) markUnknown(e *evaluator, st ast.Stmt) {
 	walk(st, func(n ast.Ast) bool {
 		if x, ok := n.(ast.Expr); ok {
 			if i, ok := r.watched(x); ok {
+				if r.opts.Watch[i].Scalar {
+					r.f.Entries[i] = nil // what it held before is no longer known
+				}
 				r.f.Entries[i] = append(r.f.Entries[i], e.unknown(st, "a statement with a line hubctl cannot parse"))
 				return false
 			}

@@ -54,3 +54,35 @@ func TestWatchedTraits(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestWatchedSetAndScalar: a set trait takes a set, list or tuple and
+// .add/.update; a scalar trait's one entry is the value last assigned; + on
+// either is not followed.
+func TestWatchedSetAndScalar(t *testing.T) {
+	src := "c = get_config()\n" +
+		"c.Authenticator.admin_users = {'ann'}\n" +
+		"c.Authenticator.admin_users.add('bob')\n" +
+		"c.Authenticator.admin_users.update(['cy', 'di'])\n" +
+		"c.Authenticator.allow_all = False\n" +
+		"c.Authenticator.allow_all = True\n" +
+		"c.Authenticator.allow_all.add('x')\n" +
+		"c.Authenticator.allow_all = True\n"
+	opts := ReadOptions{Watch: []Trait{{Section: "Authenticator", Name: "admin_users", Set: true}, {Section: "Authenticator", Name: "allow_all", Scalar: true}}}
+	f, err := ParseInProcess("s.py", []byte(src), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, v := range f.Entries[0] {
+		users = append(users, v.Str)
+	}
+	if want := []string{"ann", "bob", "cy", "di"}; !reflect.DeepEqual(users, want) {
+		t.Errorf("admin_users: %v, want %v", users, want)
+	}
+	if len(f.Entries[1]) != 1 || f.Entries[1][0].Kind != KindBool || !f.Entries[1][0].Bool || f.Entries[1][0].Pos.Line != 8 {
+		t.Errorf("allow_all: %+v, want the True of line 8 (an unknown at 7 replaced the True of 6)", f.Entries[1])
+	}
+	if len(f.Warnings) != 1 || f.Warnings[0].Pos.Line != 7 {
+		t.Errorf("warnings: %+v, want one about line 7", f.Warnings)
+	}
+}

@@ -17,6 +17,9 @@ type BlockData struct {
 	ImportOS bool // a token is read from the environment
 	Services []any
 	Roles    []any
+	// AdminRole: one of Roles is JupyterHub's admin role, which the block
+	// then explains (it lists its services exactly).
+	AdminRole bool
 }
 
 // RenderBlock renders the managed block with "\n" line ends.
@@ -33,11 +36,12 @@ func RenderBlock(d BlockData) (string, error) {
 	}
 	var b strings.Builder
 	err = block.Execute(&b, struct {
-		Lead     int
-		ImportOS bool
-		Services string
-		Roles    string
-	}{d.Lead, d.ImportOS, services, roles})
+		Lead      int
+		ImportOS  bool
+		Services  string
+		Roles     string
+		AdminRole bool
+	}{d.Lead, d.ImportOS, services, roles, d.AdminRole})
 	return b.String(), err
 }
 

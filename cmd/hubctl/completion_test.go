@@ -39,6 +39,8 @@ func TestCompletionBash(t *testing.T) {
 		{"hubctl service add --oauth-s", "--oauth-scope"},
 		{"hubctl config render --serv", "--service"},
 		{"hubctl config render --out", "--output"},
+		{"hubctl config upg", "upgrade-check"},
+		{"hubctl config upgrade-check --wr", "--write"},
 	} {
 		words := strings.Fields(tt.words)
 		prog := "source " + script + "; COMP_WORDS=(" + tt.words + "); COMP_CWORD=" + strconv.Itoa(len(words)-1) + "; _hubctl_complete; echo \"${COMPREPLY[@]}\""
@@ -86,7 +88,7 @@ func TestManPage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("man -l: %v\n%s", err, out)
 	}
-	for _, want := range []string{"token", "new", "cull", "--timeout", "service", "completion"} {
+	for _, want := range []string{"token", "new", "cull", "--timeout", "service", "completion", "upgrade-check", "--from"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the rendered man page lacks %q", want)
 		}

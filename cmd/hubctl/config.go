@@ -21,8 +21,9 @@ func configCommand(env *cliEnv) *cli.Command {
 		Usage: "work with jupyterhub_config.py",
 		Description: "Example:\n" +
 			"   hubctl config validate\n" +
+			"   hubctl config upgrade-check --from 3.0 --to 5.2\n" +
 			"   hubctl config render",
-		Subcommands: []*cli.Command{configValidateCommand(env), {
+		Subcommands: []*cli.Command{configValidateCommand(env), configUpgradeCheckCommand(env), {
 			Name:  "render",
 			Usage: "print hubctl's block (or some of its services), or the same as Helm values, touching nothing",
 			Description: "Example:\n" +

@@ -37,7 +37,7 @@ EXIT CODES:
    0  success (hubctl cull without --once: also when SIGINT or SIGTERM stops it)
    1  failure: the "hubctl: error:" line says what failed
    2  usage error: unknown command or flag, bad flag value, missing or extra argument
-      (config validate: the file cannot be read)
+      (config validate, config upgrade-check: the file cannot be read)
    130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: nothing was changed, unless
       the command had started writing, which it then finished
 `
