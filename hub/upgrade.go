@@ -146,16 +146,6 @@ func Known(v Version) bool {
 	return v.AtLeast(KnownSince.Major, KnownSince.Minor) && !v.AtLeast(KnownUntil.Major, KnownUntil.Minor+1)
 }
 
-// OAuthRedirectRequiredSince is the first release that stops when a service
-// has OAuth settings but neither a url nor an oauth_redirect_uri
-// ("Service NAME has oauth configured, but is missing required
-// oauth_redirect_uri.", service_from_spec, 5.0.0 app.py:2837-2842). Before
-// it such settings had no effect: the Hub registered an OAuth client only
-// for a service with a url or an oauth_redirect_uri (Service.oauth_available,
-// 3.0.0 and 4.1.6 services/service.py). So dropping them from such a
-// service changes nothing on the old Hub and lets the new one start.
-var OAuthRedirectRequiredSince = Version{5, 0, 0}
-
 // ServiceOAuthKeys are the service keys that only matter with an OAuth
 // client (3.0.0 services/service.py; oauth_roles from 2.0,
 // oauth_client_allowed_scopes from 3.0).

@@ -418,7 +418,7 @@ func (p *UpgradePlan) hint(at pyconfig.Pos) string {
 //     JupyterHub's admin role, since hubctl cannot know what less it needs;
 //   - on the way to 5.0 or later, a service with OAuth keys but neither a url
 //     nor an oauth_redirect_uri loses them: they had no effect before 5.0,
-//     which refuses to start with them (hub.OAuthRedirectRequiredSince).
+//     which refuses to start with them (hub.OAuthWithoutRedirectFatal).
 //
 // Nothing outside the block is edited (it is the admin's own text, which
 // hubctl does not rewrite), and a migration that would change what another
@@ -513,8 +513,9 @@ func PlanUpgrade(cfg *Config, from, to hub.Version) *UpgradePlan {
 
 // oauth plans the OAuth keys to drop on the way to 5.0 (see PlanUpgrade).
 func (p *UpgradePlan) oauth(cfg *Config, from, to hub.Version, blockErr error) {
-	since := hub.OAuthRedirectRequiredSince
-	if from.AtLeast(since.Major, since.Minor) || !to.AtLeast(since.Major, since.Minor) {
+	// Before the release that stops on them, such keys had no effect
+	// (hub.OAuthClientKeys): dropping them changes nothing there.
+	if hub.OAuthWithoutRedirectFatal(from) || !hub.OAuthWithoutRedirectFatal(to) {
 		return
 	}
 	for i := range cfg.Services {

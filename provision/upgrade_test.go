@@ -182,15 +182,15 @@ func TestPlanUpgrade(t *testing.T) {
 		refused             []string // SERVICE: words of why
 	}{
 		{name: "the culler gets its least-privilege role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "3.0", to: "5.2",
-			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users"}, note: "stays in the Hub's database until"},
+			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users read:users"}, note: "stays in the Hub's database until"},
 		{name: "another service joins the admin role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler, stats}}), from: "1.5", to: "3.0",
-			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users", "stats→admin"}, note: "takes the admin role it held away"},
+			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users read:users", "stats→admin"}, note: "takes the admin role it held away"},
 		{name: "nothing before 2.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "1.0", to: "1.5",
 			refused: []string{"cull-idle: has no roles"}},
 		{name: "outside the block", src: "c = get_config()\n" + hand, from: "3.0", to: "5.2",
 			refused: []string{"hand: outside hubctl's block"}},
 		{name: "the admin role cannot be written while another service outside has admin", src: withBlock(t, "c = get_config()\n"+hand, Managed{Services: []Service{culler, stats}}), from: "3.0", to: "5.2",
-			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users"}, refused: []string{"hand: outside hubctl's block", "stats: \"hand\" outside hubctl's block also have 'admin': True"}},
+			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users read:users"}, refused: []string{"hand: outside hubctl's block", "stats: \"hand\" outside hubctl's block also have 'admin': True"}},
 		{name: "the file's own admin role", src: withBlock(t, "c = get_config()\nc.JupyterHub.load_roles = [{'name': 'admin', 'users': ['ann']}]\n", Managed{Services: []Service{stats}}), from: "3.0", to: "5.2",
 			refused: []string{"stats: defines the admin role outside hubctl's block"}},
 		{name: "OAuth keys without a url, on the way to 5.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{notes}}), from: "3.0", to: "5.2",
