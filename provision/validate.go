@@ -60,9 +60,9 @@ var checks = map[string]Check{
 	"HUB108": {"HUB108", SeverityError, "merge the two roles or rename one"},
 	"HUB109": {"HUB109", SeverityError, "`hubctl service add --help` and JupyterHub's scope reference list the scopes of each version"},
 	"HUB110": {"HUB110", SeverityError, "define the service, or drop it from the role"},
-	"HUB111": {"HUB111", SeverityError, "OAuth settings need the service's url"},
+	"HUB111": {"HUB111", SeverityError, "give the service its url (or an oauth_redirect_uri), or drop oauth_client_id and oauth_no_confirm"},
 	"HUB112": {"HUB112", SeverityError, "give the role a 'name'"},
-	"HUB113": {"HUB113", SeverityError, "give the role a 'scopes' list: JupyterHub 3.0 starts once without one, then fails on every later start"},
+	"HUB113": {"HUB113", SeverityError, "give the role a 'scopes' list: without one JupyterHub 3.0 starts once, then fails on every later start, and 5.x starts with a role that grants nothing"},
 	"HUB114": {"HUB114", SeverityError, "each entry is a dict"},
 	"HUB115": {"HUB115", SeverityError, "assign the list first in the same file (c.JupyterHub.services = [...]), or use .append()/.extend(), which traitlets merges"},
 	"HUB116": {"HUB116", SeverityError, "pass a string: load_subconfig(str(path))"},
@@ -197,8 +197,13 @@ func (v *validator) services() {
 			}
 			if k.Str == "command" && val.Kind == pyconfig.KindStr {
 				// The Hub wraps a string as a one-element list: fine for a bare
-				// program, fatal when arguments were meant.
-				if strings.ContainsAny(strings.TrimSpace(val.Str), " \t") {
+				// program, fatal when arguments were meant. 5.x also stores the
+				// spec's own value in its database (service_from_spec copies
+				// every in_db field) and fails reading the str back as JSON in
+				// the same start [ran 5.2.1: JSONDecodeError].
+				if ver.AtLeast(5, 0) {
+					v.add("HUB104", val.Pos, "command is a string: JupyterHub %s stores it in its database as it is and fails to read it back at the start (JSONDecodeError); write a list such as [%q]", ver, val.Str)
+				} else if strings.ContainsAny(strings.TrimSpace(val.Str), " \t") {
 					v.add("HUB104", val.Pos, "command is a string: JupyterHub runs %q as one program name, spaces included, and fails to start the service; write a list such as ['python3', '-m', 'mysvc']", val.Str)
 				} else {
 					v.addSev("HUB104", SeverityWarning, val.Pos, "command is a string; JupyterHub wraps it as [%q], which works only while it has no arguments: write a list", val.Str)
@@ -243,15 +248,6 @@ func (v *validator) services() {
 			}
 		}
 		v.oauthWithoutClient(s)
-		if ver.AtLeast(5, 0) {
-			_, hasURL := s.Get("url")
-			for _, k := range []string{"oauth_client_id", "oauth_redirect_uri", "oauth_no_confirm", "oauth_client_allowed_scopes"} {
-				if val, ok := s.Get(k); ok && !hasURL && !(val.Kind == pyconfig.KindBool && !val.Bool) {
-					v.add("HUB111", val.Pos, "%s without a url; JupyterHub %s refuses to start (\"missing required oauth_redirect_uri\")", k, ver)
-					break
-				}
-			}
-		}
 	}
 	for i := range v.cfg.APITokens {
 		t := &v.cfg.APITokens[i]
@@ -272,27 +268,40 @@ func (v *validator) services() {
 	}
 }
 
-// oauthWithoutClient warns, before JupyterHub 5 (which refuses such a
-// service: HUB111), about OAuth keys on a service that gets no OAuth client:
-// the Hub registers one only when the service has a url or an
-// oauth_redirect_uri (Service.oauth_available in jupyterhub/services/service.py,
-// 3.0.0), so the keys have no effect.
+// oauthWithoutClient checks the OAuth keys of a service that has neither a
+// url nor an oauth_redirect_uri, for which the Hub can register no OAuth
+// client (it has no redirect URI for it):
+//   - before 5.0 the Hub registers none and the keys have no effect
+//     (Service.oauth_available is "url or oauth_redirect_uri",
+//     jupyterhub/services/service.py, 3.0.0): HUB211;
+//   - from 5.0 setting oauth_client_id or oauth_no_confirm (the keys that
+//     Service._oauth_config_set records, 5.2.1) asks for a client, and the Hub
+//     stops with "has oauth configured, but is missing required
+//     oauth_redirect_uri" [ran 5.2.1]: HUB111. oauth_client_allowed_scopes and
+//     oauth_roles alone still have no effect: HUB211.
 func (v *validator) oauthWithoutClient(s *pyconfig.Value) {
-	if v.opts.Version.AtLeast(5, 0) {
-		return
-	}
 	for _, k := range []string{"url", "oauth_redirect_uri"} {
 		if val, ok := s.Get(k); ok && !(val.Kind == pyconfig.KindStr && val.Str == "") && val.Kind != pyconfig.KindNone {
 			return
 		}
 	}
-	for _, k := range []string{"oauth_client_id", "oauth_no_confirm", "oauth_client_allowed_scopes", "oauth_roles"} {
-		val, ok := s.Get(k)
-		if !ok || val.Kind == pyconfig.KindBool && !val.Bool || val.Kind == pyconfig.KindList && len(val.Items) == 0 || val.Kind == pyconfig.KindNone {
-			continue
+	unset := func(val *pyconfig.Value) bool {
+		return val.Kind == pyconfig.KindBool && !val.Bool || val.Kind == pyconfig.KindList && len(val.Items) == 0 ||
+			val.Kind == pyconfig.KindNone || val.Kind == pyconfig.KindStr && val.Str == ""
+	}
+	if v.opts.Version.AtLeast(5, 0) {
+		for _, k := range []string{"oauth_client_id", "oauth_no_confirm"} {
+			if val, ok := s.Get(k); ok && !unset(val) {
+				v.add("HUB111", val.Pos, "%s without a url or an oauth_redirect_uri; JupyterHub %s refuses to start (\"has oauth configured, but is missing required oauth_redirect_uri\")", k, v.opts.Version)
+				return
+			}
 		}
-		v.add("HUB211", val.Pos, "%s has no effect: without a url or an oauth_redirect_uri, JupyterHub %s registers no OAuth client for the service", k, v.opts.Version)
-		return
+	}
+	for _, k := range []string{"oauth_client_id", "oauth_no_confirm", "oauth_client_allowed_scopes", "oauth_roles"} {
+		if val, ok := s.Get(k); ok && !unset(val) {
+			v.add("HUB211", val.Pos, "%s has no effect: without a url or an oauth_redirect_uri, JupyterHub %s registers no OAuth client for the service", k, v.opts.Version)
+			return
+		}
 	}
 }
 
@@ -430,6 +439,10 @@ func (v *validator) roles() {
 		switch {
 		case !ok && isDefault:
 			// The Hub's own roles (admin, user, server, token) keep their scopes.
+		case !ok && ver.AtLeast(5, 0):
+			// 5.x create_role only warns "Role NAME will have no scopes", at
+			// every start [ran 5.2.1].
+			v.addSev("HUB113", SeverityWarning, r.Pos, "a role without a 'scopes' key; JupyterHub %s starts with a role that grants nothing", ver)
 		case !ok:
 			v.add("HUB113", r.Pos, "a role without a 'scopes' key; JupyterHub %s starts once, then fails on every later start", ver)
 		case scopes.Kind == pyconfig.KindList && len(scopes.Items) == 0:
