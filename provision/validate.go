@@ -62,7 +62,7 @@ var checks = map[string]Check{
 	"HUB110": {"HUB110", SeverityError, "define the service, or drop it from the role"},
 	"HUB111": {"HUB111", SeverityError, "give the service its url (or an oauth_redirect_uri), or drop oauth_client_id and oauth_no_confirm"},
 	"HUB112": {"HUB112", SeverityError, "give the role a 'name'"},
-	"HUB113": {"HUB113", SeverityError, "give the role a 'scopes' list: without one JupyterHub 3.0 starts once, then fails on every later start, and 5.x starts with a role that grants nothing"},
+	"HUB113": {"HUB113", SeverityError, "give the role a 'scopes' list: without one JupyterHub 3.0 starts once, then fails on every later start, and from 3.1 it starts with a role that grants nothing"},
 	"HUB114": {"HUB114", SeverityError, "each entry is a dict"},
 	"HUB115": {"HUB115", SeverityError, "assign the list first in the same file (c.JupyterHub.services = [...]), or use .append()/.extend(), which traitlets merges"},
 	"HUB116": {"HUB116", SeverityError, "pass a string: load_subconfig(str(path))"},
@@ -439,9 +439,10 @@ func (v *validator) roles() {
 		switch {
 		case !ok && isDefault:
 			// The Hub's own roles (admin, user, server, token) keep their scopes.
-		case !ok && ver.AtLeast(5, 0):
-			// 5.x create_role only warns "Role NAME will have no scopes", at
-			// every start [ran 5.2.1].
+		case !ok && ver.AtLeast(3, 1):
+			// From 3.1.0 (commit 3bb0d57e: app.py reads role_spec.get('scopes',
+			// []), roles.py warns "Role NAME will have no scopes") the Hub
+			// starts every time [ran 5.2.1].
 			v.addSev("HUB113", SeverityWarning, r.Pos, "a role without a 'scopes' key; JupyterHub %s starts with a role that grants nothing", ver)
 		case !ok:
 			v.add("HUB113", r.Pos, "a role without a 'scopes' key; JupyterHub %s starts once, then fails on every later start", ver)
