@@ -4,8 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -26,6 +32,7 @@ import (
 //	# hub-5.2: logs: <substring of the Hub's output>     (starts, and says so)
 //	# hub-5.2: fatal: <substring of the Hub's output>    (stops at its start)
 //	# hub-3.0: fatal-on-second-start: <substring>        (starts once, then stops at the next start)
+//	# login-5.2: bob refused                             (or allowed: after the first start, bob logs in with any password)
 //	# expect-3.0: HUB101 HUB205                          (alone: none)
 //	# expect-5.2: HUB111
 //	# trap: <what a Hub silently merges, drops or gets wrong>   (any number)
@@ -77,6 +84,18 @@ type corpusOutcome struct {
 	kind    string   // one of corpusKinds
 	message string   // except for "starts": a substring of the Hub's output
 	expect  []string // the check ids validate reports for this version
+
+	logins []corpusLogin // "# login-R: USER allowed|refused", tried after the first start
+}
+
+// corpusLogin is one login a Hub must allow or refuse.
+type corpusLogin struct {
+	user    string
+	allowed bool
+}
+
+func (c corpusLogin) String() string {
+	return c.user + map[bool]string{true: " allowed", false: " refused"}[c.allowed]
 }
 
 // fatal: the Hub refuses to start, now or at its next start.
@@ -123,6 +142,15 @@ func parseCorpusFile(path string) (corpusLabel, error) {
 			rel := strings.TrimPrefix(tag, "expect-")
 			expectLines[rel]++
 			expects[rel] = strings.Fields(rest)
+		case strings.HasPrefix(tag, "login-"):
+			rel := strings.TrimPrefix(tag, "login-")
+			f := strings.Fields(rest)
+			if len(f) != 2 || f[1] != "allowed" && f[1] != "refused" {
+				return l, fmt.Errorf("line %d: want '# login-%s: USER allowed' or '... refused'", n, rel)
+			}
+			o := l.hubs[rel]
+			o.logins = append(o.logins, corpusLogin{f[0], f[1] == "allowed"})
+			l.hubs[rel] = o
 		case tag == "trap":
 			l.traps = append(l.traps, strings.TrimSpace(rest))
 		}
@@ -154,6 +182,8 @@ func parseCorpusFile(path string) (corpusLabel, error) {
 			return l, fmt.Errorf("'# hub-%s: starts' takes no message, got %q (a start that logs something is 'logs: ...')", r.name, o.message)
 		case o.kind != "starts" && o.message == "":
 			return l, fmt.Errorf("'# hub-%s: %s:' needs a substring of the Hub's output", r.name, o.kind)
+		case len(o.logins) > 0 && o.kind != "starts" && o.kind != "logs":
+			return l, fmt.Errorf("'# login-%s:' on a Hub labelled %s: a login needs a Hub that starts", r.name, o.kind)
 		}
 	}
 	return l, nil
@@ -190,6 +220,9 @@ func TestCorpusLabels(t *testing.T) {
 		for _, r := range corpusReleases {
 			o := l.hubs[r.name]
 			outcomes[r.name+" "+o.kind]++
+			if len(o.logins) > 0 {
+				outcomes[r.name+" login"]++
+			}
 			seen := map[string]bool{}
 			for _, id := range o.expect {
 				switch {
@@ -226,6 +259,11 @@ func TestCorpusLabels(t *testing.T) {
 			if outcomes[r.name+" "+kind] == 0 {
 				t.Errorf("no corpus file is labelled '# hub-%s: %s'", r.name, kind)
 			}
+		}
+	}
+	for _, r := range corpusReleases {
+		if outcomes[r.name+" login"] == 0 {
+			t.Errorf("no corpus file tries a login on %s ('# login-%s: USER allowed|refused')", r.name, r.name)
 		}
 	}
 	if outcomes["3.0 fatal-on-second-start"] == 0 {
@@ -321,6 +359,14 @@ func checkCorpusFile(t *testing.T, r realhub.Release, src string, l corpusLabel,
 	first := corpusStartHub(t, r, dir, cfg, 1)
 	up := first.WaitUp(corpusStartBound)
 	exited, how := first.Exited(), first.How() // before Stop() ends it
+	for _, want := range o.logins {
+		if !up {
+			break
+		}
+		if got := (corpusLogin{want.user, corpusTryLogin(t, first, want.user)}); got != want {
+			t.Errorf("labelled 'login-%s: %s', but the Hub %s:\n%s", r.Name, want, got, realhub.Tail(first.Output()))
+		}
+	}
 	first.Stop()
 	out1 := first.Output()
 	corpusRecord(t, r, l.file, 1, out1)
@@ -372,6 +418,44 @@ func checkCorpusFile(t *testing.T, r realhub.Release, src string, l corpusLabel,
 			t.Fatalf("labelled %q; the second start exited (%s) without that in its output:\n%s", label, how, realhub.Tail(out2))
 		}
 	}
+}
+
+// xsrfInput is the login form's hidden _xsrf field (5.x checks it).
+var xsrfInput = regexp.MustCompile(`name="_xsrf" value="([^"]+)"`)
+
+// corpusTryLogin logs user in through the Hub's login form, with any password,
+// and reports whether the Hub let them in (it redirects) or refused them
+// (the form again, "Invalid username or password").
+func corpusTryLogin(t *testing.T, h *realhub.Hub, user string) bool {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Timeout: 10 * time.Second, Jar: jar, Transport: &http.Transport{Proxy: nil},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	loginURL := strings.TrimSuffix(h.APIURL(), "/api") + "/login"
+	resp, err := client.Get(loginURL)
+	if err != nil {
+		t.Fatalf("GET %s: %v", loginURL, err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	form := url.Values{"username": {user}, "password": {"any-password"}}
+	if m := xsrfInput.FindSubmatch(page); m != nil {
+		form.Set("_xsrf", html.UnescapeString(string(m[1])))
+	}
+	resp, err = client.PostForm(loginURL, form)
+	if err != nil {
+		t.Fatalf("POST %s: %v", loginURL, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusFound:
+		return true
+	case resp.StatusCode == http.StatusOK && bytes.Contains(body, []byte("Invalid username or password")):
+		return false
+	}
+	t.Fatalf("POST %s: %s, neither a redirect nor a refusal:\n%s", loginURL, resp.Status, realhub.Tail(string(body)))
+	return false
 }
 
 // corpusRecord keeps the Hub's output of one start as
