@@ -40,6 +40,9 @@ func TestValidateFollowsVersion(t *testing.T) {
 		{"one-word string command, 4.1", "c.JupyterHub.services = [{'name': 'a', 'command': '/bin/true'}]\n", v(4, 1), "HUB104 warning"},
 		{"one-word string command, 5.0", "c.JupyterHub.services = [{'name': 'a', 'command': '/bin/true'}]\n", v(5, 0), "HUB104 error"},
 		{"string command with arguments, 3.0", "c.JupyterHub.services = [{'name': 'a', 'command': 'sleep 1'}]\n", v(3, 0), "HUB104 error"},
+		// timeout is a service key from 6.0 (the 5.2 Hub stops: "No such service field").
+		{"timeout, 5.2", svc(", 'url': 'http://127.0.0.1:10111', 'timeout': 60"), v(5, 2), "HUB101 error"},
+		{"timeout, 6.0", svc(", 'url': 'http://127.0.0.1:10111', 'timeout': 60"), v(6, 0), ""},
 		{"list command, 5.2", "c.JupyterHub.services = [{'name': 'a', 'command': ['sleep', '1']}]\n", v(5, 2), ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
