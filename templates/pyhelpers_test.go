@@ -29,12 +29,13 @@ import (
 // (pyoracle.Releases(): JupyterHub 3.0 on this machine, 5.2 in its root),
 // as subtests named by the release.
 
-// forEachOracle runs f as a subtest per release, named by it, once that
-// release's oracle is known to be there.
+// forEachOracle runs f as a parallel subtest per release, named by it, once
+// that release's oracle is known to be there.
 func forEachOracle(t *testing.T, f func(t *testing.T, r realhub.Release)) {
 	t.Helper()
 	for _, r := range pyoracle.Releases() {
 		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
 			pyoracle.Need(t, r)
 			f(t, r)
 		})
