@@ -165,6 +165,11 @@ func parseCorpusFile(path string) (corpusLabel, error) {
 			return l, fmt.Errorf("'# expect-%s:' without '# hub-%s:'", rel, rel)
 		}
 	}
+	for rel := range l.hubs {
+		if hubLines[rel] == 0 {
+			return l, fmt.Errorf("'# login-%s:' without '# hub-%s:'", rel, rel)
+		}
+	}
 	for _, r := range corpusReleases {
 		if hubLines[r.name] != 1 {
 			return l, fmt.Errorf("%d '# hub-%s:' header lines, want 1", hubLines[r.name], r.name)
@@ -207,6 +212,15 @@ func TestCorpusLabels(t *testing.T) {
 	known := map[string]bool{}
 	for _, id := range corpusIDs {
 		known[id] = true
+	}
+	var names []string
+	for _, r := range realhub.Releases() {
+		names = append(names, r.Name)
+	}
+	for i, r := range corpusReleases {
+		if i >= len(names) || names[i] != r.name {
+			t.Fatalf("the corpus is labelled for %v, but the real-Hub tests run %v", corpusReleases, names)
+		}
 	}
 	covered := map[string]int{}
 	outcomes := map[string]int{} // by "RELEASE KIND"
@@ -271,6 +285,44 @@ func TestCorpusLabels(t *testing.T) {
 	}
 	if differ < 5 {
 		t.Errorf("only %d corpus files where 3.0 and 5.2 differ, want at least 5", differ)
+	}
+}
+
+// TestCorpusHeaderErrors: a header that does not label every release, or
+// labels one the tests do not run, is an error, not a file left unchecked.
+func TestCorpusHeaderErrors(t *testing.T) {
+	const ok = "# hub-3.0: starts\n# hub-5.2: starts\n# expect-3.0:\n# expect-5.2:\n"
+	for _, c := range []struct{ header, want string }{
+		{"# hub-3.0: starts\n# expect-3.0:\n", "0 '# hub-5.2:' header lines"},
+		{"# hub-3.0: starts\n# hub-5.2: starts\n# expect-3.0:\n", "0 '# expect-5.2:' header lines"},
+		{ok + "# hub-6.0: starts\n", "'# hub-6.0:': no such release"},
+		{ok + "# expect-6.0: HUB101\n", "'# expect-6.0:' without '# hub-6.0:'"},
+		{ok + "# login-6.0: bob allowed\n", "'# login-6.0:' without '# hub-6.0:'"},
+		{ok + "# login-5.2: bob maybe\n", "want '# login-5.2: USER allowed'"},
+		{"# hub-3.0: fatal: x\n# hub-5.2: fatal: x\n# login-5.2: bob allowed\n# expect-3.0:\n# expect-5.2:\n", "a login needs a Hub that starts"},
+		{"# hub-3.0: starts: x\n# hub-5.2: starts\n# expect-3.0:\n# expect-5.2:\n", "takes no message"},
+		{"# hub-3.0: logs\n# hub-5.2: starts\n# expect-3.0:\n# expect-5.2:\n", "needs a substring"},
+		{"# hub-3.0: crashes: x\n# hub-5.2: starts\n# expect-3.0:\n# expect-5.2:\n", "unknown hub-3.0 outcome"},
+		{ok + "# expect: HUB101\n", "one line per release"},
+	} {
+		path := filepath.Join(t.TempDir(), "case.py")
+		if err := os.WriteFile(path, []byte(c.header+"c = get_config()\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parseCorpusFile(path); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("header\n%sgives %v, want an error with %q", c.header, err, c.want)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "ok.py")
+	if err := os.WriteFile(path, []byte(ok+"# login-5.2: bob refused\n# login-5.2: alice allowed\nc = get_config()\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := parseCorpusFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(l.hubs["5.2"].logins); got != "[bob refused alice allowed]" {
+		t.Errorf("logins %s", got)
 	}
 }
 
