@@ -69,6 +69,7 @@ func TestAddRemoveTestdataConfigs(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel() // each loads the file in two releases' traitlets
 			orig, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)

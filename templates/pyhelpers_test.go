@@ -1,6 +1,7 @@
 package templates
 
-// Test helpers: the CPython/traitlets oracle (traitlets_dump.py),
+// Test helpers: the CPython/traitlets oracle (traitlets_dump.py, run by
+// internal/pyoracle),
 // an order-preserving JSON decoder for its output, and a converter from
 // gpython's AST to plain Go values.
 
@@ -11,77 +12,34 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/go-python/gpython/ast"
 	"github.com/go-python/gpython/parser"
 	"github.com/go-python/gpython/py"
+
+	"github.com/hubctl/hubctl/internal/pyoracle"
+	"github.com/hubctl/hubctl/internal/realhub"
 )
 
-const systemPython = "/usr/bin/python3"
+// The oracle is run on every release's python3 and traitlets
+// (pyoracle.Releases(): JupyterHub 3.0 on this machine, 5.2 in its root),
+// as subtests named by the release.
 
-var oracleScript = filepath.Join("traitlets_dump.py")
-
-var (
-	oracleOnce sync.Once
-	oracleErr  error
-)
-
-// needOracle skips the test (or fails it when CI=true) unless
-// /usr/bin/python3 with traitlets is available.
-func needOracle(t testing.TB) {
+// forEachOracle runs f as a parallel subtest per release, named by it, once
+// that release's oracle is known to be there.
+func forEachOracle(t *testing.T, f func(t *testing.T, r realhub.Release)) {
 	t.Helper()
-	oracleOnce.Do(func() {
-		if _, err := os.Stat(systemPython); err != nil {
-			oracleErr = err
-			return
-		}
-		if _, err := os.Stat(oracleScript); err != nil {
-			oracleErr = err
-			return
-		}
-		out, err := exec.Command(systemPython, "-I", "-c", "import traitlets.config").CombinedOutput()
-		if err != nil {
-			oracleErr = fmt.Errorf("%s cannot import traitlets: %v: %s", systemPython, err, out)
-		}
-	})
-	if oracleErr == nil {
-		return
+	for _, r := range pyoracle.Releases() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			pyoracle.Need(t, r)
+			f(t, r)
+		})
 	}
-	if ci := os.Getenv("CI"); strings.EqualFold(ci, "true") || ci == "1" {
-		t.Fatalf("CI=%s and the Python oracle is unavailable: %v", ci, oracleErr)
-	}
-	t.Skipf("Python oracle unavailable (install python3-traitlets; set CI=true to make this fatal): %v", oracleErr)
-}
-
-// runOracle runs /usr/bin/python3 -I traitlets_dump.py args... and
-// returns its stdout. -I (isolated mode) ignores PYTHON* variables and the
-// user site directory, so the system traitlets is what gets tested.
-func runOracle(t testing.TB, env []string, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(systemPython, append([]string{"-I", oracleScript}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\nstderr:\n%s", systemPython, strings.Join(args, " "), err, lastLines(stderr.String(), 30))
-	}
-	return stdout.Bytes()
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // pair is one entry of an ordered mapping in the normalised value form used

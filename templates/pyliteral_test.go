@@ -17,6 +17,9 @@ import (
 	"github.com/go-python/gpython/ast"
 	"github.com/go-python/gpython/parser"
 	"github.com/go-python/gpython/py"
+
+	"github.com/hubctl/hubctl/internal/pyoracle"
+	"github.com/hubctl/hubctl/internal/realhub"
 )
 
 func TestPyStr(t *testing.T) {
@@ -494,25 +497,26 @@ func TestPyStrRoundTrip(t *testing.T) {
 	})
 
 	t.Run("traitlets", func(t *testing.T) {
-		needOracle(t)
-		file := filepath.Join(t.TempDir(), "strings.py")
-		if err := os.WriteFile(file, []byte(src.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out := runOracle(t, nil, "--strings", file)
-		got, err := decodeOrdered(out)
-		if err != nil {
-			t.Fatalf("oracle output: %v", err)
-		}
-		l, ok := got.([]any)
-		if !ok || len(l) != len(strs) {
-			t.Fatalf("oracle returned %T of length %d, want %d strings", got, len(l), len(strs))
-		}
-		for i, v := range l {
-			if s, ok := v.(string); !ok || s != strs[i] {
-				t.Errorf("CPython element %d: %s", i, diff(fmt.Sprint(v), strs[i]))
+		forEachOracle(t, func(t *testing.T, r realhub.Release) {
+			file := filepath.Join(t.TempDir(), "strings.py")
+			if err := os.WriteFile(file, []byte(src.String()), 0o644); err != nil {
+				t.Fatal(err)
 			}
-		}
+			out := pyoracle.Run(t, r, nil, "--strings", file)
+			got, err := decodeOrdered(out)
+			if err != nil {
+				t.Fatalf("oracle output: %v", err)
+			}
+			l, ok := got.([]any)
+			if !ok || len(l) != len(strs) {
+				t.Fatalf("oracle returned %T of length %d, want %d strings", got, len(l), len(strs))
+			}
+			for i, v := range l {
+				if s, ok := v.(string); !ok || s != strs[i] {
+					t.Errorf("CPython element %d: %s", i, diff(fmt.Sprint(v), strs[i]))
+				}
+			}
+		})
 	})
 }
 
@@ -599,33 +603,35 @@ func TestConfigLoadsInTraitlets(t *testing.T) {
 	})
 
 	t.Run("traitlets", func(t *testing.T) {
-		needOracle(t)
-		file := filepath.Join(t.TempDir(), "jupyterhub_config.py")
-		if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out := runOracle(t, []string{"HUBCTL_TEST_TOKEN=" + token}, file)
-		got, err := decodeOrdered(out)
-		if err != nil {
-			t.Fatalf("oracle output %s: %v", out, err)
-		}
-		exprs := map[Expr]any{"os.environ['HUBCTL_TEST_TOKEN']": token}
-		want := []pair{
-			{"services", norm(t, services, exprs)},
-			{"load_roles", []any{norm(t, role, exprs)}},
-			{"api_tokens", norm(t, tokens, exprs)},
-		}
-		if !reflect.DeepEqual(got, any(want)) {
-			t.Errorf("traitlets loaded\n%#v\nwant\n%#v\nconfig:\n%s", got, want, config)
-		}
+		forEachOracle(t, func(t *testing.T, r realhub.Release) {
+			file := filepath.Join(t.TempDir(), "jupyterhub_config.py")
+			if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := pyoracle.Run(t, r, []string{"HUBCTL_TEST_TOKEN=" + token}, file)
+			got, err := decodeOrdered(out)
+			if err != nil {
+				t.Fatalf("oracle output %s: %v", out, err)
+			}
+			exprs := map[Expr]any{"os.environ['HUBCTL_TEST_TOKEN']": token}
+			want := []pair{
+				{"services", norm(t, services, exprs)},
+				{"load_roles", []any{norm(t, role, exprs)}},
+				{"api_tokens", norm(t, tokens, exprs)},
+			}
+			if !reflect.DeepEqual(got, any(want)) {
+				t.Errorf("traitlets loaded\n%#v\nwant\n%#v\nconfig:\n%s", got, want, config)
+			}
+		})
 	})
 }
 
 // TestOracle checks the oracle's own contract: omitted keys, LazyConfigValue
 // resolution (.append/.extend/.update on unset traits) and exit status 1 on
 // load errors.
-func TestOracle(t *testing.T) {
-	needOracle(t)
+func TestOracle(t *testing.T) { forEachOracle(t, testOracle) }
+
+func testOracle(t *testing.T, r realhub.Release) {
 	dir := t.TempDir()
 	write := func(name, src string) string {
 		p := filepath.Join(dir, name)
@@ -645,7 +651,7 @@ func TestOracle(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint("ok", i), func(t *testing.T) {
 			t.Parallel()
-			out := strings.TrimSpace(string(runOracle(t, nil, write(fmt.Sprintf("ok%d.py", i), c.src))))
+			out := strings.TrimSpace(string(pyoracle.Run(t, r, nil, write(fmt.Sprintf("ok%d.py", i), c.src))))
 			if out != c.want {
 				t.Errorf("config %q: oracle printed %s, want %s", c.src, out, c.want)
 			}
@@ -661,15 +667,14 @@ func TestOracle(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint("bad", i), func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(systemPython, "-I", oracleScript, write(fmt.Sprintf("bad%d.py", i), src))
-			out, err := cmd.Output()
+			out, stderr, err := pyoracle.Try(t, r, nil, write(fmt.Sprintf("bad%d.py", i), src))
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 1 || len(ee.Stderr) == 0 || len(out) != 0 {
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 || len(stderr) == 0 || len(out) != 0 {
 				t.Errorf("config %q: err=%v stdout=%q, want exit status 1 with an error on stderr", src, err, out)
 			}
 		})
 	}
-	if _, err := exec.Command(systemPython, "-I", oracleScript, write("conf.txt", "")).Output(); err == nil {
+	if _, _, err := pyoracle.Try(t, r, nil, write("conf.txt", "")); err == nil {
 		t.Errorf("oracle accepted a config file not ending in .py")
 	}
 }

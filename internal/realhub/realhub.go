@@ -22,8 +22,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/hubctl/hubctl/templates"
+	"unicode/utf8"
 )
 
 // Binary is the Hub the tests run: Debian's, never another on PATH (inside
@@ -73,12 +72,28 @@ type Hub struct {
 	stopped bool
 }
 
+// py is s as a Python str literal: printable ASCII as it is, everything
+// else escaped, so that nothing in s can end the literal. (Not
+// templates.PyStr: templates' own tests use this package for the oracle.)
 func py(s string) string {
-	lit, err := templates.PyStr(s)
-	if err != nil {
-		panic(err)
+	if !utf8.ValidString(s) {
+		panic(fmt.Sprintf("realhub: %q is not UTF-8", s))
 	}
-	return lit
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch {
+		case r == '\\' || r == '\'':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // Start starts the Hub (it does not wait for it: see WaitUp) and registers

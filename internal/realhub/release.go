@@ -45,6 +45,9 @@ func (r Release) Require(t testing.TB) {
 	}
 }
 
+// Available says why the release cannot run here, nil if it can.
+func (r Release) Available() error { return r.missing() }
+
 func (r Release) missing() error {
 	for _, p := range []string{Binary, "/usr/bin/configurable-http-proxy", "/usr/bin/python3"} {
 		if _, err := os.Stat(filepath.Join(r.Root, p)); err != nil {

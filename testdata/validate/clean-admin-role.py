@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # The admin role given to a service through load_roles (instead of the
 # deprecated admin flag), with scope filters in another role.
 c.JupyterHub.services = [

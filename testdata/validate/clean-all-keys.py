@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # Every service key 3.0 accepts that is not deprecated.
 c.JupyterHub.services = [
     {

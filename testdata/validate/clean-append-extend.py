@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # A list assigned, then grown with .append, .extend and +=.
 c.JupyterHub.services = []
 c.JupyterHub.services.append({'name': 'backup', 'url': 'http://127.0.0.1:10104', 'api_token': 'b2237308fa694d6de49600badb49e8799a01642b27cf3abdf97217635424c1c7'})

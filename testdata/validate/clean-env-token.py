@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # Tokens and urls from the environment (the corpus test exports
 # HUBCTL_CORPUS_TOKEN; HUBCTL_CORPUS_URL is left unset, so the default is used).
 import os

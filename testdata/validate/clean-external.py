@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # An external service (url + api_token) and a role for it.
 c.JupyterHub.services = [
     {

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # A Hub-managed service with a list command and an environment dict, and the
 # idle culler's scopes.
 c.JupyterHub.services = [

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # Names bound earlier, string concatenation and list concatenation.
 host = '127.0.0.1'
 base = 'http://' + host

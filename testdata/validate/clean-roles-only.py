@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # Roles for users and groups only. The Hub creates users and groups it has
 # not seen yet; it also lets a default role (user) be partly overridden.
 c.JupyterHub.load_roles = [

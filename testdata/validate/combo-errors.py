@@ -1,5 +1,7 @@
 # hub-3.0: fatal: Invalid role name: 'Ops Team'
-# expect: HUB101 HUB103 HUB107 HUB109
+# hub-5.2: fatal: Invalid role name: 'Ops Team'
+# expect-3.0: HUB101 HUB103 HUB107 HUB109
+# expect-5.2: HUB101 HUB103 HUB107 HUB109
 # Several errors: the Hub reports only the first it meets. Roles are loaded
 # before services, and a role's name is checked before its scopes.
 c.JupyterHub.services = [

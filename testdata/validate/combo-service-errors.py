@@ -1,5 +1,7 @@
 # hub-3.0: fatal: service spec must have a name
-# expect: HUB102 HUB103 HUB104 HUB209
+# hub-5.2: fatal: service spec must have a name
+# expect-3.0: HUB102 HUB103 HUB104 HUB209
+# expect-5.2: HUB102 HUB103 HUB104 HUB209
 # Services are loaded before any token, so the nameless service stops the
 # Hub before the short api_tokens key or the bad command could.
 c.JupyterHub.services = [

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB204 HUB205 HUB207 HUB209
+# hub-5.2: starts
+# expect-3.0: HUB204 HUB205 HUB207 HUB209
+# expect-5.2: HUB204 HUB205 HUB207 HUB209
 c.JupyterHub.services = [
     {'name': 'legacy', 'url': 'http://127.0.0.1:10144', 'api_token': 'legacy-token-please-change', 'admin': True},
 ]

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # trap: the variable is unset, so api_token is '' and the external service silently gets no token at all (it cannot call the Hub's API)
 import os
 c.JupyterHub.services = [

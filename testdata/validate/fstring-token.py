@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB301
+# hub-5.2: starts
+# expect-3.0: HUB301
+# expect-5.2: HUB301
 # The reader cannot parse f-strings, so this service's token is unknown to it.
 prefix = '8685e11dfdf4820d7e0ff5d2d1bf51a5'
 suffix = '761941ac15addb46acf14bb9f1e02b04'

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB301
+# hub-5.2: starts
+# expect-3.0: HUB301
+# expect-5.2: HUB301
 # The services list comes from a function the reader does not evaluate.
 def make_services(names):
     return [

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB301
+# hub-5.2: starts
+# expect-3.0: HUB301
+# expect-5.2: HUB301
 # A for loop builds the services; the reader does not run loops, so what it
 # appends is unknown to it.
 names = ['alpha-sync', 'beta-sync']

@@ -1,6 +1,8 @@
 # hub-3.0: starts
-# expect: HUB211
-# trap: oauth_client_id and oauth_no_confirm without url (or oauth_redirect_uri) are ignored by 3.0: no OAuth client is registered for the service (JupyterHub 5 refuses this config: HUB111 is a 5.x-only error)
+# hub-5.2: fatal: ValueError: Service portal has oauth configured, but is missing required oauth_redirect_uri.
+# expect-3.0: HUB211
+# expect-5.2: HUB111
+# trap: oauth_client_id and oauth_no_confirm without url (or oauth_redirect_uri) are ignored by 3.0: no OAuth client is registered for the service; 5.x refuses to start: HUB111
 c.JupyterHub.services = [
     {
         'name': 'portal',

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB208
+# hub-5.2: starts
+# expect-3.0: HUB208
+# expect-5.2: HUB208
 # trap: role names in oauth_roles that do not exist (no-such-role) are dropped without a word
 c.JupyterHub.services = [
     {

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB109
+# hub-5.2: starts
+# expect-3.0: HUB109
+# expect-5.2: HUB109
 # trap: 3.0 does not check oauth_client_allowed_scopes at start: the misspelled read:user and the retired all are stored on the service's OAuth client as they are (only role scopes are checked); per oauth/provider.py:154,577 they become the client's default scopes and fail the scope check only when the service asks for OAuth
 c.JupyterHub.services = [
     {

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect:
+# hub-5.2: starts
+# expect-3.0:
+# expect-5.2:
 # Default roles (user, admin, server, token) named without a "scopes" key
 # are merged with their default definition, so they keep their scopes and,
 # unlike a new role without scopes, do not break the next start.

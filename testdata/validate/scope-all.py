@@ -1,3 +1,5 @@
 # hub-3.0: fatal: Draft scope 'all' is now called 'inherit'
-# expect: HUB109
+# hub-5.2: fatal: Draft scope 'all' is now called 'inherit'
+# expect-3.0: HUB109
+# expect-5.2: HUB109
 c.JupyterHub.load_roles = [{'name': 'everything', 'scopes': ['all']}]

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB205
+# hub-5.2: starts
+# expect-3.0: HUB205
+# expect-5.2: HUB205
 # os.path.abspath and os.getcwd() are the Hub's working directory (here the config's).
 import os.path as osp
 from os import getcwd

@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB205
+# hub-5.2: starts
+# expect-3.0: HUB205
+# expect-5.2: HUB205
 # The idiom most configs use to load a file beside them.
 import os
 load_subconfig(os.path.join(os.path.dirname(__file__), 'sub', 'short-token-services.py'))

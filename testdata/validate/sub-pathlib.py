@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB205
+# hub-5.2: starts
+# expect-3.0: HUB205
+# expect-5.2: HUB205
 from pathlib import Path
 here = Path(__file__).resolve().parent
 load_subconfig(str(here / 'sub' / 'short-token-services.py'))

@@ -1,5 +1,7 @@
 # hub-3.0: fatal: No such service field: enviroment
-# expect: HUB101
+# hub-5.2: fatal: No such service field: enviroment
+# expect-3.0: HUB101
+# expect-5.2: HUB101
 c.JupyterHub.services = [
     {'name': 'mailer', 'command': ['/bin/true'], 'enviroment': {'SMTP_HOST': 'localhost'}},
 ]

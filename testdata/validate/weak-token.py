@@ -1,5 +1,7 @@
 # hub-3.0: starts
-# expect: HUB205
+# hub-5.2: starts
+# expect-3.0: HUB205
+# expect-5.2: HUB205
 # trap: the Hub accepts any token of 8 characters or more
 c.JupyterHub.services = [
     {'name': 'weak', 'url': 'http://127.0.0.1:10127', 'api_token': 'my-service-token-2024'},
