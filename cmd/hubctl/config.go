@@ -247,7 +247,7 @@ func reportFindings(env *cliEnv, findings []provision.Finding, format string, st
 		return &findingsError{errors: errs, warnings: warns}
 	}
 	if format == "text" {
-		fmt.Fprintf(env.stderr, "hubctl: %d errors, %d warnings\n", errs, warns)
+		fmt.Fprintf(env.stderr, "hubctl: %s\n", tally(errs, warns))
 	}
 	return nil
 }
@@ -256,5 +256,16 @@ func reportFindings(env *cliEnv, findings []provision.Finding, format string, st
 type findingsError struct{ errors, warnings int }
 
 func (e *findingsError) Error() string {
-	return fmt.Sprintf("%d errors, %d warnings", e.errors, e.warnings)
+	return tally(e.errors, e.warnings)
+}
+
+// tally is a count of findings in words: "1 error, 2 warnings".
+func tally(errs, warns int) string {
+	plural := func(n int, what string) string {
+		if n == 1 {
+			return "1 " + what
+		}
+		return fmt.Sprintf("%d %ss", n, what)
+	}
+	return plural(errs, "error") + ", " + plural(warns, "warning")
 }

@@ -165,7 +165,7 @@ func configUpgradeCheck(c *cli.Context, env *cliEnv) error {
 			warns++
 		}
 	}
-	fmt.Fprintf(env.stderr, "hubctl: %d errors, %d warnings remain for JupyterHub %s (`hubctl config upgrade-check --from %s --to %s %s` lists them)\n", errs, warns, to, c.String("from"), c.String("to"), path)
+	fmt.Fprintf(env.stderr, "hubctl: %s remain for JupyterHub %s (`hubctl config upgrade-check --from %s --to %s %s` lists them)\n", tally(errs, warns), to, c.String("from"), c.String("to"), path)
 	if errs > 0 {
 		return &findingsError{errors: errs, warnings: warns}
 	}

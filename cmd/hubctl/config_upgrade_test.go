@@ -77,7 +77,7 @@ func TestConfigUpgradeCheckOutput(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	for _, want := range []string{"JupyterHub 3.0.0 → 5.2.0: the same service keys; scopes added: admin:services", "hubctl: error: 1 errors, 1 warnings"} {
+	for _, want := range []string{"JupyterHub 3.0.0 → 5.2.0: the same service keys; scopes added: admin:services", "hubctl: error: 1 error, 1 warning"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
