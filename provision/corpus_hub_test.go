@@ -49,7 +49,7 @@ const (
 	corpusEnvToken = "5c0f1e4be2d7a8936f0c4d1a2b3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a"
 
 	corpusStartBound = 40 * time.Second // one start, until up or exited
-	corpusWorkers    = 3                // Hubs running at once, over both releases (a start waits on the proxy and on services for much of its time)
+	corpusWorkers    = 6                // Hubs running at once, over both releases (a start waits on the proxy and on services for much of its time); go test -parallel must allow as many (scripts/test.sh)
 )
 
 type corpusRelease struct {

@@ -28,14 +28,17 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export XDG_CONFIG_HOME="$tmp/config"
-# Every test, then the concurrent parts once more under the race detector:
+# Every test (-parallel 6: most real-Hub tests wait on a Hub for much of
+# their time, so more of them than the 2 cores run at once; the corpus test
+# bounds its own Hubs), then the concurrent parts once more under the race
+# detector:
 # whole packages (less the fake's comparisons with a real Hub, which run one
 # request at a time and spend their 25 s starting JupyterHub), and of
 # cmd/hubctl the tests of concurrent runs and the lock (the race detector
 # sees the in-process runs; the hubctl binary some of them start is built
 # without it).
 dbus-run-session -- scripts/keyring-session.sh sh -c \
-  'go test -count=1 "$@" ./... &&
+  'go test -count=1 -parallel 6 "$@" ./... &&
    go test -count=1 -race -skip "^TestAgainstRealHub" ./cull ./tokens ./internal/atomicfile ./internal/fakehub &&
    go test -count=1 -race -run "Concurrent|Lock" ./cmd/hubctl' sh "$@"
 # The config read path under the fuzzer for a bounded time: a hang is a failure.
