@@ -585,7 +585,7 @@ type StopResult int
 
 const (
 	Stopped  StopResult = iota // 204
-	Stopping                   // 202: still stopping; the user is kept this pass
+	Stopping                   // 202: still stopping; the culler follows it (see Culler.StopTimeout)
 	Gone                       // 404: already gone
 	Refused                    // 400: a spawn is pending, or the server cannot be stopped now
 )
@@ -623,6 +623,66 @@ func (c *Client) UserExists(ctx context.Context, user string) (bool, error) {
 		return false, nil
 	}
 	return false, c.statusError(http.MethodGet, path, code, data)
+}
+
+// stopState is what GET /users/{name} says of a server the culler asked to
+// stop.
+type stopState int
+
+const (
+	stillStopping stopState = iota // listed, pending "stop"
+	stopDone                       // not listed (the Hub lists active servers only) or "stopped": the stop finished
+	startedAgain                   // listed and not stopping: the stop finished and the server was started again
+)
+
+// followedServer is the part of a server model that says how its stop goes.
+type followedServer struct {
+	Pending string `json:"pending"`
+	Stopped bool   `json:"stopped"`
+}
+
+// stopStates asks the Hub how the stops of a user's servers go: one
+// GET /users/{name}, whose "servers" lists the active servers (pending or
+// ready) in every release from 1.x (include_servers=True) to 5.x (without
+// include_stopped_servers). found is false when the user is gone.
+func (c *Client) stopStates(ctx context.Context, user string, servers []string) (states map[string]stopState, found bool, err error) {
+	if err := addressable(user, ""); err != nil {
+		return nil, false, err
+	}
+	path := "/users/" + url.PathEscape(user)
+	code, data, err := c.do(ctx, http.MethodGet, path, nil, nil, "application/json")
+	switch {
+	case err != nil:
+		return nil, false, err
+	case code == http.StatusNotFound:
+		return nil, false, nil
+	case code != http.StatusOK:
+		return nil, false, c.statusError(http.MethodGet, path, code, data)
+	}
+	var model struct {
+		Servers *map[string]*followedServer `json:"servers"`
+	}
+	if err := json.Unmarshal(data, &model); err != nil {
+		return nil, false, c.decodeError(path, err)
+	}
+	if model.Servers == nil || *model.Servers == nil {
+		// Without read:servers the model has no "servers": that is not
+		// "no server left".
+		return nil, false, c.decodeError(path, errors.New(`no "servers" in the user model: the token cannot read servers`))
+	}
+	states = make(map[string]stopState, len(servers))
+	for _, name := range servers {
+		s := (*model.Servers)[name]
+		switch {
+		case s == nil || s.Stopped:
+			states[name] = stopDone
+		case s.Pending == "stop":
+			states[name] = stillStopping
+		default:
+			states[name] = startedAgain
+		}
+	}
+	return states, true, nil
 }
 
 // addressable refuses names that are not one path segment; Decide keeps

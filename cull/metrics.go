@@ -16,6 +16,7 @@ type Metrics struct {
 	passes        *prometheus.CounterVec
 	serversCulled prometheus.Counter
 	usersCulled   prometheus.Counter
+	stuckStops    prometheus.Counter
 	kept          *prometheus.CounterVec
 	errors        *prometheus.CounterVec
 	duration      prometheus.Histogram
@@ -35,6 +36,9 @@ func NewMetrics() *Metrics {
 		usersCulled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubctl_cull_users_culled_total", Help: "Users deleted by the culler.",
 		}),
+		stuckStops: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubctl_cull_stuck_stops_total", Help: "Stops the Hub accepted (202) that were not seen to finish within --stop-timeout; each pass that follows one again and gives up counts it again.",
+		}),
 		kept: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubctl_cull_kept_total", Help: "Servers and users seen and kept, by reason.",
 		}, []string{"reason"}),
@@ -49,7 +53,7 @@ func NewMetrics() *Metrics {
 			Name: "hubctl_cull_last_success_timestamp_seconds", Help: "Unix time of the end of the last pass that succeeded.",
 		}),
 	}
-	m.registry.MustRegister(m.passes, m.serversCulled, m.usersCulled, m.kept, m.errors, m.duration, m.lastSuccess,
+	m.registry.MustRegister(m.passes, m.serversCulled, m.usersCulled, m.stuckStops, m.kept, m.errors, m.duration, m.lastSuccess,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.passes.WithLabelValues("ok")
 	m.passes.WithLabelValues("failed")
@@ -70,6 +74,7 @@ func (m *Metrics) observePass(s *Summary, err error, dryRun bool) {
 	if !dryRun {
 		m.serversCulled.Add(float64(s.ServersCulled))
 		m.usersCulled.Add(float64(s.UsersCulled))
+		m.stuckStops.Add(float64(s.StuckStops))
 	}
 	for reason, n := range s.Kept {
 		m.kept.WithLabelValues(string(reason)).Add(float64(n))

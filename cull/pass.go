@@ -27,6 +27,12 @@ type Culler struct {
 	// Progress, when set, hears how a long pass goes: users listed so far
 	// (total 0), then plans acted on out of total.
 	Progress func(stage string, done, total int)
+	// StopTimeout bounds how long a stop the Hub answered 202 to is
+	// followed before it counts as stuck; 0 = DefaultStopTimeout.
+	StopTimeout time.Duration
+	// StopPoll is the first wait between two looks at a stop being
+	// followed; it doubles up to maxStopPoll. 0 = 500 ms.
+	StopPoll time.Duration
 
 	logOnce sync.Once
 	log     *slog.Logger
@@ -34,7 +40,20 @@ type Culler struct {
 	// lacking is the wanted scopes the token lacked at the last pass, so
 	// that the warning is logged when it changes, not on every pass.
 	lacking string
+
+	stuckMu sync.Mutex
+	// stuck is the stops a pass followed to its StopTimeout without seeing
+	// them finish, by user and server, with the time of the first 202: the
+	// next pass follows them again. A Hub with the state filter lists such
+	// a server under neither "ready" nor "inactive", so only this finds it.
+	stuck map[string]map[string]time.Time
 }
+
+// DefaultStopTimeout is how long a stop is followed after a 202 by default.
+const DefaultStopTimeout = 60 * time.Second
+
+// maxStopPoll caps the wait between two looks at a stop being followed.
+const maxStopPoll = 5 * time.Second
 
 // logger is Log behind a handler that keeps the token out of every line.
 func (c *Culler) logger() *slog.Logger {
@@ -52,13 +71,15 @@ func (c *Culler) progress(stage string, done, total int) {
 
 // Summary is what one pass saw and did.
 type Summary struct {
-	Users           int // users seen
-	ServersCulled   int // stopped (204) or already gone (404)
-	ServersStopping int // the Hub answered 202: still stopping
-	UsersCulled     int
-	Kept            map[Reason]int // servers and users kept, by reason
-	Errors          int
-	Duration        time.Duration
+	Users         int // users seen
+	ServersCulled int // stopped (204, or 202 and then seen stopped) or already gone (404)
+	// StuckStops is the stops the Hub accepted (202) that were not seen to
+	// finish within the stop timeout; the next pass follows them again.
+	StuckStops  int
+	UsersCulled int
+	Kept        map[Reason]int // servers and users kept, by reason
+	Errors      int
+	Duration    time.Duration
 	// WouldCull lists, in a dry run, what a real pass would stop or delete.
 	WouldCull []Planned
 }
@@ -168,6 +189,32 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	sum.Users = len(index)
 
 	var mu sync.Mutex
+	merge := func(r *Summary) {
+		mu.Lock()
+		defer mu.Unlock()
+		sum.ServersCulled += r.ServersCulled
+		sum.StuckStops += r.StuckStops
+		sum.UsersCulled += r.UsersCulled
+		sum.Errors += r.Errors
+		sum.WouldCull = append(sum.WouldCull, r.WouldCull...)
+		for k, n := range r.Kept {
+			sum.Kept[k] += n
+		}
+	}
+	// Stops are followed outside the workers, so that a slow one holds up
+	// no other user; their requests share the Client's bound with the rest.
+	var followers sync.WaitGroup
+	followInBackground := func(f *following) {
+		followers.Add(1)
+		go func() {
+			defer followers.Done()
+			r := c.follow(ctx, f)
+			merge(&r)
+		}()
+	}
+	for _, f := range c.takeStuck() {
+		followInBackground(f)
+	}
 	done := 0
 	work := make(chan *plan)
 	var wg sync.WaitGroup
@@ -176,16 +223,12 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		go func() {
 			defer wg.Done()
 			for p := range work {
-				r := c.act(ctx, p)
-				mu.Lock()
-				sum.ServersCulled += r.ServersCulled
-				sum.ServersStopping += r.ServersStopping
-				sum.UsersCulled += r.UsersCulled
-				sum.Errors += r.Errors
-				sum.WouldCull = append(sum.WouldCull, r.WouldCull...)
-				for k, n := range r.Kept {
-					sum.Kept[k] += n
+				r, f := c.act(ctx, p)
+				if f != nil {
+					followInBackground(f)
 				}
+				merge(&r)
+				mu.Lock()
 				done++
 				c.progress("acting", done, len(plans))
 				mu.Unlock()
@@ -200,6 +243,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	}
 	close(work)
 	wg.Wait()
+	followers.Wait()
 	if ctx.Err() != nil {
 		return sum, ctx.Err()
 	}
@@ -237,10 +281,12 @@ func (c *Culler) logKept(d *Decision, sum *Summary) {
 }
 
 // act carries out one user's plan: its servers first, then the user if all
-// of them are gone.
-func (c *Culler) act(ctx context.Context, p *plan) Summary {
+// of them are gone. Stops the Hub answered 202 to are returned, with the
+// rest of the plan, to be followed.
+func (c *Culler) act(ctx context.Context, p *plan) (Summary, *following) {
 	r := Summary{Kept: map[Reason]int{}}
 	allGone := true
+	var f *following
 	for _, s := range p.Servers {
 		if !s.Reason.Culls() {
 			allGone = false
@@ -265,7 +311,7 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return r
+				return r, nil
 			}
 			allGone = false
 			r.Errors++
@@ -282,28 +328,44 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 			}
 			c.logger().Info(verb, attrs...)
 		case res == Stopping:
-			allGone = false
-			r.ServersStopping++
-			c.logger().Warn("server is slow to stop; keeping its user this pass", attrs...)
+			if s.Remove {
+				attrs = append(attrs, "removed", true)
+			}
+			if f == nil {
+				f = &following{p: p, user: p.User, servers: map[string]followedStop{}}
+			}
+			f.servers[s.Server] = followedStop{since: time.Now(), attrs: attrs}
+			c.logger().Debug("server is slow to stop; following it", attrs...)
 		case res == Refused:
 			allGone = false
 			r.Kept[Pending]++
 			c.logger().Info("keeping server", "user", p.User, "server", s.Server, "reason", string(Pending), "why", "the Hub refused to stop it: "+msg)
 		}
 	}
+	if f != nil {
+		f.allGone = allGone
+		return r, f
+	}
+	c.finishUser(ctx, p, allGone, &r)
+	return r, nil
+}
+
+// finishUser deletes the plan's user when it is to be culled and all of its
+// servers are gone, and counts it kept otherwise.
+func (c *Culler) finishUser(ctx context.Context, p *plan, allGone bool, r *Summary) {
 	if !allGone || !p.CullsUser() {
 		if p.UserReason.Culls() {
 			r.Kept[ServersLeft]++
 			c.logger().Info("keeping user", "user", p.User, "reason", string(ServersLeft), "why", "a server is still running or stopping")
 		}
-		return r
+		return
 	}
 	attrs := []any{"user", p.User, "reason", string(p.UserReason), "why", p.UserDetail}
 	if c.DryRun {
 		c.logger().Info("would delete user (dry run)", attrs...)
 		r.UsersCulled++
 		r.WouldCull = append(r.WouldCull, Planned{User: p.User, IsUser: true, Idle: p.UserIdle, Rule: p.UserReason, Why: p.UserDetail})
-		return r
+		return
 	}
 	res, msg, err := c.Client.DeleteUser(ctx, p.User)
 	switch {
@@ -320,7 +382,6 @@ func (c *Culler) act(ctx context.Context, p *plan) Summary {
 		r.Kept[Pending]++
 		c.logger().Info("keeping user", "user", p.User, "reason", string(Pending), "why", "the Hub refused to delete it now: "+msg)
 	}
-	return r
 }
 
 // errAttrs logs an error, with the same hint as a failed scope check when
@@ -364,7 +425,7 @@ func (c *Culler) RunPass(ctx context.Context) (Summary, error) {
 		return sum, ctx.Err()
 	}
 	attrs := []any{
-		"users", sum.Users, "servers_culled", sum.ServersCulled, "servers_stopping", sum.ServersStopping,
+		"users", sum.Users, "servers_culled", sum.ServersCulled, "stuck_stops", sum.StuckStops,
 		"users_culled", sum.UsersCulled, "kept", keptString(sum.Kept), "errors", sum.Errors,
 		"duration", sum.Duration.Round(time.Millisecond).String(),
 	}
