@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -75,6 +76,7 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.BoolFlag{Name: "cull-named-servers", Aliases: []string{"cull_named_servers"}, Value: true, Usage: preset + "cull named servers"},
 		&cli.BoolFlag{Name: "remove-named-servers", Aliases: []string{"remove_named_servers"}, Usage: preset + "remove named servers after stopping them"},
 		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + "requests to the Hub at once (1 to 1000)"},
+		&cli.StringFlag{Name: "stop-timeout", Value: "60s", Usage: preset + "follow a stop the Hub answered 202 to for up to `DURATION` (90s, 2m, or seconds) before warning that it is stuck"},
 		&repeatableFlag{Name: "exclude-user", Usage: preset + "never cull users whose name matches `REGEX` (repeatable)"},
 	}
 }
@@ -95,6 +97,7 @@ type cullOptions struct {
 	policy                           cull.Policy
 	every                            time.Duration
 	concurrency, pageSize            int
+	stopTimeout                      time.Duration
 	once, dryRun                     bool
 	logFormat, logLevel, metricsAddr string
 }
@@ -109,12 +112,38 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	if o.concurrency < 1 || o.concurrency > 1000 {
 		return o, usageErrorf("--concurrency %d is out of range: use 1 to 1000", o.concurrency)
 	}
+	if o.stopTimeout, err = stopTimeout(c.String("stop-timeout")); err != nil {
+		return o, err
+	}
 	if o.pageSize < 0 {
 		return o, usageErrorf("--api-page-size cannot be negative")
 	}
 	o.once, o.dryRun = c.Bool("once"), c.Bool("dry-run")
 	o.logFormat, o.logLevel, o.metricsAddr = c.String("log-format"), c.String("log-level"), c.String("metrics-addr")
 	return o, nil
+}
+
+// stopTimeout reads --stop-timeout: a Go duration (90s, 2m) or, like the
+// culler's other time flags, a number of seconds.
+func stopTimeout(s string) (time.Duration, error) {
+	const most = 24 * time.Hour
+	d, err := time.ParseDuration(s)
+	if secs, ferr := strconv.ParseFloat(s, 64); err != nil && ferr == nil && !math.IsNaN(secs) {
+		// Bounded before the conversion, which would overflow.
+		if secs > most.Seconds() {
+			return 0, usageErrorf("--stop-timeout %s is more than 24h", s)
+		}
+		d, err = time.Duration(secs*float64(time.Second)), nil
+	}
+	switch {
+	case err != nil:
+		return 0, usageErrorf("--stop-timeout %q is not a duration like 90s, 2m or 60 (seconds)", s)
+	case d <= 0:
+		return 0, usageErrorf("--stop-timeout %s must be positive, e.g. 60s", s)
+	case d > most:
+		return 0, usageErrorf("--stop-timeout %s is more than 24h", s)
+	}
+	return d, nil
 }
 
 func runCull(c *cli.Context, env *cliEnv) error {
@@ -142,7 +171,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency}
+	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency, StopTimeout: o.stopTimeout}
 	if o.metricsAddr != "" {
 		culler.Metrics = cull.NewMetrics()
 		stop, err := serveMetrics(o.metricsAddr, culler.Metrics, logger)
@@ -167,7 +196,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		return err
 	}
 	logger.Info("culler started", "url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
-		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "concurrency", concurrency, "dry_run", culler.DryRun)
+		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun)
 	culler.Run(ctx, every)
 	logger.Info("culler stopped")
 	return nil

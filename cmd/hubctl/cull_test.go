@@ -121,6 +121,12 @@ func TestCullUsageErrors(t *testing.T) {
 		{[]string{"--exclude-user", "("}, `--exclude-user "(" is not a regular expression`},
 		{[]string{"--url", "ftp://hub/api"}, "--url: hub API URL"},
 		{[]string{"--timeout", "ten"}, `invalid value "ten" for flag --timeout`},
+		{[]string{"--stop-timeout", "0s"}, "--stop-timeout 0s must be positive"},
+		{[]string{"--stop-timeout=-1m"}, "--stop-timeout -1m must be positive"},
+		{[]string{"--stop-timeout", "soon"}, `--stop-timeout "soon" is not a duration like 90s, 2m or 60 (seconds)`},
+		{[]string{"--stop-timeout", "1e30"}, `--stop-timeout 1e30 is more than 24h`},
+		{[]string{"--stop-timeout", "25h"}, `--stop-timeout 25h is more than 24h`},
+		{[]string{"--stop-timeout", "NaN"}, `--stop-timeout "NaN" is not a duration`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		r := runCLIEnv(t, nil, tokenEnv, "", append([]string{"cull", "--once"}, tt.args...)...)
@@ -359,5 +365,43 @@ func TestCullProgressOnTerminal(t *testing.T) {
 	plain.Stderr = &stderr
 	if err := plain.Run(); err != nil || stderr.String() != "" {
 		t.Errorf("without a terminal: %v, stderr %q", err, stderr.String())
+	}
+}
+
+// TestCullStopTimeout: --stop-timeout bounds how long `hubctl cull` follows
+// a stop the Hub answered 202 to; a stop seen finished lets --cull-users
+// delete the user in the same pass.
+func TestCullStopTimeout(t *testing.T) {
+	t.Parallel()
+	slowHub := func(delay time.Duration) *fakehub.Hub {
+		h := fakehub.New(fakehub.Options{StopDelay: delay})
+		t.Cleanup(h.Close)
+		h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull-idle"}, hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true})...)
+		old := time.Now().Add(-2 * time.Hour)
+		h.AddUser(fakehub.User{Name: "idle", Created: old, LastActivity: tp(old),
+			Servers: map[string]*fakehub.Server{"": {Ready: true, Started: tp(old), LastActivity: tp(old)}}})
+		return h
+	}
+	stuck := slowHub(time.Hour)
+	start := time.Now()
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--cull-users", "--url", stuck.URL(), "--stop-timeout=300ms")
+	if r.code != 0 || !strings.Contains(r.stderr, `level=WARN msg="stop not finished within --stop-timeout; the next pass follows it again" user=idle server="" stop_timeout=300ms`) ||
+		!strings.Contains(r.stderr, "stuck_stops=1") {
+		t.Errorf("stuck stop: %+v", r)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("--stop-timeout=300ms: the pass took %s", took)
+	}
+	if _, ok := stuck.User("idle"); !ok {
+		t.Error("the user of a stuck stop was deleted")
+	}
+
+	slow := slowHub(200 * time.Millisecond)
+	r = runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--cull-users", "--url", slow.URL(), "--stop-timeout=30s")
+	if r.code != 0 || !strings.Contains(r.stderr, "confirmed_after=") || !strings.Contains(r.stderr, `msg="culled user" user=idle`) || !strings.Contains(r.stderr, "stuck_stops=0") {
+		t.Errorf("slow stop: %+v", r)
+	}
+	if _, ok := slow.User("idle"); ok {
+		t.Error("the user was kept after its stop was seen finished")
 	}
 }

@@ -435,8 +435,8 @@ func parsedCullOptions(t *testing.T, args []string) string {
 				o, err := cullOptionsFrom(c)
 				// Policy as an operand of its own: fmt shows each
 				// regular expression by its String method.
-				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d once=%t dry=%t log=%s/%s metrics=%q",
-					o.policy, o.every, o.concurrency, o.pageSize, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr)
+				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d stop-timeout=%s once=%t dry=%t log=%s/%s metrics=%q",
+					o.policy, o.every, o.concurrency, o.pageSize, o.stopTimeout, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr)
 				return err
 			}
 		}
@@ -445,6 +445,24 @@ func parsedCullOptions(t *testing.T, args []string) string {
 		t.Fatalf("hubctl cull %q: %v", args, err)
 	}
 	return got
+}
+
+// TestCullStopTimeoutForms: --stop-timeout takes a Go duration or, like
+// the culler's other time flags, seconds.
+func TestCullStopTimeoutForms(t *testing.T) {
+	t.Parallel()
+	want := parsedCullOptions(t, []string{"--stop-timeout=90s"})
+	if !strings.Contains(want, "stop-timeout=1m30s") {
+		t.Fatalf("--stop-timeout=90s reads as %s", want)
+	}
+	for _, form := range []string{"90", "90.0", "1m30s", "1.5m"} {
+		if got := parsedCullOptions(t, []string{"--stop-timeout", form}); got != want {
+			t.Errorf("--stop-timeout %s reads as\n%s\nwant\n%s", form, got, want)
+		}
+	}
+	if got := parsedCullOptions(t, nil); !strings.Contains(got, "stop-timeout=1m0s") {
+		t.Errorf("default reads as %s", got)
+	}
 }
 
 // TestCullIdleFlagsRoundTrip: every cull flag the cull-idle preset takes,
@@ -483,6 +501,8 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 			values = []string{strconv.Itoa(f.Value + 7)}
 		case *cli.BoolFlag:
 			values = []string{strconv.FormatBool(!f.Value)}
+		case *cli.StringFlag: // --stop-timeout
+			values = []string{"67s"}
 		case *repeatableFlag:
 			values = []string{"^x{1,3}$", "a b"}
 		default:

@@ -292,6 +292,8 @@ func cullArgs(c *cli.Context) []string {
 			args = append(args, fmt.Sprintf("--%s=%t", name, c.Bool(name)))
 		case *cli.IntFlag:
 			args = append(args, fmt.Sprintf("--%s=%d", name, c.Int(name)))
+		case *cli.StringFlag:
+			args = append(args, fmt.Sprintf("--%s=%s", name, c.String(name)))
 		case *repeatableFlag:
 			for _, v := range repeated(c, name) {
 				args = append(args, fmt.Sprintf("--%s=%s", name, v))
