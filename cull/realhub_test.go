@@ -1,0 +1,146 @@
+package cull
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/realhub"
+)
+
+// TestAgainstRealHubFollowsStops: on each real Hub, a single-user server that ignores
+// SIGINT stops only when LocalProcessSpawner sends SIGTERM after
+// interrupt_timeout (4 s), and the Hub, waiting slow_stop_timeout (1 s),
+// answers the DELETE 202. With a --stop-timeout shorter than the stop the
+// culler warns and keeps the user; the next pass follows the stop again and
+// sees it finish. With enough time, a stop is followed to its end and
+// --cull-users deletes the user in the same pass. (Named like the fake's
+// real-Hub comparisons, so that scripts/test.sh leaves it out of the -race
+// run too.)
+func TestAgainstRealHubFollowsStops(t *testing.T) {
+	for _, r := range realhub.Releases() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			r.Require(t)
+			dir := t.TempDir()
+			config := filepath.Join(dir, "jupyterhub_config.py")
+			if err := os.WriteFile(config, []byte(strings.Join([]string{
+				"c = get_config()  # noqa",
+				"c.JupyterHub.tornado_settings = {'slow_stop_timeout': 1}",
+				`c.Spawner.cmd = ['/bin/sh', '-c', 'trap "" INT; exec jupyterhub-singleuser "$@"', 'sh']`,
+				"c.LocalProcessSpawner.interrupt_timeout = 4",
+				"",
+			}, "\n")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			const adminToken = "fedcba9876543210fedcba9876543210"
+			version, err := hub.ParseVersion(map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}[r.Name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			scopes, _ := json.Marshal(hub.CullerRoleScopes(version, hub.CullerFlags{CullUsers: true}))
+			h := realhub.Start(t, realhub.Options{Dir: dir, Config: config, Release: r, After: strings.Join([]string{
+				"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
+				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers'], 'services': ['test-admin']}, " +
+					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
+			}, "\n")})
+			h.MustBeUp(60 * time.Second)
+			api := func(method, path string) (int, map[string]any) {
+				req, _ := http.NewRequest(method, h.APIURL()+path, nil)
+				req.Header.Set("Authorization", "token "+adminToken)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				data, _ := io.ReadAll(resp.Body)
+				var v map[string]any
+				json.Unmarshal(data, &v)
+				return resp.StatusCode, v
+			}
+			spawn := func(user string) {
+				if code, _ := api("POST", "/users/"+user); code != http.StatusCreated {
+					t.Fatalf("POST /users/%s: %d", user, code)
+				}
+				if code, _ := api("POST", "/users/"+user+"/server"); code != http.StatusCreated && code != http.StatusAccepted {
+					t.Fatalf("POST /users/%s/server: %d\n%s", user, code, realhub.Tail(h.Output()))
+				}
+				deadline := time.Now().Add(60 * time.Second)
+				for {
+					_, v := api("GET", "/users/"+user)
+					if s, _ := v["servers"].(map[string]any)[""].(map[string]any); s != nil && s["ready"] == true {
+						return
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%s's server was not ready within 60 s:\n%s", user, realhub.Tail(h.Output()))
+					}
+					time.Sleep(200 * time.Millisecond) // polling
+				}
+			}
+
+			client, err := NewClient(ClientConfig{URL: h.APIURL(), Token: cullToken, Concurrency: 4, Retries: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs := &lockedBuffer{}
+			policy := basePolicy()
+			policy.CullUsers = true
+			c := &Culler{Client: client, Policy: policy, Concurrency: 4, Metrics: NewMetrics(),
+				Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				// Two hours on, everything just started is idle.
+				Now:         func() time.Time { return time.Now().Add(2 * time.Hour) },
+				StopTimeout: 500 * time.Millisecond, StopPoll: 100 * time.Millisecond}
+
+			spawn("alice")
+			sum, err := c.RunPass(context.Background())
+			if err != nil || sum.StuckStops != 1 || sum.ServersCulled != 0 || sum.UsersCulled != 0 {
+				t.Fatalf("first pass: %+v, %v\n%s", sum, err, logs)
+			}
+			if !containsLine(logs.String(), "server is slow to stop; following it", "user=alice") ||
+				!containsLine(logs.String(), "level=WARN", "stop not finished within --stop-timeout", "user=alice", `server=""`) {
+				t.Fatalf("no 202 or no warning:\n%s", logs)
+			}
+			if got := metricValue(t, c.Metrics, "hubctl_cull_stuck_stops_total"); got != "1" {
+				t.Errorf("hubctl_cull_stuck_stops_total = %q, want 1", got)
+			}
+
+			c.StopTimeout = 30 * time.Second
+			sum, err = c.RunPass(context.Background())
+			if err != nil || sum.StuckStops != 0 || sum.ServersCulled != 1 {
+				t.Fatalf("second pass: %+v, %v\n%s", sum, err, logs)
+			}
+			if !containsLine(logs.String(), `msg="culled server" user=alice`, "confirmed_after=") {
+				t.Errorf("no culled-server line for alice:\n%s", logs)
+			}
+
+			spawn("bob")
+			start := len(logs.String())
+			sum, err = c.RunPass(context.Background())
+			if err != nil || sum.StuckStops != 0 || sum.ServersCulled != 1 {
+				t.Fatalf("third pass: %+v, %v\n%s", sum, err, logs)
+			}
+			third := logs.String()[start:]
+			if !containsLine(third, "server is slow to stop; following it", "user=bob") ||
+				!containsLine(third, `msg="culled server" user=bob`, "confirmed_after=") ||
+				!containsLine(third, `msg="culled user" user=bob`) {
+				t.Errorf("bob's stop was not followed to its end and bob deleted:\n%s", third)
+			}
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "confirmed_after=") || strings.Contains(line, "level=WARN") {
+					t.Log(line)
+				}
+			}
+			if code, _ := api("GET", "/users/bob"); code != http.StatusNotFound {
+				t.Errorf("GET /users/bob: %d, want 404", code)
+			}
+		})
+	}
+}
