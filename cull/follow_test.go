@@ -37,8 +37,10 @@ func userGets(h *fakehub.Hub, user string) int {
 // later is followed until the Hub no longer lists the server, and counted
 // as culled, with the time it took.
 func TestFollowConfirmsStop(t *testing.T) {
+	t.Parallel()
 	for _, v := range fakeVersions {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, fakehub.Options{Version: v})
 			addUser(h, "slow", false, 2*time.Hour, map[string]*fakehub.Server{"": slowServer(200 * time.Millisecond), "gpu": slowServer(300 * time.Millisecond)})
 			p := basePolicy()
@@ -89,8 +91,10 @@ func containsLine(logs string, parts ...string) bool {
 // lists a server pending stop under neither state=ready nor
 // state=inactive) and counts it culled once it finishes.
 func TestFollowStuckStop(t *testing.T) {
+	t.Parallel()
 	for _, v := range fakeVersions {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, fakehub.Options{Version: v})
 			addUser(h, "stuck", false, 2*time.Hour, map[string]*fakehub.Server{"": slowServer(3 * time.Second)})
 			p := basePolicy()
@@ -155,8 +159,10 @@ func TestFollowStuckStop(t *testing.T) {
 // seen stopped after a 202 is deleted in the same pass; one with a stop
 // still stuck is kept.
 func TestFollowCullUsers(t *testing.T) {
+	t.Parallel()
 	for _, v := range fakeVersions {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, fakehub.Options{Version: v})
 			addUser(h, "slow", false, 2*time.Hour, map[string]*fakehub.Server{"": slowServer(150 * time.Millisecond), "b": slowServer(250 * time.Millisecond)})
 			addUser(h, "half", false, 2*time.Hour, map[string]*fakehub.Server{"": slowServer(100 * time.Millisecond), "b": slowServer(time.Hour)})
@@ -189,6 +195,7 @@ func TestFollowCullUsers(t *testing.T) {
 // followed holds up no other user, and cancelling the pass ends the
 // following at once.
 func TestFollowBlocksNoOneAndEndsOnCancel(t *testing.T) {
+	t.Parallel()
 	h := newHub(t, fakehub.Options{})
 	addUser(h, "a-stuck", false, 2*time.Hour, map[string]*fakehub.Server{"": slowServer(time.Hour)})
 	others := []string{"b", "c", "d", "e"}
@@ -247,6 +254,7 @@ func TestFollowBlocksNoOneAndEndsOnCancel(t *testing.T) {
 
 // TestFollowDryRun: a dry run sends no DELETE, so nothing is followed.
 func TestFollowDryRun(t *testing.T) {
+	t.Parallel()
 	h := newHub(t, fakehub.Options{StopDelay: time.Hour})
 	addUser(h, "slow", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
 	c, logs := newCuller(t, h, basePolicy())
