@@ -8,10 +8,12 @@ package pyoracle
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -104,7 +106,7 @@ func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
 }
 
 // Try is Run for a load that may fail: stdout, stderr and the exit error
-// (an *ExitError when the script exits non-zero).
+// (an *exec.ExitError when the script exits non-zero, as from a process).
 //
 // The calls of a test binary share one oracle server per release
 // (traitlets_dump.py --serve, started by the first call): it imports
@@ -128,21 +130,42 @@ func Try(t testing.TB, r realhub.Release, env []string, args ...string) (stdout 
 		t.Fatalf("JupyterHub %s's oracle server: %v", r.Name, err)
 	}
 	if rep.Status != 0 {
-		err = &ExitError{Status: rep.Status}
+		ee, err := exitError(rep.Status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Stdout, string(rep.Stderr), ee
 	}
-	return rep.Stdout, string(rep.Stderr), err
+	return rep.Stdout, string(rep.Stderr), nil
 }
 
-// ExitError is a non-zero exit of the oracle: its status, or minus the
-// signal that ended it.
-type ExitError struct{ Status int }
-
-func (e *ExitError) Error() string {
-	if e.Status < 0 {
-		return fmt.Sprintf("signal %d", -e.Status)
+// exitError is the *exec.ExitError of a process that ended as the fork
+// did (callers check ExitCode()): status >= 0 its exit status, else minus
+// the signal that killed it. An os.ProcessState cannot be built, so a shell
+// ends that way once per status and its state is reused.
+func exitError(status int) (*exec.ExitError, error) {
+	exitMu.Lock()
+	defer exitMu.Unlock()
+	if ps, ok := exits[status]; ok {
+		return &exec.ExitError{ProcessState: ps}, nil
 	}
-	return fmt.Sprintf("exit status %d", e.Status)
+	script := fmt.Sprintf("exit %d", status)
+	if status < 0 {
+		script = fmt.Sprintf("kill -%d $$", -status)
+	}
+	err := exec.Command("/bin/sh", "-c", script).Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return nil, fmt.Errorf("sh -c %q to make a status %d: %v", script, status, err)
+	}
+	exits[status] = ee.ProcessState
+	return &exec.ExitError{ProcessState: ee.ProcessState}, nil
 }
+
+var (
+	exitMu sync.Mutex
+	exits  = map[int]*os.ProcessState{}
+)
 
 // server is one release's traitlets_dump.py --serve.
 type server struct {

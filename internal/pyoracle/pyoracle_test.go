@@ -79,11 +79,14 @@ func TestServedIsOneOff(t *testing.T) {
 				out, stderr, err := Try(t, r, c.env, c.args...)
 				status := 0
 				if err != nil {
-					var exit *ExitError
+					var exit *exec.ExitError
 					if !errors.As(err, &exit) {
 						t.Fatalf("%s: %v", c.name, err)
 					}
-					status = exit.Status
+					status = exit.ExitCode()
+					if !exit.Exited() {
+						status = -1
+					}
 				}
 				// JupyterHub's log lines carry the time.
 				stderr, wantErr = logTime.ReplaceAllString(stderr, "$1 TIME "), logTime.ReplaceAllString(wantErr, "$1 TIME ")
