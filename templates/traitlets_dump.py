@@ -45,7 +45,10 @@ Any load error exits 1 with the error on stderr.
     parent waits for it and answers one JSON line {"status": N, "stdout":
     B64, "stderr": B64}: N the exit status, -SIGNAL if a signal ended it.
     It never runs a request itself, so every child starts from the same
-    just-imported state.  It exits 0 at the end of stdin.
+    just-imported state.  It exits 0 at the end of stdin.  What a child can
+    tell from a separate process: sys.orig_argv, the modules the server
+    imported, the hash seed; its stdio encoding is the server's (the
+    caller does not change LANG or LC_*).
 """
 
 import json

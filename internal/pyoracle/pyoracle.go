@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hubctl/hubctl/internal/realhub"
 )
@@ -92,8 +93,9 @@ func Script() (string, error) {
 }
 
 // Run runs python3 -I traitlets_dump.py args... in r and returns its
-// stdout; the test fails if it exits non-zero. Every absolute path among
-// args is seen in r's root at the same path. env is added to the
+// stdout; the test fails if it exits non-zero. An absolute path among args
+// must be under os.TempDir() or the module's testdata (see Try), seen in
+// r's root at the same path. env is added to the
 // environment. -I (isolated mode) ignores PYTHON* variables and the user
 // site directory, so the release's own traitlets is what gets tested.
 func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
@@ -113,7 +115,8 @@ func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
 // traitlets and JupyterHub once and runs each call in a fresh fork of
 // itself, which gives what a separate python3 -I traitlets_dump.py ARGS...
 // gives at a fraction of the CPU. The server sees the host at the script's
-// directory, the module's testdata and os.TempDir(); an absolute path elsewhere fails the test.
+// directory, the module's testdata and os.TempDir(); an absolute path
+// elsewhere fails the test, as does a call changing LANG or LC_*.
 func Try(t testing.TB, r realhub.Release, env []string, args ...string) (stdout []byte, stderr string, err error) {
 	t.Helper()
 	s, err := serverOf(r)
@@ -274,6 +277,12 @@ func (s *server) call(env, args []string) (reply, error) {
 	for k := range s.base {
 		if _, ok := want[k]; !ok {
 			req.Unset = append(req.Unset, k)
+		}
+	}
+	for _, a := range append(slices.Collect(maps.Values(req.Env)), args...) {
+		if !utf8.ValidString(a) {
+			// JSON would carry U+FFFD where a new process sees the bytes.
+			return reply{}, fmt.Errorf("%q is not UTF-8", a)
 		}
 	}
 	for _, k := range append(slices.Collect(maps.Keys(req.Env)), req.Unset...) {
