@@ -73,27 +73,31 @@ func TestServedIsOneOff(t *testing.T) {
 	}
 	for _, r := range Releases() {
 		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
 			Need(t, r)
 			for _, c := range cases {
-				wantOut, wantErr, wantStatus := oneOff(t, r, c.env, c.args...)
-				out, stderr, err := Try(t, r, c.env, c.args...)
-				status := 0
-				if err != nil {
-					var exit *exec.ExitError
-					if !errors.As(err, &exit) {
-						t.Fatalf("%s: %v", c.name, err)
+				t.Run(c.name, func(t *testing.T) {
+					t.Parallel()
+					wantOut, wantErr, wantStatus := oneOff(t, r, c.env, c.args...)
+					out, stderr, err := Try(t, r, c.env, c.args...)
+					status := 0
+					if err != nil {
+						var exit *exec.ExitError
+						if !errors.As(err, &exit) {
+							t.Fatalf("%s: %v", c.name, err)
+						}
+						status = exit.ExitCode()
+						if !exit.Exited() {
+							status = -1
+						}
 					}
-					status = exit.ExitCode()
-					if !exit.Exited() {
-						status = -1
+					// JupyterHub's log lines carry the time.
+					stderr, wantErr = logTime.ReplaceAllString(stderr, "$1 TIME "), logTime.ReplaceAllString(wantErr, "$1 TIME ")
+					if !bytes.Equal(out, wantOut) || stderr != wantErr || status != wantStatus {
+						t.Errorf("%s: served\n status %d, stdout %q\n stderr %q\nbut a separate python3 gives\n status %d, stdout %q\n stderr %q",
+							c.name, status, out, stderr, wantStatus, wantOut, wantErr)
 					}
-				}
-				// JupyterHub's log lines carry the time.
-				stderr, wantErr = logTime.ReplaceAllString(stderr, "$1 TIME "), logTime.ReplaceAllString(wantErr, "$1 TIME ")
-				if !bytes.Equal(out, wantOut) || stderr != wantErr || status != wantStatus {
-					t.Errorf("%s: served\n status %d, stdout %q\n stderr %q\nbut a separate python3 gives\n status %d, stdout %q\n stderr %q",
-						c.name, status, out, stderr, wantStatus, wantOut, wantErr)
-				}
+				})
 			}
 		})
 	}
