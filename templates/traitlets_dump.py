@@ -33,6 +33,22 @@ NUL, U+2028, astral planes ...) survives exactly.  Values json would coerce
 silently (tuples, non-str dict keys, NaN, bytes, objects) are an error.
 
 Any load error exits 1 with the error on stderr.
+
+--serve mode (the tests' pyoracle package)
+    Imports traitlets and JupyterHub once, then reads requests, one JSON
+    object a line on stdin: {"args": [...], "env": {"K": "V"}, "unset":
+    ["K"], "cwd": "DIR"}.  For each it forks; the child sets the environment
+    (env on top of the server's own, unset removed) and working directory,
+    points fds 0, 1 and 2 at /dev/null and two fresh memory files, and
+    returns to the module's last line to run main(ARGS) exactly as a
+    separate `traitlets_dump.py ARGS` would, interpreter exit included.  The
+    parent waits for it and answers one JSON line {"status": N, "stdout":
+    B64, "stderr": B64}: N the exit status, -SIGNAL if a signal ended it.
+    It never runs a request itself, so every child starts from the same
+    just-imported state.  It exits 0 at the end of stdin.  What a child can
+    tell from a separate process: sys.orig_argv, the modules the server
+    imported, the hash seed; its stdio encoding is the server's (the
+    caller does not change LANG or LC_*).
 """
 
 import json
@@ -140,5 +156,56 @@ def main(argv):
     return 0
 
 
+def serve():
+    """The --serve loop; returns only in a child, with the request's args."""
+    import base64
+
+    hub_class()  # the import every request would otherwise pay for
+    requests = os.fdopen(os.dup(0), "rb", buffering=0)
+    replies = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    line = b""
+    while True:
+        chunk = requests.readline()
+        if not chunk:
+            sys.exit(0)
+        line += chunk
+        if not line.endswith(b"\n"):
+            continue
+        req, line = json.loads(line), b""
+        out = os.memfd_create("stdout")
+        err = os.memfd_create("stderr")
+        pid = os.fork()
+        if pid == 0:
+            requests.close()
+            replies.close()
+            for k in req.get("unset", []):
+                os.environ.pop(k, None)
+            os.environ.update(req.get("env", {}))
+            os.chdir(req.get("cwd", "."))
+            for src, fd in ((devnull, 0), (out, 1), (err, 2)):
+                os.dup2(src, fd)
+            for fd in (devnull, out, err):
+                os.close(fd)
+            sys.argv[1:] = req["args"]
+            return req["args"]
+        _, wstatus = os.waitpid(pid, 0)
+        reply = {"status": os.waitstatus_to_exitcode(wstatus)}
+        for name, fd in (("stdout", out), ("stderr", err)):
+            os.lseek(fd, 0, os.SEEK_SET)
+            data = b""
+            while chunk := os.read(fd, 1 << 20):
+                data += chunk
+            os.close(fd)
+            reply[name] = base64.b64encode(data).decode("ascii")
+        replies.write(json.dumps(reply).encode("ascii") + b"\n")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        serve()
     sys.exit(main(sys.argv[1:]))

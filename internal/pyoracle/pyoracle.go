@@ -6,13 +6,20 @@
 package pyoracle
 
 import (
-	"bytes"
+	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hubctl/hubctl/internal/realhub"
 )
@@ -86,8 +93,9 @@ func Script() (string, error) {
 }
 
 // Run runs python3 -I traitlets_dump.py args... in r and returns its
-// stdout; the test fails if it exits non-zero. Every absolute path among
-// args is seen in r's root at the same path. env is added to the
+// stdout; the test fails if it exits non-zero. An absolute path among args
+// must be under os.TempDir() or the module's testdata (see Try), seen in
+// r's root at the same path. env is added to the
 // environment. -I (isolated mode) ignores PYTHON* variables and the user
 // site directory, so the release's own traitlets is what gets tested.
 func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
@@ -99,25 +107,223 @@ func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
 	return out
 }
 
-// Try is Run for a load that may fail: stdout, stderr and the exit error.
+// Try is Run for a load that may fail: stdout, stderr and the exit error
+// (an *exec.ExitError when the script exits non-zero, as from a process).
+//
+// The calls of a test binary share one oracle server per release
+// (traitlets_dump.py --serve, started by the first call): it imports
+// traitlets and JupyterHub once and runs each call in a fresh fork of
+// itself, which gives what a separate python3 -I traitlets_dump.py ARGS...
+// gives at a fraction of the CPU. The server sees the host at the script's
+// directory, the module's testdata and os.TempDir(); an absolute path
+// elsewhere fails the test, as does a call changing LANG or LC_*.
 func Try(t testing.TB, r realhub.Release, env []string, args ...string) (stdout []byte, stderr string, err error) {
 	t.Helper()
-	script, err := Script()
+	s, err := serverOf(r)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("JupyterHub %s's oracle server: %v", r.Name, err)
 	}
-	binds := []string{filepath.Dir(script)}
 	for _, a := range args {
-		if filepath.IsAbs(a) {
-			binds = append(binds, filepath.Dir(a))
+		if filepath.IsAbs(a) && !s.sees(a) {
+			t.Fatalf("JupyterHub %s's oracle server sees only %s, not %s", r.Name, strings.Join(s.binds, ", "), a)
 		}
 	}
-	cmd := r.Command(t, binds, Python, append([]string{"-I", script}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	return out.Bytes(), errb.String(), err
+	rep, err := s.call(env, args)
+	if err != nil {
+		t.Fatalf("JupyterHub %s's oracle server: %v", r.Name, err)
+	}
+	if rep.Status != 0 {
+		ee, err := exitError(rep.Status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Stdout, string(rep.Stderr), ee
+	}
+	return rep.Stdout, string(rep.Stderr), nil
+}
+
+// exitError is the *exec.ExitError of a process that ended as the fork
+// did (callers check ExitCode()): status >= 0 its exit status, else minus
+// the signal that killed it. An os.ProcessState cannot be built, so a shell
+// ends that way once per status and its state is reused.
+func exitError(status int) (*exec.ExitError, error) {
+	exitMu.Lock()
+	defer exitMu.Unlock()
+	if ps, ok := exits[status]; ok {
+		return &exec.ExitError{ProcessState: ps}, nil
+	}
+	script := fmt.Sprintf("exit %d", status)
+	if status < 0 {
+		script = fmt.Sprintf("kill -%d $$", -status)
+	}
+	err := exec.Command("/bin/sh", "-c", script).Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return nil, fmt.Errorf("sh -c %q to make a status %d: %v", script, status, err)
+	}
+	exits[status] = ee.ProcessState
+	return &exec.ExitError{ProcessState: ee.ProcessState}, nil
+}
+
+var (
+	exitMu sync.Mutex
+	exits  = map[int]*os.ProcessState{}
+)
+
+// server is one release's traitlets_dump.py --serve.
+type server struct {
+	mu    sync.Mutex // one request at a time
+	binds []string   // host paths it sees; binds[0] its working directory
+	base  map[string]string
+	in    io.WriteCloser
+	out   *bufio.Reader
+	dead  error // why it no longer answers
+}
+
+var (
+	serversMu sync.Mutex
+	servers   = map[string]*server{} // by release root
+	startErr  = map[string]error{}
+)
+
+func serverOf(r realhub.Release) (*server, error) {
+	serversMu.Lock()
+	defer serversMu.Unlock()
+	if s, ok := servers[r.Root]; ok {
+		return s, nil
+	}
+	if err, ok := startErr[r.Root]; ok {
+		return nil, err
+	}
+	s, err := start(r)
+	if err != nil {
+		startErr[r.Root] = err
+		return nil, err
+	}
+	servers[r.Root] = s
+	return s, nil
+}
+
+func start(r realhub.Release) (*server, error) {
+	script, err := Script()
+	if err != nil {
+		return nil, err
+	}
+	// Not the module's directory: a bind under another hides it from
+	// umount -R when the server's root is taken down.
+	binds := []string{filepath.Dir(script), filepath.Join(filepath.Dir(filepath.Dir(script)), "testdata")}
+	if tmp, err := filepath.Abs(os.TempDir()); err == nil {
+		binds = append(binds, tmp)
+	}
+	cmd, err := r.Detached(binds, Python, "-I", script, "--serve")
+	if err != nil {
+		return nil, err
+	}
+	environ := os.Environ()
+	cmd.Env = environ
+	cmd.Stderr = os.Stderr // the server's own errors; a request's go to its reply
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	// It ends at the end of its stdin: when the test binary exits.
+	go cmd.Wait() //nolint:errcheck // a dead server is reported by its next call
+	return &server{binds: binds, base: envMap(environ), in: in, out: bufio.NewReader(out)}, nil
+}
+
+// sees says whether the server sees path, under one of its binds.
+func (s *server) sees(path string) bool {
+	for _, b := range s.binds {
+		if rel, err := filepath.Rel(b, path); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return true
+		}
+	}
+	return false
+}
+
+type request struct {
+	Args  []string          `json:"args"`
+	Env   map[string]string `json:"env"`
+	Unset []string          `json:"unset"`
+	Cwd   string            `json:"cwd"`
+}
+
+type reply struct {
+	Status int    `json:"status"`
+	Stdout []byte `json:"stdout"` // base64 in the JSON
+	Stderr []byte `json:"stderr"`
+}
+
+// call runs traitlets_dump.py args... in a fork of the server, in the
+// environment a separate process would have: this process's, then env.
+func (s *server) call(env, args []string) (reply, error) {
+	want := envMap(append(os.Environ(), env...))
+	req := request{Args: args, Env: map[string]string{}, Unset: []string{}, Cwd: s.binds[0]}
+	if req.Args == nil {
+		req.Args = []string{}
+	}
+	for k, v := range want {
+		if old, ok := s.base[k]; !ok || old != v {
+			req.Env[k] = v
+		}
+	}
+	for k := range s.base {
+		if _, ok := want[k]; !ok {
+			req.Unset = append(req.Unset, k)
+		}
+	}
+	for _, a := range append(slices.Collect(maps.Values(req.Env)), args...) {
+		if !utf8.ValidString(a) {
+			// JSON would carry U+FFFD where a new process sees the bytes.
+			return reply{}, fmt.Errorf("%q is not UTF-8", a)
+		}
+	}
+	for _, k := range append(slices.Collect(maps.Keys(req.Env)), req.Unset...) {
+		if k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") {
+			// Python sets its stdio encoding from these before main.
+			return reply{}, fmt.Errorf("%s differs from when the server started; a fork would not see it as a new python3 does", k)
+		}
+	}
+	line, err := json.Marshal(req)
+	if err != nil {
+		return reply{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead != nil {
+		return reply{}, s.dead
+	}
+	var rep reply
+	if _, err = s.in.Write(append(line, '\n')); err == nil {
+		var b []byte
+		if b, err = s.out.ReadBytes('\n'); err == nil {
+			err = json.Unmarshal(b, &rep)
+		}
+	}
+	if err != nil {
+		s.dead = fmt.Errorf("it stopped answering: %w", err)
+		return reply{}, s.dead
+	}
+	return rep, nil
+}
+
+// envMap is env as the process started with it sees it: the last of each
+// name's entries.
+func envMap(env []string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 func lastLines(s string, n int) string {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -85,6 +86,15 @@ shift
 exec chroot "$merged" /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$cwd" "$@"
 `
 
+// enterRootDetached is enterRoot for a command that outlives any one test:
+// the command is not exec'd, and when it ends the shell unmounts the
+// overlay and removes the layers' directory, the parent of upper.
+var enterRootDetached = strings.TrimSuffix(strings.Replace(enterRoot, "exec chroot", "s=0\nchroot", 1), "\n") + ` || s=$?
+cd /
+umount -R -l "$merged" && rm -rf --one-file-system "$upper" "$work" && rmdir "$merged" "${upper%/upper}"
+exit $s
+`
+
 // command is name run in the release: on this machine, or in its root with
 // binds seen at the same paths and the working directory binds[0]. The
 // overlay's layers live in a directory removed when the test ends.
@@ -92,18 +102,44 @@ func (r Release) command(t testing.TB, binds []string, name string, args ...stri
 	if r.Root == "" {
 		return exec.Command(name, args...)
 	}
-	layers := t.TempDir()
-	dirs := []string{"upper", "work", "merged"}
-	for _, d := range dirs {
+	cmd, err := r.rootCommand(t.TempDir(), enterRoot, binds, name, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// Detached is Command for a process not tied to a test, e.g. a server
+// shared by a test binary's tests: in a root the overlay's layers are a
+// directory of its own that the enclosing shell removes when name exits.
+func (r Release) Detached(binds []string, name string, args ...string) (*exec.Cmd, error) {
+	if r.Root == "" {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = binds[0]
+		return cmd, nil
+	}
+	layers, err := os.MkdirTemp("", "realhub-layers-")
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := r.rootCommand(layers, enterRootDetached, binds, name, args...)
+	if err != nil {
+		os.RemoveAll(layers)
+	}
+	return cmd, err
+}
+
+func (r Release) rootCommand(layers, script string, binds []string, name string, args ...string) (*exec.Cmd, error) {
+	for _, d := range []string{"upper", "work", "merged"} {
 		if err := os.Mkdir(filepath.Join(layers, d), 0o700); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	root, err := filepath.EvalSymlinks(r.Root)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	argv := []string{"-m", "--propagation", "private", "/bin/sh", "-c", enterRoot, "sh",
+	argv := []string{"-m", "--propagation", "private", "/bin/sh", "-c", script, "sh",
 		filepath.Join(layers, "upper"), filepath.Join(layers, "work"), filepath.Join(layers, "merged"), root, binds[0]}
 	seen := map[string]bool{}
 	for _, b := range binds {
@@ -113,7 +149,7 @@ func (r Release) command(t testing.TB, binds []string, name string, args ...stri
 		}
 	}
 	argv = append(argv, "--", name)
-	return exec.Command("unshare", append(argv, args...)...)
+	return exec.Command("unshare", append(argv, args...)...), nil
 }
 
 // Command is name run in the release with the host paths binds seen at the
