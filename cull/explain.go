@@ -137,7 +137,8 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 	if p.CullUsers && !one {
 		ue := Entry{IsUser: true, State: "user", Rule: FlagsRule, Reason: d.UserReason, Detail: d.UserDetail,
 			LastActivity: timePtr(u.LastActivity), Started: timePtr(u.Created), idle: d.UserIdle}
-		ue.IdleSeconds = d.UserIdle.Seconds()
+		ue.idle = idleFor(d.UserIdle, u.LastActivity, u.Created, now)
+		ue.IdleSeconds = ue.idle.Seconds()
 		ue.Decision = decisionWord(d.UserReason)
 		if d.UserReason.Culls() && !d.CullsUser() {
 			ue.Decision, ue.Reason, ue.Detail = "keep", ServersLeft, "idle, but a server of theirs stays"
@@ -151,10 +152,25 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 func serverEntry(s *Server, sd *ServerDecision, p *Policy, now time.Time) Entry {
 	en := Entry{Server: s.Name, State: serverState(s), Started: timePtr(s.Started), LastActivity: timePtr(s.LastActivity),
 		Rule: FlagsRule, Reason: sd.Reason, Detail: sd.Detail, Decision: decisionWord(sd.Reason), idle: sd.Idle}
-	en.IdleSeconds = sd.Idle.Seconds()
+	en.idle = idleFor(sd.Idle, s.LastActivity, s.Started, now)
+	en.IdleSeconds = en.idle.Seconds()
 	en.EligibleAt = eligibleAt(sd.Reason, s.LastActivity, s.Started, p)
 	en.Hint = neverIdleHint(sd, p)
 	return en
+}
+
+// idleFor is Decide's idle time, or, where Decide kept the thing without
+// measuring (excluded, admin, ...), the same measure from the timestamps.
+func idleFor(decided time.Duration, last, start Time, now time.Time) time.Duration {
+	switch {
+	case decided != 0:
+		return decided
+	case last.State == TimeValid:
+		return max(now.Sub(last.T), 0)
+	case last.State == TimeNull && start.State == TimeValid:
+		return max(now.Sub(start.T), 0)
+	}
+	return 0
 }
 
 func decisionWord(r Reason) string {
