@@ -45,10 +45,18 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (debug logs every server kept as active)"},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
+			&cli.StringFlag{Name: "explain", Usage: "show why `USER[/SERVER]` is (not) culled now and when it would be; stops nothing ('USER/' is the default server)"},
+			&cli.BoolFlag{Name: "json", Usage: "with --explain, print JSON"},
 		), hubFlags(env)...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
+			}
+			if c.IsSet("explain") {
+				return runExplain(c, env)
+			}
+			if c.Bool("json") {
+				return usageErrorf("--json goes with --explain USER[/SERVER]")
 			}
 			return runCull(c, env)
 		},
@@ -200,6 +208,36 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	culler.Run(ctx, every)
 	logger.Info("culler stopped")
 	return nil
+}
+
+// runExplain is `hubctl cull --explain USER[/SERVER]`: one GET of the user,
+// the same policy as a pass, and the verdicts printed; nothing is stopped.
+func runExplain(c *cli.Context, env *cliEnv) error {
+	user, server, one, err := cull.ParseTarget(c.String("explain"))
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: "use --explain USER for all of a user's servers, USER/ for the default server or USER/SERVER"}
+	}
+	o, err := cullOptionsFrom(c)
+	if err != nil {
+		return err
+	}
+	cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
+	if err != nil {
+		return err
+	}
+	cfg.Retries = 1
+	client, err := cull.NewClient(cfg)
+	if err != nil {
+		return err
+	}
+	e, err := cull.Explain(c.Context, client, &o.policy, user, server, one, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(env, e)
+	}
+	return e.WriteText(env.stdout)
 }
 
 // cullPolicy turns the flags into a Policy and the pass interval.

@@ -478,6 +478,7 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 		"insecure-storage": "service add's own, for its token", "ssl-enabled": "not passed through before", "internal-certs-location": "not passed through before",
 		"api-page-size": "not passed through before", "log-format": "not passed through before", "log-level": "not passed through before",
 		"metrics-addr": "not passed through before",
+		"explain":      "a one-off question from an admin, not a service's job", "json": "goes with --explain",
 	}
 	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
 	for _, c := range app.Commands {
