@@ -229,7 +229,7 @@ func eligibleAt(r Reason, last, start Time, p *Policy) *time.Time {
 // neverIdleHint explains a server that has run for much longer than the
 // timeout yet is still active: something keeps reporting activity.
 func neverIdleHint(sd *ServerDecision, p *Policy) string {
-	if sd.Reason != Active || sd.Age < 2*p.Timeout {
+	if sd.Reason != Active || sd.Age < 2*p.Timeout || sd.Idle > p.Timeout/2 {
 		return ""
 	}
 	return fmt.Sprintf("running %s but active %s ago: usually a browser tab left open that polls, an open terminal, "+
@@ -257,7 +257,7 @@ func formatEligible(at *time.Time, now time.Time) string {
 		return "never (at the current state)"
 	}
 	if !at.After(now) {
-		return formatTime(at) + " (now)"
+		return formatTime(at) + " (passed: eligible now)"
 	}
 	return fmt.Sprintf("%s (in %s)", formatTime(at), at.Sub(now).Round(time.Second))
 }

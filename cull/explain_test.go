@@ -55,8 +55,8 @@ func TestFormatEligible(t *testing.T) {
 		want string
 	}{
 		{nil, "never (at the current state)"},
-		{at(-time.Hour), "2026-12-01T11:00:00Z (now)"},
-		{at(0), "2026-12-01T12:00:00Z (now)"},
+		{at(-time.Hour), "2026-12-01T11:00:00Z (passed: eligible now)"},
+		{at(0), "2026-12-01T12:00:00Z (passed: eligible now)"},
 		{at(90 * time.Minute), "2026-12-01T13:30:00Z (in 1h30m0s)"},
 	} {
 		if got := formatEligible(tt.at, now); got != tt.want {
@@ -98,6 +98,7 @@ func TestExplainReasons(t *testing.T) {
 		{Name: "", Ready: true, Started: ago(30 * time.Hour), LastActivity: ago(time.Minute)},
 		{Name: "gpu", Ready: true, Started: ago(3 * time.Hour), LastActivity: ago(2 * time.Hour)},
 		{Name: "new", Pending: "spawn"},
+		{Name: "slow", Ready: true, Started: ago(30 * time.Hour), LastActivity: ago(40 * time.Minute)},
 	}}
 	p := &Policy{Timeout: time.Hour, CullUsers: true, CullDefaultServers: true, CullNamedServers: true}
 	e, err := explainRecord(u, p, "", false, now)
@@ -113,6 +114,7 @@ func TestExplainReasons(t *testing.T) {
 		{"", "ready", "keep", Active, true, true},
 		{"gpu", "ready", "cull", Idle, true, false},
 		{"new", "pending spawn", "keep", Pending, false, false},
+		{"slow", "ready", "keep", Active, true, false},
 	}
 	if len(e.Servers) != len(want) {
 		t.Fatalf("%d servers, want %d", len(e.Servers), len(want))

@@ -61,7 +61,7 @@ func TestCullExplain(t *testing.T) {
 				"MappingKernelManager.cull_idle_timeout",
 				"server gpu\n",
 				"decision:      cull (idle: last_activity 2h0m0s ago >= timeout 1h0m0s)",
-				"(now)",
+				"(passed: eligible now)",
 				"server spawn\n  state:         pending spawn\n",
 				"decision:      keep (pending: pending spawn)",
 				"eligible:      never (at the current state)",
