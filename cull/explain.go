@@ -3,6 +3,7 @@ package cull
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -102,6 +103,11 @@ func (c *Client) getUser(ctx context.Context, name string) (*apiUser, error) {
 	var u apiUser
 	if err := json.Unmarshal(data, &u); err != nil {
 		return nil, c.decodeError(path, err)
+	}
+	if u.Servers == nil {
+		// Without read:servers the model has no "servers": that is not
+		// "no active server".
+		return nil, c.decodeError(path, errors.New(`no "servers" in the user model: the token cannot read servers (read:servers)`))
 	}
 	if u.Name == "" {
 		u.Name = name

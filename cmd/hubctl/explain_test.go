@@ -145,3 +145,17 @@ func TestCullExplainErrors(t *testing.T) {
 	}
 	noDelete(t, h)
 }
+
+// TestCullExplainWithoutReadServers: a token that cannot read servers gets a
+// user model without "servers", which is not "no active servers".
+func TestCullExplainWithoutReadServers(t *testing.T) {
+	t.Parallel()
+	h := fakehub.New(fakehub.Options{Version: "5.2.1"})
+	t.Cleanup(h.Close)
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "cull-idle"}, "list:users", "read:users:activity")
+	h.AddUser(fakehub.User{Name: "alice", Created: time.Now(), Servers: map[string]*fakehub.Server{"": {Ready: true, Started: tp(time.Now())}}})
+	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--url", h.URL(), "--explain", "alice")
+	if r.code != 1 || !strings.Contains(r.stderr, "read:servers") || strings.Contains(r.stdout, "no active servers") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
