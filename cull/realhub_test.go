@@ -3,7 +3,6 @@ package cull
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -53,39 +52,6 @@ func TestAgainstRealHubFollowsStops(t *testing.T) {
 					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
 			}, "\n")})
 			h.MustBeUp(60 * time.Second)
-			api := func(method, path string) (int, map[string]any) {
-				req, _ := http.NewRequest(method, h.APIURL()+path, nil)
-				req.Header.Set("Authorization", "token "+adminToken)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				data, _ := io.ReadAll(resp.Body)
-				var v map[string]any
-				json.Unmarshal(data, &v)
-				return resp.StatusCode, v
-			}
-			spawn := func(user string) {
-				if code, _ := api("POST", "/users/"+user); code != http.StatusCreated {
-					t.Fatalf("POST /users/%s: %d", user, code)
-				}
-				if code, _ := api("POST", "/users/"+user+"/server"); code != http.StatusCreated && code != http.StatusAccepted {
-					t.Fatalf("POST /users/%s/server: %d\n%s", user, code, realhub.Tail(h.Output()))
-				}
-				deadline := time.Now().Add(60 * time.Second)
-				for {
-					_, v := api("GET", "/users/"+user)
-					if s, _ := v["servers"].(map[string]any)[""].(map[string]any); s != nil && s["ready"] == true {
-						return
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("%s's server was not ready within 60 s:\n%s", user, realhub.Tail(h.Output()))
-					}
-					time.Sleep(200 * time.Millisecond) // polling
-				}
-			}
-
 			client, err := NewClient(ClientConfig{URL: h.APIURL(), Token: cullToken, Concurrency: 4, Retries: 2})
 			if err != nil {
 				t.Fatal(err)
@@ -99,7 +65,7 @@ func TestAgainstRealHubFollowsStops(t *testing.T) {
 				Now:         func() time.Time { return time.Now().Add(2 * time.Hour) },
 				StopTimeout: 500 * time.Millisecond, StopPoll: 100 * time.Millisecond}
 
-			spawn("alice")
+			h.Spawn(adminToken, "alice")
 			sum, err := c.RunPass(context.Background())
 			if err != nil || sum.StuckStops != 1 || sum.ServersCulled != 0 || sum.UsersCulled != 0 {
 				t.Fatalf("first pass: %+v, %v\n%s", sum, err, logs)
@@ -121,7 +87,7 @@ func TestAgainstRealHubFollowsStops(t *testing.T) {
 				t.Errorf("no culled-server line for alice:\n%s", logs)
 			}
 
-			spawn("bob")
+			h.Spawn(adminToken, "bob")
 			start := len(logs.String())
 			sum, err = c.RunPass(context.Background())
 			if err != nil || sum.StuckStops != 0 || sum.ServersCulled != 1 {
@@ -138,7 +104,7 @@ func TestAgainstRealHubFollowsStops(t *testing.T) {
 					t.Log(line)
 				}
 			}
-			if code, _ := api("GET", "/users/bob"); code != http.StatusNotFound {
+			if code, _ := h.API(adminToken, http.MethodGet, "/users/bob", ""); code != http.StatusNotFound {
 				t.Errorf("GET /users/bob: %d, want 404", code)
 			}
 		})

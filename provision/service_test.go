@@ -16,6 +16,7 @@ func TestRunsHubctlCull(t *testing.T) {
 		{[]string{"myhubctl", "cull"}, false},
 		{[]string{"hubctl-cull"}, false},
 		{[]string{"sh", "-c", "hubctl cull"}, false},
+		{[]string{"python3", "-m", "jupyterhub_idle_culler"}, false},
 	} {
 		s := Service{Name: "svc", Command: tc.cmd}
 		if got := s.RunsHubctlCull(); got != tc.want {

@@ -81,21 +81,7 @@ func startTestHub(t *testing.T, r realhub.Release, dir, config, extra string, po
 // api sends a request with the test's admin token.
 func (h *testHub) api(method, path string, body string) (int, []byte) {
 	h.t.Helper()
-	return h.apiAs(adminToken, method, path, body)
-}
-
-// apiAs sends a request with token.
-func (h *testHub) apiAs(token, method, path string, body string) (int, []byte) {
-	h.t.Helper()
-	req, _ := http.NewRequest(method, h.APIURL()+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "token "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, data
+	return h.API(adminToken, method, path, body)
 }
 
 func (h *testHub) getJSON(path string, into any) {
@@ -267,7 +253,7 @@ func TestRealHubStartsWithServiceAdd(t *testing.T) {
 			Name   string   `json:"name"`
 			Scopes []string `json:"scopes"`
 		}
-		code, data := h.apiAs(reporterToken, http.MethodGet, "/user", "")
+		code, data := h.API(reporterToken, http.MethodGet, "/user", "")
 		if code != http.StatusOK || json.Unmarshal(data, &whoami) != nil {
 			t.Fatalf("GET /user with reporter's token: %d %s", code, data)
 		}

@@ -8,6 +8,7 @@ package realhub
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -387,4 +388,48 @@ func Tail(s string) string {
 		return "..." + s[len(s)-max:]
 	}
 	return s
+}
+
+// API sends one request to the Hub's REST API with token and returns the
+// status and body; the test fails if the Hub cannot be reached.
+func (h *Hub) API(token, method, path, body string) (int, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.APIURL()+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "token "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+// Spawn creates user with token (which needs admin:users and
+// admin:servers) and waits until the user's default server is ready.
+func (h *Hub) Spawn(token, user string) {
+	h.t.Helper()
+	if code, data := h.API(token, http.MethodPost, "/users/"+user, ""); code != http.StatusCreated {
+		h.t.Fatalf("POST /users/%s: %d %s", user, code, data)
+	}
+	if code, data := h.API(token, http.MethodPost, "/users/"+user+"/server", ""); code != http.StatusCreated && code != http.StatusAccepted {
+		h.t.Fatalf("POST /users/%s/server: %d %s\n%s", user, code, data, Tail(h.Output()))
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, data := h.API(token, http.MethodGet, "/users/"+user, "")
+		var u struct {
+			Servers map[string]struct{ Ready bool } `json:"servers"`
+		}
+		if json.Unmarshal(data, &u) == nil && u.Servers[""].Ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s's server was not ready within 60 s:\n%s", user, Tail(h.Output()))
+		}
+		time.Sleep(200 * time.Millisecond) // polling
+	}
 }

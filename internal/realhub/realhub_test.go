@@ -2,7 +2,6 @@ package realhub
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,39 +30,12 @@ func TestReleasesStartAndSpawn(t *testing.T) {
 				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers'], 'services': ['test-admin']}]",
 			}, "\n")})
 			h.MustBeUp(60 * time.Second)
-			api := func(method, path string) (int, map[string]any) {
-				req, _ := http.NewRequest(method, h.APIURL()+path, nil)
-				req.Header.Set("Authorization", "token "+token)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				data, _ := io.ReadAll(resp.Body)
-				var v map[string]any
-				json.Unmarshal(data, &v)
-				return resp.StatusCode, v
+			_, data := h.API(token, http.MethodGet, "/", "")
+			var v struct{ Version string }
+			if json.Unmarshal(data, &v); !strings.HasPrefix(v.Version, want[r.Name]) {
+				t.Fatalf("GET /hub/api: version %q, want %s*", v.Version, want[r.Name])
 			}
-			if _, v := api("GET", "/"); !strings.HasPrefix(v["version"].(string), want[r.Name]) {
-				t.Fatalf("GET /hub/api: version %v, want %s*", v["version"], want[r.Name])
-			}
-			if code, _ := api("POST", "/users/alice"); code != http.StatusCreated {
-				t.Fatalf("POST /users/alice: %d", code)
-			}
-			if code, _ := api("POST", "/users/alice/server"); code != http.StatusCreated && code != http.StatusAccepted {
-				t.Fatalf("POST /users/alice/server: %d\n%s", code, Tail(h.Output()))
-			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				_, v := api("GET", "/users/alice")
-				if s, _ := v["servers"].(map[string]any)[""].(map[string]any); s != nil && s["ready"] == true {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("alice's server was not ready within 60 s:\n%s", Tail(h.Output()))
-				}
-				time.Sleep(200 * time.Millisecond) // polling
-			}
+			h.Spawn(token, "alice")
 			h.Stop()
 			if strays := find(dir, h.ports.Hub); len(strays) > 0 {
 				t.Errorf("processes outlived Stop: %v", strays)
