@@ -7,7 +7,7 @@
 # builds a new one; a warm run only checks that it exists.
 JUPYTERHUB52_SUITE=trixie
 JUPYTERHUB52_MIRROR=http://deb.debian.org/debian
-JUPYTERHUB52_PACKAGES=(jupyterhub node-configurable-http-proxy python3-jupyter-server python3-traitlets)
+JUPYTERHUB52_PACKAGES=(jupyterhub node-configurable-http-proxy python3-jupyter-server python3-traitlets python3-ipykernel)
 JUPYTERHUB52_CACHE=/var/cache/hubctl-test
 # The stable name internal/realhub looks for (HUBCTL_JUPYTERHUB52_ROOT overrides).
 JUPYTERHUB52_LINK=$JUPYTERHUB52_CACHE/jupyterhub-5.2

@@ -17,8 +17,9 @@ ensure_packages() {
 # What `hubctl token --store` needs: a Secret Service on a D-Bus session bus.
 KEYRING_PACKAGES=(gnome-keyring dbus-daemon dbus-bin)
 
-# A real JupyterHub 3.0 for the tests that compare with it or start it.
-JUPYTERHUB_PACKAGES=(jupyterhub node-configurable-http-proxy python3-jupyter-server python3-traitlets)
+# A real JupyterHub 3.0 for the tests that compare with it or start it; ipykernel
+# for the busy-kernel culling test (a real kernel on the single-user server).
+JUPYTERHUB_PACKAGES=(jupyterhub node-configurable-http-proxy python3-jupyter-server python3-traitlets python3-ipykernel)
 
 # Shells and man for the completion and man page tests; systemd-analyze for the unit.
 CLI_TEST_PACKAGES=(zsh fish man-db systemd util-linux)
