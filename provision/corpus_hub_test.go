@@ -527,9 +527,13 @@ func corpusRecord(t *testing.T, r realhub.Release, file string, run int, out str
 	}
 }
 
-// corpusStartHub starts the real Hub with the corpus file loaded last.
+// corpusStartHub starts the real Hub with the corpus file loaded last,
+// preloaded: a corpus run only starts and stops the Hub, and the import of
+// JupyterHub a new process would pay is most of its CPU
+// (realhub.TestPreloadedIsTheHub shows the two alike).
 func corpusStartHub(t *testing.T, r realhub.Release, dir, cfg string, run int) *realhub.Hub {
-	return realhub.Start(t, realhub.Options{Release: r, Dir: dir, Config: cfg, Run: run, Env: []string{"HUBCTL_CORPUS_TOKEN=" + corpusEnvToken}})
+	return realhub.Start(t, realhub.Options{Release: r, Dir: dir, Config: cfg, Run: run, Preloaded: true,
+		Env: []string{"HUBCTL_CORPUS_TOKEN=" + corpusEnvToken}})
 }
 
 func corpusCopyDir(from, to string) error {

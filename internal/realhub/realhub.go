@@ -59,6 +59,17 @@ type Options struct {
 	// config's directory are always seen). Only a release in a root needs
 	// them; a binary run there must be static (CGO_ENABLED=0).
 	Binds []string
+	// Preloaded starts the Hub as a fork of a process of the release that
+	// has already imported JupyterHub (forkserver.py): the Hub's own code
+	// from its own entry point, for about half the CPU of a new python3,
+	// most of which is that import. The fork joins the run's process group
+	// and the run ends when it does, so Stop, How and Output are as for a
+	// new process. For runs that start and stop a Hub: a root's preloaded
+	// Hubs share one overlay (writes outside Dir are seen by the next) and
+	// see the host only under os.TempDir(), and Env must not set what
+	// python3 or JupyterHub read before the fork (JUPYTERHUB_*, PYTHON*,
+	// LANG, LC_*).
+	Preloaded bool
 }
 
 // Hub is one run of JupyterHub.
@@ -137,19 +148,16 @@ func Start(t testing.TB, opts Options) *Hub {
 	}
 	defer logf.Close()
 	binds := append([]string{opts.Dir, filepath.Dir(opts.Config)}, opts.Binds...)
-	cmd := opts.Release.command(t, binds, Binary, "-f", wrapper)
-	cmd.Dir = opts.Dir
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "JUPYTERHUB_") || strings.HasPrefix(kv, "CONFIGPROXY_") ||
-			strings.HasPrefix(kv, "NODE_PATH=") || strings.HasPrefix(kv, "HUBCTL_REALHUB_RUN=") {
-			continue
-		}
-		env = append(env, kv)
+	var cmd *exec.Cmd
+	if opts.Preloaded {
+		cmd = preloadedCommand(t, opts, binds, wrapper)
+	} else {
+		cmd = opts.Release.command(t, binds, Binary, "-f", wrapper)
 	}
+	cmd.Dir = opts.Dir
 	// Debian's proxy needs NODE_PATH where node is not Debian's; the marker
 	// finds the Hub and the proxy it starts when they must be stopped.
-	cmd.Env = append(append(env, "NODE_PATH=/usr/share/nodejs", "HUBCTL_REALHUB_RUN="+opts.Dir), opts.Env...)
+	cmd.Env = append(append(hubEnviron(), "NODE_PATH=/usr/share/nodejs", "HUBCTL_REALHUB_RUN="+opts.Dir), opts.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf // a file: the proxy inherits it and may outlive the Hub
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -162,6 +170,42 @@ func Start(t testing.TB, opts Options) *Hub {
 	}()
 	t.Cleanup(h.Stop)
 	return h
+}
+
+// hubEnviron is this process's environment less what would reach a Hub
+// from outside its run: JupyterHub's and the proxy's variables, NODE_PATH
+// and another run's marker.
+func hubEnviron() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "JUPYTERHUB_") || strings.HasPrefix(kv, "CONFIGPROXY_") ||
+			strings.HasPrefix(kv, "NODE_PATH=") || strings.HasPrefix(kv, "HUBCTL_REALHUB_RUN=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// preloadedCommand is the run of Options.Preloaded: the release's fork
+// server must see binds, and Env must not need a new python3.
+func preloadedCommand(t testing.TB, opts Options, binds []string, wrapper string) *exec.Cmd {
+	t.Helper()
+	s, err := forkServerOf(opts.Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range binds {
+		if abs, err := filepath.Abs(b); err != nil || !s.sees(abs) {
+			t.Fatalf("a preloaded JupyterHub %s sees %s, not %s: use a directory under it or a Hub of its own", opts.Release.Name, s.seen, b)
+		}
+	}
+	for _, kv := range opts.Env {
+		if why := preloadedEnvOK(kv); why != "" {
+			t.Fatalf("a preloaded JupyterHub %s cannot take %s from Options.Env: %s", opts.Release.Name, kv, why)
+		}
+	}
+	return s.command("-f", wrapper)
 }
 
 // APIURL is the Hub's API base, e.g. http://127.0.0.1:PORT/hub/api.

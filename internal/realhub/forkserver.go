@@ -1,0 +1,149 @@
+package realhub
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// forkServerPy serves Hub runs as forks of one process that has imported
+// JupyterHub; see its docstring for what a forked Hub can tell apart.
+//
+//go:embed forkserver.py
+var forkServerPy []byte
+
+// hostPython runs the small client of a preloaded run on this machine,
+// whatever the release: it only passes the run to the server and waits.
+const hostPython = "/usr/bin/python3"
+
+// forkServerReady bounds the server's start: one import of JupyterHub.
+const forkServerReady = 60 * time.Second
+
+// forkServer is one release's forkserver.py serve, shared by the test
+// binary's preloaded runs of that release.
+type forkServer struct {
+	script string         // forkserver.py, written where host and release both see it
+	socket string         // where it listens
+	seen   string         // the host directory it sees at the same path (a root's server only)
+	stdin  io.WriteCloser // held open: the server ends when the test binary does
+}
+
+var (
+	forkServersMu sync.Mutex
+	forkServers   = map[string]*forkServer{} // by release root
+	forkServerErr = map[string]error{}
+)
+
+func forkServerOf(r Release) (*forkServer, error) {
+	forkServersMu.Lock()
+	defer forkServersMu.Unlock()
+	if s, ok := forkServers[r.Root]; ok {
+		return s, nil
+	}
+	if err, ok := forkServerErr[r.Root]; ok {
+		return nil, err
+	}
+	s, err := startForkServer(r)
+	if err != nil {
+		err = fmt.Errorf("the preloaded JupyterHub %s: %w", r.Name, err)
+		forkServerErr[r.Root] = err
+		return nil, err
+	}
+	forkServers[r.Root] = s
+	return s, nil
+}
+
+func startForkServer(r Release) (*forkServer, error) {
+	tmp, err := filepath.Abs(os.TempDir())
+	if err != nil {
+		return nil, err
+	}
+	if t, err := filepath.EvalSymlinks(tmp); err == nil {
+		tmp = t
+	}
+	dir, err := os.MkdirTemp(tmp, "realhub-forkserver-")
+	if err != nil {
+		return nil, err
+	}
+	s := &forkServer{script: filepath.Join(dir, "forkserver.py"), socket: filepath.Join(dir, "socket")}
+	if r.Root != "" {
+		s.seen = tmp
+	}
+	if err := os.WriteFile(s.script, forkServerPy, 0o600); err != nil {
+		return nil, err
+	}
+	// Not -I: a new Hub's python3 (the #! of /usr/bin/jupyterhub) has no
+	// options either.
+	cmd, err := r.Detached([]string{tmp}, "/usr/bin/python3", s.script, "serve", s.socket)
+	if err != nil {
+		return nil, err
+	}
+	// The environment JupyterHub reads as it is imported is the one a
+	// fresh Hub of Start gets: without what Start takes out.
+	cmd.Env = hubEnviron()
+	cmd.Stderr = os.Stderr // the server's own errors; a run's go to its log
+	if s.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go cmd.Wait() //nolint:errcheck // a dead server fails its next run, which names it
+	ready := make(chan error, 1)
+	go func() {
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err == nil && line != "ready\n" {
+			err = fmt.Errorf("it said %q, not ready", line)
+		}
+		ready <- err
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			return nil, fmt.Errorf("it did not start: %w", err)
+		}
+	case <-time.After(forkServerReady):
+		return nil, fmt.Errorf("it was not ready within %s", forkServerReady)
+	}
+	return s, nil
+}
+
+// sees says whether a run's path is visible to the server at that path.
+func (s *forkServer) sees(path string) bool {
+	if s.seen == "" {
+		return true
+	}
+	rel, err := filepath.Rel(s.seen, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// command is one preloaded run of the Hub with args: a process of this
+// machine that lives as long as the forked Hub, which joins its process
+// group and exits as it does.
+func (s *forkServer) command(args ...string) *exec.Cmd {
+	return exec.Command(hostPython, append([]string{"-I", "-S", s.script, "run", s.socket}, args...)...)
+}
+
+// preloadedEnvOK says why an Options.Env entry would not reach a forked Hub
+// as it reaches a new one, "" when it would.
+func preloadedEnvOK(kv string) string {
+	k, _, _ := strings.Cut(kv, "=")
+	switch {
+	case strings.HasPrefix(k, "JUPYTERHUB_"):
+		return "JupyterHub reads JUPYTERHUB_* as it is imported, before the fork"
+	case strings.HasPrefix(k, "PYTHON"), k == "LANG", k == "LANGUAGE", strings.HasPrefix(k, "LC_"):
+		return "python3 reads it as it starts, before the fork"
+	}
+	return ""
+}
