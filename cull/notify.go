@@ -275,6 +275,10 @@ func (c *Culler) runNotice(job notifyJob) {
 		err = &NotifyError{Kind: kind, Err: fmt.Errorf("%s after %s: %w", kind, timeout, err)}
 	}
 	c.Metrics.countNotification(err)
+	if err != nil && job.ctx.Err() != nil {
+		c.logger().Info("notification cut short: the culler is stopping", append(attrs, "kind", notifyKind(err), "err", err)...)
+		return
+	}
 	if err != nil {
 		c.logger().Warn("notification failed; the cull goes ahead as planned", append(attrs, "kind", notifyKind(err), "err", err)...)
 		return

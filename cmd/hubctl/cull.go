@@ -292,9 +292,6 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		culler.Progress = progress.update
 	}
 	defer progress.done()
-	if n := culler.Notify; n != nil && n.Before < every {
-		logger.Warn(fmt.Sprintf("--notify-before %s is shorter than the %s between passes: a server may reach its cull between two passes without a warning (it is culled all the same)", n.Before, every))
-	}
 	if o.once {
 		sum, err := culler.RunPass(ctx)
 		culler.WaitNotifications()
@@ -313,6 +310,9 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		attrs = append(attrs, "notify_before", n.Before.String(), "notifier", n.Notifier.String())
 	}
 	logger.Info("culler started", attrs...)
+	if n := culler.Notify; n != nil && n.Before < every {
+		logger.Warn(fmt.Sprintf("--notify-before %s is shorter than the %s between passes: a server may reach its cull between two passes without a warning (it is culled all the same)", n.Before, every))
+	}
 	culler.Run(ctx, every)
 	logger.Info("culler stopped")
 	return nil
@@ -525,6 +525,7 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 
 // printWouldNotify shows whom a dry run would warn of a coming cull.
 func printWouldNotify(env *cliEnv, notices []cull.Notice) {
+	fmt.Fprintln(env.stdout)
 	if len(notices) == 0 {
 		fmt.Fprintln(env.stdout, "nobody to warn")
 		return
