@@ -255,7 +255,7 @@ func (c *Culler) sendNotices(ctx context.Context, cands []Notice, sum *Summary) 
 // counts how it went.
 func (c *Culler) runNotice(job notifyJob) {
 	n := c.Notify
-	attrs := []any{"user", job.n.User, "server", job.n.Server, "cull_at", job.n.CullAt.Format(time.RFC3339), "notifier", n.Notifier.String()}
+	attrs := []any{"user", job.n.User, "server", job.n.Server, "rule", job.n.Rule, "cull_at", job.n.CullAt.Format(time.RFC3339), "notifier", n.Notifier.String()}
 	if job.ctx.Err() != nil {
 		c.logger().Info("notification not sent: the culler is stopping", attrs...)
 		return
