@@ -196,7 +196,7 @@ func TestNotifyCommandOncePerStretch(t *testing.T) {
 	if strings.Contains(string(env), cullToken) || strings.Contains(string(env), "JUPYTERHUB") || !strings.Contains(string(env), "PATH=/usr/bin:/bin") {
 		t.Errorf("the command's environment:\n%s", env)
 	}
-	if !strings.Contains(logs.String(), `msg="notified of the coming cull" user=alice server="" cull_at=`) || !strings.Contains(logs.String(), "notified=1") {
+	if !strings.Contains(logs.String(), `msg="notified of the coming cull" user=alice server="" rule=flags cull_at=`) || !strings.Contains(logs.String(), "notified=1") {
 		t.Errorf("log:\n%s", logs)
 	}
 	if v := metricValue(t, c.Metrics, "hubctl_cull_notifications_total"); v != "1" {
