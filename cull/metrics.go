@@ -66,7 +66,7 @@ func NewMetrics() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.passes.WithLabelValues("ok")
 	m.passes.WithLabelValues("failed")
-	for _, kind := range NotifyFailureKinds {
+	for _, kind := range notifyFailureKinds {
 		m.notifyFailed.WithLabelValues(kind)
 	}
 	return m

@@ -40,8 +40,9 @@ type Notify struct {
 	// InFlight bounds the notifications run at once; 0 = DefaultNotifyInFlight.
 	InFlight int
 
-	warned warnings
-	queue  notifyQueue
+	warned  warnings
+	queue   notifyQueue
+	backlog int // 0 = maxNotifyBacklog; tests make it small
 }
 
 // DefaultNotifyTimeout is how long one notification may take.
@@ -56,7 +57,7 @@ const maxNotifyBacklog = 1000
 
 // NotifyError is a failed notification; Kind labels the failures metric.
 type NotifyError struct {
-	Kind   string // one of NotifyFailureKinds
+	Kind   string // one of notifyFailureKinds
 	Err    error
 	Output string // what the command printed, or the start of the reply body; escaped
 }
@@ -70,8 +71,8 @@ func (e *NotifyError) Error() string {
 
 func (e *NotifyError) Unwrap() error { return e.Err }
 
-// NotifyFailureKinds are the values of NotifyError.Kind.
-var NotifyFailureKinds = []string{"timeout", "exit-status", "start", "http-status", "connection", "canceled"}
+// notifyFailureKinds are the values of NotifyError.Kind.
+var notifyFailureKinds = []string{"timeout", "exit-status", "start", "http-status", "connection", "canceled"}
 
 // notifyKind classifies an error from a Notifier.
 func notifyKind(err error) string {
@@ -155,10 +156,10 @@ type notifyQueue struct {
 
 // push queues a job and starts a worker if one is free; false when the
 // backlog is full.
-func (q *notifyQueue) push(job notifyJob, inFlight int, run func(notifyJob)) bool {
+func (q *notifyQueue) push(job notifyJob, inFlight, backlog int, run func(notifyJob)) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.jobs) >= maxNotifyBacklog {
+	if len(q.jobs) >= backlog {
 		return false
 	}
 	q.jobs = append(q.jobs, job)
@@ -231,6 +232,7 @@ func noticeRule(*ServerDecision) string { return FlagsRule }
 func (c *Culler) sendNotices(ctx context.Context, cands []Notice, sum *Summary) {
 	n := c.Notify
 	due := n.warned.update(cands)
+	inFlight, backlog := max(cmp.Or(n.InFlight, DefaultNotifyInFlight), 1), cmp.Or(n.backlog, maxNotifyBacklog)
 	deferred := 0
 	for i := range due {
 		nt := &due[i]
@@ -239,7 +241,7 @@ func (c *Culler) sendNotices(ctx context.Context, cands []Notice, sum *Summary) 
 		if c.DryRun {
 			c.logger().Info("would notify (dry run)", attrs...)
 			sum.WouldNotify = append(sum.WouldNotify, *nt)
-		} else if !n.queue.push(notifyJob{ctx: ctx, n: *nt}, max(n.InFlight, 1), c.runNotice) {
+		} else if !n.queue.push(notifyJob{ctx: ctx, n: *nt}, inFlight, backlog, c.runNotice) {
 			deferred++
 			continue
 		}
@@ -247,7 +249,7 @@ func (c *Culler) sendNotices(ctx context.Context, cands []Notice, sum *Summary) 
 		sum.Notified++
 	}
 	if deferred > 0 {
-		c.logger().Warn("notifications left for the next pass: the notifier is behind", "deferred", deferred, "backlog", maxNotifyBacklog)
+		c.logger().Warn("notifications left for the next pass: the notifier is behind", "deferred", deferred, "backlog", backlog)
 	}
 }
 

@@ -35,6 +35,7 @@ func (c *CommandNotifier) Notify(ctx context.Context, n *Notice) error {
 	if err != nil {
 		return &NotifyError{Kind: "start", Err: err}
 	}
+	body = append(body, '\n') // one line, for line-reading scripts
 	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
 	cmd.Env = append([]string{}, c.Env...) // non-nil: nothing inherited
 	cmd.Stdin = bytes.NewReader(body)

@@ -118,7 +118,9 @@ func scriptNotifier(t *testing.T, body string) (n *CommandNotifier, dir string) 
 	return &CommandNotifier{Argv: []string{script, filepath.Join(dir, "stdin"), filepath.Join(dir, "env")}, Env: []string{"PATH=/usr/bin:/bin"}}, dir
 }
 
-const recordStdin = `cat >> "$1"; echo >> "$1"; env > "$2"`
+// recordStdin appends each warning (a line of JSON) to $1, and the
+// environment to $2.
+const recordStdin = `cat >> "$1"; env > "$2"`
 
 func readNotices(t *testing.T, path string) []map[string]any {
 	t.Helper()
@@ -215,6 +217,45 @@ func TestNotifyCommandOncePerStretch(t *testing.T) {
 	}
 	if c.Notify.warned.remembered() != 1 {
 		t.Errorf("%d servers remembered, want 1 (alice's)", c.Notify.warned.remembered())
+	}
+
+	// Her servers stopped: nothing is remembered of them.
+	h.AddUser(fakehub.User{Name: "alice", Created: u.Created, LastActivity: u.LastActivity})
+	if sum := pass(); sum.Notified != 0 || c.Notify.warned.remembered() != 0 {
+		t.Errorf("after alice's servers stopped: %+v, %d remembered", sum, c.Notify.warned.remembered())
+	}
+}
+
+// TestNotifyBacklogFull: warnings that find the backlog full are left for
+// the next pass, and sent then, each once.
+func TestNotifyBacklogFull(t *testing.T) {
+	h := newHub(t, fakehub.Options{})
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		addUser(h, name, false, 55*time.Minute, map[string]*fakehub.Server{"": soonServer()})
+	}
+	c, logs := newCuller(t, h, basePolicy())
+	b := newBlockingNotifier()
+	c.Notify = &Notify{Before: 10 * time.Minute, Notifier: b, InFlight: 1, backlog: 3}
+	sum, err := c.Pass(context.Background())
+	// Three queued, and a fourth if the worker took the first already.
+	if err != nil || sum.Notified < 3 || sum.Notified > 4 || !strings.Contains(logs.String(), `msg="notifications left for the next pass: the notifier is behind" deferred=`) {
+		t.Fatalf("pass: %v %+v\n%s", err, sum, logs)
+	}
+	first := sum.Notified
+	close(b.release)
+	c.WaitNotifications()
+	sum, err = c.Pass(context.Background())
+	c.WaitNotifications()
+	if err != nil || first+sum.Notified != 5 || b.calls.Load() != 5 {
+		t.Errorf("second pass: %v %+v; %d calls in all, want 5\n%s", err, sum, b.calls.Load(), logs)
+	}
+	seen := map[string]bool{}
+	for range min(b.calls.Load(), 5) {
+		n := <-b.started
+		if seen[n.User] {
+			t.Errorf("%s warned twice", n.User)
+		}
+		seen[n.User] = true
 	}
 }
 
