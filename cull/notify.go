@@ -205,7 +205,9 @@ func (q *notifyQueue) wait() {
 
 // noticesFor is the warnings a user's servers are in the window for at now:
 // servers kept as active whose eligibility (eligibleAt, the one place that
-// computes it) is at most Before away.
+// computes it) is at most Before away. With --rules, the timeout, max age
+// and rule that applied to a server come from its ServerDecision instead of
+// p and noticeRule.
 func (n *Notify) noticesFor(u *User, d *Decision, now time.Time, p *Policy) []Notice {
 	var out []Notice
 	for i := range d.Servers {
