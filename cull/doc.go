@@ -6,5 +6,6 @@ package cull
 // The files, by job: policy.go (Decide, pure), record.go (the user model the
 // policy reads), client.go (the Hub's REST API: retries, pagination,
 // redaction), pass.go (one pass, and the loop), follow.go (stops answered
-// 202, followed to their end), scopes.go (what the token may do), check.go
-// (`hubctl check`), metrics.go (Prometheus).
+// 202, followed to their end), notify.go (warnings before the cull; the
+// notifiers in notify_command.go and notify_url.go), scopes.go (what the
+// token may do), check.go (`hubctl check`), metrics.go (Prometheus).

@@ -21,6 +21,8 @@ type Metrics struct {
 	errors        *prometheus.CounterVec
 	duration      prometheus.Histogram
 	lastSuccess   prometheus.Gauge
+	notifications prometheus.Counter
+	notifyFailed  *prometheus.CounterVec
 }
 
 // NewMetrics registers the culler's metrics and the Go runtime's.
@@ -52,11 +54,21 @@ func NewMetrics() *Metrics {
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hubctl_cull_last_success_timestamp_seconds", Help: "Unix time of the end of the last pass that succeeded.",
 		}),
+		notifications: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubctl_cull_notifications_total", Help: "Warnings of a coming cull delivered (--notify-command exited 0, --notify-url answered 2xx).",
+		}),
+		notifyFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_notify_failures_total", Help: "Warnings of a coming cull that failed, by kind; the cull goes ahead regardless.",
+		}, []string{"kind"}),
 	}
 	m.registry.MustRegister(m.passes, m.serversCulled, m.usersCulled, m.stuckStops, m.kept, m.errors, m.duration, m.lastSuccess,
+		m.notifications, m.notifyFailed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.passes.WithLabelValues("ok")
 	m.passes.WithLabelValues("failed")
+	for _, kind := range notifyFailureKinds {
+		m.notifyFailed.WithLabelValues(kind)
+	}
 	return m
 }
 
@@ -93,5 +105,16 @@ func (m *Metrics) observePass(s *Summary, err error, dryRun bool) {
 func (m *Metrics) countError(err error) {
 	if m != nil {
 		m.errors.WithLabelValues(ErrorKind(err)).Inc()
+	}
+}
+
+// countNotification records how a notification went: nil is delivered.
+func (m *Metrics) countNotification(err error) {
+	switch {
+	case m == nil:
+	case err == nil:
+		m.notifications.Inc()
+	default:
+		m.notifyFailed.WithLabelValues(notifyKind(err)).Inc()
 	}
 }

@@ -33,6 +33,8 @@ type Culler struct {
 	// StopPoll is the first wait between two looks at a stop being
 	// followed; it doubles up to maxStopPoll. 0 = 500 ms.
 	StopPoll time.Duration
+	// Notify, when set, warns of culls to come (notify.go).
+	Notify *Notify
 
 	logOnce sync.Once
 	log     *slog.Logger
@@ -82,6 +84,10 @@ type Summary struct {
 	Duration    time.Duration
 	// WouldCull lists, in a dry run, what a real pass would stop or delete.
 	WouldCull []Planned
+	// Notified is the warnings of a coming cull sent (queued) this pass,
+	// or in a dry run listed in WouldNotify.
+	Notified    int
+	WouldNotify []Notice
 }
 
 // Planned is one thing a dry run would cull.
@@ -138,6 +144,12 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	// decides what is done; the user, and the reasons for what is kept, are
 	// counted and logged once, at the first.
 	index := map[string]int{} // user name → its plan, or -1 for none
+	// notices is, by user, the servers in the window for a warning (the
+	// latest view, as for plans).
+	var notices map[string][]Notice
+	if c.Notify != nil {
+		notices = map[string][]Notice{}
+	}
 	seen := 0
 	visit := func(u *apiUser) {
 		seen++
@@ -146,6 +158,13 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		}
 		rec := u.record()
 		d := Decide(&rec, at, &c.Policy)
+		if notices != nil {
+			if ns := c.Notify.noticesFor(&rec, &d, at, &c.Policy); ns != nil {
+				notices[rec.Name] = ns
+			} else {
+				delete(notices, rec.Name)
+			}
+		}
 		i, again := index[rec.Name]
 		if !again {
 			c.logKept(&d, &sum)
@@ -187,6 +206,13 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		c.logger().Debug("listed users", "state", state, "pages", pages)
 	}
 	sum.Users = len(index)
+	if notices != nil {
+		var cands []Notice
+		for _, ns := range notices {
+			cands = append(cands, ns...)
+		}
+		c.sendNotices(ctx, cands, &sum)
+	}
 
 	var mu sync.Mutex
 	merge := func(r *Summary) {
@@ -404,8 +430,10 @@ func keptString(kept map[Reason]int) string {
 }
 
 // Run culls at once and then every interval until ctx ends. A failed pass is
-// logged and the next one comes on time; passes never overlap.
+// logged and the next one comes on time; passes never overlap. It returns
+// when the notifications still running have ended too.
 func (c *Culler) Run(ctx context.Context, every time.Duration) {
+	defer c.WaitNotifications()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -428,6 +456,9 @@ func (c *Culler) RunPass(ctx context.Context) (Summary, error) {
 		"users", sum.Users, "servers_culled", sum.ServersCulled, "stuck_stops", sum.StuckStops,
 		"users_culled", sum.UsersCulled, "kept", keptString(sum.Kept), "errors", sum.Errors,
 		"duration", sum.Duration.Round(time.Millisecond).String(),
+	}
+	if c.Notify != nil {
+		attrs = append(attrs, "notified", sum.Notified)
 	}
 	if c.DryRun {
 		attrs = append(attrs, "dry_run", true)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/shellwords"
 )
 
 // cullCommand mirrors jupyterhub-idle-culler's flags, names and defaults, so
@@ -86,6 +88,9 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + "requests to the Hub at once (1 to 1000)"},
 		&cli.StringFlag{Name: "stop-timeout", Value: "60s", Usage: preset + "follow a stop the Hub answered 202 to for up to `DURATION` (90s, 2m, or seconds) before warning that it is stuck"},
 		&repeatableFlag{Name: "exclude-user", Usage: preset + "never cull users whose name matches `REGEX` (repeatable)"},
+		&cli.StringFlag{Name: "notify-before", Usage: preset + "warn once per idle stretch when a server is within `DURATION` (30m, 1h, or seconds) of its cull, through --notify-command or --notify-url"},
+		&cli.StringFlag{Name: "notify-command", Usage: preset + "with --notify-before, run `CMD` (split into words as a shell would, nothing expanded) with the warning as JSON on stdin"},
+		&cli.StringFlag{Name: "notify-url", Usage: preset + "with --notify-before, POST the warning as JSON to `URL`"},
 	}
 }
 
@@ -108,6 +113,15 @@ type cullOptions struct {
 	stopTimeout                      time.Duration
 	once, dryRun                     bool
 	logFormat, logLevel, metricsAddr string
+	notify                           notifyOptions
+}
+
+// notifyOptions are --notify-before and its notifier, checked: exactly
+// one of command and url is set when before is.
+type notifyOptions struct {
+	before  time.Duration
+	command []string
+	url     string
 }
 
 func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
@@ -123,6 +137,9 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	if o.stopTimeout, err = stopTimeout(c.String("stop-timeout")); err != nil {
 		return o, err
 	}
+	if o.notify, err = notifyOptionsFrom(c); err != nil {
+		return o, err
+	}
 	if o.pageSize < 0 {
 		return o, usageErrorf("--api-page-size cannot be negative")
 	}
@@ -131,27 +148,104 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	return o, nil
 }
 
-// stopTimeout reads --stop-timeout: a Go duration (90s, 2m) or, like the
-// culler's other time flags, a number of seconds.
+// stopTimeout reads --stop-timeout (durationFlag).
 func stopTimeout(s string) (time.Duration, error) {
-	const most = 24 * time.Hour
+	return durationFlag("stop-timeout", s, 24*time.Hour, "24h")
+}
+
+// durationFlag reads a duration flag: a Go duration (90s, 2m) or, like the
+// culler's other time flags, a number of seconds; positive and at most
+// most (mostText, as people write it).
+func durationFlag(name, s string, most time.Duration, mostText string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if secs, ferr := strconv.ParseFloat(s, 64); err != nil && ferr == nil && !math.IsNaN(secs) {
 		// Bounded before the conversion, which would overflow.
 		if secs > most.Seconds() {
-			return 0, usageErrorf("--stop-timeout %s is more than 24h", s)
+			return 0, usageErrorf("--%s %s is more than %s", name, s, mostText)
 		}
 		d, err = time.Duration(secs*float64(time.Second)), nil
 	}
 	switch {
 	case err != nil:
-		return 0, usageErrorf("--stop-timeout %q is not a duration like 90s, 2m or 60 (seconds)", s)
+		return 0, usageErrorf("--%s %q is not a duration like 90s, 2m or 60 (seconds)", name, s)
 	case d <= 0:
-		return 0, usageErrorf("--stop-timeout %s must be positive, e.g. 60s", s)
+		return 0, usageErrorf("--%s %s must be positive, e.g. 60s", name, s)
 	case d > most:
-		return 0, usageErrorf("--stop-timeout %s is more than 24h", s)
+		return 0, usageErrorf("--%s %s is more than %s", name, s, mostText)
 	}
 	return d, nil
+}
+
+// notifyOptionsFrom reads --notify-before, --notify-command and
+// --notify-url; the command's program is looked up at the culler's start
+// (notifier), since the preset writes it for the Hub's PATH.
+func notifyOptionsFrom(c *cli.Context) (notifyOptions, error) {
+	var o notifyOptions
+	before, command, url := c.String("notify-before"), c.String("notify-command"), c.String("notify-url")
+	switch {
+	case before == "" && command == "" && url == "":
+		return o, nil
+	case before == "" && command != "":
+		return o, usageErrorf("--notify-command needs --notify-before DURATION: how long before the cull to warn")
+	case before == "" && url != "":
+		return o, usageErrorf("--notify-url needs --notify-before DURATION: how long before the cull to warn")
+	case command != "" && url != "":
+		return o, usageErrorf("--notify-command and --notify-url: give one notifier, not both")
+	case command == "" && url == "":
+		return o, usageErrorf("--notify-before needs a notifier: --notify-command CMD or --notify-url URL")
+	}
+	var err error
+	if o.before, err = durationFlag("notify-before", before, 30*24*time.Hour, "30 days"); err != nil {
+		return o, err
+	}
+	if command != "" {
+		if o.command, err = shellwords.Split(command); err != nil {
+			return o, usageErrorf("--notify-command: %w", err)
+		}
+	}
+	if url != "" {
+		if _, err := cull.NewURLNotifier(url, ""); err != nil {
+			return o, usageErrorf("--notify-url: %w", err)
+		}
+		o.url = url
+	}
+	return o, nil
+}
+
+// notifyEnv is all of the environment a --notify-command gets: what a
+// program needs to run and print, never the culler's token (the Hub
+// passes it in JUPYTERHUB_API_TOKEN) nor anything else of the Hub's.
+var notifyEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR"}
+
+// notifier builds the culler's warning before the cull, or nil without
+// --notify-before.
+func (o *notifyOptions) notifier(env *cliEnv) (*cull.Notify, error) {
+	if o.before == 0 {
+		return nil, nil
+	}
+	n := &cull.Notify{Before: o.before}
+	if o.url != "" {
+		u, err := cull.NewURLNotifier(o.url, "hubctl/"+version())
+		if err != nil {
+			return nil, usageErrorf("--notify-url: %w", err)
+		}
+		n.Notifier = u
+		return n, nil
+	}
+	argv := slices.Clone(o.command)
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return nil, usageErrorf("--notify-command: %w", err)
+	}
+	argv[0] = path
+	var vars []string
+	for _, name := range notifyEnv {
+		if v, ok := env.lookupEnv(name); ok {
+			vars = append(vars, name+"="+v)
+		}
+	}
+	n.Notifier = &cull.CommandNotifier{Argv: argv, Env: vars}
+	return n, nil
 }
 
 func runCull(c *cli.Context, env *cliEnv) error {
@@ -180,6 +274,9 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		return err
 	}
 	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency, StopTimeout: o.stopTimeout}
+	if culler.Notify, err = o.notify.notifier(env); err != nil {
+		return err
+	}
 	if o.metricsAddr != "" {
 		culler.Metrics = cull.NewMetrics()
 		stop, err := serveMetrics(o.metricsAddr, culler.Metrics, logger)
@@ -197,14 +294,25 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	defer progress.done()
 	if o.once {
 		sum, err := culler.RunPass(ctx)
+		culler.WaitNotifications()
 		progress.done()
 		if culler.DryRun && err == nil {
 			printWouldCull(env, sum.WouldCull)
+			if culler.Notify != nil {
+				printWouldNotify(env, sum.WouldNotify)
+			}
 		}
 		return err
 	}
-	logger.Info("culler started", "url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
-		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun)
+	attrs := []any{"url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
+		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun}
+	if n := culler.Notify; n != nil {
+		attrs = append(attrs, "notify_before", n.Before.String(), "notifier", n.Notifier.String())
+	}
+	logger.Info("culler started", attrs...)
+	if n := culler.Notify; n != nil && n.Before < every {
+		logger.Warn(fmt.Sprintf("--notify-before %s is shorter than the %s between passes: a server may reach its cull between two passes without a warning (it is culled all the same)", n.Before, every))
+	}
 	culler.Run(ctx, every)
 	logger.Info("culler stopped")
 	return nil
@@ -411,6 +519,27 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 			server = "(default)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cull.Quote(p.User), server, p.Idle.Round(time.Second), p.Rule, cull.Escape(p.Why))
+	}
+	tw.Flush()
+}
+
+// printWouldNotify shows whom a dry run would warn of a coming cull.
+func printWouldNotify(env *cliEnv, notices []cull.Notice) {
+	fmt.Fprintln(env.stdout)
+	if len(notices) == 0 {
+		fmt.Fprintln(env.stdout, "nobody to warn")
+		return
+	}
+	fmt.Fprintln(env.stdout, "would warn of the coming cull (--notify-before):")
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tRULE\tCULL AT")
+	for _, n := range notices {
+		server := cull.Quote(n.Server)
+		if n.Server == "" {
+			server = "(default)"
+		}
+		idle := time.Duration(n.IdleSeconds * float64(time.Second)).Round(time.Second)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cull.Quote(n.User), server, idle, n.Rule, n.CullAt.Format(time.RFC3339))
 	}
 	tw.Flush()
 }

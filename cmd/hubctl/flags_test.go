@@ -435,8 +435,8 @@ func parsedCullOptions(t *testing.T, args []string) string {
 				o, err := cullOptionsFrom(c)
 				// Policy as an operand of its own: fmt shows each
 				// regular expression by its String method.
-				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d stop-timeout=%s once=%t dry=%t log=%s/%s metrics=%q",
-					o.policy, o.every, o.concurrency, o.pageSize, o.stopTimeout, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr)
+				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d stop-timeout=%s once=%t dry=%t log=%s/%s metrics=%q notify=%q",
+					o.policy, o.every, o.concurrency, o.pageSize, o.stopTimeout, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr, fmt.Sprintf("%+v", o.notify))
 				return err
 			}
 		}
@@ -491,6 +491,14 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 			}
 		}
 	}
+	// Flags that go only with another, and the value of string flags that
+	// are no duration.
+	companions := map[string][]string{
+		"notify-before":  {"--notify-url=http://127.0.0.1:9/hook"},
+		"notify-command": {"--notify-before=67s"},
+		"notify-url":     {"--notify-before=67s"},
+	}
+	stringValues := map[string]string{"notify-command": "mail-warning --to 'the user'", "notify-url": "https://127.0.0.1:9/hook?a=b"}
 	atPresetTimeout := parsedCullOptions(t, []string{"--timeout=3600"})
 	if parsedCullOptions(t, nil) == atPresetTimeout {
 		t.Error("hubctl cull's default --timeout is the preset's 3600")
@@ -502,8 +510,11 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 			values = []string{strconv.Itoa(f.Value + 7)}
 		case *cli.BoolFlag:
 			values = []string{strconv.FormatBool(!f.Value)}
-		case *cli.StringFlag: // --stop-timeout
+		case *cli.StringFlag: // --stop-timeout, --notify-before
 			values = []string{"67s"}
+			if v, ok := stringValues[f.Names()[0]]; ok {
+				values = []string{v}
+			}
 		case *repeatableFlag:
 			values = []string{"^x{1,3}$", "a b"}
 		default:
@@ -514,6 +525,7 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 			for _, v := range values {
 				args = append(args, "--"+name+"="+v)
 			}
+			args = append(args, companions[f.Names()[0]]...)
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
 				t.Parallel()
 				path := tempConfig(t, "")

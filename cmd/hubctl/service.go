@@ -150,6 +150,8 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		if c.Bool("external") {
 			return usageErrorf("--external is for the cull-idle preset only; for other services leave out --command")
 		}
+	} else if _, err := notifyOptionsFrom(c); err != nil {
+		return err // refused now rather than by the culler at the Hub's start
 	}
 	if c.Bool("display") && c.Bool("no-display") {
 		return usageErrorf("--display and --no-display contradict each other")

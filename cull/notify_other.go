@@ -1,0 +1,8 @@
+//go:build !unix
+
+package cull
+
+import "os/exec"
+
+// ownProcessGroup does nothing here: the command alone is killed.
+func ownProcessGroup(*exec.Cmd) {}
