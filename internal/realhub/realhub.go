@@ -311,7 +311,61 @@ func (h *Hub) Stop() {
 	}
 	syscall.Kill(-pgid, syscall.SIGKILL)
 	<-h.done
+	if h.opts.Preloaded {
+		// The forked Hub is the fork server's child, not this process's:
+		// killed with its run, it may still be dying.
+		waitGroupGone(h.t, pgid)
+	}
 	sweep(h.t, h.opts.Dir, h.ports.Hub)
+}
+
+// waitGroupGone waits, up to StopGrace, until no live process is left in
+// process group pgid (a zombie is dead: its parent has yet to reap it).
+func waitGroupGone(t testing.TB, pgid int) {
+	deadline := time.Now().Add(StopGrace)
+	for {
+		var left []int
+		for _, pid := range groupMembers(pgid) {
+			if alive(pid) {
+				left = append(left, pid)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Logf("processes of the run's group still alive %s after SIGKILL: %v", StopGrace, left)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// groupMembers are the processes in process group pgid.
+func groupMembers(pgid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// alive says whether pid is a process that has not exited (not a zombie).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) S ...: the state follows the last ')'.
+	i := bytes.LastIndexByte(stat, ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }
 
 // sweep ends the processes, and their groups, that carry the run's marker,
