@@ -13,6 +13,7 @@ import (
 type User struct {
 	Name         string
 	Admin        bool
+	Groups       []string // nil when the Hub's reply has none (no read:users:groups)
 	Created      Time
 	LastActivity Time
 	Servers      []Server
@@ -26,6 +27,7 @@ type Server struct {
 	Pending      string
 	Started      Time
 	LastActivity Time
+	Profile      string // user_options.profile, as KubeSpawner's profiles set it; "" = none
 }
 
 // Time is a timestamp from the Hub together with how it arrived, because the
@@ -105,21 +107,46 @@ func ParseTime(s string) (time.Time, bool) {
 type apiUser struct {
 	Name         string                `json:"name"`
 	Admin        bool                  `json:"admin"`
+	Groups       []string              `json:"groups"`
 	Created      Time                  `json:"created"`
 	LastActivity Time                  `json:"last_activity"`
 	Servers      map[string]*apiServer `json:"servers"`
 }
 
 type apiServer struct {
-	Name         string `json:"name"`
-	Ready        *bool  `json:"ready"`
-	Pending      string `json:"pending"`
-	Started      Time   `json:"started"`
-	LastActivity Time   `json:"last_activity"`
+	Name         string    `json:"name"`
+	Ready        *bool     `json:"ready"`
+	Pending      string    `json:"pending"`
+	Started      Time      `json:"started"`
+	LastActivity Time      `json:"last_activity"`
+	UserOptions  profileOf `json:"user_options"`
+}
+
+// profileOf is the profile of a server's user_options: a spawner's options
+// are whatever the spawn request carried, so anything but a string profile
+// in an object is no profile, not a page that fails to decode.
+type profileOf string
+
+func (p *profileOf) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' || string(b) == "{}" {
+		return nil
+	}
+	var opts struct {
+		Profile json.RawMessage `json:"profile"`
+	}
+	if json.Unmarshal(b, &opts) != nil {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(opts.Profile, &s) == nil {
+		*p = profileOf(s)
+	}
+	return nil
 }
 
 func (u *apiUser) record() User {
-	rec := User{Name: u.Name, Admin: u.Admin, Created: u.Created, LastActivity: u.LastActivity}
+	rec := User{Name: u.Name, Admin: u.Admin, Groups: u.Groups, Created: u.Created, LastActivity: u.LastActivity}
 	if len(u.Servers) > 0 {
 		rec.Servers = make([]Server, 0, len(u.Servers))
 	}
@@ -134,6 +161,7 @@ func (u *apiUser) record() User {
 			Pending:      s.Pending,
 			Started:      s.Started,
 			LastActivity: s.LastActivity,
+			Profile:      string(s.UserOptions),
 		})
 	}
 	// Map order is random; a fixed order keeps logs and actions repeatable.

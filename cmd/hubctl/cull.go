@@ -86,6 +86,7 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + "requests to the Hub at once (1 to 1000)"},
 		&cli.StringFlag{Name: "stop-timeout", Value: "60s", Usage: preset + "follow a stop the Hub answered 202 to for up to `DURATION` (90s, 2m, or seconds) before warning that it is stuck"},
 		&repeatableFlag{Name: "exclude-user", Usage: preset + "never cull users whose name matches `REGEX` (repeatable)"},
+		&cli.StringFlag{Name: "rules", Usage: preset + "per-group, per-profile and per-server timeouts, max ages and never-cull from a YAML `FILE` (first match wins; see README)"},
 	}
 }
 
@@ -204,7 +205,8 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		return err
 	}
 	logger.Info("culler started", "url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
-		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun)
+		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun,
+		"rules", len(policy.Rules))
 	culler.Run(ctx, every)
 	logger.Info("culler stopped")
 	return nil
@@ -279,7 +281,31 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 		}
 		p.Exclude = append(p.Exclude, re)
 	}
+	if p.Rules, err = cullRules(c); err != nil {
+		return p, 0, err
+	}
 	return p, every, nil
+}
+
+// cullRules reads and checks --rules FILE, if given; its errors name
+// FILE:LINE.
+func cullRules(c *cli.Context) ([]cull.Rule, error) {
+	path := c.String("rules")
+	if !c.IsSet("rules") {
+		return nil, nil
+	}
+	if path == "" {
+		return nil, usageErrorf("--rules: the file name is empty")
+	}
+	rules, err := cull.LoadRules(path)
+	if err != nil {
+		var re *cull.RulesError
+		if errors.As(err, &re) {
+			return nil, &usageError{msg: err.Error(), hint: re.Hint(), err: err}
+		}
+		return nil, err
+	}
+	return rules, nil
 }
 
 // hubFlags say how to reach the Hub, for cull and check: the reference

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -502,8 +503,12 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 			values = []string{strconv.Itoa(f.Value + 7)}
 		case *cli.BoolFlag:
 			values = []string{strconv.FormatBool(!f.Value)}
-		case *cli.StringFlag: // --stop-timeout
-			values = []string{"67s"}
+		case *cli.StringFlag:
+			values = []string{"67s"} // --stop-timeout
+			if f.Name == "rules" {
+				// relative: the preset writes it absolute
+				values = []string{filepath.Join("..", "..", "testdata", "rules", "example.yaml")}
+			}
 		case *repeatableFlag:
 			values = []string{"^x{1,3}$", "a b"}
 		default:

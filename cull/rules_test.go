@@ -1,0 +1,168 @@
+package cull
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// issueRules is the example of issue 13 and README.md.
+const issueRules = `rules:
+  - name: instructors          # shown in logs, metrics and --explain
+    match: {group: instructors}
+    never: true                # never cull these servers (nor these users)
+  - name: gpu
+    match: {profile: gpu}      # user_options.profile, as KubeSpawner profiles set it
+    timeout: 2h
+    max_age: 8h
+  - name: long-runs
+    match: {server: '^long-'}  # regex on the server name; '' is the default server
+    timeout: 24h
+  - name: ta
+    match: {user: '^ta-', admin: false}
+    timeout: 6h
+`
+
+func TestParseRulesExample(t *testing.T) {
+	rules, err := ParseRules("rules.yaml", []byte(issueRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 4 {
+		t.Fatalf("%d rules, want 4", len(rules))
+	}
+	ins, gpu, long, ta := rules[0], rules[1], rules[2], rules[3]
+	if ins.Name != "instructors" || ins.Line != 2 || ins.Group != "instructors" || !ins.Never || ins.HasTimeout || ins.HasMaxAge {
+		t.Errorf("instructors: %+v", ins)
+	}
+	if gpu.Name != "gpu" || gpu.Line != 5 || gpu.Profile != "gpu" || gpu.Timeout != 2*time.Hour || gpu.MaxAge != 8*time.Hour || !gpu.HasTimeout || !gpu.HasMaxAge {
+		t.Errorf("gpu: %+v", gpu)
+	}
+	if long.Server == nil || !long.Server.MatchString("long-x") || long.Server.MatchString("") || long.Timeout != 24*time.Hour {
+		t.Errorf("long-runs: %+v", long)
+	}
+	if ta.User == nil || !ta.User.MatchString("ta-bob") || ta.Admin == nil || *ta.Admin || ta.Timeout != 6*time.Hour {
+		t.Errorf("ta: %+v", ta)
+	}
+}
+
+func TestParseRulesDurations(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"90s": 90 * time.Second, "30m": 30 * time.Minute, "2h": 2 * time.Hour, "1h30m": 90 * time.Minute,
+		"3600": time.Hour, "'3600'": time.Hour, "1.5": 1500 * time.Millisecond, "1e3": 1000 * time.Second,
+	} {
+		rules, err := ParseRules("r.yaml", []byte("rules:\n- name: a\n  match: {}\n  timeout: "+in+"\n"))
+		if err != nil {
+			t.Errorf("timeout %s: %v", in, err)
+			continue
+		}
+		if rules[0].Timeout != want {
+			t.Errorf("timeout %s = %s, want %s", in, rules[0].Timeout, want)
+		}
+	}
+	rules, err := ParseRules("r.yaml", []byte("rules:\n- name: a\n  match: {}\n  max_age: 0\n"))
+	if err != nil || !rules[0].HasMaxAge || rules[0].MaxAge != 0 {
+		t.Errorf("max_age: 0 (off): %+v, %v", rules, err)
+	}
+}
+
+func TestParseRulesErrors(t *testing.T) {
+	tests := []struct {
+		name, text string
+		line       int
+		want       string
+	}{
+		{"empty file", "", 1, "the file is empty"},
+		{"not YAML", "rules:\n  - name: a\n    match: {user: 'x}\n", 3, "not YAML: found unexpected end of stream"},
+		{"top-level list", "- name: a\n", 1, "want a mapping"},
+		{"unknown top key", "rules: []\nrule:\n", 2, `unknown key "rule"`},
+		{"no rules key", "{}\n", 1, "no `rules:` key"},
+		{"rules not a list", "rules:\n  name: a\n", 2, "want a list"},
+		{"empty list", "rules: []\n", 1, "the list is empty"},
+		{"rule not a mapping", "rules:\n  - gpu\n", 2, "a rule is a mapping"},
+		{"no name", "rules:\n  - match: {}\n    timeout: 1h\n", 2, "without a name"},
+		{"empty name", "rules:\n  - name: ''\n    match: {}\n    timeout: 1h\n", 2, "name is empty"},
+		{"name flags", "rules:\n  - name: flags\n    match: {}\n    timeout: 1h\n", 2, `"flags" is taken`},
+		{"name not a label", "rules:\n  - name: 'a b'\n    match: {}\n    timeout: 1h\n", 2, "metrics label"},
+		{"name a number", "rules:\n  - name: 7\n    match: {}\n    timeout: 1h\n", 2, "want a string"},
+		{"duplicate name", "rules:\n  - name: a\n    match: {user: x}\n    timeout: 1h\n  - name: a\n    match: {user: y}\n    timeout: 1h\n", 5, "taken by the rule at line 2"},
+		{"unknown rule key", "rules:\n  - name: a\n    match: {}\n    timout: 1h\n", 4, `unknown key "timout"`},
+		{"unknown match key", "rules:\n  - name: a\n    match:\n      users: x\n    timeout: 1h\n", 4, `unknown key "users"`},
+		{"key twice", "rules:\n  - name: a\n    match: {}\n    timeout: 1h\n    timeout: 2h\n", 5, "given twice (first at line 4)"},
+		{"no match", "rules:\n  - name: a\n    timeout: 1h\n", 2, "no match"},
+		{"match a list", "rules:\n  - name: a\n    match: [x]\n    timeout: 1h\n", 3, "match: want a mapping"},
+		{"no action", "rules:\n  - name: a\n    match: {user: x}\n", 2, "no action"},
+		{"never false alone", "rules:\n  - name: a\n    match: {user: x}\n    never: false\n", 2, "no action"},
+		{"never with timeout", "rules:\n  - name: a\n    match: {user: x}\n    timeout: 1h\n    never: true\n", 5, "never: true with a timeout"},
+		{"never not a bool", "rules:\n  - name: a\n    match: {user: x}\n    never: 'yes'\n", 4, "want true or false"},
+		{"bad regex", "rules:\n  - name: a\n    match: {user: '(x'}\n    timeout: 1h\n", 3, "not a regular expression"},
+		{"empty regex", "rules:\n  - name: a\n    match:\n      server: ''\n    timeout: 1h\n", 4, "'^$'"},
+		{"regex not a string", "rules:\n  - name: a\n    match: {server: [a]}\n    timeout: 1h\n", 3, "want a string"},
+		{"empty group", "rules:\n  - name: a\n    match: {group: ''}\n    never: true\n", 3, "match.group is empty"},
+		{"admin not a bool", "rules:\n  - name: a\n    match: {admin: 'no'}\n    never: true\n", 3, "want true or false"},
+		{"bad duration", "rules:\n  - name: a\n    match: {}\n    timeout: 2 hours\n", 4, `timeout "2 hours" is not a duration`},
+		{"negative duration", "rules:\n  - name: a\n    match: {}\n    max_age: -5m\n", 4, "is negative"},
+		{"zero timeout", "rules:\n  - name: a\n    match: {}\n    timeout: 0\n", 4, "at least 1s"},
+		{"huge seconds", "rules:\n  - name: a\n    match: {}\n    timeout: 1e300\n", 4, "more than 10 years"},
+		{"NaN", "rules:\n  - name: a\n    match: {}\n    timeout: .nan\n", 4, "not a duration"},
+		{"duration a mapping", "rules:\n  - name: a\n    match: {}\n    timeout: {h: 1}\n", 4, "want a duration"},
+		{"alias", "rules:\n  - &r {name: a, match: {}, timeout: 1h}\n  - *r\n", 3, "aliases"},
+		{"shadowed by match-all", "rules:\n  - name: all\n    match: {}\n    timeout: 1h\n  - name: gpu\n    match: {profile: gpu}\n    timeout: 2h\n", 5, `rule "gpu" can never match: the earlier rule "all" (line 2)`},
+		{"shadowed by a subset", "rules:\n  - name: a\n    match: {group: staff}\n    never: true\n  - name: b\n    match: {group: staff, server: '^x'}\n    timeout: 2h\n", 5, `earlier rule "a"`},
+		{"shadowed by the same", "rules:\n  - name: a\n    match: {user: '^ta-', admin: false}\n    timeout: 1h\n  - name: b\n    match: {admin: false, user: '^ta-'}\n    timeout: 2h\n", 5, `earlier rule "a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseRules("r.yaml", []byte(tt.text))
+			var re *RulesError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a *RulesError", err)
+			}
+			if re.Line != tt.line || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "r.yaml:") {
+				t.Fatalf("err = %q (line %d), want line %d and %q", err, re.Line, tt.line, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err has more than one line: %q", err)
+			}
+		})
+	}
+}
+
+// Rules that overlap without one covering the other are fine: a later rule
+// with fewer keys, or other values, can still match.
+func TestParseRulesNotShadowed(t *testing.T) {
+	text := "rules:\n" +
+		"  - {name: a, match: {group: staff, server: '^x'}, timeout: 2h}\n" +
+		"  - {name: b, match: {group: staff}, never: true}\n" +
+		"  - {name: c, match: {group: students}, timeout: 1h}\n" +
+		"  - {name: d, match: {admin: true}, timeout: 1h}\n" +
+		"  - {name: e, match: {admin: false}, timeout: 1h}\n" +
+		"  - {name: rest, match: {}, timeout: 3h}\n"
+	if _, err := ParseRules("r.yaml", []byte(text)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadRules(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(path, []byte(issueRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rules, err := LoadRules(path); err != nil || len(rules) != 4 {
+		t.Fatalf("%v, %v", rules, err)
+	}
+	if _, err := LoadRules(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml: cannot read the rules: no such file") {
+		t.Errorf("missing file: %v", err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte("rules:\n"+strings.Repeat("# padding\n", MaxRulesFileSize/10+1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadRules(big); err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Errorf("big file: %v", err)
+	}
+}
