@@ -166,3 +166,125 @@ func TestLoadRules(t *testing.T) {
 		t.Errorf("big file: %v", err)
 	}
 }
+
+func mustRules(t testing.TB, text string) []Rule {
+	t.Helper()
+	rules, err := ParseRules("rules.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
+}
+
+func TestDecideWithRules(t *testing.T) {
+	p := basePolicy() // --timeout 1h
+	p.MaxAge = 12 * time.Hour
+	p.Rules = mustRules(t, issueRules)
+	running := func(name string, idle, age time.Duration, profile string) Server {
+		return Server{Name: name, Ready: true, LastActivity: ago(idle), Started: ago(age), Profile: profile}
+	}
+	tests := []struct {
+		name       string
+		user       User
+		wantReason Reason
+		wantRule   string
+		timeout    time.Duration
+		maxAge     time.Duration
+	}{
+		{"no rule: the flags", User{Name: "alice", Groups: []string{}, Servers: []Server{running("", 2*time.Hour, 3*time.Hour, "")}}, Idle, "", time.Hour, 12 * time.Hour},
+		{"group never", User{Name: "prof", Groups: []string{"staff", "instructors"}, Servers: []Server{running("", 48*time.Hour, 72*time.Hour, "gpu")}}, RuleNever, "instructors", time.Hour, 12 * time.Hour},
+		{"profile: its own timeout keeps", User{Name: "alice", Groups: []string{}, Servers: []Server{running("", 90*time.Minute, 3*time.Hour, "gpu")}}, Active, "gpu", 2 * time.Hour, 8 * time.Hour},
+		{"profile: its own timeout culls", User{Name: "alice", Groups: []string{}, Servers: []Server{running("", 2*time.Hour, 3*time.Hour, "gpu")}}, Idle, "gpu", 2 * time.Hour, 8 * time.Hour},
+		{"profile: its own max age", User{Name: "alice", Groups: []string{}, Servers: []Server{running("", time.Minute, 9*time.Hour, "gpu")}}, MaxAge, "gpu", 2 * time.Hour, 8 * time.Hour},
+		{"other profile: the flags", User{Name: "alice", Groups: []string{}, Servers: []Server{running("", 2*time.Hour, 3*time.Hour, "cpu")}}, Idle, "", time.Hour, 12 * time.Hour},
+		{"server regex", User{Name: "alice", Groups: []string{}, Servers: []Server{running("long-sim", 10*time.Hour, 11*time.Hour, "")}}, Active, "long-runs", 24 * time.Hour, 12 * time.Hour},
+		{"server regex, max age from the flags", User{Name: "alice", Groups: []string{}, Servers: []Server{running("long-sim", time.Hour, 13*time.Hour, "")}}, MaxAge, "long-runs", 24 * time.Hour, 12 * time.Hour},
+		{"user regex and admin false", User{Name: "ta-bob", Groups: []string{}, Servers: []Server{running("", 5*time.Hour, 6*time.Hour, "")}}, Active, "ta", 6 * time.Hour, 12 * time.Hour},
+		{"user regex, admin true: no match", User{Name: "ta-bob", Admin: true, Groups: []string{}, Servers: []Server{running("", 5*time.Hour, 6*time.Hour, "")}}, Idle, "", time.Hour, 12 * time.Hour},
+		{"first match wins: gpu before ta", User{Name: "ta-bob", Groups: []string{}, Servers: []Server{running("", 3*time.Hour, 4*time.Hour, "gpu")}}, Idle, "gpu", 2 * time.Hour, 8 * time.Hour},
+		// Without the user's groups (no read:users:groups) the group rule
+		// cannot be judged, and what it might protect is kept.
+		{"groups unknown", User{Name: "prof", Servers: []Server{running("", 48*time.Hour, 72*time.Hour, "")}}, MatchUnknown, "instructors", time.Hour, 12 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(&tt.user, now, &p)
+			s := d.Servers[0]
+			if s.Reason != tt.wantReason || s.Rule != tt.wantRule {
+				t.Fatalf("got %s by rule %q (%s), want %s by %q", s.Reason, s.Rule, s.Detail, tt.wantReason, tt.wantRule)
+			}
+			if s.Reason != RuleNever && s.Reason != MatchUnknown && (s.Timeout != tt.timeout || s.MaxAge != tt.maxAge) {
+				t.Fatalf("timeout %s max-age %s, want %s %s", s.Timeout, s.MaxAge, tt.timeout, tt.maxAge)
+			}
+		})
+	}
+}
+
+// A user is deleted only if no rule says never for them; a rule's server
+// and profile keys do not hold that back, since a user whose servers are
+// gone has none to match.
+func TestDecideRulesKeepUsers(t *testing.T) {
+	p := basePolicy()
+	p.CullUsers = true
+	p.Rules = mustRules(t, "rules:\n"+
+		"  - {name: staff-gpu, match: {group: staff, profile: gpu}, never: true}\n"+
+		"  - {name: gpu, match: {profile: gpu}, timeout: 2h}\n"+
+		"  - {name: keep-ta, match: {user: '^ta-'}, never: true}\n")
+	idle := User{Created: ago(48 * time.Hour), LastActivity: ago(24 * time.Hour)}
+	for _, tt := range []struct {
+		name   string
+		groups []string
+		reason Reason
+		rule   string
+	}{
+		{"alice", []string{}, Idle, ""},
+		{"ta-bob", []string{}, RuleNever, "keep-ta"},
+		{"carol", []string{"staff"}, RuleNever, "staff-gpu"},
+		{"dave", nil, MatchUnknown, "staff-gpu"},
+	} {
+		u := idle
+		u.Name, u.Groups = tt.name, tt.groups
+		d := Decide(&u, now, &p)
+		if d.UserReason != tt.reason || d.UserRule != tt.rule || d.CullsUser() != (tt.reason == Idle) {
+			t.Errorf("%s: %s by %q (%s), want %s by %q", tt.name, d.UserReason, d.UserRule, d.UserDetail, tt.reason, tt.rule)
+		}
+	}
+	// ta-bob's server falls under gpu (first match), and is culled at its
+	// timeout, but ta-bob stays: keep-ta says never for them.
+	u := User{Name: "ta-bob", Groups: []string{}, Created: ago(48 * time.Hour), LastActivity: ago(3 * time.Hour),
+		Servers: []Server{{Ready: true, LastActivity: ago(3 * time.Hour), Started: ago(4 * time.Hour), Profile: "gpu"}}}
+	d := Decide(&u, now, &p)
+	if d.Servers[0].Reason != Idle || d.Servers[0].Rule != "gpu" || d.CullsUser() || d.UserReason != RuleNever {
+		t.Errorf("ta-bob: %+v", d)
+	}
+}
+
+func TestDecodeGroupsAndProfile(t *testing.T) {
+	var users []apiUser
+	page := `[{"name": "a", "groups": ["x", "y"], "servers": {"": {"name": "", "ready": true, "user_options": {"profile": "gpu", "image": "z"}}}},
+	{"name": "b", "groups": [], "servers": {"": {"name": "", "ready": true, "user_options": {}}, "n": {"name": "n", "user_options": {"profile": 7}}, "m": {"name": "m", "user_options": null}, "o": {"name": "o", "user_options": [1]}}},
+	{"name": "c"}]`
+	if err := visitUsersJSON(page, &users); err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := users[0].record(), users[1].record(), users[2].record()
+	if len(a.Groups) != 2 || a.Servers[0].Profile != "gpu" {
+		t.Errorf("a: %+v", a)
+	}
+	if b.Groups == nil || len(b.Groups) != 0 {
+		t.Errorf("b: groups %#v, want empty, not nil (known, none)", b.Groups)
+	}
+	for _, s := range b.Servers {
+		if s.Profile != "" {
+			t.Errorf("b's server %q: profile %q, want none", s.Name, s.Profile)
+		}
+	}
+	if c.Groups != nil {
+		t.Errorf("c: groups %#v, want nil (not in the reply)", c.Groups)
+	}
+}
+
+func visitUsersJSON(page string, users *[]apiUser) error {
+	_, err := decodePage([]byte(page), func(u *apiUser) { *users = append(*users, *u) })
+	return err
+}

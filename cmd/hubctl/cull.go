@@ -424,7 +424,7 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 		return
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tRULE\tWHY")
+	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tREASON\tRULE\tWHY")
 	for _, p := range planned {
 		// Names come from the Hub: quoted when they hold control
 		// characters or escape sequences, so no name can redraw the screen
@@ -436,7 +436,7 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 		case p.Server == "":
 			server = "(default)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cull.Quote(p.User), server, p.Idle.Round(time.Second), p.Rule, cull.Escape(p.Why))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cull.Quote(p.User), server, p.Idle.Round(time.Second), p.Reason, p.Rule, cull.Escape(p.Why))
 	}
 	tw.Flush()
 }
