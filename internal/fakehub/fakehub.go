@@ -80,9 +80,11 @@
 package fakehub
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -137,6 +139,7 @@ type Owner struct {
 type User struct {
 	Name         string
 	Admin        bool
+	Groups       []string // the names of the user's groups, in the order they were joined
 	Created      time.Time
 	LastActivity *time.Time
 	Servers      map[string]*Server // key "" is the default server
@@ -150,6 +153,9 @@ type Server struct {
 	LastActivity *time.Time
 	// StopDelay overrides Options.StopDelay for this server; -1 = stops at once.
 	StopDelay time.Duration
+	// UserOptions is what the spawn request carried (a KubeSpawner profile
+	// is {"profile": "gpu"}); nil is {}, as for any server that has run.
+	UserOptions map[string]any
 }
 
 // Request is a request the fake saw.
@@ -218,6 +224,7 @@ type urec struct {
 	live         bool
 	name         string
 	admin        bool
+	groups       []string
 	created      time.Time
 	lastActivity *time.Time
 	servers      map[string]*srec
@@ -231,7 +238,8 @@ type srec struct {
 	started      *time.Time
 	lastActivity *time.Time
 	stopDelay    time.Duration
-	removeAfter  bool // remove (named) server once the pending stop completes
+	removeAfter  bool   // remove (named) server once the pending stop completes
+	userOptions  []byte // JSON
 }
 
 // spawner.ready: not pending and has a server (spawner.py Spawner.ready)
@@ -325,6 +333,7 @@ func (h *Hub) AddUser(u User) {
 		live:         true,
 		name:         u.Name,
 		admin:        u.Admin,
+		groups:       slices.Clone(u.Groups),
 		created:      u.Created,
 		lastActivity: copyTime(u.LastActivity),
 		servers:      map[string]*srec{},
@@ -342,6 +351,14 @@ func (h *Hub) AddUser(u User) {
 			started:      copyTime(s.Started),
 			lastActivity: copyTime(s.LastActivity),
 			stopDelay:    s.StopDelay,
+			userOptions:  []byte("{}"),
+		}
+		if s.UserOptions != nil {
+			opts, err := json.Marshal(s.UserOptions)
+			if err != nil {
+				panic("fakehub: UserOptions: " + err.Error())
+			}
+			r.servers[name].userOptions = opts
 		}
 	}
 	r.sortNames()
@@ -451,6 +468,7 @@ func (r *urec) export() User {
 	u := User{
 		Name:         r.name,
 		Admin:        r.admin,
+		Groups:       slices.Clone(r.groups),
 		Created:      r.created,
 		LastActivity: copyTime(r.lastActivity),
 		Servers:      make(map[string]*Server, len(r.servers)),
@@ -462,6 +480,9 @@ func (r *urec) export() User {
 			Started:      copyTime(s.started),
 			LastActivity: copyTime(s.lastActivity),
 			StopDelay:    s.stopDelay,
+		}
+		if string(s.userOptions) != "{}" {
+			_ = json.Unmarshal(s.userOptions, &u.Servers[n].UserOptions)
 		}
 	}
 	return u
