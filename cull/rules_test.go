@@ -288,3 +288,40 @@ func visitUsersJSON(page string, users *[]apiUser) error {
 	_, err := decodePage([]byte(page), func(u *apiUser) { *users = append(*users, *u) })
 	return err
 }
+
+// --explain names the rule and counts eligibility from its timeout and
+// max age; a never rule is never eligible.
+func TestExplainWithRules(t *testing.T) {
+	p := basePolicy()
+	p.CullUsers = true
+	p.Rules = mustRules(t, issueRules)
+	u := User{Name: "alice", Groups: []string{}, LastActivity: ago(90 * time.Minute), Created: ago(48 * time.Hour), Servers: []Server{
+		{Name: "", Ready: true, LastActivity: ago(90 * time.Minute), Started: ago(3 * time.Hour), Profile: "gpu"},
+		{Name: "plain", Ready: true, LastActivity: ago(30 * time.Minute), Started: ago(3 * time.Hour)},
+	}}
+	e, err := explainRecord(&u, &p, "", false, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gpu, plain := e.Servers[0], e.Servers[1]
+	if gpu.Rule != "gpu" || gpu.Decision != "keep" || gpu.EligibleAt == nil || !gpu.EligibleAt.Equal(now.Add(30*time.Minute)) {
+		t.Errorf("gpu server: %+v", gpu)
+	}
+	if plain.Rule != FlagsRule || plain.EligibleAt == nil || !plain.EligibleAt.Equal(now.Add(30*time.Minute)) {
+		t.Errorf("plain server: %+v", plain)
+	}
+	u.Groups = []string{"instructors"}
+	e, err = explainRecord(&u, &p, "", false, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range append(e.Servers, *e.Self) {
+		if en.Rule != "instructors" || en.Reason != RuleNever || en.EligibleAt != nil {
+			t.Errorf("instructor's %+v", en)
+		}
+	}
+	var b strings.Builder
+	if err := e.WriteText(&b); err != nil || !strings.Contains(b.String(), "rule:          instructors") {
+		t.Errorf("text:\n%s", b.String())
+	}
+}
