@@ -107,7 +107,7 @@ func ParseTime(s string) (time.Time, bool) {
 type apiUser struct {
 	Name         string                `json:"name"`
 	Admin        bool                  `json:"admin"`
-	Groups       []string              `json:"groups"`
+	Groups       groupList             `json:"groups"`
 	Created      Time                  `json:"created"`
 	LastActivity Time                  `json:"last_activity"`
 	Servers      map[string]*apiServer `json:"servers"`
@@ -132,6 +132,16 @@ func (p *profileOf) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || b[0] != '{' || string(b) == "{}" {
 		return nil
 	}
+	// The common options, a few plain strings ({"profile": "gpu"}), are
+	// read without the decoder's allocations: a pass reads every server's.
+	if flat, ok := plainStrings(b, '{', '}'); ok {
+		for i := 0; i+1 < len(flat); i += 2 {
+			if flat[i] == "profile" {
+				*p = profileOf(flat[i+1])
+			}
+		}
+		return nil
+	}
 	var opts struct {
 		Profile json.RawMessage `json:"profile"`
 	}
@@ -143,6 +153,91 @@ func (p *profileOf) UnmarshalJSON(b []byte) error {
 		*p = profileOf(s)
 	}
 	return nil
+}
+
+// groupList is a user's groups: nil when the reply has no "groups" (the
+// token cannot read them), empty when the user is in none.
+type groupList []string
+
+// noGroups is the empty list every user in no group shares.
+var noGroups = groupList{}
+
+func (g *groupList) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*g = nil
+		return nil
+	}
+	if names, ok := plainStrings(b, '[', ']'); ok {
+		if len(names) == 0 {
+			*g = noGroups
+		} else {
+			*g = names
+		}
+		return nil
+	}
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		return err
+	}
+	*g = names
+	return nil
+}
+
+// plainStrings reads a JSON array of strings, or an object of string
+// values (as key, value, key, value...), when every string is plain (no
+// escapes); ok is false for anything else, which the full decoder reads.
+// The outer decoder has checked the syntax already.
+func plainStrings(b []byte, open, close byte) (out []string, ok bool) {
+	if len(b) < 2 || b[0] != open || b[len(b)-1] != close {
+		return nil, false
+	}
+	i := 1
+	space := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+	}
+	str := func() bool {
+		space()
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		end := bytes.IndexByte(b[i+1:], '"')
+		if end < 0 || bytes.IndexByte(b[i+1:i+1+end], '\\') >= 0 {
+			return false
+		}
+		out = append(out, string(b[i+1:i+1+end]))
+		i += end + 2
+		space()
+		return true
+	}
+	space()
+	if i == len(b)-1 {
+		return out, true
+	}
+	for {
+		if !str() {
+			return nil, false
+		}
+		if open == '{' {
+			if i >= len(b) || b[i] != ':' {
+				return nil, false
+			}
+			i++
+			if !str() {
+				return nil, false
+			}
+		}
+		switch {
+		case i == len(b)-1:
+			return out, true
+		case b[i] == ',':
+			i++
+		default:
+			return nil, false
+		}
+	}
 }
 
 func (u *apiUser) record() User {

@@ -2,6 +2,7 @@ package cull
 
 import (
 	"errors"
+	"slices"
 	"os"
 	"path/filepath"
 	"strings"
@@ -262,12 +263,17 @@ func TestDecideRulesKeepUsers(t *testing.T) {
 func TestDecodeGroupsAndProfile(t *testing.T) {
 	var users []apiUser
 	page := `[{"name": "a", "groups": ["x", "y"], "servers": {"": {"name": "", "ready": true, "user_options": {"profile": "gpu", "image": "z"}}}},
+	{"name": "e", "groups": [ "a\"b" , "c\u00e9" ], "servers": {"": {"name": "", "ready": true, "user_options": {"image": {"x": "profile"}, "profile": "g\u00e9"}},
+		"s": {"name": "s", "ready": true, "user_options": { "image" : "profile", "profile" : "cpu" }}}},
 	{"name": "b", "groups": [], "servers": {"": {"name": "", "ready": true, "user_options": {}}, "n": {"name": "n", "user_options": {"profile": 7}}, "m": {"name": "m", "user_options": null}, "o": {"name": "o", "user_options": [1]}}},
 	{"name": "c"}]`
 	if err := visitUsersJSON(page, &users); err != nil {
 		t.Fatal(err)
 	}
-	a, b, c := users[0].record(), users[1].record(), users[2].record()
+	a, e, b, c := users[0].record(), users[1].record(), users[2].record(), users[3].record()
+	if !slices.Equal(e.Groups, []string{`a"b`, "cé"}) || e.Servers[0].Profile != "gé" || e.Servers[1].Profile != "cpu" {
+		t.Errorf("e: %+v", e)
+	}
 	if len(a.Groups) != 2 || a.Servers[0].Profile != "gpu" {
 		t.Errorf("a: %+v", a)
 	}
