@@ -134,14 +134,19 @@ func (p *profileOf) UnmarshalJSON(b []byte) error {
 	}
 	// The common options, a few plain strings ({"profile": "gpu"}), are
 	// read without the decoder's allocations: a pass reads every server's.
-	if flat, ok := plainStrings(b, '{', '}'); ok {
-		for i := 0; i+1 < len(flat); i += 2 {
-			if flat[i] == "profile" {
-				*p = profileOf(flat[i+1])
-			}
+	var key []byte
+	n := 0
+	if plainStrings(b, '{', '}', func(s []byte) {
+		if n%2 == 0 {
+			key = s
+		} else if string(key) == "profile" {
+			*p = profileOf(s)
 		}
+		n++
+	}) {
 		return nil
 	}
+	*p = ""
 	var opts struct {
 		Profile json.RawMessage `json:"profile"`
 	}
@@ -168,15 +173,15 @@ func (g *groupList) UnmarshalJSON(b []byte) error {
 		*g = nil
 		return nil
 	}
-	if names, ok := plainStrings(b, '[', ']'); ok {
+	var names []string
+	if plainStrings(b, '[', ']', func(s []byte) { names = append(names, string(s)) }) {
 		if len(names) == 0 {
-			*g = noGroups
-		} else {
-			*g = names
+			names = noGroups
 		}
+		*g = names
 		return nil
 	}
-	var names []string
+	names = nil
 	if err := json.Unmarshal(b, &names); err != nil {
 		return err
 	}
@@ -184,13 +189,14 @@ func (g *groupList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// plainStrings reads a JSON array of strings, or an object of string
-// values (as key, value, key, value...), when every string is plain (no
-// escapes); ok is false for anything else, which the full decoder reads.
-// The outer decoder has checked the syntax already.
-func plainStrings(b []byte, open, close byte) (out []string, ok bool) {
+// plainStrings hands each string of a JSON array of strings, or of an
+// object of string values (key, value, key, value...), to fn, and reports
+// whether all of b was such: with escapes, other values or nesting it is
+// false, and the full decoder is to read b (fn may have seen a part). The
+// outer decoder has checked the syntax already.
+func plainStrings(b []byte, open, close byte, fn func([]byte)) bool {
 	if len(b) < 2 || b[0] != open || b[len(b)-1] != close {
-		return nil, false
+		return false
 	}
 	i := 1
 	space := func() {
@@ -207,35 +213,35 @@ func plainStrings(b []byte, open, close byte) (out []string, ok bool) {
 		if end < 0 || bytes.IndexByte(b[i+1:i+1+end], '\\') >= 0 {
 			return false
 		}
-		out = append(out, string(b[i+1:i+1+end]))
+		fn(b[i+1 : i+1+end])
 		i += end + 2
 		space()
 		return true
 	}
 	space()
 	if i == len(b)-1 {
-		return out, true
+		return true
 	}
 	for {
 		if !str() {
-			return nil, false
+			return false
 		}
 		if open == '{' {
 			if i >= len(b) || b[i] != ':' {
-				return nil, false
+				return false
 			}
 			i++
 			if !str() {
-				return nil, false
+				return false
 			}
 		}
 		switch {
 		case i == len(b)-1:
-			return out, true
+			return true
 		case b[i] == ',':
 			i++
 		default:
-			return nil, false
+			return false
 		}
 	}
 }
