@@ -63,11 +63,12 @@
 // hubctl parses them. Deliberately not modelled, as hubctl neither sends
 // nor reads it: other endpoints and methods (501), filtered scopes given to a
 // token (!user=, !group=, !server=; AddToken panics), the "admin",
-// "inherit" and "self" metascopes, roles and groups, name_filter, sort (5.x;
+// "inherit" and "self" metascopes, roles, the groups API (a user's groups
+// are shown in the user model, as given to AddUser), name_filter, sort (5.x;
 // its 400 for a bad value), include_stopped_servers, admin:server_state,
 // the scopes 2.x lacks (the fake's 2.x has 3.0.0's), sessions (session_id
 // is null), exact values for the model fields hubctl does not read (roles,
-// groups, server, urls: they are sent, for the shape and size of a reply, but
+// server, urls: they are sent, for the shape and size of a reply, but
 // approximate), and Python's byte-exact json.dumps (the keys and values are
 // the Hub's; the bytes between them need not be). Key order is fixed and
 // servers are ordered by name. A stop with a delay answers at once where the
