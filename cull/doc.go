@@ -3,7 +3,8 @@
 // client, and the pass and loop that tie them together.
 package cull
 
-// The files, by job: policy.go (Decide, pure), record.go (the user model the
+// The files, by job: policy.go (Decide, pure), rules.go (--rules: the file
+// read and checked, and how a rule matches), record.go (the user model the
 // policy reads), client.go (the Hub's REST API: retries, pagination,
 // redaction), pass.go (one pass, and the loop), follow.go (stops answered
 // 202, followed to their end), notify.go (warnings before the cull; the

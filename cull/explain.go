@@ -12,10 +12,6 @@ import (
 	"time"
 )
 
-// FlagsRule names the policy a server falls under when no rule matches:
-// the flags'. Rules are not built yet, so it is the only one.
-const FlagsRule = "flags"
-
 // Entry explains the decision on one server, or on the user itself.
 type Entry struct {
 	Server       string     `json:"server"` // "" = the default server
@@ -141,7 +137,7 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 		return e, &ServerNotRunningError{User: u.Name, Server: server}
 	}
 	if p.CullUsers && !one {
-		ue := Entry{IsUser: true, State: "user", Rule: FlagsRule, Reason: d.UserReason, Detail: d.UserDetail,
+		ue := Entry{IsUser: true, State: "user", Rule: ruleLabel(d.UserRule), Reason: d.UserReason, Detail: d.UserDetail,
 			LastActivity: timePtr(u.LastActivity), Started: timePtr(u.Created), idle: d.UserIdle}
 		ue.idle = idleFor(d.UserIdle, u.LastActivity, u.Created, now)
 		ue.IdleSeconds = ue.idle.Seconds()
@@ -149,7 +145,7 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 		if d.UserReason.Culls() && !d.CullsUser() {
 			ue.Decision, ue.Reason, ue.Detail = "keep", ServersLeft, "idle, but a server of theirs stays"
 		}
-		ue.EligibleAt = eligibleAt(d.UserReason, u.LastActivity, u.Created, p)
+		ue.EligibleAt = eligibleAt(d.UserReason, u.LastActivity, u.Created, p.Timeout, p.MaxAge)
 		e.Self = &ue
 	}
 	return e, nil
@@ -157,11 +153,11 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 
 func serverEntry(s *Server, sd *ServerDecision, p *Policy, now time.Time) Entry {
 	en := Entry{Server: s.Name, State: serverState(s), Started: timePtr(s.Started), LastActivity: timePtr(s.LastActivity),
-		Rule: FlagsRule, Reason: sd.Reason, Detail: sd.Detail, Decision: decisionWord(sd.Reason), idle: sd.Idle}
+		Rule: ruleLabel(sd.Rule), Reason: sd.Reason, Detail: sd.Detail, Decision: decisionWord(sd.Reason), idle: sd.Idle}
 	en.idle = idleFor(sd.Idle, s.LastActivity, s.Started, now)
 	en.IdleSeconds = en.idle.Seconds()
-	en.EligibleAt = eligibleAt(sd.Reason, s.LastActivity, s.Started, p)
-	en.Hint = neverIdleHint(sd, p)
+	en.EligibleAt = eligibleAt(sd.Reason, s.LastActivity, s.Started, sd.Timeout, sd.MaxAge)
+	en.Hint = neverIdleHint(sd)
 	return en
 }
 
@@ -205,10 +201,11 @@ func timePtr(t Time) *time.Time {
 }
 
 // eligibleAt is when a server (or user) becomes cullable if its activity
-// stays as it is: idle basis + timeout or start + max-age, whichever comes
-// first. nil means never, at the current state: the reason it is kept for
-// does not end with time.
-func eligibleAt(r Reason, last, start Time, p *Policy) *time.Time {
+// stays as it is: idle basis + timeout or start + max-age (those that
+// applied to it: ServerDecision.Timeout and MaxAge), whichever comes first.
+// nil means never, at the current state: the reason it is kept for does
+// not end with time.
+func eligibleAt(r Reason, last, start Time, timeout, maxAge time.Duration) *time.Time {
 	switch r {
 	case Idle, MaxAge, Active, FutureActivity:
 	default:
@@ -222,25 +219,33 @@ func eligibleAt(r Reason, last, start Time, p *Policy) *time.Time {
 	}
 	switch {
 	case last.State == TimeValid:
-		consider(last.T.Add(p.Timeout))
+		consider(last.T.Add(timeout))
 	case last.State == TimeNull && start.State == TimeValid:
-		consider(start.T.Add(p.Timeout))
+		consider(start.T.Add(timeout))
 	}
-	if p.MaxAge > 0 && start.State == TimeValid {
-		consider(start.T.Add(p.MaxAge))
+	if maxAge > 0 && start.State == TimeValid {
+		consider(start.T.Add(maxAge))
 	}
 	return at
 }
 
 // neverIdleHint explains a server that has run for much longer than the
 // timeout yet is still active: something keeps reporting activity.
-func neverIdleHint(sd *ServerDecision, p *Policy) string {
-	if sd.Reason != Active || sd.Age < 2*p.Timeout || sd.Idle > p.Timeout/2 {
+func neverIdleHint(sd *ServerDecision) string {
+	if sd.Reason != Active || sd.Age < 2*sd.Timeout || sd.Idle > sd.Timeout/2 {
 		return ""
 	}
 	return fmt.Sprintf("running %s but active %s ago: usually a browser tab left open that polls, an open terminal, "+
 		"or no kernel culling on the single-user server (MappingKernelManager.cull_idle_timeout)",
 		sd.Age.Round(time.Second), sd.Idle.Round(time.Second))
+}
+
+// ruleLabel is a decision's rule as logs, metrics and --explain show it.
+func ruleLabel(rule string) string {
+	if rule == "" {
+		return FlagsRule
+	}
+	return rule
 }
 
 func serverLabel(name string) string {

@@ -36,7 +36,7 @@ func TestEligibleAt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := eligibleAt(tt.reason, tt.last, tt.start, tt.p)
+			got := eligibleAt(tt.reason, tt.last, tt.start, tt.p.Timeout, tt.p.MaxAge)
 			switch {
 			case (got == nil) != (tt.want == nil):
 				t.Fatalf("got %v, want %v", got, tt.want)

@@ -18,6 +18,7 @@ type following struct {
 
 type followedStop struct {
 	since time.Time // the first 202
+	rule  string    // the rule it was culled under ("" = the flags)
 	attrs []any     // what the culled-server line says of it
 }
 
@@ -69,7 +70,7 @@ func (c *Culler) follow(ctx context.Context, f *following) Summary {
 			c.Metrics.countError(err)
 			c.logger().Error("following a stop failed; the next pass follows it again", append([]any{"user", f.user, "servers", left}, c.errAttrs(err)...)...)
 			for _, name := range left {
-				c.rememberStuck(f.user, name, f.servers[name].since)
+				c.rememberStuck(f.user, name, f.servers[name])
 			}
 			return r
 		}
@@ -82,7 +83,7 @@ func (c *Culler) follow(ctx context.Context, f *following) Summary {
 				continue
 			}
 			c.forgetStuck(f.user, name)
-			r.ServersCulled++
+			r.culledServer(st.rule)
 			attrs := append(slices.Clip(st.attrs), "confirmed_after", time.Since(st.since).Round(time.Millisecond).String())
 			switch {
 			case !found:
@@ -104,7 +105,7 @@ func (c *Culler) follow(ctx context.Context, f *following) Summary {
 		st := f.servers[name]
 		allGone = false
 		r.StuckStops++
-		c.rememberStuck(f.user, name, st.since)
+		c.rememberStuck(f.user, name, st)
 		c.logger().Warn("stop not finished within --stop-timeout; the next pass follows it again",
 			"user", f.user, "server", name, "stop_timeout", timeout.String(), "stopping_for", time.Since(st.since).Round(time.Second).String())
 	}
@@ -122,8 +123,9 @@ func (c *Culler) takeStuck() []*following {
 	var out []*following
 	for _, user := range slices.Sorted(maps.Keys(c.stuck)) {
 		f := &following{user: user, servers: map[string]followedStop{}, allGone: true}
-		for server, since := range c.stuck[user] {
-			f.servers[server] = followedStop{since: since, attrs: []any{"user", user, "server", server, "why", "a stop an earlier pass saw unfinished"}}
+		for server, st := range c.stuck[user] {
+			f.servers[server] = followedStop{since: st.since, rule: st.rule,
+				attrs: []any{"user", user, "server", server, "why", "a stop an earlier pass saw unfinished", ruleAttr(st.rule)}}
 		}
 		out = append(out, f)
 	}
@@ -131,16 +133,16 @@ func (c *Culler) takeStuck() []*following {
 	return out
 }
 
-func (c *Culler) rememberStuck(user, server string, since time.Time) {
+func (c *Culler) rememberStuck(user, server string, st followedStop) {
 	c.stuckMu.Lock()
 	defer c.stuckMu.Unlock()
 	if c.stuck == nil {
-		c.stuck = map[string]map[string]time.Time{}
+		c.stuck = map[string]map[string]followedStop{}
 	}
 	if c.stuck[user] == nil {
-		c.stuck[user] = map[string]time.Time{}
+		c.stuck[user] = map[string]followedStop{}
 	}
-	c.stuck[user][server] = since
+	c.stuck[user][server] = followedStop{since: st.since, rule: st.rule}
 }
 
 func (c *Culler) forgetStuck(user, server string) {

@@ -14,8 +14,8 @@ import (
 type Metrics struct {
 	registry      *prometheus.Registry
 	passes        *prometheus.CounterVec
-	serversCulled prometheus.Counter
-	usersCulled   prometheus.Counter
+	serversCulled *prometheus.CounterVec
+	usersCulled   *prometheus.CounterVec
 	stuckStops    prometheus.Counter
 	kept          *prometheus.CounterVec
 	errors        *prometheus.CounterVec
@@ -32,18 +32,18 @@ func NewMetrics() *Metrics {
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubctl_cull_passes_total", Help: "Culling passes, by result (ok or failed).",
 		}, []string{"result"}),
-		serversCulled: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "hubctl_cull_servers_culled_total", Help: "Servers stopped (or found already gone) by the culler.",
-		}),
-		usersCulled: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "hubctl_cull_users_culled_total", Help: "Users deleted by the culler.",
-		}),
+		serversCulled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_servers_culled_total", Help: "Servers stopped (or found already gone) by the culler, by the --rules rule that matched (flags: none).",
+		}, []string{"rule"}),
+		usersCulled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_users_culled_total", Help: "Users deleted by the culler, by rule (flags: no rule says never for them).",
+		}, []string{"rule"}),
 		stuckStops: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubctl_cull_stuck_stops_total", Help: "Stops the Hub accepted (202) that were not seen to finish within --stop-timeout; each pass that follows one again and gives up counts it again.",
 		}),
 		kept: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hubctl_cull_kept_total", Help: "Servers and users seen and kept, by reason.",
-		}, []string{"reason"}),
+			Name: "hubctl_cull_kept_total", Help: "Servers and users seen and kept, by reason and by the --rules rule that matched (flags: none).",
+		}, []string{"reason", "rule"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubctl_cull_errors_total", Help: "Failed requests and passes, by kind.",
 		}, []string{"kind"}),
@@ -69,6 +69,10 @@ func NewMetrics() *Metrics {
 	for _, kind := range notifyFailureKinds {
 		m.notifyFailed.WithLabelValues(kind)
 	}
+	// The flags' series exist from the start, so that a rate() has a
+	// first sample; a rule's appear when it first culls.
+	m.serversCulled.WithLabelValues(FlagsRule)
+	m.usersCulled.WithLabelValues(FlagsRule)
 	return m
 }
 
@@ -84,12 +88,20 @@ func (m *Metrics) observePass(s *Summary, err error, dryRun bool) {
 	}
 	m.duration.Observe(s.Duration.Seconds())
 	if !dryRun {
-		m.serversCulled.Add(float64(s.ServersCulled))
-		m.usersCulled.Add(float64(s.UsersCulled))
+		for rule, rc := range s.ByRule {
+			if rc.ServersCulled > 0 {
+				m.serversCulled.WithLabelValues(rule).Add(float64(rc.ServersCulled))
+			}
+			if rc.UsersCulled > 0 {
+				m.usersCulled.WithLabelValues(rule).Add(float64(rc.UsersCulled))
+			}
+		}
 		m.stuckStops.Add(float64(s.StuckStops))
 	}
-	for reason, n := range s.Kept {
-		m.kept.WithLabelValues(string(reason)).Add(float64(n))
+	for rule, rc := range s.ByRule {
+		for reason, n := range rc.Kept {
+			m.kept.WithLabelValues(string(reason), rule).Add(float64(n))
+		}
 	}
 	if err != nil {
 		m.passes.WithLabelValues("failed").Inc()

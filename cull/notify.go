@@ -205,10 +205,9 @@ func (q *notifyQueue) wait() {
 
 // noticesFor is the warnings a user's servers are in the window for at now:
 // servers kept as active whose eligibility (eligibleAt, the one place that
-// computes it) is at most Before away. With --rules, the timeout, max age
-// and rule that applied to a server come from its ServerDecision instead of
-// p and noticeRule.
-func (n *Notify) noticesFor(u *User, d *Decision, now time.Time, p *Policy) []Notice {
+// computes it) is at most Before away, at the timeout and max age that
+// applied to the server (its rule's, or the flags').
+func (n *Notify) noticesFor(u *User, d *Decision, now time.Time) []Notice {
 	var out []Notice
 	for i := range d.Servers {
 		sd := &d.Servers[i]
@@ -216,18 +215,14 @@ func (n *Notify) noticesFor(u *User, d *Decision, now time.Time, p *Policy) []No
 			continue
 		}
 		s := &u.Servers[i]
-		at := eligibleAt(sd.Reason, s.LastActivity, s.Started, p)
+		at := eligibleAt(sd.Reason, s.LastActivity, s.Started, sd.Timeout, sd.MaxAge)
 		if at == nil || at.Sub(now) > n.Before {
 			continue
 		}
-		out = append(out, Notice{User: u.Name, Server: sd.Server, Rule: noticeRule(sd), IdleSeconds: sd.Idle.Seconds(), CullAt: at.UTC()})
+		out = append(out, Notice{User: u.Name, Server: sd.Server, Rule: ruleLabel(sd.Rule), IdleSeconds: sd.Idle.Seconds(), CullAt: at.UTC()})
 	}
 	return out
 }
-
-// noticeRule is the name of the rule that decided a server. There are no
-// rules yet (ServerDecision.Rule will say), so it is the flags.
-func noticeRule(*ServerDecision) string { return FlagsRule }
 
 // sendNotices queues the warnings due among cands (or, in a dry run, logs
 // and lists them) and returns at once: a notifier never holds up a pass.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -95,7 +96,7 @@ func TestNoticesForWindow(t *testing.T) {
 	for i := range users {
 		u := &users[i]
 		d := Decide(u, now, &p)
-		got := n.noticesFor(u, &d, now, &p)
+		got := n.noticesFor(u, &d, now)
 		w, ok := want[u.Name]
 		switch {
 		case !ok && len(got) != 0:
@@ -515,5 +516,33 @@ func TestNotifyDryRun(t *testing.T) {
 	}
 	if sum, _ := c.Pass(context.Background()); len(sum.WouldNotify) != 0 {
 		t.Errorf("second dry pass: %+v", sum.WouldNotify)
+	}
+}
+
+// TestNoticesFollowRules: a server a rule matched is warned at that rule's
+// timeout, and the warning names the rule.
+func TestNoticesFollowRules(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	at := func(ago time.Duration) Time { return Time{T: now.Add(-ago), State: TimeValid} }
+	rules, err := ParseRules("rules.yaml", []byte("rules:\n  - name: gpu\n    match: {server: '^gpu'}\n    timeout: 2h\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := basePolicy() // timeout 1h
+	p.Rules = rules
+	n := &Notify{Before: 10 * time.Minute}
+	u := &User{Name: "alice", Servers: []Server{
+		{Name: "gpu", Ready: true, Started: at(3 * time.Hour), LastActivity: at(115 * time.Minute)},
+		{Name: "cpu", Ready: true, Started: at(3 * time.Hour), LastActivity: at(55 * time.Minute)},
+		{Name: "gpu-at-1h", Ready: true, Started: at(3 * time.Hour), LastActivity: at(55 * time.Minute)},
+	}}
+	d := Decide(u, now, &p)
+	got := n.noticesFor(u, &d, now)
+	want := []Notice{
+		{User: "alice", Server: "gpu", Rule: "gpu", IdleSeconds: (115 * time.Minute).Seconds(), CullAt: now.Add(5 * time.Minute)},
+		{User: "alice", Server: "cpu", Rule: FlagsRule, IdleSeconds: (55 * time.Minute).Seconds(), CullAt: now.Add(5 * time.Minute)},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings %+v, want %+v", got, want)
 	}
 }

@@ -48,7 +48,7 @@ type Culler struct {
 	// them finish, by user and server, with the time of the first 202: the
 	// next pass follows them again. A Hub with the state filter lists such
 	// a server under neither "ready" nor "inactive", so only this finds it.
-	stuck map[string]map[string]time.Time
+	stuck map[string]map[string]followedStop // since and rule of each; no attrs
 }
 
 // DefaultStopTimeout is how long a stop is followed after a 202 by default.
@@ -80,8 +80,11 @@ type Summary struct {
 	StuckStops  int
 	UsersCulled int
 	Kept        map[Reason]int // servers and users kept, by reason
-	Errors      int
-	Duration    time.Duration
+	// ByRule is what was culled and kept under each rule of --rules, and
+	// under FlagsRule where none matched.
+	ByRule   map[string]*RuleCounts
+	Errors   int
+	Duration time.Duration
 	// WouldCull lists, in a dry run, what a real pass would stop or delete.
 	WouldCull []Planned
 	// Notified is the warnings of a coming cull sent (queued) this pass,
@@ -90,13 +93,72 @@ type Summary struct {
 	WouldNotify []Notice
 }
 
+// RuleCounts is what a pass did under one rule.
+type RuleCounts struct {
+	ServersCulled, UsersCulled int
+	Kept                       map[Reason]int
+}
+
+func (s *Summary) under(rule string) *RuleCounts {
+	if s.ByRule == nil {
+		s.ByRule = map[string]*RuleCounts{}
+	}
+	rc := s.ByRule[rule]
+	if rc == nil {
+		rc = &RuleCounts{Kept: map[Reason]int{}}
+		s.ByRule[rule] = rc
+	}
+	return rc
+}
+
+// keep counts a server or user kept for reason under rule ("" = the flags).
+func (s *Summary) keep(rule string, reason Reason) {
+	s.Kept[reason]++
+	s.under(ruleLabel(rule)).Kept[reason]++
+}
+
+// culledServer and culledUser count a cull under rule ("" = the flags).
+func (s *Summary) culledServer(rule string) {
+	s.ServersCulled++
+	s.under(ruleLabel(rule)).ServersCulled++
+}
+
+func (s *Summary) culledUser(rule string) {
+	s.UsersCulled++
+	s.under(ruleLabel(rule)).UsersCulled++
+}
+
+// ruleAttr is the log attribute naming the rule a decision fell under;
+// empty, and so left out of the line, when the flags decided.
+func ruleAttr(rule string) slog.Attr {
+	if rule == "" {
+		return slog.Attr{}
+	}
+	return slog.String("rule", rule)
+}
+
+// byRuleString renders ByRule in a fixed order, e.g.
+// "flags: culled=3 kept=10, gpu: culled=1 kept=2".
+func byRuleString(by map[string]*RuleCounts) string {
+	var parts []string
+	for _, rule := range slices.Sorted(maps.Keys(by)) {
+		rc, kept := by[rule], 0
+		for _, n := range rc.Kept {
+			kept += n
+		}
+		parts = append(parts, fmt.Sprintf("%s: culled=%d kept=%d", rule, rc.ServersCulled+rc.UsersCulled, kept))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Planned is one thing a dry run would cull.
 type Planned struct {
 	User   string        `json:"user"`
 	Server string        `json:"server"` // "" for the default server; unset for a user
 	IsUser bool          `json:"is_user"`
 	Idle   time.Duration `json:"idle_ns"`
-	Rule   Reason        `json:"rule"`
+	Reason Reason        `json:"reason"`
+	Rule   string        `json:"rule"` // the --rules rule, or "flags"
 	Why    string        `json:"why"`
 }
 
@@ -159,7 +221,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		rec := u.record()
 		d := Decide(&rec, at, &c.Policy)
 		if notices != nil {
-			if ns := c.Notify.noticesFor(&rec, &d, at, &c.Policy); ns != nil {
+			if ns := c.Notify.noticesFor(&rec, &d, at); ns != nil {
 				notices[rec.Name] = ns
 			} else {
 				delete(notices, rec.Name)
@@ -226,6 +288,14 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		for k, n := range r.Kept {
 			sum.Kept[k] += n
 		}
+		for rule, rc := range r.ByRule {
+			to := sum.under(rule)
+			to.ServersCulled += rc.ServersCulled
+			to.UsersCulled += rc.UsersCulled
+			for k, n := range rc.Kept {
+				to.Kept[k] += n
+			}
+		}
 	}
 	// Stops are followed outside the workers, so that a slow one holds up
 	// no other user; their requests share the Client's bound with the rest.
@@ -289,20 +359,20 @@ func (c *Culler) logKept(d *Decision, sum *Summary) {
 		if s.Reason.Culls() {
 			continue
 		}
-		sum.Kept[s.Reason]++
+		sum.keep(s.Rule, s.Reason)
 		level := slog.LevelDebug
 		if s.Reason.Careful() {
 			level = slog.LevelInfo
 		}
-		c.logger().Log(context.Background(), level, "keeping server", "user", d.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail)
+		c.logger().Log(context.Background(), level, "keeping server", "user", d.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail, ruleAttr(s.Rule))
 	}
 	if d.UserReason != "" && !d.UserReason.Culls() {
-		sum.Kept[d.UserReason]++
+		sum.keep(d.UserRule, d.UserReason)
 		level := slog.LevelDebug
 		if d.UserReason.Careful() {
 			level = slog.LevelInfo
 		}
-		c.logger().Log(context.Background(), level, "keeping user", "user", d.User, "reason", string(d.UserReason), "why", d.UserDetail)
+		c.logger().Log(context.Background(), level, "keeping user", "user", d.User, "reason", string(d.UserReason), "why", d.UserDetail, ruleAttr(d.UserRule))
 	}
 }
 
@@ -318,11 +388,11 @@ func (c *Culler) act(ctx context.Context, p *plan) (Summary, *following) {
 			allGone = false
 			continue
 		}
-		attrs := []any{"user", p.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail}
+		attrs := []any{"user", p.User, "server", s.Server, "reason", string(s.Reason), "why", s.Detail, ruleAttr(s.Rule)}
 		if c.DryRun {
 			c.logger().Info("would cull server (dry run)", attrs...)
-			r.ServersCulled++
-			r.WouldCull = append(r.WouldCull, Planned{User: p.User, Server: s.Server, Idle: s.Idle, Rule: s.Reason, Why: s.Detail})
+			r.culledServer(s.Rule)
+			r.WouldCull = append(r.WouldCull, Planned{User: p.User, Server: s.Server, Idle: s.Idle, Reason: s.Reason, Rule: ruleLabel(s.Rule), Why: s.Detail})
 			continue
 		}
 		res, msg, err := c.Client.StopServer(ctx, p.User, s.Server, s.Remove)
@@ -344,7 +414,7 @@ func (c *Culler) act(ctx context.Context, p *plan) (Summary, *following) {
 			c.Metrics.countError(err)
 			c.logger().Error("stopping server failed", append(attrs, c.errAttrs(err)...)...)
 		case res == Stopped || res == Gone:
-			r.ServersCulled++
+			r.culledServer(s.Rule)
 			verb := "culled server"
 			if res == Gone {
 				verb = "server already gone"
@@ -360,12 +430,12 @@ func (c *Culler) act(ctx context.Context, p *plan) (Summary, *following) {
 			if f == nil {
 				f = &following{p: p, user: p.User, servers: map[string]followedStop{}}
 			}
-			f.servers[s.Server] = followedStop{since: time.Now(), attrs: attrs}
+			f.servers[s.Server] = followedStop{since: time.Now(), rule: s.Rule, attrs: attrs}
 			c.logger().Debug("server is slow to stop; following it", attrs...)
 		case res == Refused:
 			allGone = false
-			r.Kept[Pending]++
-			c.logger().Info("keeping server", "user", p.User, "server", s.Server, "reason", string(Pending), "why", "the Hub refused to stop it: "+msg)
+			r.keep(s.Rule, Pending)
+			c.logger().Info("keeping server", "user", p.User, "server", s.Server, "reason", string(Pending), "why", "the Hub refused to stop it: "+msg, ruleAttr(s.Rule))
 		}
 	}
 	if f != nil {
@@ -381,16 +451,16 @@ func (c *Culler) act(ctx context.Context, p *plan) (Summary, *following) {
 func (c *Culler) finishUser(ctx context.Context, p *plan, allGone bool, r *Summary) {
 	if !allGone || !p.CullsUser() {
 		if p.UserReason.Culls() {
-			r.Kept[ServersLeft]++
+			r.keep(p.UserRule, ServersLeft)
 			c.logger().Info("keeping user", "user", p.User, "reason", string(ServersLeft), "why", "a server is still running or stopping")
 		}
 		return
 	}
-	attrs := []any{"user", p.User, "reason", string(p.UserReason), "why", p.UserDetail}
+	attrs := []any{"user", p.User, "reason", string(p.UserReason), "why", p.UserDetail, ruleAttr(p.UserRule)}
 	if c.DryRun {
 		c.logger().Info("would delete user (dry run)", attrs...)
-		r.UsersCulled++
-		r.WouldCull = append(r.WouldCull, Planned{User: p.User, IsUser: true, Idle: p.UserIdle, Rule: p.UserReason, Why: p.UserDetail})
+		r.culledUser(p.UserRule)
+		r.WouldCull = append(r.WouldCull, Planned{User: p.User, IsUser: true, Idle: p.UserIdle, Reason: p.UserReason, Rule: ruleLabel(p.UserRule), Why: p.UserDetail})
 		return
 	}
 	res, msg, err := c.Client.DeleteUser(ctx, p.User)
@@ -402,10 +472,10 @@ func (c *Culler) finishUser(ctx context.Context, p *plan, allGone bool, r *Summa
 			c.logger().Error("deleting user failed", append(attrs, c.errAttrs(err)...)...)
 		}
 	case res == Stopped || res == Gone:
-		r.UsersCulled++
+		r.culledUser(p.UserRule)
 		c.logger().Info("culled user", attrs...)
 	default:
-		r.Kept[Pending]++
+		r.keep(p.UserRule, Pending)
 		c.logger().Info("keeping user", "user", p.User, "reason", string(Pending), "why", "the Hub refused to delete it now: "+msg)
 	}
 }
@@ -459,6 +529,9 @@ func (c *Culler) RunPass(ctx context.Context) (Summary, error) {
 	}
 	if c.Notify != nil {
 		attrs = append(attrs, "notified", sum.Notified)
+	}
+	if len(c.Policy.Rules) > 0 {
+		attrs = append(attrs, "by_rule", byRuleString(sum.ByRule))
 	}
 	if c.DryRun {
 		attrs = append(attrs, "dry_run", true)

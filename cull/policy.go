@@ -16,6 +16,9 @@ type Policy struct {
 	CullNamedServers   bool
 	RemoveNamedServers bool             // stop named servers and remove them
 	Exclude            []*regexp.Regexp // users never touched
+	// Rules (--rules) give some servers their own timeout, max age, or
+	// never: the first that matches a server decides; none = the above.
+	Rules []Rule
 }
 
 // Reason says why a server or user is culled or kept; it is the label of the
@@ -38,6 +41,8 @@ const (
 	NamedServerKept   Reason = "named-server-off"   // kept: --cull-named-servers=false
 	ServersLeft       Reason = "servers-left"       // user kept: a server of theirs stays or is still stopping
 	UnaddressableName Reason = "unaddressable-name" // kept: "." or "..", which no request path can carry
+	RuleNever         Reason = "rule-never"         // kept: a --rules rule with never: true matched
+	MatchUnknown      Reason = "match-unknown"      // kept: a rule matches on groups, which the Hub's reply lacks
 )
 
 // Culls reports whether a reason means the thing is culled.
@@ -51,10 +56,13 @@ func (r Reason) Careful() bool { return !r.Culls() && r != Active }
 type ServerDecision struct {
 	Server string // "" = the default server
 	Reason Reason
-	Remove bool          // with a cull: remove the named server too
-	Idle   time.Duration // how long idle, when known
-	Age    time.Duration // how long running, when known
-	Detail string        // what the reason rests on, for the log
+	Rule   string // the --rules rule that matched; "" = none, the flags decided
+	// Timeout and MaxAge are what applied: the rule's, or the flags'.
+	Timeout, MaxAge time.Duration
+	Remove          bool          // with a cull: remove the named server too
+	Idle            time.Duration // how long idle, when known
+	Age             time.Duration // how long running, when known
+	Detail          string        // what the reason rests on, for the log
 }
 
 // Decision is the verdict on one user: each server's, and whether the user
@@ -64,6 +72,7 @@ type Decision struct {
 	Servers []ServerDecision
 	// UserReason is set only with Policy.CullUsers.
 	UserReason Reason
+	UserRule   string // the rule that keeps the user (never), or ""
 	UserIdle   time.Duration
 	UserDetail string
 }
@@ -116,7 +125,7 @@ func Decide(u *User, now time.Time, p *Policy) Decision {
 			d.Servers = append(d.Servers, ServerDecision{Server: u.Servers[i].Name, Reason: Excluded, Detail: "user matches --exclude-user"})
 			continue
 		}
-		d.Servers = append(d.Servers, decideServer(&u.Servers[i], now, p))
+		d.Servers = append(d.Servers, decideServer(u, &u.Servers[i], now, p))
 	}
 	if !p.CullUsers {
 		return d
@@ -127,9 +136,55 @@ func Decide(u *User, now time.Time, p *Policy) Decision {
 	case u.Admin && !p.CullAdminUsers:
 		d.UserReason, d.UserDetail = AdminUser, "admin user and --cull-admin-users=false"
 	default:
-		d.UserReason, d.UserIdle, d.UserDetail = judge(u.LastActivity, u.Created, "created", now, p)
+		if r, known := neverForUser(p.Rules, u); r != nil {
+			d.UserRule = r.Name
+			if known {
+				d.UserReason, d.UserDetail = RuleNever, fmt.Sprintf("rule %q (never: true) matches the user", r.Name)
+			} else {
+				d.UserReason, d.UserDetail = MatchUnknown, groupsUnknown(r)
+			}
+			return d
+		}
+		d.UserReason, d.UserIdle, d.UserDetail = judge(u.LastActivity, u.Created, "created", now, p.Timeout, p.MaxAge)
 	}
 	return d
+}
+
+// firstRule is the first rule that matches server s of user u, or nil for
+// none. known is false when a rule could not be judged for want of the
+// user's groups: then it is that rule, and nothing after it counts.
+func firstRule(rules []Rule, u *User, s *Server) (r *Rule, known bool) {
+	for i := range rules {
+		r := &rules[i]
+		if !r.matchServer(s) {
+			continue
+		}
+		if match, known := r.matchUser(u); match || !known {
+			return r, known
+		}
+	}
+	return nil, true
+}
+
+// neverForUser is a rule with never: true whose user-level keys (user,
+// group, admin) hold for u, or nil. Its server and profile keys are not
+// asked: a user whose servers are gone has none to match, and a never
+// rule for some of a user's servers keeps the user too.
+func neverForUser(rules []Rule, u *User) (r *Rule, known bool) {
+	for i := range rules {
+		r := &rules[i]
+		if !r.Never {
+			continue
+		}
+		if match, known := r.matchUser(u); match || !known {
+			return r, known
+		}
+	}
+	return nil, true
+}
+
+func groupsUnknown(r *Rule) string {
+	return fmt.Sprintf("rule %q matches on group %q, and the Hub's reply has no groups for the user (the token lacks read:users:groups)", r.Name, r.Group)
 }
 
 // unaddressable says why a name cannot be sent as a segment of a request
@@ -142,11 +197,31 @@ func unaddressable(what, name string) string {
 	return fmt.Sprintf("the %s name %q cannot be sent as a path segment: proxies and clients resolve it away, so a request would reach another path", what, name)
 }
 
-func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
-	d := ServerDecision{Server: s.Name}
+func decideServer(u *User, s *Server, now time.Time, p *Policy) ServerDecision {
+	d := ServerDecision{Server: s.Name, Timeout: p.Timeout, MaxAge: p.MaxAge}
 	if why := unaddressable("server", s.Name); why != "" {
 		d.Reason, d.Detail = UnaddressableName, why
 		return d
+	}
+	if len(p.Rules) > 0 {
+		r, known := firstRule(p.Rules, u, s)
+		switch {
+		case r == nil:
+		case !known:
+			d.Rule, d.Reason, d.Detail = r.Name, MatchUnknown, groupsUnknown(r)
+			return d
+		case r.Never:
+			d.Rule, d.Reason, d.Detail = r.Name, RuleNever, fmt.Sprintf("rule %q: never: true", r.Name)
+			return d
+		default:
+			d.Rule = r.Name
+			if r.HasTimeout {
+				d.Timeout = r.Timeout
+			}
+			if r.HasMaxAge {
+				d.MaxAge = r.MaxAge
+			}
+		}
 	}
 	switch {
 	case s.Pending != "":
@@ -165,7 +240,7 @@ func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
 	if s.Started.State == TimeValid {
 		d.Age = now.Sub(s.Started.T)
 	}
-	d.Reason, d.Idle, d.Detail = judge(s.LastActivity, s.Started, "started", now, p)
+	d.Reason, d.Idle, d.Detail = judge(s.LastActivity, s.Started, "started", now, d.Timeout, d.MaxAge)
 	d.Remove = d.Reason.Culls() && s.Name != "" && p.RemoveNamedServers
 	return d
 }
@@ -174,7 +249,7 @@ func decideServer(s *Server, now time.Time, p *Policy) ServerDecision {
 // time, for users) when there has been no activity yet, and applies the
 // timeout and the maximum age. Missing or unreadable timestamps keep; so does
 // activity in the future, unless the maximum age is reached.
-func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason, time.Duration, string) {
+func judge(last, start Time, startName string, now time.Time, timeout, maxAge time.Duration) (Reason, time.Duration, string) {
 	var since time.Time
 	basis := "last_activity"
 	switch last.State {
@@ -198,16 +273,16 @@ func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason
 	future := ""
 	if idle < 0 {
 		future = fmt.Sprintf("%s is %s in the future", basis, (-idle).Round(time.Second))
-	} else if idle >= p.Timeout {
-		return Idle, idle, fmt.Sprintf("%s %s ago >= timeout %s", basis, idle.Round(time.Second), p.Timeout)
+	} else if idle >= timeout {
+		return Idle, idle, fmt.Sprintf("%s %s ago >= timeout %s", basis, idle.Round(time.Second), timeout)
 	}
 	// The age rests on the start time alone, which the Hub stamps with its
 	// own clock; activity in the future (a single-user server whose clock
 	// runs fast, which the Hub accepts up to an hour ahead) does not hold
 	// it off.
-	if p.MaxAge > 0 && start.State == TimeValid {
-		if age := now.Sub(start.T); age >= p.MaxAge {
-			detail := fmt.Sprintf("%s %s ago >= max-age %s", startName, age.Round(time.Second), p.MaxAge)
+	if maxAge > 0 && start.State == TimeValid {
+		if age := now.Sub(start.T); age >= maxAge {
+			detail := fmt.Sprintf("%s %s ago >= max-age %s", startName, age.Round(time.Second), maxAge)
 			if future != "" {
 				detail += "; " + future + " (clock skew)"
 			}
@@ -217,5 +292,5 @@ func judge(last, start Time, startName string, now time.Time, p *Policy) (Reason
 	if future != "" {
 		return FutureActivity, idle, future
 	}
-	return Active, idle, fmt.Sprintf("%s %s ago < timeout %s", basis, idle.Round(time.Second), p.Timeout)
+	return Active, idle, fmt.Sprintf("%s %s ago < timeout %s", basis, idle.Round(time.Second), timeout)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,91 @@ func TestAgainstRealHubFollowsStops(t *testing.T) {
 			}
 			if code, _ := h.API(adminToken, http.MethodGet, "/users/bob", ""); code != http.StatusNotFound {
 				t.Errorf("GET /users/bob: %d, want 404", code)
+			}
+		})
+	}
+}
+
+// TestAgainstRealHubRules: on each real Hub, a group rule with never keeps
+// an instructor's idle server, and a server spawned with user_options
+// {"profile": "gpu"} gets the gpu rule's longer timeout, while a plain
+// server falls to the flags. The culler's role is what the preset writes
+// for these rules (CullerFlags: read:users:groups for the group rule), so
+// the groups and user_options are what the real Hub shows under it.
+func TestAgainstRealHubRules(t *testing.T) {
+	for _, r := range realhub.Releases() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			r.Require(t)
+			dir := t.TempDir()
+			const adminToken = "abcdef9876543210abcdef9876543210"
+			version, err := hub.ParseVersion(map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}[r.Name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			policy := basePolicy() // --timeout 1h
+			policy.Rules = mustRules(t, "rules:\n"+
+				"  - {name: instructors, match: {group: instructors}, never: true}\n"+
+				"  - {name: gpu, match: {profile: gpu}, timeout: 3h}\n")
+			role := hub.CullerRoleScopes(version, CullerFlags(&policy))
+			if !slices.Contains(role, "read:users:groups") {
+				t.Fatalf("role %v lacks read:users:groups", role)
+			}
+			scopes, _ := json.Marshal(role)
+			h := realhub.Start(t, realhub.Options{Dir: dir, Release: r, After: strings.Join([]string{
+				"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
+				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers', 'admin:groups'], 'services': ['test-admin']}, " +
+					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
+			}, "\n")})
+			h.MustBeUp(60 * time.Second)
+
+			h.Spawn(adminToken, "prof")
+			if code, data := h.API(adminToken, http.MethodPost, "/groups/instructors", `{"users": ["prof"]}`); code != http.StatusCreated {
+				t.Fatalf("POST /groups/instructors: %d %s", code, data)
+			}
+			h.SpawnWith(adminToken, "gpu-user", `{"profile": "gpu"}`)
+			h.Spawn(adminToken, "plain")
+
+			client, err := NewClient(ClientConfig{URL: h.APIURL(), Token: cullToken, Concurrency: 4, Retries: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs := &lockedBuffer{}
+			later := 2 * time.Hour
+			c := &Culler{Client: client, Policy: policy, Concurrency: 4, Metrics: NewMetrics(), StopTimeout: 30 * time.Second,
+				Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				Now: func() time.Time { return time.Now().Add(later) }}
+
+			// Two hours on: past --timeout, within gpu's.
+			e, err := Explain(context.Background(), client, &c.Policy, "gpu-user", "", false, time.Now().Add(later))
+			if err != nil || len(e.Servers) != 1 || e.Servers[0].Rule != "gpu" || e.Servers[0].Reason != Active {
+				t.Fatalf("explain gpu-user: %+v, %v", e, err)
+			}
+			sum, err := c.RunPass(context.Background())
+			if err != nil || sum.ServersCulled != 1 || sum.ByRule["instructors"].Kept[RuleNever] != 1 || sum.ByRule["gpu"].Kept[Active] != 1 {
+				t.Fatalf("first pass: %+v, %v\n%s", sum, err, logs)
+			}
+			if !containsLine(logs.String(), `msg="culled server" user=plain`) ||
+				!containsLine(logs.String(), `msg="keeping server" user=prof`, "reason=rule-never", "rule=instructors") {
+				t.Errorf("first pass logs:\n%s", logs)
+			}
+			// Four hours on: past gpu's timeout too; prof is still kept.
+			later = 4 * time.Hour
+			sum, err = c.RunPass(context.Background())
+			if err != nil || sum.ServersCulled != 1 || sum.ByRule["gpu"].ServersCulled != 1 || sum.ByRule["instructors"].Kept[RuleNever] != 1 {
+				t.Fatalf("second pass: %+v, %v\n%s", sum, err, logs)
+			}
+			if !containsLine(logs.String(), `msg="culled server" user=gpu-user`, "rule=gpu") {
+				t.Errorf("gpu-user not culled by its rule:\n%s", logs)
+			}
+			for user, up := range map[string]bool{"prof": true, "gpu-user": false, "plain": false} {
+				_, data := h.API(adminToken, http.MethodGet, "/users/"+user, "")
+				var u struct {
+					Servers map[string]struct{ Ready bool } `json:"servers"`
+				}
+				if err := json.Unmarshal(data, &u); err != nil || u.Servers[""].Ready != up {
+					t.Errorf("%s: server ready %t, want %t (%s)", user, u.Servers[""].Ready, up, data)
+				}
 			}
 		})
 	}

@@ -8,10 +8,18 @@ import (
 	"github.com/hubctl/hubctl/hub"
 )
 
+// CullerFlags is what of a policy, its flags and its rules, changes the
+// scopes the culler's token needs: the one source for the preset's role
+// (`hubctl service add cull-idle`), the scope check a pass starts with and
+// `hubctl check`.
+func CullerFlags(p *Policy) hub.CullerFlags {
+	return hub.CullerFlags{CullUsers: p.CullUsers, GroupRules: needsGroups(p.Rules)}
+}
+
 // requiredScopes are the scopes a culler's token needs for a policy
 // (hub.CullerScopes), each an alternative set: any one scope of a set will do.
 func requiredScopes(p *Policy) [][]string {
-	return hub.CullerScopes(hub.CullerFlags{CullUsers: p.CullUsers})
+	return hub.CullerScopes(CullerFlags(p))
 }
 
 // LackingScopes returns the scopes the culler runs without but should have
@@ -21,7 +29,7 @@ func LackingScopes(id *Identity, p *Policy) []hub.WantedScopes {
 		return nil // before 2.0 the token is an admin's, which sees everything
 	}
 	var out []hub.WantedScopes
-	for _, w := range hub.CullerWantedScopes(hub.CullerFlags{CullUsers: p.CullUsers}) {
+	for _, w := range hub.CullerWantedScopes(CullerFlags(p)) {
 		if !slices.ContainsFunc(w.Scopes, func(s string) bool { return slices.Contains(id.Scopes, s) }) {
 			out = append(out, w)
 		}

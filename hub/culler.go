@@ -4,18 +4,28 @@ import "slices"
 
 // CullerFlags are the settings of the idle culler that change what its
 // token must be allowed to do.
+//
+// Rules that match on user_options.profile need nothing more: the server
+// model shows user_options whenever it is shown (read:servers), in 3.0.0
+// and 5.2.1 alike (apihandlers/base.py server_model).
 type CullerFlags struct {
-	CullUsers bool // --cull-users: delete idle users once their servers are stopped
+	CullUsers  bool // --cull-users: delete idle users once their servers are stopped
+	GroupRules bool // --rules with a rule that matches on a group
 }
 
 // cullerNeed is one request the culler makes, and the scopes that allow it:
 // any one will do, least privilege first.
 type cullerNeed struct {
-	scopes    []string
-	cullUsers bool // needed only with CullerFlags.CullUsers
+	scopes     []string
+	cullUsers  bool // needed only with CullerFlags.CullUsers
+	groupRules bool // needed only with CullerFlags.GroupRules
 	// without, for a scope the culler can run without, says what it then
 	// cannot do; empty for a scope it needs.
 	without string
+}
+
+func (n *cullerNeed) applies(f CullerFlags) bool {
+	return (!n.cullUsers || f.CullUsers) && (!n.groupRules || f.GroupRules)
 }
 
 // cullerNeeds is the one list of the culler's scopes. jupyterhub-idle-culler's
@@ -25,15 +35,18 @@ type cullerNeed struct {
 // admin:users includes delete:users (3.0.0 scopes.py:49-100). All of them
 // exist from 2.0 on (2.0.0rc2 scopes.py).
 var cullerNeeds = []cullerNeed{
-	{[]string{"list:users"}, false, ""},                 // GET /users
-	{[]string{"read:users:activity"}, false, ""},        // each user's last_activity
-	{[]string{"read:servers"}, false, ""},               // each user's servers
-	{[]string{"delete:servers"}, false, ""},             // DELETE /users/NAME/server(s)
-	{[]string{"delete:users", "admin:users"}, true, ""}, // DELETE /users/NAME
+	{scopes: []string{"list:users"}},                                   // GET /users
+	{scopes: []string{"read:users:activity"}},                          // each user's last_activity
+	{scopes: []string{"read:servers"}},                                 // each user's servers, with their user_options
+	{scopes: []string{"delete:servers"}},                               // DELETE /users/NAME/server(s)
+	{scopes: []string{"delete:users", "admin:users"}, cullUsers: true}, // DELETE /users/NAME
+	// A user's groups (userModelAccess), which group rules match on; a
+	// user whose reply has none is kept (cull.MatchUnknown).
+	{scopes: []string{"read:users:groups", "read:users", "users", "admin:users"}, groupRules: true},
 	// A user's created (userModelAccess) dates a user who was never active,
 	// as jupyterhub-idle-culler does, whose admin:users includes read:users.
-	{[]string{"read:users", "users", "admin:users"}, true,
-		"a user who was never active has no created time to be judged by and is kept, and --max-age does not apply to users"},
+	{scopes: []string{"read:users", "users", "admin:users"}, cullUsers: true,
+		without: "a user who was never active has no created time to be judged by and is kept, and --max-age does not apply to users"},
 }
 
 // CullerScopes returns what the culler's token needs with f on a Hub with
@@ -43,7 +56,7 @@ var cullerNeeds = []cullerNeed{
 func CullerScopes(f CullerFlags) [][]string {
 	var out [][]string
 	for _, n := range cullerNeeds {
-		if (!n.cullUsers || f.CullUsers) && n.without == "" {
+		if n.applies(f) && n.without == "" {
 			out = append(out, n.scopes)
 		}
 	}
@@ -61,7 +74,7 @@ type WantedScopes struct {
 func CullerWantedScopes(f CullerFlags) []WantedScopes {
 	var out []WantedScopes
 	for _, n := range cullerNeeds {
-		if (!n.cullUsers || f.CullUsers) && n.without != "" {
+		if n.applies(f) && n.without != "" {
 			out = append(out, WantedScopes{Scopes: n.scopes, Without: n.without})
 		}
 	}

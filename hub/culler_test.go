@@ -13,6 +13,7 @@ func TestCullerScopes(t *testing.T) {
 	}{
 		{CullerFlags{}, servers},
 		{CullerFlags{CullUsers: true}, append(slices.Clone(servers), []string{"delete:users", "admin:users"})},
+		{CullerFlags{GroupRules: true}, append(slices.Clone(servers), []string{"read:users:groups", "read:users", "users", "admin:users"})},
 	} {
 		got := CullerScopes(c.flags)
 		if !slices.EqualFunc(got, c.want, slices.Equal[[]string]) {
@@ -50,9 +51,25 @@ func TestCullerRoleScopes(t *testing.T) {
 		{"5.5.1", CullerFlags{}, servers},
 		{"5.5.1", CullerFlags{CullUsers: true}, users},
 		{"6.0.0b2", CullerFlags{CullUsers: true}, users},
+		{"3.0.0", CullerFlags{GroupRules: true}, append(slices.Clone(servers), "read:users:groups")},
+		{"5.5.1", CullerFlags{CullUsers: true, GroupRules: true}, []string{"list:users", "read:users:activity", "read:servers", "delete:servers", "delete:users", "read:users:groups", "read:users"}},
 	} {
 		if got := CullerRoleScopes(mustVersion(t, c.v), c.flags); !slices.Equal(got, c.want) {
 			t.Errorf("CullerRoleScopes(%s, %+v) = %v, want %v", c.v, c.flags, got, c.want)
+		}
+	}
+}
+
+// The role for group rules shows groups in the user model, as the Hub's
+// access_map does.
+func TestCullerRoleShowsGroups(t *testing.T) {
+	for _, ver := range []string{"2.0.0", "3.0.0", "5.2.1"} {
+		v := mustVersion(t, ver)
+		if keys := UserModelKeys(v, CullerRoleScopes(v, CullerFlags{GroupRules: true})); !slices.Contains(keys, "groups") {
+			t.Errorf("%s: the role for group rules shows %v, no groups", ver, keys)
+		}
+		if keys := UserModelKeys(v, CullerRoleScopes(v, CullerFlags{})); slices.Contains(keys, "groups") {
+			t.Errorf("%s: the role without group rules shows groups: %v", ver, keys)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func TestPlanRole(t *testing.T) {
 		{"--admin on the preset before RBAC", RoleRequest{Service: CullIdlePreset, Admin: true}, v1, true, "", nil, ""},
 		{"--admin on the preset", RoleRequest{Service: CullIdlePreset, Admin: true}, v3, false, "cull-idle-role",
 			hub.CullerRoleScopes(v3, hub.CullerFlags{}), "least-privilege role cull-idle-role"},
-		{"--admin on the preset with --cull-users", RoleRequest{Service: CullIdlePreset, Admin: true, CullUsers: true}, v3, false, "cull-idle-role",
+		{"--admin on the preset with --cull-users", RoleRequest{Service: CullIdlePreset, Admin: true, Culler: hub.CullerFlags{CullUsers: true}}, v3, false, "cull-idle-role",
 			hub.CullerRoleScopes(v3, hub.CullerFlags{CullUsers: true}), "delete:users"},
 		{"--admin on another service", RoleRequest{Service: "svc", Admin: true}, v3, true, "", nil, "'admin': True is deprecated"},
 		{"the preset with neither", RoleRequest{Service: CullIdlePreset}, v3, false, "", nil, "no role"},

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hubctl/hubctl/cull"
+	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/pyconfig"
 	"github.com/hubctl/hubctl/templates"
 )
@@ -62,6 +64,33 @@ type Role struct {
 // target that has its own idle culler turns that one off for such a service.
 func (s *Service) RunsHubctlCull() bool {
 	return len(s.Command) >= 2 && path.Base(s.Command[0]) == "hubctl" && s.Command[1] == "cull"
+}
+
+// CullerFlags is what of a `hubctl cull` command changes the scopes its
+// token needs (cull.CullerFlags): --cull-users, and the rules of the file
+// --rules names, read as the culler reads it. A rules file that cannot be
+// read is an error: without it the role cannot be known.
+func (s *Service) CullerFlags() (hub.CullerFlags, error) {
+	var p cull.Policy
+	var rules string
+	args := s.Command[min(2, len(s.Command)):]
+	for i, w := range args {
+		switch {
+		case w == "--cull-users" || w == "--cull-users=true":
+			p.CullUsers = true
+		case strings.HasPrefix(w, "--rules="):
+			rules = strings.TrimPrefix(w, "--rules=")
+		case w == "--rules" && i+1 < len(args):
+			rules = args[i+1]
+		}
+	}
+	if rules != "" {
+		var err error
+		if p.Rules, err = cull.LoadRules(rules); err != nil {
+			return hub.CullerFlags{}, err
+		}
+	}
+	return cull.CullerFlags(&p), nil
 }
 
 // TokenEnvVar is the variable `--token env` reads a service's token from.

@@ -479,7 +479,12 @@ func PlanUpgrade(cfg *Config, from, to hub.Version) *UpgradePlan {
 				refuse("the file already has a role %q; give the service its scopes by hand", name)
 				continue
 			}
-			scopes := hub.CullerRoleScopes(to, hub.CullerFlags{CullUsers: slices.ContainsFunc(a.svc.Command, func(w string) bool { return w == "--cull-users" || w == "--cull-users=true" })})
+			flags, err := a.svc.CullerFlags()
+			if err != nil {
+				refuse("the role follows the culler's rules, and %v; fix the file, or give the service its scopes by hand", err)
+				continue
+			}
+			scopes := hub.CullerRoleScopes(to, flags)
 			plan.Steps = append(plan.Steps, UpgradeStep{Service: a.svc.Name, At: []pyconfig.Pos{a.pos},
 				Role: &Role{Name: name, Description: "least-privilege role hubctl gives the idle culler", Scopes: scopes, Services: []string{a.svc.Name}},
 				Note: fmt.Sprintf("the service runs `hubctl cull`, so it gets the culler's least-privilege role %s (%s) instead; the admin role it already holds stays in the Hub's database until a load_roles entry for the admin role lists the services that keep it", name, strings.Join(scopes, ", "))})

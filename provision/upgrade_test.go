@@ -175,6 +175,13 @@ func TestPlanUpgrade(t *testing.T) {
 	stats := Service{Name: "stats", Admin: true, URL: "http://127.0.0.1:9000"}
 	hand := "c.JupyterHub.services = [{'name': 'hand', 'admin': True, 'url': 'http://127.0.0.1:1'}]\n"
 	notes := Service{Name: "notes", OAuthNoConfirm: true, OAuthClientID: "service-notes", OAuthClientAllowedScopes: []string{"read:users:name"}}
+	// The role follows the culler's --rules, as the preset writes it.
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rules, []byte("rules:\n  - {name: staff, match: {group: staff}, never: true}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ruled := Service{Name: "cull-idle", Admin: true, Command: []string{"hubctl", "cull", "--rules=" + rules}}
+	lost := Service{Name: "cull-idle", Admin: true, Command: []string{"hubctl", "cull", "--rules", rules + ".gone"}}
 	for _, tt := range []struct {
 		name, src, from, to string
 		steps               []string // SERVICE→ROLE scopes, or SERVICE-KEY...
@@ -185,6 +192,10 @@ func TestPlanUpgrade(t *testing.T) {
 			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users read:users"}, note: "stays in the Hub's database until"},
 		{name: "another service joins the admin role", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler, stats}}), from: "1.5", to: "3.0",
 			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers delete:users read:users", "stats→admin"}, note: "takes the admin role it held away"},
+		{name: "the culler's role follows its rules", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{ruled}}), from: "1.5", to: "3.0",
+			steps: []string{"cull-idle→cull-idle-role list:users read:users:activity read:servers delete:servers read:users:groups"}},
+		{name: "the culler's rules cannot be read", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{lost}}), from: "1.5", to: "3.0",
+			refused: []string{"cull-idle: the role follows the culler's rules, and " + rules + ".gone: cannot read the rules"}},
 		{name: "nothing before 2.0", src: withBlock(t, "c = get_config()\n", Managed{Services: []Service{culler}}), from: "1.0", to: "1.5",
 			refused: []string{"cull-idle: has no roles"}},
 		{name: "outside the block", src: "c = get_config()\n" + hand, from: "3.0", to: "5.2",

@@ -19,10 +19,15 @@ func checkCommand(env *cliEnv) *cli.Command {
 			"   JUPYTERHUB_API_TOKEN=... hubctl check --url http://127.0.0.1:8081/hub/api --json",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
+			&cli.StringFlag{Name: "rules", Usage: "check the scopes `hubctl cull --rules FILE` needs (group rules need read:users:groups)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		}, hubFlags(env)...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
+				return err
+			}
+			rules, err := cullRules(c)
+			if err != nil {
 				return err
 			}
 			cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
@@ -34,7 +39,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			policy := &cull.Policy{CullUsers: c.Bool("cull-users")}
+			policy := &cull.Policy{CullUsers: c.Bool("cull-users"), Rules: rules}
 			report := cull.Check(c.Context, client, policy)
 			if c.Bool("json") {
 				if err := printJSON(env, report); err != nil {

@@ -91,6 +91,7 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.StringFlag{Name: "notify-before", Usage: preset + "warn once per idle stretch when a server is within `DURATION` (30m, 1h, or seconds) of its cull, through --notify-command or --notify-url"},
 		&cli.StringFlag{Name: "notify-command", Usage: preset + "with --notify-before, run `CMD` (split into words as a shell would, nothing expanded) with the warning as JSON on stdin"},
 		&cli.StringFlag{Name: "notify-url", Usage: preset + "with --notify-before, POST the warning as JSON to `URL`"},
+		&cli.StringFlag{Name: "rules", Usage: preset + "per-group, per-profile and per-server timeouts, max ages and never-cull from a YAML `FILE` (first match wins; see README)"},
 	}
 }
 
@@ -305,7 +306,8 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		return err
 	}
 	attrs := []any{"url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
-		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun}
+		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun,
+		"rules", len(policy.Rules)}
 	if n := culler.Notify; n != nil {
 		attrs = append(attrs, "notify_before", n.Before.String(), "notifier", n.Notifier.String())
 	}
@@ -387,7 +389,31 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 		}
 		p.Exclude = append(p.Exclude, re)
 	}
+	if p.Rules, err = cullRules(c); err != nil {
+		return p, 0, err
+	}
 	return p, every, nil
+}
+
+// cullRules reads and checks --rules FILE, if given; its errors name
+// FILE:LINE.
+func cullRules(c *cli.Context) ([]cull.Rule, error) {
+	path := c.String("rules")
+	if !c.IsSet("rules") {
+		return nil, nil
+	}
+	if path == "" {
+		return nil, usageErrorf("--rules: the file name is empty")
+	}
+	rules, err := cull.LoadRules(path)
+	if err != nil {
+		var re *cull.RulesError
+		if errors.As(err, &re) {
+			return nil, &usageError{msg: err.Error(), hint: re.Hint(), err: err}
+		}
+		return nil, err
+	}
+	return rules, nil
 }
 
 // hubFlags say how to reach the Hub, for cull and check: the reference
@@ -506,7 +532,7 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 		return
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tRULE\tWHY")
+	fmt.Fprintln(tw, "USER\tSERVER\tIDLE FOR\tREASON\tRULE\tWHY")
 	for _, p := range planned {
 		// Names come from the Hub: quoted when they hold control
 		// characters or escape sequences, so no name can redraw the screen
@@ -518,7 +544,7 @@ func printWouldCull(env *cliEnv, planned []cull.Planned) {
 		case p.Server == "":
 			server = "(default)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cull.Quote(p.User), server, p.Idle.Round(time.Second), p.Rule, cull.Escape(p.Why))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cull.Quote(p.User), server, p.Idle.Round(time.Second), p.Reason, p.Rule, cull.Escape(p.Why))
 	}
 	tw.Flush()
 }

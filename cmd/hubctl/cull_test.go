@@ -245,7 +245,7 @@ func TestCullBinaryLoop(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			for _, want := range []string{`hubctl_cull_passes_total{result="ok"} 2`, "hubctl_cull_servers_culled_total 1", "hubctl_cull_last_success_timestamp_seconds", "hubctl_cull_pass_duration_seconds_count 2"} {
+			for _, want := range []string{`hubctl_cull_passes_total{result="ok"} 2`, `hubctl_cull_servers_culled_total{rule="flags"} 1`, "hubctl_cull_last_success_timestamp_seconds", "hubctl_cull_pass_duration_seconds_count 2"} {
 				if !strings.Contains(string(body), want) {
 					t.Errorf("metrics lack %q", want)
 				}

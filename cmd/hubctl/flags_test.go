@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -498,7 +499,8 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 		"notify-command": {"--notify-before=67s"},
 		"notify-url":     {"--notify-before=67s"},
 	}
-	stringValues := map[string]string{"notify-command": "mail-warning --to 'the user'", "notify-url": "https://127.0.0.1:9/hook?a=b"}
+	stringValues := map[string]string{"notify-command": "mail-warning --to 'the user'", "notify-url": "https://127.0.0.1:9/hook?a=b",
+		"rules": filepath.Join("..", "..", "testdata", "rules", "example.yaml")} // relative: the preset writes it absolute
 	atPresetTimeout := parsedCullOptions(t, []string{"--timeout=3600"})
 	if parsedCullOptions(t, nil) == atPresetTimeout {
 		t.Error("hubctl cull's default --timeout is the preset's 3600")
@@ -510,7 +512,7 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 			values = []string{strconv.Itoa(f.Value + 7)}
 		case *cli.BoolFlag:
 			values = []string{strconv.FormatBool(!f.Value)}
-		case *cli.StringFlag: // --stop-timeout, --notify-before
+		case *cli.StringFlag: // --stop-timeout, --notify-*, --rules
 			values = []string{"67s"}
 			if v, ok := stringValues[f.Names()[0]]; ok {
 				values = []string{v}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/shellwords"
 	"github.com/hubctl/hubctl/provision"
@@ -187,6 +188,17 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	}
 	svc.Command = append(svc.Command, repeated(c, "arg")...)
 	var notes []string
+	var culler hub.CullerFlags
+	if preset {
+		// The same checks as `hubctl cull` makes at start (a bad --rules
+		// file is refused here with its FILE:LINE), and what the policy
+		// needs of the role.
+		policy, _, err := cullPolicy(c)
+		if err != nil {
+			return err
+		}
+		culler = cull.CullerFlags(&policy)
+	}
 	if preset && !c.Bool("external") {
 		if len(svc.Command) > 0 {
 			return usageErrorf("--command and --arg: the cull-idle preset writes its own command; pass cull flags such as --timeout instead")
@@ -201,7 +213,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	if c.Bool("admin") && len(scopes) > 0 {
 		return usageErrorf("--admin and --scope: give either, not both")
 	}
-	grant := provision.PlanRole(provision.RoleRequest{Service: name, Admin: c.Bool("admin"), Scopes: scopes, CullUsers: c.Bool("cull-users")}, v)
+	grant := provision.PlanRole(provision.RoleRequest{Service: name, Admin: c.Bool("admin"), Scopes: scopes, Culler: culler}, v)
 	svc.Admin, notes = grant.Admin, append(notes, grant.Notes...)
 
 	// Tokens.
@@ -295,7 +307,15 @@ func cullArgs(c *cli.Context) []string {
 		case *cli.IntFlag:
 			args = append(args, fmt.Sprintf("--%s=%d", name, c.Int(name)))
 		case *cli.StringFlag:
-			args = append(args, fmt.Sprintf("--%s=%s", name, c.String(name)))
+			value := c.String(name)
+			if name == "rules" {
+				// The Hub runs the command in a directory of its own.
+				// cullPolicy has read the file, so the path is good.
+				if abs, err := filepath.Abs(value); err == nil {
+					value = abs
+				}
+			}
+			args = append(args, fmt.Sprintf("--%s=%s", name, value))
 		case *repeatableFlag:
 			for _, v := range repeated(c, name) {
 				args = append(args, fmt.Sprintf("--%s=%s", name, v))

@@ -63,11 +63,12 @@
 // hubctl parses them. Deliberately not modelled, as hubctl neither sends
 // nor reads it: other endpoints and methods (501), filtered scopes given to a
 // token (!user=, !group=, !server=; AddToken panics), the "admin",
-// "inherit" and "self" metascopes, roles and groups, name_filter, sort (5.x;
+// "inherit" and "self" metascopes, roles, the groups API (a user's groups
+// are shown in the user model, as given to AddUser), name_filter, sort (5.x;
 // its 400 for a bad value), include_stopped_servers, admin:server_state,
 // the scopes 2.x lacks (the fake's 2.x has 3.0.0's), sessions (session_id
 // is null), exact values for the model fields hubctl does not read (roles,
-// groups, server, urls: they are sent, for the shape and size of a reply, but
+// server, urls: they are sent, for the shape and size of a reply, but
 // approximate), and Python's byte-exact json.dumps (the keys and values are
 // the Hub's; the bytes between them need not be). Key order is fixed and
 // servers are ordered by name. A stop with a delay answers at once where the
@@ -80,9 +81,11 @@
 package fakehub
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -137,6 +140,7 @@ type Owner struct {
 type User struct {
 	Name         string
 	Admin        bool
+	Groups       []string // the names of the user's groups, in the order they were joined
 	Created      time.Time
 	LastActivity *time.Time
 	Servers      map[string]*Server // key "" is the default server
@@ -150,6 +154,9 @@ type Server struct {
 	LastActivity *time.Time
 	// StopDelay overrides Options.StopDelay for this server; -1 = stops at once.
 	StopDelay time.Duration
+	// UserOptions is what the spawn request carried (a KubeSpawner profile
+	// is {"profile": "gpu"}); nil is {}, as for any server that has run.
+	UserOptions map[string]any
 }
 
 // Request is a request the fake saw.
@@ -218,6 +225,7 @@ type urec struct {
 	live         bool
 	name         string
 	admin        bool
+	groups       []string
 	created      time.Time
 	lastActivity *time.Time
 	servers      map[string]*srec
@@ -231,7 +239,8 @@ type srec struct {
 	started      *time.Time
 	lastActivity *time.Time
 	stopDelay    time.Duration
-	removeAfter  bool // remove (named) server once the pending stop completes
+	removeAfter  bool   // remove (named) server once the pending stop completes
+	userOptions  []byte // JSON
 }
 
 // spawner.ready: not pending and has a server (spawner.py Spawner.ready)
@@ -325,6 +334,7 @@ func (h *Hub) AddUser(u User) {
 		live:         true,
 		name:         u.Name,
 		admin:        u.Admin,
+		groups:       slices.Clone(u.Groups),
 		created:      u.Created,
 		lastActivity: copyTime(u.LastActivity),
 		servers:      map[string]*srec{},
@@ -342,6 +352,14 @@ func (h *Hub) AddUser(u User) {
 			started:      copyTime(s.Started),
 			lastActivity: copyTime(s.LastActivity),
 			stopDelay:    s.StopDelay,
+			userOptions:  []byte("{}"),
+		}
+		if s.UserOptions != nil {
+			opts, err := json.Marshal(s.UserOptions)
+			if err != nil {
+				panic("fakehub: UserOptions: " + err.Error())
+			}
+			r.servers[name].userOptions = opts
 		}
 	}
 	r.sortNames()
@@ -451,6 +469,7 @@ func (r *urec) export() User {
 	u := User{
 		Name:         r.name,
 		Admin:        r.admin,
+		Groups:       slices.Clone(r.groups),
 		Created:      r.created,
 		LastActivity: copyTime(r.lastActivity),
 		Servers:      make(map[string]*Server, len(r.servers)),
@@ -462,6 +481,9 @@ func (r *urec) export() User {
 			Started:      copyTime(s.started),
 			LastActivity: copyTime(s.lastActivity),
 			StopDelay:    s.stopDelay,
+		}
+		if string(s.userOptions) != "{}" {
+			_ = json.Unmarshal(s.userOptions, &u.Servers[n].UserOptions)
 		}
 	}
 	return u

@@ -76,17 +76,19 @@ func mustTime(t *testing.T, s string) *time.Time {
 func startRealHub(t *testing.T, r realhub.Release, users []User, tokens []realToken) string {
 	t.Helper()
 	type srvSpec struct {
-		Ready        bool     `json:"ready"`
-		Pending      string   `json:"pending,omitempty"`
-		Started      *string  `json:"started"`
-		LastActivity *string  `json:"last_activity"`
-		StopDelay    *float64 `json:"stop_delay,omitempty"`
+		Ready        bool           `json:"ready"`
+		Pending      string         `json:"pending,omitempty"`
+		Started      *string        `json:"started"`
+		LastActivity *string        `json:"last_activity"`
+		StopDelay    *float64       `json:"stop_delay,omitempty"`
+		UserOptions  map[string]any `json:"user_options,omitempty"`
 	}
 	type userSpec struct {
 		Name         string             `json:"name"`
 		Admin        bool               `json:"admin"`
 		Created      string             `json:"created"`
 		LastActivity *string            `json:"last_activity"`
+		Groups       []string           `json:"groups,omitempty"`
 		Servers      map[string]srvSpec `json:"servers"`
 	}
 	iso := func(t *time.Time) *string {
@@ -98,9 +100,9 @@ func startRealHub(t *testing.T, r realhub.Release, users []User, tokens []realTo
 	}
 	var us []userSpec
 	for _, u := range users {
-		s := userSpec{Name: u.Name, Admin: u.Admin, Created: *iso(&u.Created), LastActivity: iso(u.LastActivity), Servers: map[string]srvSpec{}}
+		s := userSpec{Name: u.Name, Admin: u.Admin, Created: *iso(&u.Created), LastActivity: iso(u.LastActivity), Groups: u.Groups, Servers: map[string]srvSpec{}}
 		for n, sv := range u.Servers {
-			ss := srvSpec{Ready: sv.Ready, Pending: sv.Pending, Started: iso(sv.Started), LastActivity: iso(sv.LastActivity)}
+			ss := srvSpec{Ready: sv.Ready, Pending: sv.Pending, Started: iso(sv.Started), LastActivity: iso(sv.LastActivity), UserOptions: sv.UserOptions}
 			if sv.StopDelay > 0 {
 				d := sv.StopDelay.Seconds()
 				ss.StopDelay = &d
@@ -218,8 +220,8 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 	created := *ts("2026-01-01T00:00:00Z")
 	const slow = 1500 * time.Millisecond
 	users := []User{
-		{Name: "alice", Admin: true, Created: created, LastActivity: ts("2026-01-02T03:04:05.123456Z"),
-			Servers: map[string]*Server{"": {Ready: true, Started: ts("2026-01-02T00:00:00Z"), LastActivity: ts("2026-01-02T03:04:05Z")}}},
+		{Name: "alice", Admin: true, Created: created, LastActivity: ts("2026-01-02T03:04:05.123456Z"), Groups: []string{"staff", "instructors"},
+			Servers: map[string]*Server{"": {Ready: true, Started: ts("2026-01-02T00:00:00Z"), LastActivity: ts("2026-01-02T03:04:05Z"), UserOptions: map[string]any{"profile": "gpu", "n": 2}}}},
 		{Name: "bob", Created: created,
 			Servers: map[string]*Server{"": {}, "x y": {Ready: true}, "p": {Pending: "spawn"}}},
 		{Name: "carol", Created: created},
@@ -240,6 +242,7 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 		{"noscope-token", "service", "noscope", []string{"read:hub"}},
 		{"frank-token", "user", "frank", []string{"read:users:activity", "delete:users", "list:users"}},
 		{"carol-token", "user", "carol", []string{"read:users:activity"}},
+		{"groups-token", "service", "groups", []string{"list:users", "read:users:groups", "read:servers"}},
 	}
 
 	realBase := startRealHub(t, r, users, tokens)
@@ -262,6 +265,7 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 		{method: "GET", path: "/users", token: "culler-token"},
 		{method: "GET", path: "/users", token: "names-token", accept: pag},
 		{method: "GET", path: "/users", token: "frank-token", accept: pag},
+		{method: "GET", path: "/users", token: "groups-token", accept: pag},
 		{method: "GET", path: "/users?limit=2", token: "culler-token", accept: pag},
 		{method: "GET", path: "/users?limit=2", token: "culler-token", accept: pag + "; q=1"},
 		{method: "GET", path: "/users?limit=2", token: "culler-token", accept: "text/html, " + strings.ToUpper(pag)},
@@ -418,13 +422,13 @@ func consumedUser(v any) any {
 	if !ok {
 		return v
 	}
-	out := pick(u, "name", "admin", "created", "last_activity")
+	out := pick(u, "name", "admin", "groups", "created", "last_activity")
 	out["<keys>"] = keyList(u)
 	if servers, ok := u["servers"].(map[string]any); ok {
 		ss := map[string]any{}
 		for name, s := range servers {
 			sm := s.(map[string]any)
-			p := pick(sm, "name", "ready", "pending", "started", "last_activity")
+			p := pick(sm, "name", "ready", "pending", "started", "last_activity", "user_options")
 			p["<keys>"] = keyList(sm)
 			ss[name] = p
 		}

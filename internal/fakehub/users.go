@@ -32,11 +32,11 @@ const (
 // whether the model is non-empty (`if model:`): the scopes decide which keys
 // there are, and a model without any is left out of a list.
 //
-// The keys hubctl does not read (roles, groups, server, pending, auth_state;
-// a server's stopped, url, user_options, progress_url, and 5.x's full_name,
-// full_url, full_progress_url) are there so that hubctl decodes replies of
-// the real Hub's shape and about its size (the benchmarks measure that);
-// their values are approximate (no groups, the default roles, URLs escaped
+// The keys hubctl does not read (roles, server, pending, auth_state; a
+// server's stopped, url, progress_url, and 5.x's full_name, full_url,
+// full_progress_url) are there so that hubctl decodes replies of the real
+// Hub's shape and about its size (the benchmarks measure that); their
+// values are approximate (the default roles, URLs escaped
 // by url.PathEscape rather than the Hub's quote) and TestAgainstRealHub
 // compares only that they are there.
 func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
@@ -97,8 +97,17 @@ func (c *reqCtx) appendUserFields(out []byte, u *urec) ([]byte, bool) {
 		}
 	}
 	if keys&kGroups != 0 {
+		// 'groups': [g.name for g in user.groups], for read:users and
+		// read:users:groups alike in 3.0.0 and 5.2.1
 		key("groups")
-		out = append(out, "[]"...)
+		out = append(out, '[')
+		for i, g := range u.groups {
+			if i > 0 {
+				out = append(out, ", "...)
+			}
+			out = appendString(out, g)
+		}
+		out = append(out, ']')
 	}
 	def := u.servers[""]
 	if keys&kServer != 0 {
@@ -178,7 +187,11 @@ func (h *Hub) appendServerModel(out []byte, user, name string, s *srec) []byte {
 	out = strconv.AppendBool(out, s.isReady())
 	out = append(out, `, "stopped": false, "url": `...)
 	out = appendString(out, serverURL(user, name))
-	out = append(out, `, "user_options": {}, "progress_url": `...)
+	// 'user_options': spawner.user_options, shown with the model in 3.0.0
+	// and 5.2.1 alike (no scope of its own)
+	out = append(out, `, "user_options": `...)
+	out = append(out, s.userOptions...)
+	out = append(out, `, "progress_url": `...)
 	progress := "/hub/api/users/" + url.PathEscape(user) + "/server/progress"
 	if name != "" {
 		progress = "/hub/api/users/" + url.PathEscape(user) + "/servers/" + url.PathEscape(name) + "/progress"

@@ -510,10 +510,17 @@ func (h *Hub) API(token, method, path, body string) (int, []byte) {
 // admin:servers) and waits until the user's default server is ready.
 func (h *Hub) Spawn(token, user string) {
 	h.t.Helper()
+	h.SpawnWith(token, user, "")
+}
+
+// SpawnWith is Spawn with the spawn request's JSON body, which the Hub
+// keeps as the server's user_options (e.g. {"profile": "gpu"}).
+func (h *Hub) SpawnWith(token, user, options string) {
+	h.t.Helper()
 	if code, data := h.API(token, http.MethodPost, "/users/"+user, ""); code != http.StatusCreated {
 		h.t.Fatalf("POST /users/%s: %d %s", user, code, data)
 	}
-	if code, data := h.API(token, http.MethodPost, "/users/"+user+"/server", ""); code != http.StatusCreated && code != http.StatusAccepted {
+	if code, data := h.API(token, http.MethodPost, "/users/"+user+"/server", options); code != http.StatusCreated && code != http.StatusAccepted {
 		h.t.Fatalf("POST /users/%s/server: %d %s\n%s", user, code, data, Tail(h.Output()))
 	}
 	deadline := time.Now().Add(60 * time.Second)

@@ -143,7 +143,9 @@ async def main(path):
             orm_spawner.last_activity = parse_ts(s.get("last_activity"))
             # servers in the scenario have run before (a never-run spawner has
             # null user_options and state)
-            orm_spawner.user_options = {}
+            orm_spawner.user_options = s.get("user_options") or {}
+            # the Spawner was made (user.py _new_spawner) before this
+            spawner.user_options = orm_spawner.user_options
             orm_spawner.state = {}
             active = s.get("ready") or s.get("pending")
             if active:
