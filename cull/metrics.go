@@ -21,6 +21,7 @@ type Metrics struct {
 	errors        *prometheus.CounterVec
 	duration      prometheus.Histogram
 	lastSuccess   prometheus.Gauge
+	kernelChecks  *prometheus.CounterVec
 }
 
 // NewMetrics registers the culler's metrics and the Go runtime's.
@@ -52,8 +53,11 @@ func NewMetrics() *Metrics {
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hubctl_cull_last_success_timestamp_seconds", Help: "Unix time of the end of the last pass that succeeded.",
 		}),
+		kernelChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_kernel_checks_total", Help: "Kernel checks (--check-kernels) of servers judged idle, by result: busy (the server was kept), idle, or failed (judged without it).",
+		}, []string{"result"}),
 	}
-	m.registry.MustRegister(m.passes, m.serversCulled, m.usersCulled, m.stuckStops, m.kept, m.errors, m.duration, m.lastSuccess,
+	m.registry.MustRegister(m.passes, m.serversCulled, m.usersCulled, m.stuckStops, m.kept, m.errors, m.duration, m.lastSuccess, m.kernelChecks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.passes.WithLabelValues("ok")
 	m.passes.WithLabelValues("failed")
@@ -93,5 +97,11 @@ func (m *Metrics) observePass(s *Summary, err error, dryRun bool) {
 func (m *Metrics) countError(err error) {
 	if m != nil {
 		m.errors.WithLabelValues(ErrorKind(err)).Inc()
+	}
+}
+
+func (m *Metrics) countKernelCheck(result string) {
+	if m != nil {
+		m.kernelChecks.WithLabelValues(result).Inc()
 	}
 }

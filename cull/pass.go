@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -33,7 +34,14 @@ type Culler struct {
 	// StopPoll is the first wait between two looks at a stop being
 	// followed; it doubles up to maxStopPoll. 0 = 500 ms.
 	StopPoll time.Duration
+	// PublicURL is where kernel checks (Policy.CheckKernels) reach the
+	// single-user servers: the proxy's public URL (--public-url); nil =
+	// each server's URL as the Hub gives it.
+	PublicURL *url.URL
+	// KernelTimeout bounds one kernel check; 0 = DefaultKernelTimeout.
+	KernelTimeout time.Duration
 
+	kernelState
 	logOnce sync.Once
 	log     *slog.Logger
 	owner   ScopeError // whom the token belongs to, for hints; set as a pass begins
@@ -77,9 +85,12 @@ type Summary struct {
 	// finish within the stop timeout; the next pass follows them again.
 	StuckStops  int
 	UsersCulled int
-	Kept        map[Reason]int // servers and users kept, by reason
-	Errors      int
-	Duration    time.Duration
+	// KernelChecksFailed is the servers whose kernels could not be checked
+	// (--check-kernels), which were judged without it.
+	KernelChecksFailed int
+	Kept               map[Reason]int // servers and users kept, by reason
+	Errors             int
+	Duration           time.Duration
 	// WouldCull lists, in a dry run, what a real pass would stop or delete.
 	WouldCull []Planned
 }
@@ -97,7 +108,8 @@ type Planned struct {
 // plan is a decision that asks for requests, kept until listing is done.
 type plan struct {
 	Decision
-	admin bool
+	admin   bool
+	targets map[string]serverURLs // by server name, for kernel checks; nil without them
 }
 
 // Pass lists every user first, then acts: stopping servers while paging by
@@ -153,10 +165,10 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		}
 		switch {
 		case i >= 0:
-			plans[i] = plan{Decision: d, admin: rec.Admin}
+			plans[i] = plan{Decision: d, admin: rec.Admin, targets: c.kernelTargets(u)}
 		case d.Acts():
 			index[rec.Name] = len(plans)
-			plans = append(plans, plan{Decision: d, admin: rec.Admin})
+			plans = append(plans, plan{Decision: d, admin: rec.Admin, targets: c.kernelTargets(u)})
 		default:
 			index[rec.Name] = -1
 		}
@@ -195,6 +207,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		sum.ServersCulled += r.ServersCulled
 		sum.StuckStops += r.StuckStops
 		sum.UsersCulled += r.UsersCulled
+		sum.KernelChecksFailed += r.KernelChecksFailed
 		sum.Errors += r.Errors
 		sum.WouldCull = append(sum.WouldCull, r.WouldCull...)
 		for k, n := range r.Kept {
@@ -287,8 +300,14 @@ func (c *Culler) act(ctx context.Context, p *plan) (Summary, *following) {
 	r := Summary{Kept: map[Reason]int{}}
 	allGone := true
 	var f *following
-	for _, s := range p.Servers {
+	for i := range p.Servers {
+		s := &p.Servers[i]
 		if !s.Reason.Culls() {
+			allGone = false
+			continue
+		}
+		if c.kernelsKeep(ctx, p, s, &r) {
+			r.Kept[BusyKernel]++
 			allGone = false
 			continue
 		}
@@ -428,6 +447,9 @@ func (c *Culler) RunPass(ctx context.Context) (Summary, error) {
 		"users", sum.Users, "servers_culled", sum.ServersCulled, "stuck_stops", sum.StuckStops,
 		"users_culled", sum.UsersCulled, "kept", keptString(sum.Kept), "errors", sum.Errors,
 		"duration", sum.Duration.Round(time.Millisecond).String(),
+	}
+	if c.Policy.CheckKernels {
+		attrs = append(attrs, "kernel_checks_failed", sum.KernelChecksFailed)
 	}
 	if c.DryRun {
 		attrs = append(attrs, "dry_run", true)

@@ -16,6 +16,10 @@ type Policy struct {
 	CullNamedServers   bool
 	RemoveNamedServers bool             // stop named servers and remove them
 	Exclude            []*regexp.Regexp // users never touched
+	// CheckKernels asks a server judged idle for its kernels before it is
+	// stopped (--check-kernels): a busy one keeps it (BusyKernel). The
+	// check is a step of the pass (kernels.go), not of Decide.
+	CheckKernels bool
 }
 
 // Reason says why a server or user is culled or kept; it is the label of the

@@ -11,7 +11,12 @@ import (
 // requiredScopes are the scopes a culler's token needs for a policy
 // (hub.CullerScopes), each an alternative set: any one scope of a set will do.
 func requiredScopes(p *Policy) [][]string {
-	return hub.CullerScopes(hub.CullerFlags{CullUsers: p.CullUsers})
+	return hub.CullerScopes(cullerFlags(p))
+}
+
+// cullerFlags are the parts of a policy that change the culler's scopes.
+func cullerFlags(p *Policy) hub.CullerFlags {
+	return hub.CullerFlags{CullUsers: p.CullUsers, CheckKernels: p.CheckKernels}
 }
 
 // LackingScopes returns the scopes the culler runs without but should have
@@ -21,7 +26,7 @@ func LackingScopes(id *Identity, p *Policy) []hub.WantedScopes {
 		return nil // before 2.0 the token is an admin's, which sees everything
 	}
 	var out []hub.WantedScopes
-	for _, w := range hub.CullerWantedScopes(hub.CullerFlags{CullUsers: p.CullUsers}) {
+	for _, w := range hub.CullerWantedScopes(cullerFlags(p)) {
 		if !slices.ContainsFunc(w.Scopes, func(s string) bool { return slices.Contains(id.Scopes, s) }) {
 			out = append(out, w)
 		}

@@ -20,6 +20,8 @@ type RoleRequest struct {
 	Admin     bool
 	Scopes    []string
 	CullUsers bool // the cull-idle preset also deletes users
+	// CheckKernels: the cull-idle preset asks servers for busy kernels.
+	CheckKernels bool
 }
 
 // Grant is what a service gets: 'admin': True, or a role, or neither; Notes
@@ -43,7 +45,7 @@ func PlanRole(req RoleRequest, v hub.Version) Grant {
 	case req.Admin && !hub.HasRBAC(v):
 		return Grant{Admin: true}
 	case req.Admin && preset:
-		role := &Role{Name: hub.RoleName(req.Service), Scopes: hub.CullerRoleScopes(v, hub.CullerFlags{CullUsers: req.CullUsers}), Services: []string{req.Service},
+		role := &Role{Name: hub.RoleName(req.Service), Scopes: hub.CullerRoleScopes(v, hub.CullerFlags{CullUsers: req.CullUsers, CheckKernels: req.CheckKernels}), Services: []string{req.Service},
 			Description: "least-privilege role hubctl gives the idle culler"}
 		return Grant{Role: role, Notes: []string{fmt.Sprintf("--admin: gave %s the least-privilege role %s (%s) instead of 'admin': True, which JupyterHub %s deprecates (and the admin role would stay in the Hub's database after the flag is removed)",
 			req.Service, role.Name, strings.Join(role.Scopes, ", "), v)}}

@@ -479,7 +479,10 @@ func PlanUpgrade(cfg *Config, from, to hub.Version) *UpgradePlan {
 				refuse("the file already has a role %q; give the service its scopes by hand", name)
 				continue
 			}
-			scopes := hub.CullerRoleScopes(to, hub.CullerFlags{CullUsers: slices.ContainsFunc(a.svc.Command, func(w string) bool { return w == "--cull-users" || w == "--cull-users=true" })})
+			given := func(flag string) bool {
+				return slices.ContainsFunc(a.svc.Command, func(w string) bool { return w == flag || w == flag+"=true" })
+			}
+			scopes := hub.CullerRoleScopes(to, hub.CullerFlags{CullUsers: given("--cull-users"), CheckKernels: given("--check-kernels")})
 			plan.Steps = append(plan.Steps, UpgradeStep{Service: a.svc.Name, At: []pyconfig.Pos{a.pos},
 				Role: &Role{Name: name, Description: "least-privilege role hubctl gives the idle culler", Scopes: scopes, Services: []string{a.svc.Name}},
 				Note: fmt.Sprintf("the service runs `hubctl cull`, so it gets the culler's least-privilege role %s (%s) instead; the admin role it already holds stays in the Hub's database until a load_roles entry for the admin role lists the services that keep it", name, strings.Join(scopes, ", "))})

@@ -19,6 +19,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 			"   JUPYTERHUB_API_TOKEN=... hubctl check --url http://127.0.0.1:8081/hub/api --json",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
+			&cli.BoolFlag{Name: "check-kernels", Usage: "check the scopes `hubctl cull --check-kernels` needs"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		}, hubFlags(env)...),
 		Action: func(c *cli.Context) error {
@@ -34,7 +35,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			policy := &cull.Policy{CullUsers: c.Bool("cull-users")}
+			policy := &cull.Policy{CullUsers: c.Bool("cull-users"), CheckKernels: c.Bool("check-kernels")}
 			report := cull.Check(c.Context, client, policy)
 			if c.Bool("json") {
 				if err := printJSON(env, report); err != nil {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"runtime/debug"
@@ -86,6 +87,8 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + "requests to the Hub at once (1 to 1000)"},
 		&cli.StringFlag{Name: "stop-timeout", Value: "60s", Usage: preset + "follow a stop the Hub answered 202 to for up to `DURATION` (90s, 2m, or seconds) before warning that it is stuck"},
 		&repeatableFlag{Name: "exclude-user", Usage: preset + "never cull users whose name matches `REGEX` (repeatable)"},
+		&cli.BoolFlag{Name: "check-kernels", Usage: preset + "before stopping an idle server, ask it for its kernels (with the token, through the proxy): a busy kernel keeps it until --max-age; needs access:servers"},
+		&cli.StringFlag{Name: "public-url", Usage: preset + "with --check-kernels, the proxy's public `URL` (e.g. https://hub.example.org/); default: as the Hub gives it (c.JupyterHub.public_url, 5.0 and later)"},
 	}
 }
 
@@ -106,6 +109,7 @@ type cullOptions struct {
 	every                            time.Duration
 	concurrency, pageSize            int
 	stopTimeout                      time.Duration
+	publicURL                        *url.URL // --public-url; nil = as the Hub gives it
 	once, dryRun                     bool
 	logFormat, logLevel, metricsAddr string
 }
@@ -125,6 +129,14 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	}
 	if o.pageSize < 0 {
 		return o, usageErrorf("--api-page-size cannot be negative")
+	}
+	if raw := c.String("public-url"); raw != "" {
+		if !o.policy.CheckKernels {
+			return o, usageErrorf("--public-url is where --check-kernels reaches the servers: give --check-kernels too, or leave it out")
+		}
+		if o.publicURL, err = cull.ParsePublicURL(raw); err != nil {
+			return o, usageErrorf("--public-url %w", err)
+		}
 	}
 	o.once, o.dryRun = c.Bool("once"), c.Bool("dry-run")
 	o.logFormat, o.logLevel, o.metricsAddr = c.String("log-format"), c.String("log-level"), c.String("metrics-addr")
@@ -179,7 +191,12 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency, StopTimeout: o.stopTimeout}
+	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency, StopTimeout: o.stopTimeout, PublicURL: o.publicURL}
+	if policy.CheckKernels && o.publicURL == nil {
+		if err := kernelPreflight(c.Context, client); err != nil {
+			return err
+		}
+	}
 	if o.metricsAddr != "" {
 		culler.Metrics = cull.NewMetrics()
 		stop, err := serveMetrics(o.metricsAddr, culler.Metrics, logger)
@@ -204,7 +221,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		return err
 	}
 	logger.Info("culler started", "url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
-		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun)
+		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "check_kernels", policy.CheckKernels, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun)
 	culler.Run(ctx, every)
 	logger.Info("culler stopped")
 	return nil
@@ -230,7 +247,16 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	e, err := cull.Explain(c.Context, client, &o.policy, user, server, one, time.Now().UTC())
+	explain := cull.Explain
+	if o.policy.CheckKernels {
+		if err := kernelPreflight(c.Context, client); err != nil {
+			return err
+		}
+		explain = func(ctx context.Context, c *cull.Client, p *cull.Policy, user, server string, one bool, now time.Time) (cull.Explanation, error) {
+			return cull.ExplainKernels(ctx, c, p, o.publicURL, user, server, one, now)
+		}
+	}
+	e, err := explain(c.Context, client, &o.policy, user, server, one, time.Now().UTC())
 	if err != nil {
 		return err
 	}
@@ -238,6 +264,17 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 		return printJSON(env, e)
 	}
 	return e.WriteText(env.stdout)
+}
+
+// kernelPreflight refuses --check-kernels without --public-url at start
+// when a server the Hub lists has no public URL to be reached at.
+func kernelPreflight(ctx context.Context, client *cull.Client) error {
+	err := cull.KernelPreflight(ctx, client)
+	var np *cull.NoPublicURLError
+	if errors.As(err, &np) {
+		return &usageError{msg: "--check-kernels: " + np.Error(), hint: np.Hint()}
+	}
+	return err
 }
 
 // cullPolicy turns the flags into a Policy and the pass interval.
@@ -272,6 +309,7 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 	p.CullDefaultServers = c.Bool("cull-default-servers")
 	p.CullNamedServers = c.Bool("cull-named-servers")
 	p.RemoveNamedServers = c.Bool("remove-named-servers")
+	p.CheckKernels = c.Bool("check-kernels")
 	for _, expr := range repeated(c, "exclude-user") {
 		re, err := regexp.Compile(expr)
 		if err != nil {

@@ -435,8 +435,8 @@ func parsedCullOptions(t *testing.T, args []string) string {
 				o, err := cullOptionsFrom(c)
 				// Policy as an operand of its own: fmt shows each
 				// regular expression by its String method.
-				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d stop-timeout=%s once=%t dry=%t log=%s/%s metrics=%q",
-					o.policy, o.every, o.concurrency, o.pageSize, o.stopTimeout, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr)
+				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d stop-timeout=%s public-url=%v once=%t dry=%t log=%s/%s metrics=%q",
+					o.policy, o.every, o.concurrency, o.pageSize, o.stopTimeout, o.publicURL, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr)
 				return err
 			}
 		}
@@ -502,8 +502,8 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 			values = []string{strconv.Itoa(f.Value + 7)}
 		case *cli.BoolFlag:
 			values = []string{strconv.FormatBool(!f.Value)}
-		case *cli.StringFlag: // --stop-timeout
-			values = []string{"67s"}
+		case *cli.StringFlag:
+			values = []string{map[string]string{"stop-timeout": "67s", "public-url": "https://hub.example.org:8443/"}[f.Name]}
 		case *repeatableFlag:
 			values = []string{"^x{1,3}$", "a b"}
 		default:
@@ -511,6 +511,9 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 		}
 		for _, name := range f.Names() {
 			var args []string
+			if name == "public-url" {
+				args = append(args, "--check-kernels=true") // --public-url goes with it
+			}
 			for _, v := range values {
 				args = append(args, "--"+name+"="+v)
 			}

@@ -199,7 +199,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	if c.Bool("admin") && len(scopes) > 0 {
 		return usageErrorf("--admin and --scope: give either, not both")
 	}
-	grant := provision.PlanRole(provision.RoleRequest{Service: name, Admin: c.Bool("admin"), Scopes: scopes, CullUsers: c.Bool("cull-users")}, v)
+	grant := provision.PlanRole(provision.RoleRequest{Service: name, Admin: c.Bool("admin"), Scopes: scopes, CullUsers: c.Bool("cull-users"), CheckKernels: c.Bool("check-kernels")}, v)
 	svc.Admin, notes = grant.Admin, append(notes, grant.Notes...)
 
 	// Tokens.

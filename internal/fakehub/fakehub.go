@@ -110,6 +110,10 @@ type Options struct {
 	// makes DELETE answer 202 and the server sits in pending "stop" for that
 	// long. 0 or < 0: servers stop at once.
 	StopDelay time.Duration
+	// PublicURL is c.JupyterHub.public_url: from 5.0 a server model's
+	// full_url and full_progress_url are it with the model's url and
+	// progress_url as the path (base.py server_model, 5.2.1); null without.
+	PublicURL string
 }
 
 // modelledVersion is the release the fake answers as when Options.Version
