@@ -1,0 +1,185 @@
+package cull
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/realhub"
+)
+
+// TestAgainstRealHubKeepsBusyKernels: on each real Hub, two users' real
+// single-user servers (jupyterhub-singleuser with Debian's ipykernel), both
+// idle by activity: alice's kernel is kept busy running
+// `import time; time.sleep(600)`, bob's kernel is idle. A pass with
+// --check-kernels stops bob's server and keeps alice's, with the line that
+// names her kernel. On 3.0 the proxy's address is --public-url; on 5.2 it is
+// c.JupyterHub.public_url, which the Hub gives in each server's full_url.
+func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
+	for _, r := range realhub.Releases() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			r.Require(t)
+			dir := t.TempDir()
+			p := realhub.FreePorts(t, 3)
+			ports := realhub.Ports{Public: p[0], Hub: p[1], ProxyAPI: p[2]}
+			public := "http://127.0.0.1:" + strconv.Itoa(ports.Public)
+			fromHub := r.Name != "3.0" // 5.0 on: full_url, with public_url set
+			lines := []string{"c = get_config()  # noqa"}
+			if fromHub {
+				lines = append(lines, "c.JupyterHub.public_url = '"+public+"/'")
+			}
+			config := filepath.Join(dir, "jupyterhub_config.py")
+			if err := os.WriteFile(config, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			const adminToken = "0f1e2d3c4b5a69780f1e2d3c4b5a6978"
+			version, err := hub.ParseVersion(map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}[r.Name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			scopes, _ := json.Marshal(hub.CullerRoleScopes(version, hub.CullerFlags{CheckKernels: true}))
+			h := realhub.Start(t, realhub.Options{Dir: dir, Config: config, Release: r, Ports: &ports, After: strings.Join([]string{
+				"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
+				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers', 'access:servers'], 'services': ['test-admin']}, " +
+					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
+			}, "\n")})
+			h.MustBeUp(60 * time.Second)
+			h.Spawn(adminToken, "alice")
+			h.Spawn(adminToken, "bob")
+
+			// A kernel on each server, through the proxy as a browser's.
+			su := &singleUser{t: t, h: h, base: public, token: adminToken}
+			busyID := su.startKernel("alice")
+			idleID := su.startKernel("bob")
+			testdata, err := filepath.Abs("testdata")
+			if err != nil {
+				t.Fatal(err)
+			}
+			drive := func(state, user, id string) {
+				t.Helper()
+				cmd := r.Command(t, []string{dir, testdata}, "/usr/bin/python3", filepath.Join(testdata, "busy_kernel.py"), state,
+					"ws://127.0.0.1:"+strconv.Itoa(ports.Public)+"/user/"+user+"/api/kernels/"+id+"/channels")
+				cmd.Env = append(os.Environ(), "KERNEL_TOKEN="+adminToken)
+				if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != state {
+					t.Fatalf("busy_kernel.py %s: %v\n%s\n%s", state, err, out, realhub.Tail(h.Output()))
+				}
+				su.waitKernel(user, id, state)
+			}
+			drive("idle", "bob", idleID)
+			drive("busy", "alice", busyID)
+
+			client, err := NewClient(ClientConfig{URL: h.APIURL(), Token: cullToken, Concurrency: 4, Retries: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := KernelPreflight(context.Background(), client); (err == nil) != fromHub {
+				t.Errorf("start-up check: %v", err)
+			}
+			logs := &lockedBuffer{}
+			c := &Culler{Client: client, Policy: kernelPolicy(), Concurrency: 4, Metrics: NewMetrics(),
+				Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				// Two hours on, both servers are idle by activity.
+				Now: func() time.Time { return time.Now().Add(2 * time.Hour) }}
+			if !fromHub {
+				c.PublicURL, _ = ParsePublicURL(public)
+			}
+			sum, err := c.RunPass(context.Background())
+			if err != nil || sum.ServersCulled != 1 || sum.Kept[BusyKernel] != 1 || sum.KernelChecksFailed != 0 {
+				t.Fatalf("pass: %+v, %v\n%s", sum, err, logs)
+			}
+			if !containsLine(logs.String(), `msg="keeping server" user=alice`, "reason=busy-kernel", "kernel_id="+busyID, "kernel_name=python3") {
+				t.Errorf("no busy-kernel line naming alice's kernel %s:\n%s", busyID, logs)
+			}
+			if !containsLine(logs.String(), `msg="culled server" user=bob`) {
+				t.Errorf("bob's server was not culled:\n%s", logs)
+			}
+			for result, want := range map[string]string{"busy": "1", "idle": "1", "failed": "0"} {
+				if got := metricValue(t, c.Metrics, `hubctl_cull_kernel_checks_total{result="`+result+`"}`); got != want && !(want == "0" && got == "") {
+					t.Errorf("kernel checks %s = %q, want %s", result, got, want)
+				}
+			}
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "kernel") || strings.Contains(line, "culled") {
+					t.Log(line)
+				}
+			}
+			if !su.ready("alice") || su.ready("bob") {
+				t.Errorf("after the pass: alice ready %v (want true), bob ready %v (want false)", su.ready("alice"), su.ready("bob"))
+			}
+		})
+	}
+}
+
+// singleUser reaches real single-user servers through a real Hub's proxy.
+type singleUser struct {
+	t     *testing.T
+	h     *realhub.Hub
+	base  string // the proxy's public URL, no trailing slash
+	token string // with access:servers
+}
+
+func (s *singleUser) do(method, path, body string) (int, []byte) {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "token "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, data
+}
+
+// startKernel starts the default kernel (python3) on user's server.
+func (s *singleUser) startKernel(user string) string {
+	s.t.Helper()
+	code, data := s.do(http.MethodPost, "/user/"+url.PathEscape(user)+"/api/kernels", "{}")
+	var k kernel
+	if code != http.StatusCreated || json.Unmarshal(data, &k) != nil || k.ID == "" {
+		s.t.Fatalf("POST /user/%s/api/kernels: %d %s\n%s", user, code, data, realhub.Tail(s.h.Output()))
+	}
+	return k.ID
+}
+
+// waitKernel polls until the kernel reports state.
+func (s *singleUser) waitKernel(user, id, state string) {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, data := s.do(http.MethodGet, "/user/"+url.PathEscape(user)+"/api/kernels/"+id, "")
+		var k kernel
+		if code == http.StatusOK && json.Unmarshal(data, &k) == nil && k.ExecutionState == state {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s's kernel %s is not %s within 60 s: %d %s", user, id, state, code, data)
+		}
+		time.Sleep(200 * time.Millisecond) // polling
+	}
+}
+
+// ready reports whether the Hub lists user's default server as ready.
+func (s *singleUser) ready(user string) bool {
+	s.t.Helper()
+	_, data := s.h.API(s.token, http.MethodGet, "/users/"+url.PathEscape(user), "")
+	var u struct {
+		Servers map[string]struct{ Ready bool } `json:"servers"`
+	}
+	return json.Unmarshal(data, &u) == nil && u.Servers[""].Ready
+}
