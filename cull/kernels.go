@@ -291,6 +291,10 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 		switch {
 		case err != nil:
 			en.Hint = "the kernel check failed, so the server is judged without it: " + Escape(err.Error())
+			var h interface{ Hint() string }
+			if errors.As(err, &h) {
+				en.Hint += "; " + h.Hint()
+			}
 		case len(busy) > 0:
 			en.Decision, en.Reason, en.Detail = "keep", BusyKernel, busyDetail(busy)
 			// Kept while the kernel computes, until the max age.

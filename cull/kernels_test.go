@@ -399,4 +399,11 @@ func TestExplainKernels(t *testing.T) {
 	if b.Decision != "cull" || b.Reason != Idle {
 		t.Errorf("server b: %+v", b)
 	}
+	// Without --public-url on a Hub that gives only paths, the entry says
+	// the check failed and why.
+	e, err = ExplainKernels(context.Background(), c.Client, &p, nil, "alice", "", true, now)
+	if err != nil || len(e.Servers) != 1 || e.Servers[0].Decision != "cull" || !strings.Contains(e.Servers[0].Hint, "kernel check failed") ||
+		!strings.Contains(e.Servers[0].Hint, "no public URL") {
+		t.Errorf("without a public URL: %+v, %v", e, err)
+	}
 }
