@@ -209,6 +209,11 @@ func (c *Culler) kernelTargets(u *apiUser) map[string]serverURLs {
 	if !c.Policy.CheckKernels {
 		return nil
 	}
+	return serverTargets(u)
+}
+
+// serverTargets is where each of a user's servers is, by server name.
+func serverTargets(u *apiUser) map[string]serverURLs {
 	out := make(map[string]serverURLs, len(u.Servers))
 	for key, s := range u.Servers {
 		name := s.Name
@@ -281,7 +286,7 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 		return e, err
 	}
 	k := newKernelChecker(c, public, 0, 1)
-	targets := (&Culler{Policy: *p}).kernelTargets(au)
+	targets := serverTargets(au)
 	for i := range e.Servers {
 		en := &e.Servers[i]
 		if en.Reason != Idle || p.MaxAge > 0 && en.Started != nil && !now.Before(en.Started.Add(p.MaxAge)) {

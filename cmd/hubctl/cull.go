@@ -220,8 +220,12 @@ func runCull(c *cli.Context, env *cliEnv) error {
 		}
 		return err
 	}
-	logger.Info("culler started", "url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
-		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "check_kernels", policy.CheckKernels, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun)
+	started := []any{"url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
+		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "check_kernels", policy.CheckKernels, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun}
+	if o.publicURL != nil {
+		started = append(started, "public_url", o.publicURL.String())
+	}
+	logger.Info("culler started", started...)
 	culler.Run(ctx, every)
 	logger.Info("culler stopped")
 	return nil

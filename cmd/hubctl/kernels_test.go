@@ -93,3 +93,21 @@ func TestServiceAddCullIdleCheckKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckCommandCheckKernels: `hubctl check --check-kernels` wants
+// access:servers, and the pass refuses without it.
+func TestCheckCommandCheckKernels(t *testing.T) {
+	t.Parallel()
+	h := cullHub(t) // the role without --check-kernels
+	if r := runCLIEnv(t, nil, tokenEnv, "", "check", "--url", h.URL()); r.code != 0 {
+		t.Errorf("without --check-kernels: %+v", r)
+	}
+	r := runCLIEnv(t, nil, tokenEnv, "", "check", "--url", h.URL(), "--check-kernels")
+	if r.code != 1 || !strings.Contains(r.stdout, "access:servers") {
+		t.Errorf("with --check-kernels: %+v", r)
+	}
+	r = runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL(), "--check-kernels", "--public-url", "http://127.0.0.1:1/")
+	if r.code != 1 || !strings.Contains(r.stderr, "lacks the scopes access:servers") || !serverUp(h, "idle") {
+		t.Errorf("cull --check-kernels without access:servers: %+v", r)
+	}
+}
