@@ -14,8 +14,6 @@ type CullerFlags struct {
 type cullerNeed struct {
 	scopes    []string
 	cullUsers bool // needed only with CullerFlags.CullUsers
-	// checkKernels is needed only with CullerFlags.CheckKernels.
-	checkKernels bool
 	// without, for a scope the culler can run without, says what it then
 	// cannot do; empty for a scope it needs.
 	without string
@@ -28,25 +26,15 @@ type cullerNeed struct {
 // admin:users includes delete:users (3.0.0 scopes.py:49-100). All of them
 // exist from 2.0 on (2.0.0rc2 scopes.py).
 var cullerNeeds = []cullerNeed{
-	{[]string{"list:users"}, false, false, ""},                 // GET /users
-	{[]string{"read:users:activity"}, false, false, ""},        // each user's last_activity
-	{[]string{"read:servers"}, false, false, ""},               // each user's servers
-	{[]string{"delete:servers"}, false, false, ""},             // DELETE /users/NAME/server(s)
-	{[]string{"delete:users", "admin:users"}, true, false, ""}, // DELETE /users/NAME
+	{[]string{"list:users"}, false, ""},                 // GET /users
+	{[]string{"read:users:activity"}, false, ""},        // each user's last_activity
+	{[]string{"read:servers"}, false, ""},               // each user's servers
+	{[]string{"delete:servers"}, false, ""},             // DELETE /users/NAME/server(s)
+	{[]string{"delete:users", "admin:users"}, true, ""}, // DELETE /users/NAME
 	// A user's created (userModelAccess) dates a user who was never active,
 	// as jupyterhub-idle-culler does, whose admin:users includes read:users.
-	{[]string{"read:users", "users", "admin:users"}, true, false,
+	{[]string{"read:users", "users", "admin:users"}, true,
 		"a user who was never active has no created time to be judged by and is kept, and --max-age does not apply to users"},
-	// GET {server}/api/kernels through the proxy: a single-user server lets
-	// in a token with access:servers (services/auth.py access_scopes, 3.0.0
-	// and 5.2.1). Required, not wanted: without it every check fails and
-	// busy servers are culled as if unchecked.
-	{[]string{"access:servers"}, false, true, ""},
-}
-
-// applies reports whether the culler makes the need's request with f.
-func (n *cullerNeed) applies(f CullerFlags) bool {
-	return (!n.cullUsers || f.CullUsers) && (!n.checkKernels || f.CheckKernels)
 }
 
 // CullerScopes returns what the culler's token needs with f on a Hub with
@@ -56,12 +44,21 @@ func (n *cullerNeed) applies(f CullerFlags) bool {
 func CullerScopes(f CullerFlags) [][]string {
 	var out [][]string
 	for _, n := range cullerNeeds {
-		if n.applies(f) && n.without == "" {
+		if (!n.cullUsers || f.CullUsers) && n.without == "" {
 			out = append(out, n.scopes)
 		}
 	}
+	if f.CheckKernels {
+		out = append(out, kernelsNeed)
+	}
 	return out
 }
+
+// kernelsNeed is what --check-kernels' GET {server}/api/kernels through the
+// proxy needs: a single-user server lets in a token with access:servers
+// (services/auth.py access_scopes, 3.0.0 and 5.2.1). Required, not wanted:
+// without it every check fails and busy servers are culled as if unchecked.
+var kernelsNeed = []string{"access:servers"}
 
 // WantedScopes are scopes the culler runs without, doing less.
 type WantedScopes struct {
@@ -74,7 +71,7 @@ type WantedScopes struct {
 func CullerWantedScopes(f CullerFlags) []WantedScopes {
 	var out []WantedScopes
 	for _, n := range cullerNeeds {
-		if n.applies(f) && n.without != "" {
+		if (!n.cullUsers || f.CullUsers) && n.without != "" {
 			out = append(out, WantedScopes{Scopes: n.scopes, Without: n.without})
 		}
 	}
