@@ -99,11 +99,24 @@ func (*NoPublicURLError) Hint() string {
 	return "pass --public-url with the proxy's public address, e.g. --public-url https://hub.example.org/, or set c.JupyterHub.public_url (JupyterHub 5.0 and later)"
 }
 
+// OtherOriginError is a server whose url from the Hub is a full URL on
+// another origin than --public-url: the token goes to the origin named, no
+// other.
+type OtherOriginError struct{ URL, Public string }
+
+func (e *OtherOriginError) Error() string {
+	return fmt.Sprintf("not sent: the Hub's url for the server, %s, is on another origin than --public-url %s", e.URL, e.Public)
+}
+
+// Hint says what such a Hub usually is.
+func (*OtherOriginError) Hint() string {
+	return "with subdomains (c.JupyterHub.subdomain_host) the Hub gives each server's full URL: leave out --public-url"
+}
+
 // kernelsURL is where a server lists its kernels. With --public-url the
-// request goes to that origin alone: the Hub's url gives the path; a full
-// url from the Hub (subdomains) is taken only on that origin or a subdomain
-// of its host. Without it, the Hub's full_url, or its url when that is a
-// full URL (subdomains).
+// request goes to that origin alone: the Hub's url gives the path, and a
+// full url from the Hub on another origin is refused. Without it, the
+// Hub's full_url, or its url when that is a full URL (subdomains).
 func kernelsURL(public *url.URL, s serverURLs) (*url.URL, error) {
 	u, err := url.Parse(s.url)
 	if err != nil || s.url == "" {
@@ -114,9 +127,8 @@ func kernelsURL(public *url.URL, s serverURLs) (*url.URL, error) {
 	case public != nil && u.Host == "":
 		target = &url.URL{Scheme: public.Scheme, Host: public.Host, Path: u.Path, RawPath: u.RawPath}
 	case public != nil:
-		if u.Scheme != public.Scheme || u.Port() != public.Port() ||
-			u.Hostname() != public.Hostname() && !strings.HasSuffix(u.Hostname(), "."+public.Hostname()) {
-			return nil, fmt.Errorf("not sent: the Hub's url for the server, %s, is on another origin than --public-url %s", redactedURL(u), redactedURL(public))
+		if u.Scheme != public.Scheme || u.Host != public.Host {
+			return nil, &OtherOriginError{URL: redactedURL(u), Public: redactedURL(public)}
 		}
 		target = u
 	case s.fullURL != "":

@@ -303,8 +303,8 @@ func TestKernelsPublicURLFromTheHub(t *testing.T) {
 
 // TestKernelsURL: where a kernel check goes. With --public-url only its
 // origin is used and the Hub's url gives the escaped path; a full url from
-// the Hub (subdomains) is taken on that origin or a subdomain of its host,
-// never another; without it, full_url, or url when that is a full URL.
+// the Hub is taken on that origin alone (a subdomain is another origin);
+// without it, full_url, or url when that is a full URL (subdomains).
 func TestKernelsURL(t *testing.T) {
 	pub, err := ParsePublicURL("https://hub.example.org:8443/prefix/")
 	if err != nil {
@@ -326,7 +326,8 @@ func TestKernelsURL(t *testing.T) {
 		{"escaped name", pub, serverURLs{url: "/user/u%2541/g%20pu/"}, "https://hub.example.org:8443/user/u%2541/g%20pu/api/kernels", false},
 		{"no trailing slash", pub, serverURLs{url: "/user/alice"}, "https://hub.example.org:8443/user/alice/api/kernels", false},
 		{"--public-url wins over full_url", pub, serverURLs{url: "/user/alice/", fullURL: "https://evil.example.com/user/alice/"}, "https://hub.example.org:8443/user/alice/api/kernels", false},
-		{"subdomain of --public-url", pub, serverURLs{url: "https://alice.hub.example.org:8443/user/alice/"}, "https://alice.hub.example.org:8443/user/alice/api/kernels", false},
+		{"full url on --public-url", pub, serverURLs{url: "https://hub.example.org:8443/user/alice/"}, "https://hub.example.org:8443/user/alice/api/kernels", false},
+		{"subdomain of --public-url", pub, serverURLs{url: "https://alice.hub.example.org:8443/user/alice/"}, "", false},
 		{"another host", pub, serverURLs{url: "https://evilhub.example.org:8443/user/alice/"}, "", false},
 		{"another port", pub, serverURLs{url: "https://alice.hub.example.org:9443/user/alice/"}, "", false},
 		{"http for https", pub, serverURLs{url: "http://hub.example.org:8443/user/alice/"}, "", false},
