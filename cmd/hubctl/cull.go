@@ -130,13 +130,8 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	if o.pageSize < 0 {
 		return o, usageErrorf("--api-page-size cannot be negative")
 	}
-	if raw := c.String("public-url"); raw != "" {
-		if !o.policy.CheckKernels {
-			return o, usageErrorf("--public-url is where --check-kernels reaches the servers: give --check-kernels too, or leave it out")
-		}
-		if o.publicURL, err = cull.ParsePublicURL(raw); err != nil {
-			return o, usageErrorf("--public-url %w", err)
-		}
+	if o.publicURL, err = publicURLFlag(c); err != nil {
+		return o, err
 	}
 	o.once, o.dryRun = c.Bool("once"), c.Bool("dry-run")
 	o.logFormat, o.logLevel, o.metricsAddr = c.String("log-format"), c.String("log-level"), c.String("metrics-addr")
@@ -267,6 +262,23 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 		return printJSON(env, e)
 	}
 	return e.WriteText(env.stdout)
+}
+
+// publicURLFlag reads --public-url, which goes with --check-kernels; nil
+// when it is not given.
+func publicURLFlag(c *cli.Context) (*url.URL, error) {
+	raw := c.String("public-url")
+	if raw == "" {
+		return nil, nil
+	}
+	if !c.Bool("check-kernels") {
+		return nil, usageErrorf("--public-url is where --check-kernels reaches the servers: give --check-kernels too, or leave it out")
+	}
+	u, err := cull.ParsePublicURL(raw)
+	if err != nil {
+		return nil, usageErrorf("--public-url %w", err)
+	}
+	return u, nil
 }
 
 // kernelPreflight refuses --check-kernels without --public-url at start

@@ -92,6 +92,14 @@ func TestServiceAddCullIdleCheckKernels(t *testing.T) {
 			t.Errorf("command %q", v.Command)
 		}
 	}
+	// A command `hubctl cull` would refuse is not written.
+	for _, args := range [][]string{{"--public-url", "https://hub.example.org/"}, {"--check-kernels", "--public-url", "ftp://hub.example.org/"}} {
+		path := tempConfig(t, "")
+		r := runCLI(t, nil, "", append([]string{"service", "add", "cull-idle", "--admin", "--hub-version", "5.2", "--config", path}, args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "hubctl: error: --public-url") {
+			t.Errorf("%v: %+v", args, r)
+		}
+	}
 }
 
 // TestCheckCommandCheckKernels: `hubctl check --check-kernels` wants
