@@ -266,9 +266,9 @@ func (c *Culler) kernelsKeep(ctx context.Context, p *plan, s *ServerDecision, r 
 		return false
 	}
 	c.Metrics.countKernelCheck("busy")
-	s.Reason, s.Detail = BusyKernel, busyDetail(busy)
+	s.Reason, s.Detail = BusyKernel, busyDetail(busy, c.Client.cfg.Token)
 	c.logger().Info("keeping server", append(attrs, "reason", string(BusyKernel), "why", s.Detail,
-		"kernel_id", busy[0].ID, "kernel_name", busy[0].Name, "busy_kernels", len(busy))...)
+		"kernel_id", echo(busy[0].ID, c.Client.cfg.Token), "kernel_name", echo(busy[0].Name, c.Client.cfg.Token), "busy_kernels", len(busy))...)
 	return true
 }
 
@@ -313,7 +313,7 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 				en.Hint += "; " + h.Hint()
 			}
 		case len(busy) > 0:
-			en.Decision, en.Reason, en.Detail = "keep", BusyKernel, busyDetail(busy)
+			en.Decision, en.Reason, en.Detail = "keep", BusyKernel, busyDetail(busy, c.cfg.Token)
 			// Kept while the kernel computes, until the max age.
 			en.EligibleAt = nil
 			if p.MaxAge > 0 && en.Started != nil {
@@ -325,16 +325,16 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 	return e, nil
 }
 
-// busyDetail names the busy kernels, as the Hub's replies are echoed:
-// escaped and bounded.
-func busyDetail(busy []kernel) string {
+// busyDetail names the busy kernels as the Hub's replies are echoed:
+// escaped, bounded, and without the token, which the server was sent.
+func busyDetail(busy []kernel, token string) string {
 	var names []string
 	for i, kn := range busy {
 		if i == 3 {
 			names = append(names, fmt.Sprintf("and %d more", len(busy)-i))
 			break
 		}
-		names = append(names, fmt.Sprintf("%s (%s)", echo(kn.ID, ""), echo(kn.Name, "")))
+		names = append(names, fmt.Sprintf("%s (%s)", echo(kn.ID, token), echo(kn.Name, token)))
 	}
 	return "idle by activity, but kernel " + strings.Join(names, ", ") + " is busy"
 }

@@ -400,6 +400,15 @@ func TestExplainKernels(t *testing.T) {
 	if b.Decision != "cull" || b.Reason != Idle {
 		t.Errorf("server b: %+v", b)
 	}
+	// A server that echoes the token it was sent, as a kernel's name, does
+	// not get it printed.
+	sus.route("/user/alice/b/api/kernels", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`[{"id": "k9", "name": "` + cullToken + `", "execution_state": "busy"}]`))
+	})
+	e, err = ExplainKernels(context.Background(), c.Client, &p, pub, "alice", "b", true, now)
+	if err != nil || len(e.Servers) != 1 || strings.Contains(e.Servers[0].Detail, cullToken) || !strings.Contains(e.Servers[0].Detail, "k9 ([token])") {
+		t.Errorf("the token echoed: %+v, %v", e, err)
+	}
 	// Without --public-url on a Hub that gives only paths, the entry says
 	// the check failed and why.
 	e, err = ExplainKernels(context.Background(), c.Client, &p, nil, "alice", "", true, now)
