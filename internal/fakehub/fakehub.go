@@ -19,6 +19,8 @@
 //	DELETE /hub/api/users/{name}              delete a user
 //	DELETE /hub/api/users/{name}/server       stop the default server
 //	DELETE /hub/api/users/{name}/servers/{s}  stop (and with {"remove": true} remove) a named server
+//	POST   /hub/api/users/{name}/tokens       a token for the user (scopes, expires_in, note; see tokens.go)
+//	DELETE /hub/api/users/{name}/tokens/{id}  delete one
 //
 // and the behaviours of those that decide what the culler does:
 //
@@ -311,13 +313,16 @@ func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
 	// keep the raw scopes; they are expanded per request, as
 	// handlers/base.py _resolve_roles_and_scopes calls get_scopes_for
 	h.tokenSeq++
-	h.tokens[token] = tokenRec{id: h.tokenSeq, owner: owner, scopes: append([]string(nil), scopes...)}
+	h.tokens[token] = tokenRec{id: h.tokenSeq, owner: owner, scopes: append([]string(nil), scopes...), created: time.Now()}
 }
 
 type tokenRec struct {
-	id     int // orm.APIToken.id: GET /user on 5.x reports "a<id>" as token_id
-	owner  Owner
-	scopes []string
+	id        int // orm.APIToken.id: GET /user on 5.x reports "a<id>" as token_id
+	owner     Owner
+	scopes    []string
+	note      string
+	created   time.Time
+	expiresAt *time.Time // nil = never (expires_in)
 }
 
 // AddUser adds a user, or replaces the user of that name (keeping its id,
