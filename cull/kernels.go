@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,22 +38,27 @@ type kernel struct {
 }
 
 // kernelChecker asks single-user servers, through the proxy, for their
-// kernels with the culler's token.
+// kernels. The culler's own token never goes there: a single-user server
+// runs what its user chose, and would get the culler's scopes over every
+// user. Each check instead mints a token owned by the server's user,
+// scoped to that one server and short-lived, sends it with the one GET,
+// and deletes it (see serverToken).
 type kernelChecker struct {
+	hub     *Client
 	public  *url.URL // --public-url; nil = what the Hub offers per server
-	token   string
 	agent   string
 	timeout time.Duration
 	http    *http.Client
+	log     *slog.Logger
 }
 
-func newKernelChecker(client *Client, public *url.URL, timeout time.Duration, conns int) *kernelChecker {
+func newKernelChecker(client *Client, public *url.URL, timeout time.Duration, conns int, log *slog.Logger) *kernelChecker {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = max(conns, 1)
 	if timeout <= 0 {
 		timeout = DefaultKernelTimeout
 	}
-	return &kernelChecker{public: public, token: client.cfg.Token, agent: client.cfg.UserAgent, timeout: timeout,
+	return &kernelChecker{hub: client, public: public, agent: client.cfg.UserAgent, timeout: timeout, log: log,
 		// A redirect is never followed: it could carry the token to
 		// another origin (see NewClient).
 		http: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -60,9 +66,100 @@ func newKernelChecker(client *Client, public *url.URL, timeout time.Duration, co
 
 func (c *Culler) kernels() *kernelChecker {
 	c.kernelsOnce.Do(func() {
-		c.kernelCheck = newKernelChecker(c.Client, c.PublicURL, c.KernelTimeout, c.Concurrency)
+		c.kernelCheck = newKernelChecker(c.Client, c.PublicURL, c.KernelTimeout, c.Concurrency, c.logger())
 	})
 	return c.kernelCheck
+}
+
+// KernelTokenLifetime is the expires_in of the token a kernel check mints:
+// it has to outlive the one GET (DefaultKernelTimeout), and one the culler
+// could not delete is dead by then anyway.
+const KernelTokenLifetime = 60 * time.Second
+
+// kernelTokenNote is the note of a minted token, as the Hub lists it.
+const kernelTokenNote = "hubctl cull --check-kernels"
+
+// tokenDeleteTimeout bounds the deletion of a minted token, which runs
+// even when the check failed or the pass was cancelled.
+const tokenDeleteTimeout = 10 * time.Second
+
+// serverToken is a token the Hub minted for one kernel check.
+type serverToken struct {
+	ID    string // the Hub's token id, "a<n>": safe to log
+	Token string // never logged
+}
+
+// serverScope is the one scope a kernel check's token carries: access to
+// that server alone, which its owner holds through the default user role
+// ("self"). A single-user server lets it in (JUPYTERHUB_OAUTH_ACCESS_SCOPES,
+// spawner.py _default_access_scopes, 3.0.0 and 5.2.1).
+func serverScope(user, server string) string {
+	return "access:servers!server=" + user + "/" + server
+}
+
+// mintServerToken asks the Hub for a token owned by user with access to
+// that one server only: POST /users/{name}/tokens, which needs the
+// culler's token to hold unfiltered tokens, while the scopes asked for
+// must be the owner's, not the culler's (users.py UserTokenListAPIHandler
+// and scopes.py _check_token_scopes, 3.0.0 and 5.2.1). The Hub answers 201
+// with the token model, its "id" and the "token".
+func (c *Client) mintServerToken(ctx context.Context, user, server string) (serverToken, error) {
+	if err := addressable(user, server); err != nil {
+		return serverToken{}, err
+	}
+	body, err := json.Marshal(map[string]any{
+		"scopes":     []string{serverScope(user, server)},
+		"expires_in": int(KernelTokenLifetime / time.Second),
+		"note":       kernelTokenNote,
+	})
+	if err != nil {
+		return serverToken{}, err
+	}
+	path := "/users/" + url.PathEscape(user) + "/tokens"
+	// A retried POST whose first reply was lost leaves a token nobody
+	// holds; it expires within KernelTokenLifetime.
+	code, data, err := c.do(ctx, http.MethodPost, path, nil, body, "application/json")
+	if err != nil {
+		return serverToken{}, err
+	}
+	if code != http.StatusCreated && code != http.StatusOK {
+		return serverToken{}, c.statusError(http.MethodPost, path, code, data)
+	}
+	var model struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	}
+	// The reply holds the new token: its text goes in no error.
+	if json.Unmarshal(data, &model) != nil || model.ID == "" || model.Token == "" {
+		return serverToken{}, &DecodeError{Path: path, Err: errors.New("not a token model with an id and a token")}
+	}
+	return serverToken{ID: model.ID, Token: model.Token}, nil
+}
+
+// deleteToken deletes one of user's tokens: DELETE /users/{name}/tokens/{id}
+// (tokens), 204; 404 when it is gone already.
+func (c *Client) deleteToken(ctx context.Context, user, id string) error {
+	path := "/users/" + url.PathEscape(user) + "/tokens/" + url.PathEscape(id)
+	code, data, err := c.do(ctx, http.MethodDelete, path, nil, nil, "application/json")
+	switch {
+	case err != nil:
+		return err
+	case code == http.StatusNoContent || code == http.StatusOK || code == http.StatusNotFound:
+		return nil
+	}
+	return c.statusError(http.MethodDelete, path, code, data)
+}
+
+// revoke deletes a minted token, with a context of its own so that a failed
+// or cancelled check still deletes it, bounded by tokenDeleteTimeout. A
+// failure is a warning: the token expires by itself.
+func (k *kernelChecker) revoke(ctx context.Context, user string, tok serverToken) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenDeleteTimeout)
+	defer cancel()
+	if err := k.hub.deleteToken(ctx, user, tok.ID); err != nil {
+		k.log.Warn("could not delete the kernel check's token; it expires by itself", "user", user,
+			"token_id", k.hub.replyText(tok.ID), "expires_in", KernelTokenLifetime.String(), "err", err)
+	}
 }
 
 // ParsePublicURL checks --public-url: an http(s) URL without credentials,
@@ -163,8 +260,9 @@ type KernelCheckError struct {
 func (e *KernelCheckError) Error() string { return fmt.Sprintf("GET %s: %v", e.URL, e.Err) }
 func (e *KernelCheckError) Unwrap() error { return e.Err }
 
-// busy asks a server for its kernels and returns those computing now.
-func (k *kernelChecker) busy(ctx context.Context, target *url.URL) ([]kernel, error) {
+// busy asks a server for its kernels with token and returns those
+// computing now, the token masked in their ids and names.
+func (k *kernelChecker) busy(ctx context.Context, target *url.URL, token string) ([]kernel, error) {
 	fail := func(err error) ([]kernel, error) {
 		return nil, &KernelCheckError{URL: redactedURL(target), Err: err}
 	}
@@ -174,7 +272,7 @@ func (k *kernelChecker) busy(ctx context.Context, target *url.URL) ([]kernel, er
 	if err != nil {
 		return fail(err)
 	}
-	req.Header.Set("Authorization", "token "+k.token)
+	req.Header.Set("Authorization", "token "+token)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", k.agent)
 	resp, err := k.http.Do(req)
@@ -209,6 +307,7 @@ func (k *kernelChecker) busy(ctx context.Context, target *url.URL) ([]kernel, er
 	var out []kernel
 	for _, kn := range all {
 		if kn.ExecutionState == "busy" {
+			kn.ID, kn.Name = redactToken(kn.ID, token), redactToken(kn.Name, token)
 			out = append(out, kn)
 		}
 	}
@@ -246,7 +345,7 @@ func (c *Culler) kernelsKeep(ctx context.Context, p *plan, s *ServerDecision, r 
 		return false
 	}
 	attrs := []any{"user", p.User, "server", s.Server}
-	busy, err := c.checkKernels(ctx, p.targets[s.Server])
+	busy, err := c.kernels().check(ctx, p.User, s.Server, p.targets[s.Server])
 	if err != nil {
 		if ctx.Err() != nil {
 			return false
@@ -272,16 +371,19 @@ func (c *Culler) kernelsKeep(ctx context.Context, p *plan, s *ServerDecision, r 
 	return true
 }
 
-func (c *Culler) checkKernels(ctx context.Context, s serverURLs) ([]kernel, error) {
-	return c.kernels().check(ctx, s)
-}
-
-func (k *kernelChecker) check(ctx context.Context, s serverURLs) ([]kernel, error) {
+// check is one kernel check of user's server: where it is, a token for it,
+// the GET, and the token deleted whatever happened.
+func (k *kernelChecker) check(ctx context.Context, user, server string, s serverURLs) ([]kernel, error) {
 	target, err := kernelsURL(k.public, s)
 	if err != nil {
 		return nil, err
 	}
-	return k.busy(ctx, target)
+	tok, err := k.hub.mintServerToken(ctx, user, server)
+	if err != nil {
+		return nil, &KernelCheckError{URL: redactedURL(target), Err: fmt.Errorf("no token for the check: %w", err)}
+	}
+	defer k.revoke(ctx, user, tok)
+	return k.busy(ctx, target, tok.Token)
 }
 
 // ExplainKernels is Explain with --check-kernels: each server it would cull
@@ -297,14 +399,14 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 	if err != nil {
 		return e, err
 	}
-	k := newKernelChecker(c, public, 0, 1)
+	k := newKernelChecker(c, public, 0, 1, slog.Default())
 	targets := serverTargets(au)
 	for i := range e.Servers {
 		en := &e.Servers[i]
 		if en.Reason != Idle || p.MaxAge > 0 && en.Started != nil && !now.Before(en.Started.Add(p.MaxAge)) {
 			continue
 		}
-		busy, err := k.check(ctx, targets[en.Server])
+		busy, err := k.check(ctx, user, en.Server, targets[en.Server])
 		switch {
 		case err != nil:
 			en.Hint = "the kernel check failed, so the server is judged without it: " + Escape(err.Error())
@@ -326,7 +428,8 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 }
 
 // busyDetail names the busy kernels as the Hub's replies are echoed:
-// escaped, bounded, and without the token, which the server was sent.
+// escaped, bounded, and without the culler's token (busy masked the
+// minted one).
 func busyDetail(busy []kernel, token string) string {
 	var names []string
 	for i, kn := range busy {

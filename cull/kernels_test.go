@@ -18,18 +18,20 @@ import (
 
 // singleUserServers stands in for the proxy and the single-user servers
 // behind it: GET /user/NAME[/SERVER]/api/kernels answers as Jupyter Server
-// does (a JSON list of kernel models), or as a route says.
+// does (a JSON list of kernel models) to a token the Hub says may access
+// that server (fakehub.Hub.ServerAccess), or as a route says.
 type singleUserServers struct {
 	*httptest.Server
 	mu     sync.Mutex
+	hub    *fakehub.Hub
 	routes map[string]func(w http.ResponseWriter, r *http.Request) // by escaped path
-	seen   []string                                                // escaped paths asked for, with the token
+	seen   []string                                                // escaped paths asked for
 	tokens []string                                                // Authorization headers, in order
 }
 
-func newSingleUserServers(t *testing.T) *singleUserServers {
+func newSingleUserServers(t *testing.T, h *fakehub.Hub) *singleUserServers {
 	t.Helper()
-	s := &singleUserServers{routes: map[string]func(http.ResponseWriter, *http.Request){}}
+	s := &singleUserServers{hub: h, routes: map[string]func(http.ResponseWriter, *http.Request){}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.seen = append(s.seen, r.URL.EscapedPath())
@@ -46,10 +48,32 @@ func newSingleUserServers(t *testing.T) *singleUserServers {
 	return s
 }
 
+// setHub is the Hub whose servers these are.
+func (s *singleUserServers) setHub(h *fakehub.Hub) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hub = h
+}
+
 func (s *singleUserServers) route(path string, h func(http.ResponseWriter, *http.Request)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.routes[path] = h
+}
+
+// lets reports whether the server at path (/user/NAME[/SERVER]/...) lets
+// the request in, as jupyterhub-singleuser asks its Hub.
+func (s *singleUserServers) lets(r *http.Request, path string) bool {
+	segs := strings.Split(strings.TrimPrefix(path, "/user/"), "/")
+	user, _ := url.PathUnescape(segs[0])
+	server := ""
+	if len(segs) > 3 && segs[1] != "api" {
+		server, _ = url.PathUnescape(segs[1])
+	}
+	s.mu.Lock()
+	h := s.hub
+	s.mu.Unlock()
+	return h != nil && h.ServerAccess(r.Header.Get("Authorization"), user, server)
 }
 
 // kernels answers with kernel models in the given execution states.
@@ -60,13 +84,44 @@ func (s *singleUserServers) kernels(path string, states ...string) {
 	}
 	body := "[" + strings.Join(models, ", ") + "]"
 	s.route(path, func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "token "+cullToken {
+		if !s.lets(r, path) {
 			http.Error(w, `{"message": "Forbidden"}`, http.StatusForbidden)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(body))
 	})
+}
+
+// sent is the tokens the servers were sent.
+func (s *singleUserServers) sent() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, a := range s.tokens {
+		out = append(out, strings.TrimPrefix(a, "token "))
+	}
+	return out
+}
+
+// noCullerToken fails the test if a server was sent the culler's token, a
+// token the Hub still holds for a user (each check's is deleted), or the
+// log shows one of those sent.
+func noCullerToken(t *testing.T, h *fakehub.Hub, sus *singleUserServers, logs string, users ...string) {
+	t.Helper()
+	for _, tok := range sus.sent() {
+		if tok == cullToken || tok == "" {
+			t.Errorf("a single-user server was sent %q", tok)
+		}
+		if tok != "" && strings.Contains(logs, tok) {
+			t.Errorf("a minted token is in the log:\n%s", logs)
+		}
+	}
+	for _, u := range users {
+		if left := h.Tokens(u); len(left) != 0 {
+			t.Errorf("%s's kernel check tokens were not deleted: %+v", u, left)
+		}
+	}
 }
 
 func (s *singleUserServers) asked() []string {
@@ -81,20 +136,24 @@ func kernelPolicy() Policy {
 	return p
 }
 
+// kernelScopes are the culler's role with --check-kernels: tokens, and no
+// access:servers.
 func kernelScopes() []string {
 	return hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true, CheckKernels: true})
 }
 
 // TestKernelsKeepABusyServer: with --check-kernels a server judged idle is
-// asked for its kernels through the public URL with the culler's token; a
+// asked for its kernels through the public URL with a token the Hub mints
+// for that user and server, never the culler's, deleted after each check
+// whatever its outcome; a
 // busy kernel keeps it with a line naming the kernel; idle kernels, a server
 // that answers 500, a redirect, or no answer within the timeout leave it
 // judged as before (culled), each failure logged and counted. A server
 // kept as active is not asked.
 func TestKernelsKeepABusyServer(t *testing.T) {
 	h := newHub(t, fakehub.Options{}, kernelScopes()...)
-	sus := newSingleUserServers(t)
-	elsewhere := newSingleUserServers(t)
+	sus := newSingleUserServers(t, h)
+	elsewhere := newSingleUserServers(t, h)
 	elsewhere.kernels("/user/erin/api/kernels", "busy")
 	addUser(h, "alice", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
 	sus.kernels("/user/alice/api/kernels", "idle", "busy")
@@ -168,13 +227,28 @@ func TestKernelsKeepABusyServer(t *testing.T) {
 	if len(elsewhere.asked()) != 0 {
 		t.Errorf("the redirect was followed to another origin: %v", elsewhere.asked())
 	}
-	for _, tok := range sus.tokens {
-		if tok != "token "+cullToken {
-			t.Errorf("Authorization %q", tok)
-		}
-	}
 	if strings.Contains(logs.String(), cullToken) {
 		t.Error("the token is in the log")
+	}
+	noCullerToken(t, h, sus, logs.String(), "alice", "bob", "carol", "dave", "erin", "u%41")
+	// One token per check, each minted for the server's user and deleted.
+	posts, deletes := 0, 0
+	for _, r := range h.Requests() {
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/tokens"):
+			posts++
+			if !strings.Contains(r.Body, `"access:servers!server=`) || !strings.Contains(r.Body, `"expires_in":60`) {
+				t.Errorf("POST %s %s", r.Path, r.Body)
+			}
+		case r.Method == http.MethodDelete && strings.Contains(r.Path, "/tokens/"):
+			deletes++
+		}
+	}
+	if posts != 6 || deletes != 6 {
+		t.Errorf("%d tokens minted and %d deleted, want 6 and 6 (the checked servers)", posts, deletes)
+	}
+	if n := len(slices.Compact(slices.Sorted(slices.Values(sus.sent())))); n != 6 {
+		t.Errorf("%d distinct tokens sent for 6 checks: %v", n, sus.sent())
 	}
 }
 
@@ -183,7 +257,7 @@ func TestKernelsKeepABusyServer(t *testing.T) {
 // says max-age or idle.
 func TestKernelsMaxAgeWins(t *testing.T) {
 	h := newHub(t, fakehub.Options{}, kernelScopes()...)
-	sus := newSingleUserServers(t)
+	sus := newSingleUserServers(t, h)
 	old := &fakehub.Server{Ready: true, Started: tp(time.Now().Add(-10 * time.Hour)), LastActivity: tp(time.Now().Add(-2 * time.Hour))}
 	addUser(h, "old", false, 2*time.Hour, map[string]*fakehub.Server{"": old})
 	sus.kernels("/user/old/api/kernels", "busy")
@@ -212,7 +286,7 @@ func TestKernelsMaxAgeWins(t *testing.T) {
 // server kept for a busy kernel is not listed as one it would cull.
 func TestKernelsDryRunChecks(t *testing.T) {
 	h := newHub(t, fakehub.Options{}, kernelScopes()...)
-	sus := newSingleUserServers(t)
+	sus := newSingleUserServers(t, h)
 	addUser(h, "busy", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
 	sus.kernels("/user/busy/api/kernels", "busy")
 	addUser(h, "idle", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
@@ -239,7 +313,7 @@ func TestKernelsDryRunChecks(t *testing.T) {
 // is not deleted with --cull-users.
 func TestKernelsCullUsersKeepsTheUser(t *testing.T) {
 	h := newHub(t, fakehub.Options{}, kernelScopes()...)
-	sus := newSingleUserServers(t)
+	sus := newSingleUserServers(t, h)
 	addUser(h, "busy", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
 	sus.kernels("/user/busy/api/kernels", "busy")
 	p := kernelPolicy()
@@ -261,7 +335,7 @@ func TestKernelsCullUsersKeepsTheUser(t *testing.T) {
 // check fail with the hint to pass --public-url, and the start-up check
 // refuses at once when a ready server shows it.
 func TestKernelsPublicURLFromTheHub(t *testing.T) {
-	sus := newSingleUserServers(t)
+	sus := newSingleUserServers(t, nil)
 	sus.kernels("/user/alice/api/kernels", "busy")
 	for _, tt := range []struct {
 		name, version, public string
@@ -273,6 +347,7 @@ func TestKernelsPublicURLFromTheHub(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHub(t, fakehub.Options{Version: tt.version, PublicURL: tt.public}, kernelScopes()...)
+			sus.setHub(h)
 			addUser(h, "alice", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
 			c, logs := newCuller(t, h, kernelPolicy())
 			err := KernelPreflight(context.Background(), c.Client)
@@ -353,20 +428,21 @@ func TestKernelsURL(t *testing.T) {
 	}
 }
 
-// TestKernelsScopes: --check-kernels needs access:servers, required (a
-// check that gets 403 would cull a busy server), and the culler's role
-// grants it on every Hub with scopes.
+// TestKernelsScopes: --check-kernels needs tokens (to mint each check's
+// token), required (a check without a token would cull a busy server), and
+// no access:servers: the culler's role grants tokens on every Hub with
+// scopes, and access:servers on none.
 func TestKernelsScopes(t *testing.T) {
 	p := kernelPolicy()
 	id := Identity{Kind: "service", Name: "cull-idle", Scopes: hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})}
-	if got := MissingScopes(&id, &p); !slices.Equal(got, []string{"access:servers"}) {
-		t.Errorf("missing %v, want access:servers", got)
+	if got := MissingScopes(&id, &p); !slices.Equal(got, []string{"tokens"}) {
+		t.Errorf("missing %v, want tokens", got)
 	}
 	for _, v := range []hub.Version{{Major: 2}, {Major: 3}, {Major: 5, Minor: 2}} {
-		if got := hub.CullerRoleScopes(v, hub.CullerFlags{CheckKernels: true}); !slices.Contains(got, "access:servers") {
-			t.Errorf("role at %s: %v lacks access:servers", v, got)
+		if got := hub.CullerRoleScopes(v, hub.CullerFlags{CheckKernels: true}); !slices.Contains(got, "tokens") || slices.Contains(got, "access:servers") {
+			t.Errorf("role at %s: %v, want tokens and no access:servers", v, got)
 		}
-		if got := hub.CullerRoleScopes(v, hub.CullerFlags{}); slices.Contains(got, "access:servers") {
+		if got := hub.CullerRoleScopes(v, hub.CullerFlags{}); slices.Contains(got, "tokens") {
 			t.Errorf("role at %s without --check-kernels: %v", v, got)
 		}
 	}
@@ -376,7 +452,7 @@ func TestKernelsScopes(t *testing.T) {
 // for a busy kernel, and eligible at its max age.
 func TestExplainKernels(t *testing.T) {
 	h := newHub(t, fakehub.Options{}, kernelScopes()...)
-	sus := newSingleUserServers(t)
+	sus := newSingleUserServers(t, h)
 	addUser(h, "alice", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer(), "b": idleServer()})
 	sus.kernels("/user/alice/api/kernels", "busy")
 	sus.kernels("/user/alice/b/api/kernels", "idle")
@@ -403,12 +479,13 @@ func TestExplainKernels(t *testing.T) {
 	// A server that echoes the token it was sent, as a kernel's name, does
 	// not get it printed.
 	sus.route("/user/alice/b/api/kernels", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`[{"id": "k9", "name": "` + cullToken + `", "execution_state": "busy"}]`))
+		w.Write([]byte(`[{"id": "k9", "name": "` + strings.TrimPrefix(r.Header.Get("Authorization"), "token ") + `", "execution_state": "busy"}]`))
 	})
 	e, err = ExplainKernels(context.Background(), c.Client, &p, pub, "alice", "b", true, now)
-	if err != nil || len(e.Servers) != 1 || strings.Contains(e.Servers[0].Detail, cullToken) || !strings.Contains(e.Servers[0].Detail, "k9 ([token])") {
+	if err != nil || len(e.Servers) != 1 || !strings.Contains(e.Servers[0].Detail, "k9 ([token])") {
 		t.Errorf("the token echoed: %+v, %v", e, err)
 	}
+	noCullerToken(t, h, sus, e.Servers[0].Detail, "alice")
 	// Without --public-url on a Hub that gives only paths, the entry says
 	// the check failed and why.
 	e, err = ExplainKernels(context.Background(), c.Client, &p, nil, "alice", "", true, now)
@@ -416,4 +493,86 @@ func TestExplainKernels(t *testing.T) {
 		!strings.Contains(e.Servers[0].Hint, "no public URL") {
 		t.Errorf("without a public URL: %+v, %v", e, err)
 	}
+}
+
+// TestKernelTokensAreDeleted: the token of a check is deleted when the
+// check fails and when the pass is cancelled while the server is being
+// asked; a Hub that refuses to mint one makes the check fail without a
+// request to the server (judged as before, logged); a Hub that does not
+// delete it gets a warning naming the user and the token id, never the
+// token.
+func TestKernelTokensAreDeleted(t *testing.T) {
+	t.Run("cancelled", func(t *testing.T) {
+		h := newHub(t, fakehub.Options{}, kernelScopes()...)
+		sus := newSingleUserServers(t, h)
+		addUser(h, "alice", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+		asked := make(chan struct{})
+		sus.route("/user/alice/api/kernels", func(w http.ResponseWriter, r *http.Request) {
+			close(asked)
+			<-r.Context().Done()
+		})
+		c, logs := newCuller(t, h, kernelPolicy())
+		c.PublicURL, _ = url.Parse(sus.URL)
+		c.KernelTimeout = time.Minute
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = c.Pass(ctx)
+		}()
+		<-asked
+		if len(h.Tokens("alice")) != 1 {
+			t.Errorf("while asking: alice's tokens %+v, want the check's", h.Tokens("alice"))
+		}
+		cancel()
+		<-done
+		if !running(t, h, "alice", "") {
+			t.Error("a cancelled pass culled the server")
+		}
+		noCullerToken(t, h, sus, logs.String(), "alice")
+	})
+	t.Run("refused", func(t *testing.T) {
+		h := newHub(t, fakehub.Options{}, kernelScopes()...)
+		sus := newSingleUserServers(t, h)
+		// alice's role was changed so that she lacks access to her servers
+		h.Inject(fakehub.Fault{Method: http.MethodPost, Path: "/users/alice/tokens", Status: http.StatusBadRequest})
+		addUser(h, "alice", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+		sus.kernels("/user/alice/api/kernels", "busy")
+		c, logs := newCuller(t, h, kernelPolicy())
+		c.PublicURL, _ = url.Parse(sus.URL)
+		sum, err := c.Pass(context.Background())
+		if err != nil || sum.KernelChecksFailed != 1 || running(t, h, "alice", "") {
+			t.Errorf("pass %+v, %v\n%s", sum, err, logs)
+		}
+		if !containsLine(logs.String(), "kernel check failed", "user=alice", "no token for the check", "POST /users/alice/tokens", "400") {
+			t.Errorf("the failure does not say the Hub minted no token:\n%s", logs)
+		}
+		if len(sus.asked()) != 0 {
+			t.Errorf("asked without a token: %v", sus.asked())
+		}
+	})
+	t.Run("not deleted", func(t *testing.T) {
+		h := newHub(t, fakehub.Options{}, kernelScopes()...)
+		sus := newSingleUserServers(t, h)
+		h.Inject(fakehub.Fault{Method: http.MethodDelete, Path: "/users/alice/tokens/", Status: http.StatusForbidden})
+		addUser(h, "alice", false, 2*time.Hour, map[string]*fakehub.Server{"": idleServer()})
+		sus.kernels("/user/alice/api/kernels", "busy")
+		c, logs := newCuller(t, h, kernelPolicy())
+		c.PublicURL, _ = url.Parse(sus.URL)
+		if _, err := c.Pass(context.Background()); err != nil || !running(t, h, "alice", "") {
+			t.Fatalf("pass: %v\n%s", err, logs)
+		}
+		left := h.Tokens("alice")
+		if len(left) != 1 || left[0].ExpiresAt == nil || time.Until(*left[0].ExpiresAt) > KernelTokenLifetime {
+			t.Fatalf("alice's tokens %+v, want the undeleted one, expiring within %s", left, KernelTokenLifetime)
+		}
+		if !containsLine(logs.String(), "level=WARN", "could not delete the kernel check's token", "user=alice", "token_id="+left[0].ID, "expires_in=1m0s", "403") {
+			t.Errorf("no warning naming alice and %s:\n%s", left[0].ID, logs)
+		}
+		for _, tok := range sus.sent() {
+			if strings.Contains(logs.String(), tok) {
+				t.Errorf("the token is in the log:\n%s", logs)
+			}
+		}
+	})
 }

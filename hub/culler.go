@@ -54,11 +54,16 @@ func CullerScopes(f CullerFlags) [][]string {
 	return out
 }
 
-// kernelsNeed is what --check-kernels' GET {server}/api/kernels through the
-// proxy needs: a single-user server lets in a token with access:servers
-// (services/auth.py access_scopes, 3.0.0 and 5.2.1). Required, not wanted:
+// kernelsNeed is what --check-kernels needs: for each check the culler
+// mints a token owned by the server's user, scoped to that server alone
+// (access:servers!server=NAME/SERVER), and deletes it after the one
+// GET {server}api/kernels. POST /users/{name}/tokens and DELETE
+// /users/{name}/tokens/{id} need tokens (users.py, 3.0.0 and 5.2.1), and a
+// service needs it unfiltered: the Hub checks the filter against the
+// requester's kind. The minted scope must be held by the user, not the
+// culler, so the culler needs no access:servers. Required, not wanted:
 // without it every check fails and busy servers are culled as if unchecked.
-var kernelsNeed = []string{"access:servers"}
+var kernelsNeed = []string{"tokens"}
 
 // WantedScopes are scopes the culler runs without, doing less.
 type WantedScopes struct {

@@ -306,3 +306,28 @@ func (c *reqCtx) deleteToken(userName, tokenID string) response {
 	}
 	return jsonError(http.StatusNotFound, notFound)
 }
+
+// ServerAccess is what a single-user server this Hub spawned for user's
+// server decides of a request's Authorization header: jupyterhub-singleuser
+// (services/auth.py HubAuth.user_for_token) asks the Hub who the token is,
+// GET /hub/api/user with that token, and lets it in when its scopes meet
+// the server's access scopes (spawner.py _default_access_scopes:
+// access:servers!server=USER/SERVER, access:servers!user=USER). As that
+// request does, it records activity on a user who owns the token
+// (handlers/base.py get_current_user_token). For the stand-ins of
+// single-user servers in tests.
+func (h *Hub) ServerAccess(authorization, user, server string) bool {
+	tok := authToken(http.Header{"Authorization": {authorization}})
+	if tok == "" {
+		return false
+	}
+	h.recordTokenActivity(tok)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	t, ok := h.liveToken(tok)
+	if !ok {
+		return false
+	}
+	held := expandTokenScopes(h.scopeDefs, t.scopes, t.owner)
+	return held["access:servers"] || held["access:servers!user="+user] || held["access:servers!server="+user+"/"+server]
+}

@@ -101,3 +101,40 @@ func TestMintedTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestServerAccess: a single-user server lets in a token scoped to it, its
+// user's, or one with access:servers, and no other; a deleted token not.
+func TestServerAccess(t *testing.T) {
+	h := newHub(t, Options{Version: "5.2.1"})
+	h.AddToken("minter", Owner{Kind: "service", Name: "minter"}, "tokens")
+	h.AddToken("all", Owner{Kind: "service", Name: "all"}, "access:servers")
+	h.AddUser(User{Name: "alice"})
+	h.AddUser(User{Name: "bob"})
+	r := do(t, nil, "POST", h.URL()+"/users/alice/tokens", "minter", "", `{"scopes": ["access:servers!server=alice/lab"], "expires_in": 60}`)
+	wantStatus(t, r, 201, "")
+	tok, id := r.obj(t)["token"].(string), r.obj(t)["id"].(string)
+	for _, c := range []struct {
+		auth, user, server string
+		want               bool
+	}{
+		{"token " + tok, "alice", "lab", true},
+		{"Bearer " + tok, "alice", "lab", true},
+		{"token " + tok, "alice", "", false},
+		{"token " + tok, "bob", "lab", false},
+		{"token all", "bob", "", true},
+		{"token minter", "alice", "lab", false},
+		{tok, "alice", "lab", false},
+		{"", "alice", "lab", false},
+	} {
+		if got := h.ServerAccess(c.auth, c.user, c.server); got != c.want {
+			t.Errorf("ServerAccess(%q, %s/%s) = %v", c.auth, c.user, c.server, got)
+		}
+	}
+	if u, _ := h.User("alice"); u.LastActivity == nil {
+		t.Error("the server's check of alice's token recorded no activity on alice")
+	}
+	wantStatus(t, do(t, nil, "DELETE", h.URL()+"/users/alice/tokens/"+id, "minter", "", ""), 204, "")
+	if h.ServerAccess("token "+tok, "alice", "lab") {
+		t.Error("a deleted token let in")
+	}
+}
