@@ -87,7 +87,7 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + "requests to the Hub at once (1 to 1000)"},
 		&cli.StringFlag{Name: "stop-timeout", Value: "60s", Usage: preset + "follow a stop the Hub answered 202 to for up to `DURATION` (90s, 2m, or seconds) before warning that it is stuck"},
 		&repeatableFlag{Name: "exclude-user", Usage: preset + "never cull users whose name matches `REGEX` (repeatable)"},
-		&cli.BoolFlag{Name: "check-kernels", Usage: preset + "before stopping an idle server, ask it for its kernels (with the token, through the proxy): a busy kernel keeps it until --max-age; needs access:servers"},
+		&cli.BoolFlag{Name: "check-kernels", Usage: preset + "before stopping an idle server, ask it for its kernels through the proxy, with a token minted for that server alone and deleted after: a busy kernel keeps it until --max-age; needs tokens"},
 		&cli.StringFlag{Name: "public-url", Usage: preset + "with --check-kernels, the proxy's public `URL` (e.g. https://hub.example.org/); default: as the Hub gives it (c.JupyterHub.public_url, 5.0 and later)"},
 	}
 }

@@ -19,17 +19,20 @@ import (
 // anything is stopped.
 func TestCullCheckKernels(t *testing.T) {
 	t.Parallel()
-	var asked atomic.Int32
+	var asked, sentCullerToken atomic.Int32
+	h := cullHub(t, hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CheckKernels: true})...)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
-		if r.URL.Path != "/user/idle/api/kernels" || r.Header.Get("Authorization") != "token "+testToken {
+		if strings.Contains(r.Header.Get("Authorization"), testToken) {
+			sentCullerToken.Add(1)
+		}
+		if r.URL.Path != "/user/idle/api/kernels" || !h.ServerAccess(r.Header.Get("Authorization"), "idle", "") {
 			http.NotFound(w, r)
 			return
 		}
 		w.Write([]byte(`[{"id": "3f1c", "name": "python3", "execution_state": "busy", "connections": 1}]`))
 	}))
 	defer proxy.Close()
-	h := cullHub(t, hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CheckKernels: true})...)
 
 	r := runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL(), "--public-url", proxy.URL)
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--public-url is where --check-kernels reaches the servers") {
@@ -61,11 +64,14 @@ func TestCullCheckKernels(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "keep (busy-kernel: idle by activity, but kernel 3f1c (python3) is busy)") {
 		t.Errorf("--explain: %+v", r)
 	}
+	if sentCullerToken.Load() != 0 || len(h.Tokens("idle")) != 0 {
+		t.Errorf("the culler's token went to the server %d times; idle's tokens left: %+v", sentCullerToken.Load(), h.Tokens("idle"))
+	}
 }
 
 // TestServiceAddCullIdleCheckKernels: the preset with --check-kernels gives
-// its role access:servers and writes the flags into the command; without
-// it the role has no access:servers.
+// its role tokens (to mint each check's token), not access:servers, and
+// writes the flags into the command; without it the role has no tokens.
 func TestServiceAddCullIdleCheckKernels(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -85,7 +91,7 @@ func TestServiceAddCullIdleCheckKernels(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || len(v.Roles) != 1 {
 			t.Fatalf("%v: %q", err, r.stdout)
 		}
-		if got := slices.Contains(v.Roles[0].Scopes, "access:servers"); got != tt.access {
+		if got := slices.Contains(v.Roles[0].Scopes, "tokens"); got != tt.access || slices.Contains(v.Roles[0].Scopes, "access:servers") {
 			t.Errorf("%v: role scopes %v", tt.args, v.Roles[0].Scopes)
 		}
 		if tt.access && !strings.HasSuffix(strings.Join(v.Command, " "), "--check-kernels=true --public-url=https://hub.example.org/") {
@@ -103,7 +109,7 @@ func TestServiceAddCullIdleCheckKernels(t *testing.T) {
 }
 
 // TestCheckCommandCheckKernels: `hubctl check --check-kernels` wants
-// access:servers, and the pass refuses without it.
+// tokens, and the pass refuses without it.
 func TestCheckCommandCheckKernels(t *testing.T) {
 	t.Parallel()
 	h := cullHub(t) // the role without --check-kernels
@@ -111,11 +117,11 @@ func TestCheckCommandCheckKernels(t *testing.T) {
 		t.Errorf("without --check-kernels: %+v", r)
 	}
 	r := runCLIEnv(t, nil, tokenEnv, "", "check", "--url", h.URL(), "--check-kernels")
-	if r.code != 1 || !strings.Contains(r.stdout, "access:servers") {
+	if r.code != 1 || !strings.Contains(r.stdout, "tokens") {
 		t.Errorf("with --check-kernels: %+v", r)
 	}
 	r = runCLIEnv(t, nil, tokenEnv, "", "cull", "--once", "--url", h.URL(), "--check-kernels", "--public-url", "http://127.0.0.1:1/")
-	if r.code != 1 || !strings.Contains(r.stderr, "lacks the scopes access:servers") || !serverUp(h, "idle") {
-		t.Errorf("cull --check-kernels without access:servers: %+v", r)
+	if r.code != 1 || !strings.Contains(r.stderr, "lacks the scopes tokens") || !serverUp(h, "idle") {
+		t.Errorf("cull --check-kernels without tokens: %+v", r)
 	}
 }
