@@ -6,11 +6,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +29,10 @@ import (
 // --check-kernels stops bob's server and keeps alice's, with the line that
 // names her kernel. On 3.0 the proxy's address is --public-url; on 5.2 it is
 // c.JupyterHub.public_url, which the Hub gives in each server's full_url.
+// That address is a recorder in front of the proxy: the servers are sent
+// tokens the Hub minted for them (its log says so), never the culler's, and
+// each is deleted after the pass (the user's token list is as before, and
+// the token no longer authenticates).
 func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 	for _, r := range realhub.Releases() {
 		t.Run(r.Name, func(t *testing.T) {
@@ -34,10 +42,14 @@ func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 			p := realhub.FreePorts(t, 3)
 			ports := realhub.Ports{Public: p[0], Hub: p[1], ProxyAPI: p[2]}
 			public := "http://127.0.0.1:" + strconv.Itoa(ports.Public)
+			proxyURL, _ := url.Parse(public)
+			rec := &authRecorder{next: httputil.NewSingleHostReverseProxy(proxyURL)}
+			recorder := httptest.NewServer(rec)
+			defer recorder.Close()
 			fromHub := r.Name != "3.0" // 5.0 on: full_url, with public_url set
 			lines := []string{"c = get_config()  # noqa"}
 			if fromHub {
-				lines = append(lines, "c.JupyterHub.public_url = '"+public+"/'")
+				lines = append(lines, "c.JupyterHub.public_url = '"+recorder.URL+"/'")
 			}
 			config := filepath.Join(dir, "jupyterhub_config.py")
 			if err := os.WriteFile(config, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
@@ -51,7 +63,7 @@ func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 			scopes, _ := json.Marshal(hub.CullerRoleScopes(version, hub.CullerFlags{CheckKernels: true}))
 			h := realhub.Start(t, realhub.Options{Dir: dir, Config: config, Release: r, Ports: &ports, After: strings.Join([]string{
 				"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
-				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers', 'access:servers'], 'services': ['test-admin']}, " +
+				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers', 'access:servers', 'tokens'], 'services': ['test-admin']}, " +
 					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
 			}, "\n")})
 			h.MustBeUp(60 * time.Second)
@@ -92,8 +104,9 @@ func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 				// Two hours on, both servers are idle by activity.
 				Now: func() time.Time { return time.Now().Add(2 * time.Hour) }}
 			if !fromHub {
-				c.PublicURL, _ = ParsePublicURL(public)
+				c.PublicURL, _ = ParsePublicURL(recorder.URL)
 			}
+			tokensBefore := map[string][]string{"alice": su.tokenIDs("alice"), "bob": su.tokenIDs("bob")}
 			sum, err := c.RunPass(context.Background())
 			if err != nil || sum.ServersCulled != 1 || sum.Kept[BusyKernel] != 1 || sum.KernelChecksFailed != 0 {
 				t.Fatalf("pass: %+v, %v\n%s", sum, err, logs)
@@ -116,6 +129,31 @@ func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 			}
 			if !su.ready("alice") || su.ready("bob") {
 				t.Errorf("after the pass: alice ready %v (want true), bob ready %v (want false)", su.ready("alice"), su.ready("bob"))
+			}
+
+			// What the single-user servers were sent.
+			sent := rec.tokens()
+			if len(sent) != 2 || sent[0] == sent[1] {
+				t.Errorf("the servers were sent %d tokens (want 2, one per check, distinct)", len(sent))
+			}
+			for _, tok := range sent {
+				if tok == cullToken || tok == "" || strings.Contains(logs.String(), tok) {
+					t.Errorf("a server was sent the culler's token, none, or one the log shows")
+				}
+				if code, _ := h.API(tok, http.MethodGet, "/user", ""); code != http.StatusForbidden {
+					t.Errorf("a check's token still authenticates after the pass: GET /user %d", code)
+				}
+			}
+			for _, user := range []string{"alice", "bob"} {
+				if !strings.Contains(h.Output(), "Service cull-idle requested API token for "+user) {
+					t.Errorf("the Hub minted no token for %s:\n%s", user, realhub.Tail(h.Output()))
+				}
+				// (a stopped server's own token goes with it)
+				for _, id := range su.tokenIDs(user) {
+					if !slices.Contains(tokensBefore[user], id) {
+						t.Errorf("%s's token %s, new since before the pass, is still there: the check's was not deleted", user, id)
+					}
+				}
 			}
 		})
 	}
@@ -172,6 +210,48 @@ func (s *singleUser) waitKernel(user, id, state string) {
 		}
 		time.Sleep(200 * time.Millisecond) // polling
 	}
+}
+
+// tokenIDs lists the ids of user's tokens, sorted (GET /users/{name}/tokens,
+// read:tokens).
+func (s *singleUser) tokenIDs(user string) []string {
+	s.t.Helper()
+	code, data := s.h.API(s.token, http.MethodGet, "/users/"+url.PathEscape(user)+"/tokens", "")
+	var list struct {
+		Tokens []struct {
+			ID string `json:"id"`
+		} `json:"api_tokens"`
+	}
+	if code != http.StatusOK || json.Unmarshal(data, &list) != nil {
+		s.t.Fatalf("GET /users/%s/tokens: %d %s", user, code, data)
+	}
+	var out []string
+	for _, tk := range list.Tokens {
+		out = append(out, tk.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// authRecorder is the public URL the culler is given, in front of the
+// proxy: it notes the token of each request and passes it on.
+type authRecorder struct {
+	next http.Handler
+	mu   sync.Mutex
+	sent []string
+}
+
+func (a *authRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.sent = append(a.sent, strings.TrimPrefix(r.Header.Get("Authorization"), "token "))
+	a.mu.Unlock()
+	a.next.ServeHTTP(w, r)
+}
+
+func (a *authRecorder) tokens() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.sent)
 }
 
 // ready reports whether the Hub lists user's default server as ready.
