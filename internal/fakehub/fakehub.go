@@ -64,7 +64,8 @@
 // Timestamps are written as the Hub writes them (utils.isoformat), because
 // hubctl parses them. Deliberately not modelled, as hubctl neither sends
 // nor reads it: other endpoints and methods (501), filtered scopes given to a
-// token (!user=, !group=, !server=; AddToken panics), the "admin",
+// token with AddToken (!user=, !group=, !server=; it panics: only a token
+// minted through POST /users/{name}/tokens carries a filter), the "admin",
 // "inherit" and "self" metascopes, roles and groups, name_filter, sort (5.x;
 // its 400 for a bad value), include_stopped_servers, admin:server_state,
 // the scopes 2.x lacks (the fake's 2.x has 3.0.0's), sessions (session_id
@@ -75,7 +76,7 @@
 // servers are ordered by name. A stop with a delay answers at once where the
 // Hub first waits up to slow_stop_timeout.
 //
-// TestAgainstRealHub and TestAgainstRealHubPaging (testdata/realhub.py, in
+// TestAgainstRealHub, TestAgainstRealHubPaging and TestAgainstRealHubTokens (testdata/realhub.py, in
 // each of realhub.Releases: 3.0.0 and 5.2.1) send the same requests to the
 // real Hub and to the fake asked to be its version, and compare what hubctl
 // reads of the answers: statuses, Content-Type and the fields cull decodes.

@@ -130,13 +130,13 @@ func (c *reqCtx) postToken(userName string, body []byte) response {
 	var scopes []string
 	if hasScopes && json.Unmarshal(rawScopes, &scopes) != nil {
 		if c.h.since(5, 0) {
-			return jsonError(http.StatusBadRequest, "token scopes must be null or a list of strings, not "+string(rawScopes))
+			return jsonError(http.StatusBadRequest, "token scopes must be null or a list of strings, not "+pyRepr(rawScopes))
 		}
 		return jsonError(http.StatusNotImplemented, "fakehub: scopes that are not a list of strings are not modelled at 3.x")
 	}
 	if hasRoles {
 		if c.h.since(5, 0) && json.Unmarshal(rawRoles, new([]string)) != nil {
-			return jsonError(http.StatusBadRequest, "token roles must be null or a list of strings, not "+string(rawRoles))
+			return jsonError(http.StatusBadRequest, "token roles must be null or a list of strings, not "+pyRepr(rawRoles))
 		}
 		if hasScopes {
 			return jsonError(http.StatusBadRequest, "Can only assign one of scopes or roles when creating tokens.")
@@ -149,18 +149,21 @@ func (c *reqCtx) postToken(userName string, body []byte) response {
 	var expiresAt *time.Time
 	if raw, ok := present(req, "expires_in"); ok {
 		var n int64
-		if err := json.Unmarshal(raw, &n); err != nil || n < 1 {
-			if c.h.since(5, 0) && err != nil {
-				return jsonError(http.StatusBadRequest, "token expires_in must be null or integer, not "+string(raw))
-			}
-			if c.h.since(5, 0) {
-				// orm.APIToken.new: "tokens must always expire in the future"
-				return jsonError(http.StatusBadRequest, "expires_in must be a positive integer or null, not "+string(raw))
-			}
+		err := json.Unmarshal(raw, &n)
+		switch {
+		case err != nil && c.h.since(5, 0):
+			return jsonError(http.StatusBadRequest, "token expires_in must be null or integer, not "+pyRepr(raw))
+		case n < 0 && c.h.since(5, 0):
+			// orm.APIToken.new: "tokens must always expire in the future"
+			return jsonError(http.StatusBadRequest, "expires_in must be a positive integer or null, not "+string(raw))
+		case n == 0 && c.h.since(5, 0):
+			// `if expires_in:`: 0 is a token that never expires
+		case err != nil || n < 1:
 			return jsonError(http.StatusNotImplemented, "fakehub: expires_in other than a positive integer is not modelled at 3.x")
+		default:
+			at := time.Now().Add(time.Duration(n) * time.Second)
+			expiresAt = &at
 		}
-		at := time.Now().Add(time.Duration(n) * time.Second)
-		expiresAt = &at
 	}
 	for _, s := range scopes {
 		if why := c.h.scopeUnknown(s); why != "" {
@@ -169,7 +172,8 @@ func (c *reqCtx) postToken(userName string, body []byte) response {
 			if !c.h.since(5, 0) {
 				return jsonError(http.StatusInternalServerError, "")
 			}
-			return jsonError(http.StatusBadRequest, why)
+			// str(KeyError(...)) quotes its message
+			return jsonError(http.StatusBadRequest, `"`+why+`"`)
 		}
 	}
 	if excess := c.h.notHeldBy(u, scopes); len(excess) > 0 {
@@ -189,6 +193,16 @@ func present(req map[string]json.RawMessage, key string) (json.RawMessage, bool)
 		return nil, false
 	}
 	return raw, true
+}
+
+// pyRepr approximates Python's repr of a JSON value in a message: a string
+// in single quotes (without repr's escapes), anything else as sent.
+func pyRepr(raw json.RawMessage) string {
+	var str string
+	if json.Unmarshal(raw, &str) == nil {
+		return "'" + str + "'"
+	}
+	return string(raw)
 }
 
 // newToken mirrors orm.new_token: uuid4().hex, 32 hex digits.
@@ -290,9 +304,12 @@ func (c *reqCtx) deleteToken(userName, tokenID string) response {
 	if !strings.HasPrefix(tokenID, "a") || err != nil {
 		return jsonError(http.StatusNotFound, notFound)
 	}
+	repr := "None"
 	for tok, t := range c.h.tokens {
 		if t.id == id {
 			if t.owner.Kind != "user" || t.owner.Name != u.name {
+				// orm.APIToken.__repr__: the token's prefix, its owner
+				repr = "<APIToken('" + tok[:min(4, len(tok))] + "...', " + t.owner.Kind + "='" + t.owner.Name + "', client_id='jupyterhub')>"
 				break
 			}
 			delete(c.h.tokens, tok)
@@ -300,9 +317,8 @@ func (c *reqCtx) deleteToken(userName, tokenID string) response {
 		}
 	}
 	if !c.h.since(5, 0) {
-		// 3.0.0: HTTPError(404, "Token not found %s", orm_token); the fake
-		// does not model the repr of a token owned by another
-		notFound = "Token not found None"
+		// 3.0.0: HTTPError(404, "Token not found %s", orm_token)
+		notFound = "Token not found " + repr
 	}
 	return jsonError(http.StatusNotFound, notFound)
 }

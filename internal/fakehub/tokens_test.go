@@ -37,10 +37,10 @@ func TestMintedTokens(t *testing.T) {
 			if r := post("minter", "alice", `{"scopes": ["no:such"]}`); v == "3.0.0" {
 				wantStatus(t, r, 500, "")
 			} else {
-				wantStatus(t, r, 400, "Scope 'no:such' for token does not exist")
+				wantStatus(t, r, 400, `"Scope 'no:such' for token does not exist"`)
 			}
-			if r := post("minter", "alice", `{"scopes": ["access:servers!server=alice/"], "expires_in": 0}`); v == "5.2.1" {
-				wantStatus(t, r, 400, "expires_in must be a positive integer or null, not 0")
+			if r := post("minter", "alice", `{"scopes": ["access:servers!server=alice/"], "expires_in": -1}`); v == "5.2.1" {
+				wantStatus(t, r, 400, "expires_in must be a positive integer or null, not -1")
 			}
 			if len(h.Tokens("alice")) != 0 || len(h.Tokens("bob")) != 0 {
 				t.Fatalf("a refused request left a token: %v %v", h.Tokens("alice"), h.Tokens("bob"))
@@ -73,7 +73,8 @@ func TestMintedTokens(t *testing.T) {
 				return do(t, nil, "DELETE", h.URL()+"/users/"+user+"/tokens/"+id, token, "", "")
 			}
 			wantStatus(t, del("culler-no-tokens", "alice", id), 403, "")
-			wantStatus(t, del("minter", "bob", id), 404, map[string]string{"3.0.0": "Token not found None", "5.2.1": "No such token " + id + " for user bob"}[v])
+			wantStatus(t, del("minter", "bob", id), 404, map[string]string{"3.0.0": "Token not found <APIToken('" + tok[:4] + "...', user='alice', client_id='jupyterhub')>", "5.2.1": "No such token " + id + " for user bob"}[v])
+			wantStatus(t, del("minter", "bob", "a999"), 404, map[string]string{"3.0.0": "Token not found None", "5.2.1": "No such token a999 for user bob"}[v])
 			wantStatus(t, del("minter", "alice", "x1"), 404, "No such token x1 for user alice")
 			if r := del("minter", "alice", id); r.status != 204 || len(r.body) != 0 {
 				t.Fatalf("DELETE: %d %s", r.status, r.body)
