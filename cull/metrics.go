@@ -23,6 +23,7 @@ type Metrics struct {
 	lastSuccess   prometheus.Gauge
 	notifications prometheus.Counter
 	notifyFailed  *prometheus.CounterVec
+	kernelChecks  *prometheus.CounterVec
 }
 
 // NewMetrics registers the culler's metrics and the Go runtime's.
@@ -60,9 +61,12 @@ func NewMetrics() *Metrics {
 		notifyFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubctl_cull_notify_failures_total", Help: "Warnings of a coming cull that failed, by kind; the cull goes ahead regardless.",
 		}, []string{"kind"}),
+		kernelChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubctl_cull_kernel_checks_total", Help: "Kernel checks (--check-kernels) of servers judged idle, by result: busy (the server was kept), idle, or failed (judged without it).",
+		}, []string{"result"}),
 	}
 	m.registry.MustRegister(m.passes, m.serversCulled, m.usersCulled, m.stuckStops, m.kept, m.errors, m.duration, m.lastSuccess,
-		m.notifications, m.notifyFailed,
+		m.notifications, m.notifyFailed, m.kernelChecks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.passes.WithLabelValues("ok")
 	m.passes.WithLabelValues("failed")
@@ -128,5 +132,11 @@ func (m *Metrics) countNotification(err error) {
 		m.notifications.Inc()
 	default:
 		m.notifyFailed.WithLabelValues(notifyKind(err)).Inc()
+	}
+}
+
+func (m *Metrics) countKernelCheck(result string) {
+	if m != nil {
+		m.kernelChecks.WithLabelValues(result).Inc()
 	}
 }

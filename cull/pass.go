@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -35,7 +36,14 @@ type Culler struct {
 	StopPoll time.Duration
 	// Notify, when set, warns of culls to come (notify.go).
 	Notify *Notify
+	// PublicURL is where kernel checks (Policy.CheckKernels) reach the
+	// single-user servers: the proxy's public URL (--public-url); nil =
+	// each server's URL as the Hub gives it.
+	PublicURL *url.URL
+	// KernelTimeout bounds one kernel check; 0 = DefaultKernelTimeout.
+	KernelTimeout time.Duration
 
+	kernelState
 	logOnce sync.Once
 	log     *slog.Logger
 	owner   ScopeError // whom the token belongs to, for hints; set as a pass begins
@@ -82,9 +90,12 @@ type Summary struct {
 	Kept        map[Reason]int // servers and users kept, by reason
 	// ByRule is what was culled and kept under each rule of --rules, and
 	// under FlagsRule where none matched.
-	ByRule   map[string]*RuleCounts
-	Errors   int
-	Duration time.Duration
+	ByRule map[string]*RuleCounts
+	// KernelChecksFailed is the servers whose kernels could not be checked
+	// (--check-kernels), which were judged without it.
+	KernelChecksFailed int
+	Errors             int
+	Duration           time.Duration
 	// WouldCull lists, in a dry run, what a real pass would stop or delete.
 	WouldCull []Planned
 	// Notified is the warnings of a coming cull sent (queued) this pass,
@@ -165,7 +176,8 @@ type Planned struct {
 // plan is a decision that asks for requests, kept until listing is done.
 type plan struct {
 	Decision
-	admin bool
+	admin   bool
+	targets map[string]serverURLs // by server name, for kernel checks; nil without them
 }
 
 // Pass lists every user first, then acts: stopping servers while paging by
@@ -234,10 +246,10 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		}
 		switch {
 		case i >= 0:
-			plans[i] = plan{Decision: d, admin: rec.Admin}
+			plans[i] = plan{Decision: d, admin: rec.Admin, targets: c.kernelTargets(u)}
 		case d.Acts():
 			index[rec.Name] = len(plans)
-			plans = append(plans, plan{Decision: d, admin: rec.Admin})
+			plans = append(plans, plan{Decision: d, admin: rec.Admin, targets: c.kernelTargets(u)})
 		default:
 			index[rec.Name] = -1
 		}
@@ -283,6 +295,7 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 		sum.ServersCulled += r.ServersCulled
 		sum.StuckStops += r.StuckStops
 		sum.UsersCulled += r.UsersCulled
+		sum.KernelChecksFailed += r.KernelChecksFailed
 		sum.Errors += r.Errors
 		sum.WouldCull = append(sum.WouldCull, r.WouldCull...)
 		for k, n := range r.Kept {
@@ -383,8 +396,14 @@ func (c *Culler) act(ctx context.Context, p *plan) (Summary, *following) {
 	r := Summary{Kept: map[Reason]int{}}
 	allGone := true
 	var f *following
-	for _, s := range p.Servers {
+	for i := range p.Servers {
+		s := &p.Servers[i]
 		if !s.Reason.Culls() {
+			allGone = false
+			continue
+		}
+		if c.kernelsKeep(ctx, p, s, &r) {
+			r.keep(s.Rule, BusyKernel)
 			allGone = false
 			continue
 		}
@@ -532,6 +551,9 @@ func (c *Culler) RunPass(ctx context.Context) (Summary, error) {
 	}
 	if len(c.Policy.Rules) > 0 {
 		attrs = append(attrs, "by_rule", byRuleString(sum.ByRule))
+	}
+	if c.Policy.CheckKernels {
+		attrs = append(attrs, "kernel_checks_failed", sum.KernelChecksFailed)
 	}
 	if c.DryRun {
 		attrs = append(attrs, "dry_run", true)

@@ -19,6 +19,10 @@ type Policy struct {
 	// Rules (--rules) give some servers their own timeout, max age, or
 	// never: the first that matches a server decides; none = the above.
 	Rules []Rule
+	// CheckKernels asks a server judged idle for its kernels before it is
+	// stopped (--check-kernels): a busy one keeps it (BusyKernel). The
+	// check is a step of the pass (kernels.go), not of Decide.
+	CheckKernels bool
 }
 
 // Reason says why a server or user is culled or kept; it is the label of the

@@ -115,6 +115,8 @@ type apiUser struct {
 
 type apiServer struct {
 	Name         string    `json:"name"`
+	URL          string    `json:"url"`      // for kernel checks: a path, or a full URL with subdomains
+	FullURL      string    `json:"full_url"` // 5.0 on; null without public_url or subdomains
 	Ready        *bool     `json:"ready"`
 	Pending      string    `json:"pending"`
 	Started      Time      `json:"started"`

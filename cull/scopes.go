@@ -13,7 +13,7 @@ import (
 // (`hubctl service add cull-idle`), the scope check a pass starts with and
 // `hubctl check`.
 func CullerFlags(p *Policy) hub.CullerFlags {
-	return hub.CullerFlags{CullUsers: p.CullUsers, GroupRules: needsGroups(p.Rules)}
+	return hub.CullerFlags{CullUsers: p.CullUsers, GroupRules: needsGroups(p.Rules), CheckKernels: p.CheckKernels}
 }
 
 // requiredScopes are the scopes a culler's token needs for a policy

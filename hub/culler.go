@@ -9,8 +9,9 @@ import "slices"
 // model shows user_options whenever it is shown (read:servers), in 3.0.0
 // and 5.2.1 alike (apihandlers/base.py server_model).
 type CullerFlags struct {
-	CullUsers  bool // --cull-users: delete idle users once their servers are stopped
-	GroupRules bool // --rules with a rule that matches on a group
+	CullUsers    bool // --cull-users: delete idle users once their servers are stopped
+	GroupRules   bool // --rules with a rule that matches on a group
+	CheckKernels bool // --check-kernels: ask single-user servers for busy kernels
 }
 
 // cullerNeed is one request the culler makes, and the scopes that allow it:
@@ -60,8 +61,22 @@ func CullerScopes(f CullerFlags) [][]string {
 			out = append(out, n.scopes)
 		}
 	}
+	if f.CheckKernels {
+		out = append(out, kernelsNeed)
+	}
 	return out
 }
+
+// kernelsNeed is what --check-kernels needs: for each check the culler
+// mints a token owned by the server's user, scoped to that server alone
+// (access:servers!server=NAME/SERVER), and deletes it after the one
+// GET {server}api/kernels. POST /users/{name}/tokens and DELETE
+// /users/{name}/tokens/{id} need tokens (users.py, 3.0.0 and 5.2.1), and a
+// service needs it unfiltered: the Hub checks the filter against the
+// requester's kind. The minted scope must be held by the user, not the
+// culler, so the culler needs no access:servers. Required, not wanted:
+// without it every check fails and busy servers are culled as if unchecked.
+var kernelsNeed = []string{"tokens"}
 
 // WantedScopes are scopes the culler runs without, doing less.
 type WantedScopes struct {

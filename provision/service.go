@@ -78,6 +78,8 @@ func (s *Service) CullerFlags() (hub.CullerFlags, error) {
 		switch {
 		case w == "--cull-users" || w == "--cull-users=true":
 			p.CullUsers = true
+		case w == "--check-kernels" || w == "--check-kernels=true":
+			p.CheckKernels = true
 		case strings.HasPrefix(w, "--rules="):
 			rules = strings.TrimPrefix(w, "--rules=")
 		case w == "--rules" && i+1 < len(args):

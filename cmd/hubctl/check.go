@@ -20,6 +20,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "cull-users", Usage: "check the scopes `hubctl cull --cull-users` needs"},
 			&cli.StringFlag{Name: "rules", Usage: "check the scopes `hubctl cull --rules FILE` needs (group rules need read:users:groups)"},
+			&cli.BoolFlag{Name: "check-kernels", Usage: "check the scopes `hubctl cull --check-kernels` needs"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		}, hubFlags(env)...),
 		Action: func(c *cli.Context) error {
@@ -39,7 +40,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			policy := &cull.Policy{CullUsers: c.Bool("cull-users"), Rules: rules}
+			policy := &cull.Policy{CullUsers: c.Bool("cull-users"), CheckKernels: c.Bool("check-kernels"), Rules: rules}
 			report := cull.Check(c.Context, client, policy)
 			if c.Bool("json") {
 				if err := printJSON(env, report); err != nil {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -92,6 +93,8 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.StringFlag{Name: "notify-command", Usage: preset + "with --notify-before, run `CMD` (split into words as a shell would, nothing expanded) with the warning as JSON on stdin"},
 		&cli.StringFlag{Name: "notify-url", Usage: preset + "with --notify-before, POST the warning as JSON to `URL`"},
 		&cli.StringFlag{Name: "rules", Usage: preset + "per-group, per-profile and per-server timeouts, max ages and never-cull from a YAML `FILE` (first match wins; see README)"},
+		&cli.BoolFlag{Name: "check-kernels", Usage: preset + "before stopping an idle server, ask it for its kernels through the proxy, with a token minted for that server alone and deleted after: a busy kernel keeps it until --max-age; needs tokens"},
+		&cli.StringFlag{Name: "public-url", Usage: preset + "with --check-kernels, the proxy's public `URL` (e.g. https://hub.example.org/); default: as the Hub gives it (c.JupyterHub.public_url, 5.0 and later)"},
 	}
 }
 
@@ -112,6 +115,7 @@ type cullOptions struct {
 	every                            time.Duration
 	concurrency, pageSize            int
 	stopTimeout                      time.Duration
+	publicURL                        *url.URL // --public-url; nil = as the Hub gives it
 	once, dryRun                     bool
 	logFormat, logLevel, metricsAddr string
 	notify                           notifyOptions
@@ -143,6 +147,9 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	}
 	if o.pageSize < 0 {
 		return o, usageErrorf("--api-page-size cannot be negative")
+	}
+	if o.publicURL, err = publicURLFlag(c); err != nil {
+		return o, err
 	}
 	o.once, o.dryRun = c.Bool("once"), c.Bool("dry-run")
 	o.logFormat, o.logLevel, o.metricsAddr = c.String("log-format"), c.String("log-level"), c.String("metrics-addr")
@@ -274,9 +281,14 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency, StopTimeout: o.stopTimeout}
+	culler := &cull.Culler{Client: client, Policy: policy, Log: logger, DryRun: o.dryRun, Concurrency: concurrency, StopTimeout: o.stopTimeout, PublicURL: o.publicURL}
 	if culler.Notify, err = o.notify.notifier(env); err != nil {
 		return err
+	}
+	if policy.CheckKernels && o.publicURL == nil {
+		if err := kernelPreflight(c.Context, client); err != nil {
+			return err
+		}
 	}
 	if o.metricsAddr != "" {
 		culler.Metrics = cull.NewMetrics()
@@ -307,7 +319,10 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	}
 	attrs := []any{"url", cfg.URL, "timeout", policy.Timeout.String(), "cull_every", every.String(),
 		"max_age", policy.MaxAge.String(), "cull_users", policy.CullUsers, "stop_timeout", o.stopTimeout.String(), "concurrency", concurrency, "dry_run", culler.DryRun,
-		"rules", len(policy.Rules)}
+		"rules", len(policy.Rules), "check_kernels", policy.CheckKernels}
+	if o.publicURL != nil {
+		attrs = append(attrs, "public_url", o.publicURL.String())
+	}
 	if n := culler.Notify; n != nil {
 		attrs = append(attrs, "notify_before", n.Before.String(), "notifier", n.Notifier.String())
 	}
@@ -340,7 +355,15 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	e, err := cull.Explain(c.Context, client, &o.policy, user, server, one, time.Now().UTC())
+	explain := cull.Explain
+	if o.policy.CheckKernels {
+		// No start-up check: a server the Hub gives no public URL for
+		// shows the hint in its entry.
+		explain = func(ctx context.Context, c *cull.Client, p *cull.Policy, user, server string, one bool, now time.Time) (cull.Explanation, error) {
+			return cull.ExplainKernels(ctx, c, p, o.publicURL, user, server, one, now)
+		}
+	}
+	e, err := explain(c.Context, client, &o.policy, user, server, one, time.Now().UTC())
 	if err != nil {
 		return err
 	}
@@ -348,6 +371,34 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 		return printJSON(env, e)
 	}
 	return e.WriteText(env.stdout)
+}
+
+// publicURLFlag reads --public-url, which goes with --check-kernels; nil
+// when it is not given.
+func publicURLFlag(c *cli.Context) (*url.URL, error) {
+	raw := c.String("public-url")
+	if raw == "" {
+		return nil, nil
+	}
+	if !c.Bool("check-kernels") {
+		return nil, usageErrorf("--public-url is where --check-kernels reaches the servers: give --check-kernels too, or leave it out")
+	}
+	u, err := cull.ParsePublicURL(raw)
+	if err != nil {
+		return nil, usageErrorf("--public-url %w", err)
+	}
+	return u, nil
+}
+
+// kernelPreflight refuses --check-kernels without --public-url at start
+// when a server the Hub lists has no public URL to be reached at.
+func kernelPreflight(ctx context.Context, client *cull.Client) error {
+	err := cull.KernelPreflight(ctx, client)
+	var np *cull.NoPublicURLError
+	if errors.As(err, &np) {
+		return &usageError{msg: "--check-kernels: " + np.Error(), hint: np.Hint()}
+	}
+	return err
 }
 
 // cullPolicy turns the flags into a Policy and the pass interval.
@@ -382,6 +433,7 @@ func cullPolicy(c *cli.Context) (cull.Policy, time.Duration, error) {
 	p.CullDefaultServers = c.Bool("cull-default-servers")
 	p.CullNamedServers = c.Bool("cull-named-servers")
 	p.RemoveNamedServers = c.Bool("remove-named-servers")
+	p.CheckKernels = c.Bool("check-kernels")
 	for _, expr := range repeated(c, "exclude-user") {
 		re, err := regexp.Compile(expr)
 		if err != nil {

@@ -436,8 +436,8 @@ func parsedCullOptions(t *testing.T, args []string) string {
 				o, err := cullOptionsFrom(c)
 				// Policy as an operand of its own: fmt shows each
 				// regular expression by its String method.
-				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d stop-timeout=%s once=%t dry=%t log=%s/%s metrics=%q notify=%q",
-					o.policy, o.every, o.concurrency, o.pageSize, o.stopTimeout, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr, fmt.Sprintf("%+v", o.notify))
+				got = fmt.Sprintf("%+v every=%s concurrency=%d page=%d stop-timeout=%s public-url=%v once=%t dry=%t log=%s/%s metrics=%q notify=%q",
+					o.policy, o.every, o.concurrency, o.pageSize, o.stopTimeout, o.publicURL, o.once, o.dryRun, o.logFormat, o.logLevel, o.metricsAddr, fmt.Sprintf("%+v", o.notify))
 				return err
 			}
 		}
@@ -500,7 +500,8 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 		"notify-url":     {"--notify-before=67s"},
 	}
 	stringValues := map[string]string{"notify-command": "mail-warning --to 'the user'", "notify-url": "https://127.0.0.1:9/hook?a=b",
-		"rules": filepath.Join("..", "..", "testdata", "rules", "example.yaml")} // relative: the preset writes it absolute
+		"rules":      filepath.Join("..", "..", "testdata", "rules", "example.yaml"), // relative: the preset writes it absolute
+		"public-url": "https://hub.example.org:8443/"}
 	atPresetTimeout := parsedCullOptions(t, []string{"--timeout=3600"})
 	if parsedCullOptions(t, nil) == atPresetTimeout {
 		t.Error("hubctl cull's default --timeout is the preset's 3600")
@@ -524,6 +525,9 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 		}
 		for _, name := range f.Names() {
 			var args []string
+			if name == "public-url" {
+				args = append(args, "--check-kernels=true") // --public-url goes with it
+			}
 			for _, v := range values {
 				args = append(args, "--"+name+"="+v)
 			}

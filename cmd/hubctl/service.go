@@ -203,6 +203,10 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		if len(svc.Command) > 0 {
 			return usageErrorf("--command and --arg: the cull-idle preset writes its own command; pass cull flags such as --timeout instead")
 		}
+		// Refused here, as `hubctl cull` would refuse the command.
+		if _, err := publicURLFlag(c); err != nil {
+			return err
+		}
 		bin, note := hubctlCommand()
 		notes = append(notes, note)
 		svc.Command = append([]string{bin, "cull"}, cullArgs(c)...)

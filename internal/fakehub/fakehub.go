@@ -19,6 +19,8 @@
 //	DELETE /hub/api/users/{name}              delete a user
 //	DELETE /hub/api/users/{name}/server       stop the default server
 //	DELETE /hub/api/users/{name}/servers/{s}  stop (and with {"remove": true} remove) a named server
+//	POST   /hub/api/users/{name}/tokens       a token for the user (scopes, expires_in, note; see tokens.go)
+//	DELETE /hub/api/users/{name}/tokens/{id}  delete one
 //
 // and the behaviours of those that decide what the culler does:
 //
@@ -62,7 +64,8 @@
 // Timestamps are written as the Hub writes them (utils.isoformat), because
 // hubctl parses them. Deliberately not modelled, as hubctl neither sends
 // nor reads it: other endpoints and methods (501), filtered scopes given to a
-// token (!user=, !group=, !server=; AddToken panics), the "admin",
+// token with AddToken (!user=, !group=, !server=; it panics: only a token
+// minted through POST /users/{name}/tokens carries a filter), the "admin",
 // "inherit" and "self" metascopes, roles, the groups API (a user's groups
 // are shown in the user model, as given to AddUser), name_filter, sort (5.x;
 // its 400 for a bad value), include_stopped_servers, admin:server_state,
@@ -74,7 +77,7 @@
 // servers are ordered by name. A stop with a delay answers at once where the
 // Hub first waits up to slow_stop_timeout.
 //
-// TestAgainstRealHub and TestAgainstRealHubPaging (testdata/realhub.py, in
+// TestAgainstRealHub, TestAgainstRealHubPaging and TestAgainstRealHubTokens (testdata/realhub.py, in
 // each of realhub.Releases: 3.0.0 and 5.2.1) send the same requests to the
 // real Hub and to the fake asked to be its version, and compare what hubctl
 // reads of the answers: statuses, Content-Type and the fields cull decodes.
@@ -113,6 +116,10 @@ type Options struct {
 	// makes DELETE answer 202 and the server sits in pending "stop" for that
 	// long. 0 or < 0: servers stop at once.
 	StopDelay time.Duration
+	// PublicURL is c.JupyterHub.public_url: from 5.0 a server model's
+	// full_url and full_progress_url are it with the model's url and
+	// progress_url as the path (base.py server_model, 5.2.1); null without.
+	PublicURL string
 }
 
 // modelledVersion is the release the fake answers as when Options.Version
@@ -316,13 +323,16 @@ func (h *Hub) AddToken(token string, owner Owner, scopes ...string) {
 	// keep the raw scopes; they are expanded per request, as
 	// handlers/base.py _resolve_roles_and_scopes calls get_scopes_for
 	h.tokenSeq++
-	h.tokens[token] = tokenRec{id: h.tokenSeq, owner: owner, scopes: append([]string(nil), scopes...)}
+	h.tokens[token] = tokenRec{id: h.tokenSeq, owner: owner, scopes: append([]string(nil), scopes...), created: time.Now()}
 }
 
 type tokenRec struct {
-	id     int // orm.APIToken.id: GET /user on 5.x reports "a<id>" as token_id
-	owner  Owner
-	scopes []string
+	id        int // orm.APIToken.id: GET /user on 5.x reports "a<id>" as token_id
+	owner     Owner
+	scopes    []string
+	note      string
+	created   time.Time
+	expiresAt *time.Time // nil = never (expires_in)
 }
 
 // AddUser adds a user, or replaces the user of that name (keeping its id,

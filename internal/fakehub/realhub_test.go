@@ -479,3 +479,109 @@ func consumedURL(s, base string) string {
 	}
 	return "<base>" + path + "?" + q.Encode()
 }
+
+// TestAgainstRealHubTokens: the token endpoints the culler's kernel check
+// uses (POST /users/{name}/tokens, DELETE /users/{name}/tokens/{id}) answer
+// the fake as each real Hub: the refusals and their messages, the token
+// model of a minted token (its keys and scopes), what GET /user says of it,
+// and its deletion. Each Hub's own token and id are used in the steps that
+// follow, and an id in a message is compared as <id>.
+func TestAgainstRealHubTokens(t *testing.T) { eachRelease(t, testAgainstRealHubTokens) }
+
+func testAgainstRealHubTokens(t *testing.T, r realhub.Release, version string) {
+	created := *mustTime(t, "2026-01-01T00:00:00Z")
+	users := []User{
+		{Name: "carol", Created: created, Servers: map[string]*Server{"": {Ready: true}}},
+		{Name: "bob", Created: created},
+	}
+	tokens := []realToken{
+		{"culler-token", "service", "culler", []string{"list:users", "read:servers"}},
+		{"minter-token", "service", "minter", []string{"tokens"}},
+	}
+	type hubUnder struct {
+		name, base string
+		minted     string // the token minted in step "mint"
+		id         string
+	}
+	hubs := []*hubUnder{{name: "real", base: startRealHub(t, r, users, tokens)}, {name: "fake"}}
+	fake := newFakeFrom(t, version, users, tokens)
+	hubs[1].base = fake.URL()
+	client := &http.Client{Timeout: 10 * time.Second}
+	send := func(h *hubUnder, method, path, token, body string) (int, any, string) {
+		path = strings.ReplaceAll(path, "<id>", h.id)
+		token = strings.ReplaceAll(token, "<minted>", h.minted)
+		req, err := http.NewRequest(method, h.base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "token "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %s %s: %v", h.name, method, path, err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var v any
+		if len(raw) > 0 && json.Unmarshal(raw, &v) != nil {
+			v = "non-JSON: " + string(raw)
+		}
+		if m, ok := v.(map[string]any); ok {
+			if msg, ok := m["message"].(string); ok && h.id != "" {
+				m["message"] = strings.ReplaceAll(strings.ReplaceAll(msg, h.id, "<id>"), h.minted[:4]+"...", "<prefix>...")
+			}
+			// token_model's scopes are a Python set's list: unordered
+			if sc, ok := m["scopes"].([]any); ok {
+				sort.Slice(sc, func(i, j int) bool { return fmt.Sprint(sc[i]) < fmt.Sprint(sc[j]) })
+			}
+		}
+		return resp.StatusCode, consumed(v, h.base), string(raw)
+	}
+	const mint = `{"scopes": ["access:servers!server=carol/"], "expires_in": 60, "note": "hubctl cull --check-kernels"}`
+	steps := []struct{ name, method, path, token, body string }{
+		{"no token", "POST", "/users/carol/tokens", "", mint},
+		{"no tokens scope", "POST", "/users/carol/tokens", "culler-token", mint},
+		{"no such user", "POST", "/users/nobody/tokens", "minter-token", mint},
+		{"not bob's", "POST", "/users/bob/tokens", "minter-token", mint},
+		{"unfiltered", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["access:servers"]}`},
+		{"not a dict", "POST", "/users/carol/tokens", "minter-token", `[1]`},
+		{"scopes and roles", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["read:users"], "roles": ["user"]}`},
+		{"unknown scope", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["no:such"]}`},
+		{"mint", "POST", "/users/carol/tokens", "minter-token", mint},
+		{"whoami", "GET", "/user", "<minted>", ""},
+		{"list with it", "GET", "/users", "<minted>", ""},
+		{"no tokens scope to delete", "DELETE", "/users/carol/tokens/<id>", "culler-token", ""},
+		{"another's", "DELETE", "/users/bob/tokens/<id>", "minter-token", ""},
+		{"not an id", "DELETE", "/users/carol/tokens/x1", "minter-token", ""},
+		{"delete", "DELETE", "/users/carol/tokens/<id>", "minter-token", ""},
+		{"deleted", "GET", "/user", "<minted>", ""},
+		{"again", "DELETE", "/users/carol/tokens/<id>", "minter-token", ""},
+	}
+	if version == "5.2.1" {
+		steps = append(steps,
+			struct{ name, method, path, token, body string }{"expires_in 0: never", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["access:servers!server=carol/"], "expires_in": 0}`},
+			struct{ name, method, path, token, body string }{"expires_in < 0", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["access:servers!server=carol/"], "expires_in": -5}`},
+			struct{ name, method, path, token, body string }{"expires_in not an int", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["access:servers!server=carol/"], "expires_in": "60"}`})
+	}
+	for _, s := range steps {
+		var got [2]struct {
+			status int
+			v      any
+			raw    string
+		}
+		for i, h := range hubs {
+			got[i].status, got[i].v, got[i].raw = send(h, s.method, s.path, s.token, s.body)
+			if s.name == "mint" {
+				var m struct{ ID, Token string }
+				if json.Unmarshal([]byte(got[i].raw), &m) != nil || m.ID == "" || m.Token == "" {
+					t.Fatalf("%s: mint: %d %s", h.name, got[i].status, got[i].raw)
+				}
+				h.id, h.minted = m.ID, m.Token
+			}
+		}
+		if got[0].status != got[1].status || !reflect.DeepEqual(got[0].v, got[1].v) {
+			t.Errorf("%s: %s %s %s:\nreal %d %s\nfake %d %s", s.name, s.method, s.path, s.body, got[0].status, got[0].raw, got[1].status, got[1].raw)
+		}
+	}
+}

@@ -204,3 +204,19 @@ func isRunning(h *Hub, name string) bool {
 	u, ok := h.User(name)
 	return ok && u.Servers[""] != nil && u.Servers[""].Ready
 }
+
+// TestPublicURL: with c.JupyterHub.public_url a 5.x server model's full_url
+// and full_progress_url are it with the path of url and progress_url
+// (base.py server_model, 5.2.1); 3.0.0 has neither key.
+func TestPublicURL(t *testing.T) {
+	for _, v := range []string{"3.0.0", "5.2.1"} {
+		h := newHub(t, Options{Version: v, PublicURL: "https://hub.example.org/"})
+		h.AddUser(User{Name: "u%41", Created: t0, Servers: map[string]*Server{"g": {Ready: true}}})
+		s := get(t, h, "/users/u%2541", "").obj(t)["servers"].(map[string]any)["g"].(map[string]any)
+		_, has := s["full_url"]
+		if has != (v == "5.2.1") || has && (s["full_url"] != "https://hub.example.org/user/u%2541/g/" ||
+			s["full_progress_url"] != "https://hub.example.org/hub/api/users/u%2541/servers/g/progress") {
+			t.Errorf("%s: server model %v", v, s)
+		}
+	}
+}

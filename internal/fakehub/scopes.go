@@ -140,10 +140,16 @@ func parseScopes(expanded map[string]bool) parsedScopes {
 		if ss.all {
 			continue
 		}
+		// only user= filters decide a request the fake answers; a minted
+		// token's server= filter (tokens.go) shows in GET /user alone
+		name, ok := strings.CutPrefix(filter, "user=")
+		if !ok {
+			continue
+		}
 		if ss.users == nil {
 			ss.users = map[string]bool{}
 		}
-		ss.users[strings.TrimPrefix(filter, "user=")] = true
+		ss.users[name] = true
 	}
 	return p
 }

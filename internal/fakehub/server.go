@@ -92,9 +92,7 @@ func (h *Hub) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	authorized := false
 	if tok != "" {
 		h.mu.RLock()
-		if t, ok := h.tokens[tok]; ok {
-			authorized = t.owner.Kind == "service" || h.byName[t.owner.Name] != nil
-		}
+		_, authorized = h.liveToken(tok)
 		h.mu.RUnlock()
 	}
 	h.reqMu.Lock()
@@ -183,6 +181,8 @@ const (
 	routeUsers                      // users.py (r"/api/users", UserListAPIHandler)
 	routeUser                       // users.py (r"/api/users/([^/]+)", UserAPIHandler)
 	routeServer                     // users.py (r"/api/users/([^/]+)/server", ...) and servers/([^/]+)
+	routeTokens                     // users.py (r"/api/users/([^/]+)/tokens", UserTokenListAPIHandler)
+	routeToken                      // users.py (r"/api/users/([^/]+)/tokens/([^/]*)", UserTokenAPIHandler)
 	routeUnimplemented              // anything else under /hub/api: not modelled
 )
 
@@ -194,12 +194,15 @@ var routeMethods = map[route]map[string]bool{
 	routeUsers:  {"GET": true},
 	routeUser:   {"GET": true, "DELETE": true},
 	routeServer: {"DELETE": true},
+	routeTokens: {"POST": true},
+	routeToken:  {"DELETE": true},
 }
 
 type routed struct {
 	route      route
 	userName   string
 	serverName string
+	tokenID    string
 }
 
 // matchRoute matches the escaped path, as tornado does, and unescapes the
@@ -235,6 +238,13 @@ func matchRoute(escPath string) routed {
 		return routed{route: routeUser, userName: user}
 	case len(segs) == 3 && segs[2] == "server":
 		return routed{route: routeServer, userName: user}
+	case len(segs) == 3 && segs[2] == "tokens":
+		return routed{route: routeTokens, userName: user}
+	case len(segs) == 4 && segs[2] == "tokens":
+		id, err := url.PathUnescape(segs[3])
+		if err == nil {
+			return routed{route: routeToken, userName: user, tokenID: id}
+		}
 	case len(segs) == 4 && segs[2] == "servers":
 		if server, ok := name(3); ok {
 			return routed{route: routeServer, userName: user, serverName: server}
@@ -305,6 +315,10 @@ func (h *Hub) dispatch(r *http.Request, rt routed, body []byte, tok string) resp
 			return c.getUser(rt.userName)
 		}
 		return c.deleteUser(rt.userName)
+	case routeTokens:
+		return c.postToken(rt.userName, body)
+	case routeToken:
+		return c.deleteToken(rt.userName, rt.tokenID)
 	}
 	return c.deleteServer(rt.userName, rt.serverName, body)
 }
@@ -320,7 +334,7 @@ const activityResolution = 30 * time.Second
 func (h *Hub) recordTokenActivity(tok string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	t, ok := h.tokens[tok]
+	t, ok := h.liveToken(tok)
 	if !ok || t.owner.Kind != "user" {
 		return
 	}
@@ -334,13 +348,11 @@ func (h *Hub) recordTokenActivity(tok string) {
 func (c *reqCtx) resolveScopes(tok string) {
 	c.scopes = map[string]bool{}
 	if tok != "" {
-		if t, ok := c.h.tokens[tok]; ok {
-			if t.owner.Kind == "service" || c.h.byName[t.owner.Name] != nil {
-				o := t.owner
-				c.owner = &o
-				c.token = &t
-				c.scopes = expandTokenScopes(c.h.scopeDefs, t.scopes, o)
-			}
+		if t, ok := c.h.liveToken(tok); ok {
+			o := t.owner
+			c.owner = &o
+			c.token = &t
+			c.scopes = expandTokenScopes(c.h.scopeDefs, t.scopes, o)
 		}
 	}
 	c.parsed = parseScopes(c.scopes)
