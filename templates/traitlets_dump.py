@@ -47,7 +47,7 @@ Any load error exits 1 with the error on stderr.
     It never runs a request itself, so every child starts from the same
     just-imported state.  It exits 0 at the end of stdin.  What a child can
     tell from a separate process: sys.orig_argv, the modules the server
-    imported, the hash seed; its stdio encoding is the server's (the
+    imported (frozen out of the garbage collector's sight), the hash seed; its stdio encoding is the server's (the
     caller does not change LANG or LC_*).
 """
 
@@ -161,6 +161,11 @@ def serve():
     import base64
 
     hub_class()  # the import every request would otherwise pay for
+    import gc
+
+    # Out of the collector's sight, the import's objects are not touched
+    # (and so copied) by every child's collections.
+    gc.freeze()
     requests = os.fdopen(os.dup(0), "rb", buffering=0)
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     devnull = os.open(os.devnull, os.O_RDWR)

@@ -21,11 +21,13 @@ takes exactly the run's environment and working directory, points fd 0 at
 /dev/null and fds 1 and 2 at the run's stdout, closes every other fd, and
 runs /usr/bin/jupyterhub as a new python3 would run it (runpy, as
 __main__).  What the Hub can tell from a new process: the modules already
-imported, the hash seed, sys.orig_argv, and that /proc/self/environ is the
-server's (os.environ is the run's).  The environment JupyterHub reads at
+imported (their objects frozen out of the garbage collector's sight,
+gc.freeze), the hash seed, sys.orig_argv, and that /proc/self/environ is
+the server's (os.environ is the run's).  The environment JupyterHub reads at
 import time (JUPYTERHUB_*) is the server's: the caller keeps it unset.
 """
 
+import gc
 import json
 import os
 import selectors
@@ -41,6 +43,11 @@ def serve(path):
     import runpy
 
     import jupyterhub.app  # noqa: F401  the import each run would pay for
+
+    # What the import made lives as long as the process: out of the
+    # collector's sight, a child's collections do not touch (and so copy)
+    # every page of it, a third of a 5.2 start's CPU.
+    gc.freeze()
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -141,11 +142,19 @@ func (r Release) rootCommand(layers, script string, binds []string, name string,
 	}
 	argv := []string{"-m", "--propagation", "private", "/bin/sh", "-c", script, "sh",
 		filepath.Join(layers, "upper"), filepath.Join(layers, "work"), filepath.Join(layers, "merged"), root, binds[0]}
-	seen := map[string]bool{}
+	var abs []string
 	for _, b := range binds {
-		if abs, err := filepath.Abs(b); err == nil && !seen[abs] {
-			seen[abs] = true
-			argv = append(argv, abs)
+		if a, err := filepath.Abs(b); err == nil {
+			abs = append(abs, a)
+		}
+	}
+	seen := map[string]bool{}
+	for _, a := range abs {
+		// A path under another bind is seen through it; bound again, it
+		// would hide from umount -R, which then leaves the layers behind.
+		if !seen[a] && !slices.ContainsFunc(abs, func(o string) bool { return strings.HasPrefix(a, o+"/") }) {
+			seen[a] = true
+			argv = append(argv, a)
 		}
 	}
 	argv = append(argv, "--", name)
