@@ -47,6 +47,9 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
 			&cli.StringFlag{Name: "explain", Usage: "show why `USER[/SERVER]` is (not) culled now and when it would be; stops nothing ('USER/' is the default server)"},
 			&cli.BoolFlag{Name: "json", Usage: "with --explain, print JSON"},
+			// Diagnostic, for docs/benchmarks.md's comparison: --pace=false
+			// keeps --concurrency requests in flight however slow the Hub.
+			&cli.BoolFlag{Name: "pace", Value: true, Hidden: true, Usage: "adapt the requests in flight to the Hub's latency, within 1..--concurrency"},
 		), hubFlags(env)...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
@@ -106,7 +109,7 @@ type cullOptions struct {
 	every                            time.Duration
 	concurrency, pageSize            int
 	stopTimeout                      time.Duration
-	once, dryRun                     bool
+	once, dryRun, pace               bool
 	logFormat, logLevel, metricsAddr string
 }
 
@@ -126,7 +129,7 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	if o.pageSize < 0 {
 		return o, usageErrorf("--api-page-size cannot be negative")
 	}
-	o.once, o.dryRun = c.Bool("once"), c.Bool("dry-run")
+	o.once, o.dryRun, o.pace = c.Bool("once"), c.Bool("dry-run"), c.Bool("pace")
 	o.logFormat, o.logLevel, o.metricsAddr = c.String("log-format"), c.String("log-level"), c.String("metrics-addr")
 	return o, nil
 }
@@ -174,7 +177,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	cfg.Concurrency, cfg.PageSize, cfg.Retries = concurrency, o.pageSize, 4
+	cfg.Concurrency, cfg.PageSize, cfg.Retries, cfg.Pace = concurrency, o.pageSize, 4, o.pace
 	client, err := cull.NewClient(cfg)
 	if err != nil {
 		return err

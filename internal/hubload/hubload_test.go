@@ -96,9 +96,12 @@ func envInt(b *testing.B, name string, def int) int {
 }
 
 // BenchmarkCullPassLatency is the figures' run (docs/benchmarks.md, "Kind
-// to the Hub"): 2 000 users, 200 running servers of which 50 active, and
+// to the Hub"): 2 000 users, 200 running servers of which 50 active (they
+// post activity every third of the 60 s cull timeout), and
 // HUBLOAD_REPEATS pairs of passes, without pacing then with it, each on 150
-// idle servers. HUBLOAD_RELEASE picks the Hub (3.0, 5.2). Run it once:
+// idle servers. HUBLOAD_RELEASE picks the Hub (3.0, 5.2); HUBLOAD_USERS,
+// _RUNNING, _ACTIVE and _TIMEOUT (seconds) the sizes; HUBLOAD_PASSES other
+// passes. Run it once:
 // -benchtime=1x (a run takes minutes).
 func BenchmarkCullPassLatency(b *testing.B) {
 	release := realhub.V30
@@ -111,17 +114,21 @@ func BenchmarkCullPassLatency(b *testing.B) {
 	}
 	if modes := os.Getenv("HUBLOAD_PASSES"); modes != "" {
 		passes = nil
+		// NAME or NAME=FLAGS (more hubctl flags, space-separated);
+		// "unpaced" alone is --pace=false.
 		for _, m := range strings.Split(modes, ",") {
-			p := Pass{Name: m}
+			name, flags, _ := strings.Cut(m, "=")
+			p := Pass{Name: name, Args: strings.Fields(flags)}
 			if m == "unpaced" {
 				p.Args = []string{"--pace=false"}
 			}
 			passes = append(passes, p)
 		}
 	}
+	timeout := time.Duration(envInt(b, "HUBLOAD_TIMEOUT", 60)) * time.Second
 	o := Options{Release: release, Hubctl: hubctlBinary(b),
 		Users: envInt(b, "HUBLOAD_USERS", 2000), Running: envInt(b, "HUBLOAD_RUNNING", 200), Active: envInt(b, "HUBLOAD_ACTIVE", 50),
-		Timeout: time.Duration(envInt(b, "HUBLOAD_TIMEOUT", 30)) * time.Second, ActivityEvery: 10 * time.Second,
+		Timeout: timeout, ActivityEvery: timeout / 3,
 		IdleWindow: 15 * time.Second, ProbeEvery: 20 * time.Millisecond, Concurrency: 10, Passes: passes}
 	b.ResetTimer()
 	results := Run(b, o)

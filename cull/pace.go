@@ -1,0 +1,169 @@
+package cull
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// slowFactor is how much slower than the fastest seen a reply must be to
+// say the Hub is queueing: JupyterHub serves every request on one event
+// loop, so the culler's own latency rises as soon as the Hub has more work
+// than it can do at once, and every other client of the Hub waits as long.
+// Measured on a real Hub (docs/benchmarks.md, "Kind to the Hub"), 1.5 keeps
+// the culler at one or two stops in flight there, where others' requests
+// stay within 3x their idle latency.
+const slowFactor = 1.5
+
+// once makes one attempt, paced when the client paces.
+func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, http.Header, error) {
+	if c.pace == nil {
+		return c.send(ctx, method, u, body, accept)
+	}
+	ticket, err := c.pace.acquire(ctx)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	start := time.Now()
+	code, data, header, err := c.send(ctx, method, u, body, accept)
+	if ctx.Err() != nil {
+		c.pace.release() // cut short here: it says nothing of the Hub
+		return code, data, header, err
+	}
+	congested := err != nil || code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable
+	c.pace.done(ticket, route(method, strings.TrimPrefix(u.Path, c.base.Path)), time.Since(start), congested)
+	return code, data, header, err
+}
+
+// pacer bounds the requests in flight to a limit that follows the Hub's
+// latency, within 1..max: it starts at 1 and doubles every round trip
+// (slow start), grows by one per round trip after the first slow reply,
+// and halves on a slow reply, a 429 or 503, or a failed request, at most
+// once per round trip (AIMD, as TCP paces a network). A reply is slow
+// when it took slowFactor times the fastest reply of the same route this
+// pass has seen: routes differ (a stop does more than a listing).
+type pacer struct {
+	mu        sync.Mutex
+	max       float64
+	limit     float64
+	slowStart bool
+	inFlight  int
+	issued    uint64 // requests admitted so far
+	cutAt     uint64 // issued at the last halving: older requests cannot halve again
+	fastest   map[string]time.Duration
+	wake      chan struct{} // closed and replaced when a slot may have opened
+	lowest    float64       // the lowest limit a halving reached (max if none), for the log
+	halvings  int
+}
+
+func newPacer(max int) *pacer {
+	return &pacer{max: float64(max), limit: 1, slowStart: true, fastest: map[string]time.Duration{},
+		wake: make(chan struct{}), lowest: float64(max)}
+}
+
+// acquire waits for a slot and returns the request's ticket.
+func (p *pacer) acquire(ctx context.Context) (uint64, error) {
+	p.mu.Lock()
+	for p.inFlight >= int(p.limit) {
+		wake := p.wake
+		p.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		p.mu.Lock()
+	}
+	p.inFlight++
+	p.issued++
+	ticket := p.issued
+	p.mu.Unlock()
+	return ticket, nil
+}
+
+// done hands back the slot of the request with this ticket, which took
+// latency on route; congested is a reply or failure that says the Hub is
+// overloaded whatever the latency.
+func (p *pacer) done(ticket uint64, route string, latency time.Duration, congested bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inFlight--
+	fastest, seen := p.fastest[route]
+	if !congested && (!seen || latency < fastest) {
+		p.fastest[route] = latency
+	}
+	slow := congested || seen && float64(latency) > slowFactor*float64(fastest)
+	switch {
+	case slow && ticket > p.cutAt:
+		p.limit = max(1, p.limit/2)
+		p.lowest = min(p.lowest, p.limit)
+		p.halvings++
+		p.cutAt = p.issued
+		p.slowStart = false
+	case slow:
+		// Sent before the last halving: it says nothing of the new limit.
+	case p.slowStart:
+		p.limit = min(p.limit+1, p.max)
+	default:
+		p.limit = min(p.limit+1/p.limit, p.max)
+	}
+	p.wakeAll()
+}
+
+// resetPace starts a pass's pacing afresh: the limit at 1 and no fastest
+// reply, since the Hub may have grown slower or faster since the last pass.
+func (c *Client) resetPace() {
+	if c.pace != nil {
+		c.pace = newPacer(c.cfg.Concurrency)
+	}
+}
+
+// logPace says, when the Hub's latency held the culler back during a pass,
+// how far.
+func (c *Culler) logPace() {
+	if c.Client.pace == nil {
+		return
+	}
+	limit, lowest, halvings := c.Client.pace.state()
+	if halvings > 0 {
+		c.logger().Info("paced requests to the Hub's latency", "max_in_flight", c.Client.cfg.Concurrency,
+			"lowest_limit", int(lowest), "limit_at_end", int(limit), "halvings", halvings)
+	}
+}
+
+// release hands back a slot without judging the request.
+func (p *pacer) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inFlight--
+	p.wakeAll()
+}
+
+func (p *pacer) wakeAll() {
+	close(p.wake)
+	p.wake = make(chan struct{})
+}
+
+// state is the limit now, the lowest a halving reached and how many there
+// were.
+func (p *pacer) state() (limit, lowest float64, halvings int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.limit, p.lowest, p.halvings
+}
+
+// route names the kind of request a path is, without the names in it:
+// "DELETE /users/{name}/servers/{server}".
+func route(method, path string) string {
+	segs := strings.Split(path, "/")
+	if len(segs) > 2 && segs[1] == "users" {
+		segs[2] = "{name}"
+		if len(segs) > 4 && segs[3] == "servers" {
+			segs[4] = "{server}"
+		}
+	}
+	return method + " " + strings.Join(segs, "/")
+}

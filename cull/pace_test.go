@@ -1,0 +1,230 @@
+package cull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/internal/fakehub"
+)
+
+const ms = time.Millisecond
+
+// take admits n requests and fails if the pacer would make one wait.
+func take(t *testing.T, p *pacer, n int) []uint64 {
+	t.Helper()
+	var tickets []uint64
+	for range n {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // acquire returns at once when a slot is free, else the error
+		ticket, err := p.acquire(ctx)
+		if err != nil {
+			t.Fatalf("request %d of %d had to wait (limit %v, %d in flight)", len(tickets)+1, n, p.limit, p.inFlight)
+		}
+		tickets = append(tickets, ticket)
+	}
+	return tickets
+}
+
+// mustWait fails unless the next request would wait for a slot.
+func mustWait(t *testing.T, p *pacer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a request was admitted beyond the limit %v (%d in flight)", p.limit, p.inFlight)
+	}
+}
+
+func TestPacerSlowStartThenAIMD(t *testing.T) {
+	const r = "DELETE /users/{name}/server"
+	p := newPacer(10)
+	// One request first, whatever the concurrency: its latency is the
+	// Hub's unloaded one.
+	tk := take(t, p, 1)
+	mustWait(t, p)
+	p.done(tk[0], r, 100*ms, false)
+	// Slow start: each fast reply opens one more slot (2, then 4).
+	tk = take(t, p, 2)
+	mustWait(t, p)
+	p.done(tk[0], r, 110*ms, false)
+	p.done(tk[1], r, 140*ms, false) // within 1.5x of the fastest
+	tk = take(t, p, 4)
+	mustWait(t, p)
+	// A slow reply halves the limit, once for the requests in flight then.
+	p.done(tk[0], r, 200*ms, false)
+	if p.limit != 2 {
+		t.Fatalf("after a slow reply at 4: limit %v, want 2", p.limit)
+	}
+	p.done(tk[1], r, 300*ms, false)
+	p.done(tk[2], r, 300*ms, false)
+	if p.limit != 2 {
+		t.Fatalf("slow replies sent before the halving halved again: limit %v", p.limit)
+	}
+	// Additive increase now: one slot per round trip (1/limit per reply).
+	p.done(tk[3], r, 100*ms, false)
+	if p.limit != 2.5 {
+		t.Fatalf("a fast reply after the halving: limit %v, want 2.5", p.limit)
+	}
+	// A request sent after the halving can halve again.
+	tk = take(t, p, 2)
+	mustWait(t, p)
+	p.done(tk[0], r, 151*ms, false)
+	if p.limit != 1.25 {
+		t.Fatalf("a slow reply sent after the halving: limit %v, want 1.25", p.limit)
+	}
+	p.done(tk[1], r, 90*ms, false)
+	if _, lowest, halvings := p.state(); lowest != 1.25 || halvings != 2 {
+		t.Errorf("lowest limit %v after %d halvings, want 1.25 after 2", lowest, halvings)
+	}
+}
+
+func TestPacerStaysWithinOneAndMax(t *testing.T) {
+	p := newPacer(3)
+	for range 20 {
+		tk := take(t, p, int(p.limit))
+		for _, ticket := range tk {
+			p.done(ticket, "GET /", ms, false)
+		}
+	}
+	if p.limit != 3 {
+		t.Fatalf("a fast Hub: limit %v, want --concurrency 3", p.limit)
+	}
+	take(t, p, 3)
+	mustWait(t, p)
+	p.release()
+	p.release()
+	p.release()
+	for range 20 {
+		tk := take(t, p, 1)
+		p.done(tk[0], "GET /", ms, true) // 503s, failures: congestion whatever the latency
+	}
+	if p.limit != 1 {
+		t.Fatalf("an overloaded Hub: limit %v, want 1", p.limit)
+	}
+	take(t, p, 1) // one request always goes
+}
+
+// Each route is judged against its own fastest reply: a stop does more
+// work in the Hub than GET /user.
+func TestPacerJudgesEachRouteOnItsOwn(t *testing.T) {
+	p := newPacer(10)
+	tk := take(t, p, 1)
+	p.done(tk[0], "GET /user", 5*ms, false)
+	tk = take(t, p, 2)
+	p.done(tk[0], "DELETE /users/{name}/server", 100*ms, false) // its first: no verdict
+	p.done(tk[1], "DELETE /users/{name}/server", 120*ms, false)
+	if p.limit != 4 {
+		t.Fatalf("limit %v, want 4 (no reply was slow for its route)", p.limit)
+	}
+	// A failed request (no reply) sets no fastest time.
+	tk = take(t, p, 1)
+	p.done(tk[0], "GET /users", 0, true)
+	if _, seen := p.fastest["GET /users"]; seen {
+		t.Errorf("a failure set the fastest GET /users")
+	}
+	for _, c := range []struct{ method, path, want string }{
+		{"DELETE", "/users/alice/server", "DELETE /users/{name}/server"},
+		{"DELETE", "/users/alice/servers/gpu", "DELETE /users/{name}/servers/{server}"},
+		{"DELETE", "/users/alice", "DELETE /users/{name}"},
+		{"GET", "/users", "GET /users"},
+		{"GET", "/", "GET /"},
+	} {
+		if got := route(c.method, c.path); got != c.want {
+			t.Errorf("route(%s %s) = %q, want %q", c.method, c.path, got, c.want)
+		}
+	}
+}
+
+// queueingHub puts the fake Hub behind one request at a time, each taking
+// service: JupyterHub serves all requests on one event loop, so its
+// latency rises with the requests in flight. It records how many were in
+// flight as each stop arrived.
+type queueingHub struct {
+	service  time.Duration
+	loop     sync.Mutex // the Hub's one event loop
+	mu       sync.Mutex
+	inFlight int
+	arrivals []int // in flight at each DELETE's arrival, itself included
+}
+
+func (q *queueingHub) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q.mu.Lock()
+		q.inFlight++
+		if r.Method == http.MethodDelete {
+			q.arrivals = append(q.arrivals, q.inFlight)
+		}
+		q.mu.Unlock()
+		defer func() {
+			q.mu.Lock()
+			q.inFlight--
+			q.mu.Unlock()
+		}()
+		q.loop.Lock()
+		defer q.loop.Unlock()
+		time.Sleep(q.service) // the work of one request, not a wait for an event
+		next.ServeHTTP(w, r)
+	})
+}
+
+// atMost is the share of the stops that arrived with at most n requests in
+// flight.
+func (q *queueingHub) atMost(n int) float64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	k := 0
+	for _, a := range q.arrivals {
+		if a <= n {
+			k++
+		}
+	}
+	return float64(k) / float64(len(q.arrivals))
+}
+
+// TestPacedPassAgainstAQueueingHub: at --concurrency=10, an unpaced pass
+// keeps about ten requests waiting on a Hub that serves one at a time,
+// where a paced one keeps one or two (and culls the same).
+func TestPacedPassAgainstAQueueingHub(t *testing.T) {
+	for _, pace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pace=%v", pace), func(t *testing.T) {
+			h := newHub(t, fakehub.Options{})
+			old := time.Now().Add(-2 * time.Hour)
+			for i := range 60 {
+				h.AddUser(fakehub.User{Name: fmt.Sprintf("user-%02d", i), Created: old, LastActivity: &old,
+					Servers: map[string]*fakehub.Server{"": {Ready: true, Started: &old, LastActivity: &old}}})
+			}
+			q := &queueingHub{service: 5 * ms}
+			target, _ := url.Parse(h.URL())
+			target.Path = ""
+			proxy := httptest.NewServer(q.wrap(httputil.NewSingleHostReverseProxy(target)))
+			t.Cleanup(proxy.Close)
+			client, err := NewClient(ClientConfig{URL: proxy.URL + "/hub/api", Token: cullToken, Concurrency: 10, Pace: pace})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &Culler{Client: client, Policy: basePolicy(), Concurrency: 10, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			sum, err := c.Pass(context.Background())
+			if err != nil || sum.ServersCulled != 60 {
+				t.Fatalf("pass: %+v, %v", sum, err)
+			}
+			few := q.atMost(3)
+			t.Logf("%.0f%% of the stops arrived with at most 3 requests in flight", 100*few)
+			if pace && few < 0.75 {
+				t.Errorf("paced: only %.0f%% of the stops arrived with at most 3 requests in flight", 100*few)
+			}
+			if !pace && few > 0.25 {
+				t.Errorf("unpaced: %.0f%% of the stops arrived with at most 3 requests in flight; the test's Hub does not queue", 100*few)
+			}
+		})
+	}
+}
