@@ -13,10 +13,10 @@ import (
 // say the Hub is queueing: JupyterHub serves every request on one event
 // loop, so the culler's own latency rises as soon as the Hub has more work
 // than it can do at once, and every other client of the Hub waits as long.
-// Measured on a real Hub (docs/benchmarks.md, "Kind to the Hub"), 1.5 keeps
-// the culler at one or two stops in flight there, where others' requests
-// stay within 3x their idle latency.
-const slowFactor = 1.5
+// Measured on a real Hub (docs/benchmarks.md, "Kind to the Hub"): at 1.5
+// the culler kept two or three stops in flight there and another client's
+// p95 rose to 3-6x its idle value; at 1.25 it keeps about one, within 3x.
+const slowFactor = 1.25
 
 // once makes one attempt, paced when the client paces.
 func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, http.Header, error) {

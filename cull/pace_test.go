@@ -19,6 +19,15 @@ import (
 
 const ms = time.Millisecond
 
+// within and beyond are latencies just within and just beyond slowFactor
+// times fastest.
+func within(fastest time.Duration) time.Duration {
+	return time.Duration(slowFactor*float64(fastest)) - ms
+}
+func beyond(fastest time.Duration) time.Duration {
+	return time.Duration(slowFactor*float64(fastest)) + ms
+}
+
 // take admits n requests and fails if the pacer would make one wait.
 func take(t *testing.T, p *pacer, n int) []uint64 {
 	t.Helper()
@@ -57,11 +66,11 @@ func TestPacerSlowStartThenAIMD(t *testing.T) {
 	tk = take(t, p, 2)
 	mustWait(t, p)
 	p.done(tk[0], r, 110*ms, false)
-	p.done(tk[1], r, 140*ms, false) // within 1.5x of the fastest
+	p.done(tk[1], r, within(100*ms), false)
 	tk = take(t, p, 4)
 	mustWait(t, p)
 	// A slow reply halves the limit, once for the requests in flight then.
-	p.done(tk[0], r, 200*ms, false)
+	p.done(tk[0], r, beyond(100*ms), false)
 	if p.limit != 2 {
 		t.Fatalf("after a slow reply at 4: limit %v, want 2", p.limit)
 	}
@@ -78,7 +87,7 @@ func TestPacerSlowStartThenAIMD(t *testing.T) {
 	// A request sent after the halving can halve again.
 	tk = take(t, p, 2)
 	mustWait(t, p)
-	p.done(tk[0], r, 151*ms, false)
+	p.done(tk[0], r, beyond(100*ms), false)
 	if p.limit != 1.25 {
 		t.Fatalf("a slow reply sent after the halving: limit %v, want 1.25", p.limit)
 	}
@@ -122,7 +131,7 @@ func TestPacerJudgesEachRouteOnItsOwn(t *testing.T) {
 	p.done(tk[0], "GET /user", 5*ms, false)
 	tk = take(t, p, 2)
 	p.done(tk[0], "DELETE /users/{name}/server", 100*ms, false) // its first: no verdict
-	p.done(tk[1], "DELETE /users/{name}/server", 120*ms, false)
+	p.done(tk[1], "DELETE /users/{name}/server", within(100*ms), false)
 	if p.limit != 4 {
 		t.Fatalf("limit %v, want 4 (no reply was slow for its route)", p.limit)
 	}

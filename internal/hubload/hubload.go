@@ -60,8 +60,9 @@ type Result struct {
 	Idle     Stats // the probe before the pass
 	During   Stats // the probe while hubctl ran
 	Duration time.Duration
-	Culled   int // servers_culled of the summary line
-	Left     int // stand-ins still running after the pass
+	Culled   int    // servers_culled of the summary line
+	Left     int    // stand-ins still running after the pass
+	Pacing   string // what hubctl said of its pacing, "" if it did not pace
 }
 
 // Stats summarise the probe's latencies in one window.
@@ -196,9 +197,9 @@ func Run(t testing.TB, o Options) []Result {
 			t.Fatalf("hubctl %s: %v\n%s", strings.Join(args, " "), err, realhub.Tail(out.String()))
 		}
 		r := Result{Pass: pass, Idle: idle, During: pr.window(passFrom, passTo), Duration: passTo.Sub(passFrom),
-			Culled: culled(out.String()), Left: st.Running()}
-		logf("%s %s: idle %v | during %v | pass %s, %d culled, %d left", o.Release.Name, pass.Name, r.Idle, r.During,
-			r.Duration.Round(time.Millisecond), r.Culled, r.Left)
+			Culled: culled(out.String()), Left: st.Running(), Pacing: pacing(out.String())}
+		logf("%s %s: idle %v | during %v | pass %s, %d culled, %d left | %s", o.Release.Name, pass.Name, r.Idle, r.During,
+			r.Duration.Round(time.Millisecond), r.Culled, r.Left, r.Pacing)
 		results = append(results, r)
 	}
 	ok, failed := st.ActivityPosts()
@@ -215,6 +216,15 @@ func culled(out string) int {
 	}
 	n, _ := strconv.Atoi(m[1])
 	return n
+}
+
+var pacingRE = regexp.MustCompile(`paced requests to the Hub's latency.*(lowest_limit=\d+ limit_at_end=\d+ halvings=\d+)`)
+
+func pacing(out string) string {
+	if m := pacingRE.FindStringSubmatch(out); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 type apiClient struct {

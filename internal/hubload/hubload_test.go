@@ -97,11 +97,12 @@ func envInt(b *testing.B, name string, def int) int {
 
 // BenchmarkCullPassLatency is the figures' run (docs/benchmarks.md, "Kind
 // to the Hub"): 2 000 users, 200 running servers of which 50 active (they
-// post activity every third of the 60 s cull timeout), and
-// HUBLOAD_REPEATS pairs of passes, without pacing then with it, each on 150
-// idle servers. HUBLOAD_RELEASE picks the Hub (3.0, 5.2); HUBLOAD_USERS,
-// _RUNNING, _ACTIVE and _TIMEOUT (seconds) the sizes; HUBLOAD_PASSES other
-// passes. Run it once:
+// post activity every third of the 30 s cull timeout), and
+// HUBLOAD_REPEATS rounds of three passes at --concurrency=10, each on 150
+// idle servers: without pacing, with it, and one request at a time
+// (--concurrency=1, the floor pacing can reach). HUBLOAD_RELEASE picks
+// the Hub (3.0, 5.2); HUBLOAD_USERS, _RUNNING, _ACTIVE and _TIMEOUT
+// (seconds) the sizes; HUBLOAD_PASSES other passes. Run it once:
 // -benchtime=1x (a run takes minutes).
 func BenchmarkCullPassLatency(b *testing.B) {
 	release := realhub.V30
@@ -110,7 +111,8 @@ func BenchmarkCullPassLatency(b *testing.B) {
 	}
 	var passes []Pass
 	for range envInt(b, "HUBLOAD_REPEATS", 3) {
-		passes = append(passes, Pass{Name: "unpaced", Args: []string{"--pace=false"}}, Pass{Name: "paced"})
+		passes = append(passes, Pass{Name: "unpaced", Args: []string{"--pace=false"}}, Pass{Name: "paced"},
+			Pass{Name: "one-at-a-time", Args: []string{"--pace=false", "--concurrency=1"}})
 	}
 	if modes := os.Getenv("HUBLOAD_PASSES"); modes != "" {
 		passes = nil
@@ -125,7 +127,7 @@ func BenchmarkCullPassLatency(b *testing.B) {
 			passes = append(passes, p)
 		}
 	}
-	timeout := time.Duration(envInt(b, "HUBLOAD_TIMEOUT", 60)) * time.Second
+	timeout := time.Duration(envInt(b, "HUBLOAD_TIMEOUT", 30)) * time.Second
 	o := Options{Release: release, Hubctl: hubctlBinary(b),
 		Users: envInt(b, "HUBLOAD_USERS", 2000), Running: envInt(b, "HUBLOAD_RUNNING", 200), Active: envInt(b, "HUBLOAD_ACTIVE", 50),
 		Timeout: timeout, ActivityEvery: timeout / 3,
