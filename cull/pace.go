@@ -2,6 +2,7 @@ package cull
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,14 +10,34 @@ import (
 	"time"
 )
 
-// slowFactor is how much slower than the fastest seen a reply must be to
-// say the Hub is queueing: JupyterHub serves every request on one event
-// loop, so the culler's own latency rises as soon as the Hub has more work
-// than it can do at once, and every other client of the Hub waits as long.
-// Measured on a real Hub (docs/benchmarks.md, "Kind to the Hub"): at 1.5
-// the culler kept two or three stops in flight there and another client's
-// p95 rose to 3-6x its idle value; at 1.25 it keeps about one, within 3x.
-const slowFactor = 1.25
+// slowFactor and slowMargin say when a reply is slow: it took slowFactor
+// times the fastest reply of its route and slowMargin more. JupyterHub
+// serves every request on one event loop, so the culler's own latency
+// rises as soon as the Hub has more work than it can do at once, and every
+// other client of the Hub waits as long. Measured on a real Hub
+// (docs/benchmarks.md, "Kind to the Hub"): at 1.5 the culler kept two or
+// three stops in flight there, at 1.25 about one. The margin keeps the
+// jitter of fast replies (a fake Hub's take 0.1-2 ms) from reading as
+// queueing: a few milliseconds more is nothing to another client.
+const (
+	slowFactor = 1.25
+	slowMargin = 10 * time.Millisecond
+)
+
+// minLimit is the lowest the limit goes: below 1, one request is in flight
+// at a time and the next waits (1/limit - 1) times the last one's latency,
+// so that the culler takes at most that share of the Hub's time. One stop
+// after another already kept another client's p95 at 4-6x its idle value
+// on the real Hub; the Hub needs time of its own.
+const minLimit = 0.125
+
+// maxGap bounds one wait below 1, whatever the last request took (a
+// time-out takes the whole request timeout).
+const maxGap = 5 * time.Second
+
+// belowOneStep is the additive increase per fast reply below 1 (from
+// minLimit back to 1 in 7 replies).
+const belowOneStep = 0.125
 
 // once makes one attempt, paced when the client paces.
 func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, http.Header, error) {
@@ -39,12 +60,12 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byt
 }
 
 // pacer bounds the requests in flight to a limit that follows the Hub's
-// latency, within 1..max: it starts at 1 and doubles every round trip
-// (slow start), grows by one per round trip after the first slow reply,
-// and halves on a slow reply, a 429 or 503, or a failed request, at most
-// once per round trip (AIMD, as TCP paces a network). A reply is slow
-// when it took slowFactor times the fastest reply of the same route this
-// pass has seen: routes differ (a stop does more than a listing).
+// latency, within minLimit..max: it starts at 1 and doubles every round
+// trip (slow start), grows by one per round trip after the first slow
+// reply (by belowOneStep per reply below 1), and halves on a slow reply, a
+// 429 or 503, or a failed request, at most once per round trip (AIMD, as
+// TCP paces a network). Each route is judged against its own fastest reply
+// this pass: a stop does more than a listing.
 type pacer struct {
 	mu        sync.Mutex
 	max       float64
@@ -54,24 +75,36 @@ type pacer struct {
 	issued    uint64 // requests admitted so far
 	cutAt     uint64 // issued at the last halving: older requests cannot halve again
 	fastest   map[string]time.Duration
+	notBefore time.Time     // below 1: no request starts before this
 	wake      chan struct{} // closed and replaced when a slot may have opened
 	lowest    float64       // the lowest limit a halving reached (max if none), for the log
 	halvings  int
+	now       func() time.Time
+	after     func(time.Duration) <-chan time.Time
 }
 
 func newPacer(max int) *pacer {
 	return &pacer{max: float64(max), limit: 1, slowStart: true, fastest: map[string]time.Duration{},
-		wake: make(chan struct{}), lowest: float64(max)}
+		wake: make(chan struct{}), lowest: float64(max), now: time.Now, after: time.After}
 }
 
 // acquire waits for a slot and returns the request's ticket.
 func (p *pacer) acquire(ctx context.Context) (uint64, error) {
 	p.mu.Lock()
-	for p.inFlight >= int(p.limit) {
+	for {
+		var gap <-chan time.Time
+		if p.inFlight < max(int(p.limit), 1) {
+			wait := p.notBefore.Sub(p.now())
+			if wait <= 0 {
+				break
+			}
+			gap = p.after(wait)
+		}
 		wake := p.wake
 		p.mu.Unlock()
 		select {
 		case <-wake:
+		case <-gap:
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}
@@ -95,10 +128,10 @@ func (p *pacer) done(ticket uint64, route string, latency time.Duration, congest
 	if !congested && (!seen || latency < fastest) {
 		p.fastest[route] = latency
 	}
-	slow := congested || seen && float64(latency) > slowFactor*float64(fastest)
+	slow := congested || seen && float64(latency) > slowFactor*float64(fastest) && latency > fastest+slowMargin
 	switch {
 	case slow && ticket > p.cutAt:
-		p.limit = max(1, p.limit/2)
+		p.limit = max(minLimit, p.limit/2)
 		p.lowest = min(p.lowest, p.limit)
 		p.halvings++
 		p.cutAt = p.issued
@@ -107,8 +140,13 @@ func (p *pacer) done(ticket uint64, route string, latency time.Duration, congest
 		// Sent before the last halving: it says nothing of the new limit.
 	case p.slowStart:
 		p.limit = min(p.limit+1, p.max)
+	case p.limit < 1:
+		p.limit = min(p.limit+belowOneStep, 1)
 	default:
 		p.limit = min(p.limit+1/p.limit, p.max)
+	}
+	if p.limit < 1 {
+		p.notBefore = p.now().Add(min(time.Duration(float64(latency)*(1/p.limit-1)), maxGap))
 	}
 	p.wakeAll()
 }
@@ -130,9 +168,11 @@ func (c *Culler) logPace() {
 	limit, lowest, halvings := c.Client.pace.state()
 	if halvings > 0 {
 		c.logger().Info("paced requests to the Hub's latency", "max_in_flight", c.Client.cfg.Concurrency,
-			"lowest_limit", int(lowest), "limit_at_end", int(limit), "halvings", halvings)
+			"lowest_limit", round2(lowest), "limit_at_end", round2(limit), "halvings", halvings)
 	}
 }
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // release hands back a slot without judging the request.
 func (p *pacer) release() {

@@ -97,8 +97,18 @@ func TestPacerSlowStartThenAIMD(t *testing.T) {
 	}
 }
 
-func TestPacerStaysWithinOneAndMax(t *testing.T) {
+// fakeClock makes a pacer's time the test's: waits never end by
+// themselves.
+func fakeClock(p *pacer) *time.Time {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return now }
+	p.after = func(time.Duration) <-chan time.Time { return nil }
+	return &now
+}
+
+func TestPacerStaysWithinMinAndMax(t *testing.T) {
 	p := newPacer(3)
+	clock := fakeClock(p)
 	for range 20 {
 		tk := take(t, p, int(p.limit))
 		for _, ticket := range tk {
@@ -116,41 +126,69 @@ func TestPacerStaysWithinOneAndMax(t *testing.T) {
 	for range 20 {
 		tk := take(t, p, 1)
 		p.done(tk[0], "GET /", ms, true) // 503s, failures: congestion whatever the latency
+		*clock = clock.Add(time.Hour)
 	}
-	if p.limit != 1 {
-		t.Fatalf("an overloaded Hub: limit %v, want 1", p.limit)
+	if p.limit != minLimit {
+		t.Fatalf("an overloaded Hub: limit %v, want %v", p.limit, minLimit)
 	}
-	take(t, p, 1) // one request always goes
+	take(t, p, 1) // one request always goes, in time
+	p.done(p.issued, "GET /", time.Hour, true)
+	mustWait(t, p)
+	*clock = clock.Add(maxGap)
+	take(t, p, 1)
 }
 
-// Each route is judged against its own fastest reply: a stop does more
-// work in the Hub than GET /user.
-func TestPacerJudgesEachRouteOnItsOwn(t *testing.T) {
+// Below 1, one request is in flight and the next waits (1/limit - 1)
+// times its latency: the Hub gets that much time to itself.
+func TestPacerLeavesGapsBelowOne(t *testing.T) {
+	const r = "DELETE /users/{name}/server"
 	p := newPacer(10)
+	clock := fakeClock(p)
 	tk := take(t, p, 1)
-	p.done(tk[0], "GET /user", 5*ms, false)
-	tk = take(t, p, 2)
-	p.done(tk[0], "DELETE /users/{name}/server", 100*ms, false) // its first: no verdict
-	p.done(tk[1], "DELETE /users/{name}/server", within(100*ms), false)
-	if p.limit != 4 {
-		t.Fatalf("limit %v, want 4 (no reply was slow for its route)", p.limit)
-	}
-	// A failed request (no reply) sets no fastest time.
+	p.done(tk[0], r, 100*ms, false) // 1 → 2
 	tk = take(t, p, 1)
-	p.done(tk[0], "GET /users", 0, true)
-	if _, seen := p.fastest["GET /users"]; seen {
-		t.Errorf("a failure set the fastest GET /users")
+	p.done(tk[0], r, beyond(100*ms), false) // 2 → 1
+	tk = take(t, p, 1)
+	p.done(tk[0], r, 200*ms, false) // 1 → 0.5: wait as long as it took
+	if p.limit != 0.5 {
+		t.Fatalf("limit %v, want 0.5", p.limit)
 	}
-	for _, c := range []struct{ method, path, want string }{
-		{"DELETE", "/users/alice/server", "DELETE /users/{name}/server"},
-		{"DELETE", "/users/alice/servers/gpu", "DELETE /users/{name}/servers/{server}"},
-		{"DELETE", "/users/alice", "DELETE /users/{name}"},
-		{"GET", "/users", "GET /users"},
-		{"GET", "/", "GET /"},
-	} {
-		if got := route(c.method, c.path); got != c.want {
-			t.Errorf("route(%s %s) = %q, want %q", c.method, c.path, got, c.want)
-		}
+	mustWait(t, p)
+	*clock = clock.Add(199 * ms)
+	mustWait(t, p)
+	*clock = clock.Add(2 * ms)
+	tk = take(t, p, 1)
+	mustWait(t, p)                  // one in flight at most below 1
+	p.done(tk[0], r, 100*ms, false) // fast: +1/8, wait 100 ms × (1/0.625 - 1)
+	if p.limit != 0.625 {
+		t.Fatalf("limit %v, want 0.625", p.limit)
+	}
+	*clock = clock.Add(59 * ms)
+	mustWait(t, p)
+	*clock = clock.Add(2 * ms)
+	for p.limit < 1 {
+		tk = take(t, p, 1)
+		p.done(tk[0], r, 100*ms, false)
+		*clock = clock.Add(time.Second)
+	}
+	if p.limit != 1 || p.halvings != 2 {
+		t.Fatalf("limit %v after %d halvings, want 1 after 2", p.limit, p.halvings)
+	}
+	tk = take(t, p, 1)
+	p.done(tk[0], r, 100*ms, false) // at 1: no wait, one more slot per round trip
+	take(t, p, 2)
+}
+
+// Jitter of a few milliseconds on fast replies is not queueing, however
+// many times the fastest it is.
+func TestPacerIgnoresJitterOfFastReplies(t *testing.T) {
+	p := newPacer(10)
+	for i := range 50 {
+		tk := take(t, p, 1)
+		p.done(tk[0], "DELETE /users/{name}/server", 200*time.Microsecond+time.Duration(i%5)*2*ms, false)
+	}
+	if p.halvings != 0 || p.limit != 10 {
+		t.Errorf("replies within %s of the fastest: %d halvings, limit %v", slowMargin, p.halvings, p.limit)
 	}
 }
 
@@ -208,11 +246,11 @@ func TestPacedPassAgainstAQueueingHub(t *testing.T) {
 		t.Run(fmt.Sprintf("pace=%v", pace), func(t *testing.T) {
 			h := newHub(t, fakehub.Options{})
 			old := time.Now().Add(-2 * time.Hour)
-			for i := range 60 {
+			for i := range 40 {
 				h.AddUser(fakehub.User{Name: fmt.Sprintf("user-%02d", i), Created: old, LastActivity: &old,
 					Servers: map[string]*fakehub.Server{"": {Ready: true, Started: &old, LastActivity: &old}}})
 			}
-			q := &queueingHub{service: 5 * ms}
+			q := &queueingHub{service: 20 * ms} // queueing of one or two requests is beyond slowMargin
 			target, _ := url.Parse(h.URL())
 			target.Path = ""
 			proxy := httptest.NewServer(q.wrap(httputil.NewSingleHostReverseProxy(target)))
@@ -223,7 +261,7 @@ func TestPacedPassAgainstAQueueingHub(t *testing.T) {
 			}
 			c := &Culler{Client: client, Policy: basePolicy(), Concurrency: 10, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			sum, err := c.Pass(context.Background())
-			if err != nil || sum.ServersCulled != 60 {
+			if err != nil || sum.ServersCulled != 40 {
 				t.Fatalf("pass: %+v, %v", sum, err)
 			}
 			few := q.atMost(3)
