@@ -10,15 +10,18 @@ import (
 	"time"
 )
 
-// slowFactor and slowMargin say when a reply is slow: it took slowFactor
-// times the fastest reply of its route and slowMargin more. JupyterHub
+// slowFactor and slowMargin say when a reply is slow: it took more than
+// the fastest reply of its route plus slowMargin or (slowFactor-1) times
+// that fastest, whichever is more. JupyterHub
 // serves every request on one event loop, so the culler's own latency
 // rises as soon as the Hub has more work than it can do at once, and every
 // other client of the Hub waits as long. Measured on a real Hub
 // (docs/benchmarks.md, "Kind to the Hub"): at 1.5 the culler kept two or
 // three stops in flight there, at 1.25 about one. The margin keeps the
 // jitter of fast replies (a fake Hub's take 0.1-2 ms) from reading as
-// queueing: a few milliseconds more is nothing to another client.
+// queueing: a few milliseconds more is nothing to another client. (Added
+// to 1.25x instead, it let the real Hub's 40 ms stops reach 60 ms, two or
+// three in flight, before they counted as slow.)
 const (
 	slowFactor = 1.25
 	slowMargin = 10 * time.Millisecond
@@ -128,7 +131,7 @@ func (p *pacer) done(ticket uint64, route string, latency time.Duration, congest
 	if !congested && (!seen || latency < fastest) {
 		p.fastest[route] = latency
 	}
-	slow := congested || seen && float64(latency) > slowFactor*float64(fastest) && latency > fastest+slowMargin
+	slow := congested || seen && latency > fastest+max(slowMargin, time.Duration((slowFactor-1)*float64(fastest)))
 	switch {
 	case slow && ticket > p.cutAt:
 		p.limit = max(minLimit, p.limit/2)

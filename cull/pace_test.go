@@ -20,12 +20,35 @@ import (
 const ms = time.Millisecond
 
 // within and beyond are latencies just within and just beyond slowFactor
-// times fastest.
+// times fastest (for a fastest of 40 ms and more, beyond slowMargin).
 func within(fastest time.Duration) time.Duration {
 	return time.Duration(slowFactor*float64(fastest)) - ms
 }
 func beyond(fastest time.Duration) time.Duration {
 	return time.Duration(slowFactor*float64(fastest)) + ms
+}
+
+func TestPacerSlowThreshold(t *testing.T) {
+	for _, c := range []struct {
+		fastest, latency time.Duration
+		slow             bool
+	}{
+		{100 * ms, within(100 * ms), false},
+		{100 * ms, beyond(100 * ms), true},
+		{40 * ms, 49 * ms, false}, // 1.25x is 10 ms: the margin and the factor agree
+		{40 * ms, 51 * ms, true},
+		{ms, 10 * ms, false}, // 10x, within the margin
+		{ms, 12 * ms, true},
+	} {
+		p := newPacer(10)
+		tk := take(t, p, 1)
+		p.done(tk[0], "GET /", c.fastest, false)
+		tk = take(t, p, 1)
+		p.done(tk[0], "GET /", c.latency, false)
+		if slow := p.halvings == 1; slow != c.slow {
+			t.Errorf("fastest %s, then %s: slow = %v, want %v", c.fastest, c.latency, slow, c.slow)
+		}
+	}
 }
 
 // take admits n requests and fails if the pacer would make one wait.

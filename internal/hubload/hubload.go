@@ -63,6 +63,9 @@ type Result struct {
 	Culled   int    // servers_culled of the summary line
 	Left     int    // stand-ins still running after the pass
 	Pacing   string // what hubctl said of its pacing, "" if it did not pace
+	// Tail is how many probes during the pass took more than 3x the idle
+	// p95, by tenth of the pass: where in the pass the slow ones were.
+	Tail [10]int
 }
 
 // Stats summarise the probe's latencies in one window.
@@ -197,9 +200,10 @@ func Run(t testing.TB, o Options) []Result {
 			t.Fatalf("hubctl %s: %v\n%s", strings.Join(args, " "), err, realhub.Tail(out.String()))
 		}
 		r := Result{Pass: pass, Idle: idle, During: pr.window(passFrom, passTo), Duration: passTo.Sub(passFrom),
-			Culled: culled(out.String()), Left: st.Running(), Pacing: pacing(out.String())}
-		logf("%s %s: idle %v | during %v | pass %s, %d culled, %d left | %s", o.Release.Name, pass.Name, r.Idle, r.During,
-			r.Duration.Round(time.Millisecond), r.Culled, r.Left, r.Pacing)
+			Culled: culled(out.String()), Left: st.Running(), Pacing: pacing(out.String()),
+			Tail: pr.tail(passFrom, passTo, 3*idle.P95)}
+		logf("%s %s: idle %v | during %v | pass %s, %d culled, %d left | %s | beyond 3x idle p95 by tenth of the pass: %v",
+			o.Release.Name, pass.Name, r.Idle, r.During, r.Duration.Round(time.Millisecond), r.Culled, r.Left, r.Pacing, r.Tail)
 		results = append(results, r)
 	}
 	ok, failed := st.ActivityPosts()
@@ -218,7 +222,7 @@ func culled(out string) int {
 	return n
 }
 
-var pacingRE = regexp.MustCompile(`paced requests to the Hub's latency.*(lowest_limit=\d+ limit_at_end=\d+ halvings=\d+)`)
+var pacingRE = regexp.MustCompile(`paced requests to the Hub's latency.*(lowest_limit=[0-9.]+ limit_at_end=[0-9.]+ halvings=[0-9]+)`)
 
 func pacing(out string) string {
 	if m := pacingRE.FindStringSubmatch(out); m != nil {
@@ -416,6 +420,21 @@ func (p *probe) window(from, to time.Time) Stats {
 		}
 	}
 	return summarise(lat, failed)
+}
+
+// tail counts the probes sent in [from, to) slower than bound, by tenth
+// of the window.
+func (p *probe) tail(from, to time.Time, bound time.Duration) (tenths [10]int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	span := to.Sub(from)
+	for _, s := range p.samples {
+		if s.at.Before(from) || !s.at.Before(to) || s.ok && s.latency <= bound {
+			continue
+		}
+		tenths[min(int(10*s.at.Sub(from)/span), 9)]++
+	}
+	return tenths
 }
 
 func (p *probe) stop() {

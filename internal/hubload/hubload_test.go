@@ -148,3 +148,13 @@ func BenchmarkCullPassLatency(b *testing.B) {
 		b.ReportMetric(ratios[len(ratios)/2], name+"-p95-ratio")
 	}
 }
+
+func TestPacingLine(t *testing.T) {
+	out := `time=2026-12-01T20:09:41.985Z level=INFO msg="paced requests to the Hub's latency" max_in_flight=10 lowest_limit=0.12 limit_at_end=1.5 halvings=26` + "\n"
+	if got := pacing(out); got != "lowest_limit=0.12 limit_at_end=1.5 halvings=26" {
+		t.Errorf("pacing() = %q", got)
+	}
+	if got := culled(`level=INFO msg="cull pass done" users=200 servers_culled=150 stuck_stops=0`); got != 150 {
+		t.Errorf("culled() = %d", got)
+	}
+}
