@@ -17,7 +17,7 @@ import (
 // rises as soon as the Hub has more work than it can do at once, and every
 // other client of the Hub waits as long. Measured on a real Hub
 // (docs/benchmarks.md, "Kind to the Hub"): at 1.5 the culler kept two or
-// three stops in flight there, at 1.25 about one. The margin keeps the
+// three stops in flight there, at 1.25 one or fewer. The margin keeps the
 // jitter of fast replies (a fake Hub's take 0.1-2 ms) from reading as
 // queueing: a few milliseconds more is nothing to another client. (Added
 // to 1.25x instead, it let the real Hub's 40 ms stops reach 60 ms, two or
@@ -30,7 +30,7 @@ const (
 // minLimit is the lowest the limit goes: below 1, one request is in flight
 // at a time and the next waits (1/limit - 1) times the last one's latency,
 // so that the culler takes at most that share of the Hub's time. One stop
-// after another already kept another client's p95 at 4-6x its idle value
+// after another already kept another client's p95 at 2-6x its idle value
 // on the real Hub; the Hub needs time of its own.
 const minLimit = 0.125
 
