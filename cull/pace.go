@@ -31,15 +31,16 @@ const (
 // at a time and the next waits (1/limit - 1) times the last one's latency,
 // so that the culler takes at most that share of the Hub's time. One stop
 // after another already kept another client's p95 at 2-6x its idle value
-// on the real Hub; the Hub needs time of its own.
-const minLimit = 0.125
+// on the real Hub, and a floor of 1/8 at 3.7-6.8x; at 1/16 it stayed
+// within 1.6x (docs/benchmarks.md). The Hub needs time of its own.
+const minLimit = 0.0625
 
 // maxGap bounds one wait below 1, whatever the last request took (a
 // time-out takes the whole request timeout).
 const maxGap = 5 * time.Second
 
 // belowOneStep is the additive increase per fast reply below 1 (from
-// minLimit back to 1 in 7 replies).
+// minLimit back to 1 in 8 replies).
 const belowOneStep = 0.125
 
 // once makes one attempt, paced when the client paces.
