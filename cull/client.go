@@ -39,6 +39,10 @@ type ClientConfig struct {
 	BackoffBase    time.Duration // first back-off; doubles each retry, with jitter
 	BackoffMax     time.Duration // cap on one back-off, Retry-After included
 	UserAgent      string
+	// Pace adapts the requests in flight to the Hub's latency, within
+	// 1..Concurrency (pacer); off, Concurrency are in flight whenever
+	// there is work.
+	Pace bool
 }
 
 // Client talks to the Hub's REST API. Every request, listing included,
@@ -48,6 +52,7 @@ type Client struct {
 	cfg  ClientConfig
 	http *http.Client
 	sem  chan struct{}
+	pace *pacer // nil unless cfg.Pace
 }
 
 // NormalizeURL checks an API URL and drops a trailing slash. Its errors
@@ -121,7 +126,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	// when only the port changes, and over http after https. A 3xx is
 	// returned as it is and becomes a *RedirectError.
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{base: base, cfg: cfg, http: &http.Client{Transport: tr, CheckRedirect: noRedirect}, sem: make(chan struct{}, cfg.Concurrency)}, nil
+	c := &Client{base: base, cfg: cfg, http: &http.Client{Transport: tr, CheckRedirect: noRedirect}, sem: make(chan struct{}, cfg.Concurrency)}
+	if cfg.Pace {
+		c.pace = newPacer(cfg.Concurrency)
+	}
+	return c, nil
 }
 
 // InternalTLS builds the client TLS config that --ssl-enabled uses: the
@@ -259,8 +268,8 @@ func (c *Client) backoff(ctx context.Context, attempt int, retryAfter time.Durat
 	}
 }
 
-// once makes one attempt inside a concurrency slot.
-func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, http.Header, error) {
+// send makes one attempt inside a concurrency slot.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, http.Header, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():

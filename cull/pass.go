@@ -185,9 +185,11 @@ type plan struct {
 func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	start := time.Now()
 	sum.Kept = map[Reason]int{}
+	c.Client.resetPace()
 	defer func() {
 		sum.Duration = time.Since(start)
 		c.Metrics.observePass(&sum, err, c.DryRun)
+		c.logPace()
 	}()
 
 	version, err := c.Client.Version(ctx)

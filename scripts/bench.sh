@@ -3,16 +3,20 @@
 #  1. the Go benchmarks (go test -bench);
 #  2. `hubctl token new` beside `openssl rand -hex 32` (hyperfine);
 #  3. `hubctl cull --once` against a fake Hub in a process of its own
-#     (internal/benchhub), measured with GNU time: wall, CPU, peak RSS.
+#     (internal/benchhub), measured with GNU time: wall, CPU, peak RSS;
+#  4. what a cull pass does to a real JupyterHub's latency, with and without
+#     pacing (internal/hubload, about 15 minutes; HUBLOAD_RELEASE=5.2 runs it
+#     on JupyterHub 5.2 when scripts/test.sh has built its root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/packages.sh
-ensure_packages hyperfine openssl time
+ensure_packages hyperfine openssl time "${JUPYTERHUB_PACKAGES[@]}"
 mkdir -p bin
 go build -o bin/hubctl ./cmd/hubctl
 go build -o bin/benchhub ./internal/benchhub
 
-go test -run '^$' -bench . -benchmem ./...
+# Every Go benchmark but the real Hub's, which runs last, once.
+go test -run '^$' -bench . -benchmem $(go list ./... | grep -v /internal/hubload)
 hyperfine -N --warmup 20 --runs 500 'bin/hubctl token new' 'openssl rand -hex 32'
 
 export BENCH_TOKEN=$(bin/hubctl token new)
@@ -50,3 +54,10 @@ PY
 chmod 600 "$big"
 hyperfine -N --warmup 3 --runs 40 "bin/hubctl config validate --hub-version 3.0 $big" 'bin/hubctl service list --config testdata/configs/hand-services.py'
 rm -f "$big"
+
+# Kind to the Hub: JupyterHub 3.0 on 127.0.0.1 with 2 000 users and 200
+# running stand-in servers (50 of them active), a client timing
+# GET /hub/api/user before and during `hubctl cull --once --concurrency=10`,
+# three rounds of: without pacing (--pace=false), paced, one at a time.
+HUBCTL_BIN=$PWD/bin/hubctl go test -count=1 -run '^$' -bench CullPassLatency -benchtime 1x -timeout 60m -v ./internal/hubload |
+  grep -E 'hubload_test.go|p95-ratio'

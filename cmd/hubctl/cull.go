@@ -50,6 +50,9 @@ func cullCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics"},
 			&cli.StringFlag{Name: "explain", Usage: "show why `USER[/SERVER]` is (not) culled now and when it would be; stops nothing ('USER/' is the default server)"},
 			&cli.BoolFlag{Name: "json", Usage: "with --explain, print JSON"},
+			// Diagnostic, for docs/benchmarks.md's comparison: --pace=false
+			// keeps --concurrency requests in flight however slow the Hub.
+			&cli.BoolFlag{Name: "pace", Value: true, Hidden: true, Usage: "adapt the requests in flight to the Hub's latency, within 1..--concurrency"},
 		), hubFlags(env)...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
@@ -116,7 +119,7 @@ type cullOptions struct {
 	concurrency, pageSize            int
 	stopTimeout                      time.Duration
 	publicURL                        *url.URL // --public-url; nil = as the Hub gives it
-	once, dryRun                     bool
+	once, dryRun, pace               bool
 	logFormat, logLevel, metricsAddr string
 	notify                           notifyOptions
 }
@@ -151,7 +154,7 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 	if o.publicURL, err = publicURLFlag(c); err != nil {
 		return o, err
 	}
-	o.once, o.dryRun = c.Bool("once"), c.Bool("dry-run")
+	o.once, o.dryRun, o.pace = c.Bool("once"), c.Bool("dry-run"), c.Bool("pace")
 	o.logFormat, o.logLevel, o.metricsAddr = c.String("log-format"), c.String("log-level"), c.String("metrics-addr")
 	return o, nil
 }
@@ -276,7 +279,7 @@ func runCull(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	cfg.Concurrency, cfg.PageSize, cfg.Retries = concurrency, o.pageSize, 4
+	cfg.Concurrency, cfg.PageSize, cfg.Retries, cfg.Pace = concurrency, o.pageSize, 4, o.pace
 	client, err := cull.NewClient(cfg)
 	if err != nil {
 		return err

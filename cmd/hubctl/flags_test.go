@@ -480,6 +480,7 @@ func TestCullIdleFlagsRoundTrip(t *testing.T) {
 		"api-page-size": "not passed through before", "log-format": "not passed through before", "log-level": "not passed through before",
 		"metrics-addr": "not passed through before",
 		"explain":      "a one-off question from an admin, not a service's job", "json": "goes with --explain",
+		"pace": "a hidden diagnostic, for docs/benchmarks.md's comparison",
 	}
 	app := newApp(&cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
 	for _, c := range app.Commands {
