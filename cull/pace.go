@@ -2,6 +2,7 @@ package cull
 
 import (
 	"context"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -83,8 +84,13 @@ type pacer struct {
 	wake      chan struct{} // closed and replaced when a slot may have opened
 	lowest    float64       // the lowest limit a halving reached (max if none), for the log
 	halvings  int
-	now       func() time.Time
-	after     func(time.Duration) <-chan time.Time
+	// probeFastest is the fastest probe of the Hub this pass (probeHub);
+	// probeCutAt is issued at the last halving a probe made.
+	probeFastest  time.Duration
+	probeCutAt    uint64
+	probeHalvings int
+	now           func() time.Time
+	after         func(time.Duration) <-chan time.Time
 }
 
 func newPacer(max int) *pacer {
@@ -171,8 +177,11 @@ func (c *Culler) logPace() {
 	}
 	limit, lowest, halvings := c.Client.pace.state()
 	if halvings > 0 {
+		c.Client.pace.mu.Lock()
+		byProbe := c.Client.pace.probeHalvings
+		c.Client.pace.mu.Unlock()
 		c.logger().Info("paced requests to the Hub's latency", "max_in_flight", c.Client.cfg.Concurrency,
-			"lowest_limit", round2(lowest), "limit_at_end", round2(limit), "halvings", halvings)
+			"lowest_limit", round2(lowest), "limit_at_end", round2(limit), "halvings", halvings, "by_probe", byProbe)
 	}
 }
 
@@ -210,4 +219,95 @@ func route(method, path string) string {
 		}
 	}
 	return method + " " + strings.Join(segs, "/")
+}
+
+// The culler's own latency cannot show what its requests cost the Hub's
+// other clients: one stop after another keeps the Hub's one event loop
+// busy, and a user's request that arrives meanwhile waits, while every
+// stop looks as fast as the first. So during a pass the pacer also times
+// the Hub's cheapest reply, GET /hub/api/ (its version), every
+// probeEvery, as any other client would see it, and halves the limit
+// whenever that reply takes more than probeSlowFactor times the fastest
+// one this pass (and probeMargin more): the bound the issue sets for
+// another client's latency. It grows back on the culler's own fast
+// replies, as before.
+const (
+	probeEvery      = 100 * time.Millisecond
+	probeSlowFactor = 3
+	probeMargin     = time.Millisecond
+)
+
+// probed judges one probe of the Hub's latency; failed is a probe that got
+// no answer in time, or a 429 or 503.
+func (p *pacer) probed(latency time.Duration, failed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !failed && (p.probeFastest == 0 || latency < p.probeFastest) {
+		p.probeFastest = latency
+	}
+	if !failed && latency <= probeSlowFactor*p.probeFastest+probeMargin {
+		return
+	}
+	// At most one halving per probe interval of requests: a burst of slow
+	// probes is one overload.
+	if p.issued == p.probeCutAt && p.halvings > 0 {
+		return
+	}
+	p.limit = max(minLimit, p.limit/2)
+	p.lowest = min(p.lowest, p.limit)
+	p.halvings++
+	p.probeHalvings++
+	p.probeCutAt = p.issued
+	p.slowStart = false
+}
+
+// probeHub times GET /hub/api/ every probeEvery until ctx ends or stop is
+// called, for the pacer; a client that does not pace does not probe. The
+// probes bypass the concurrency bound: they are what another client sees.
+func (c *Client) probeHub(ctx context.Context) (stop func()) {
+	if c.pace == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	p := c.pace
+	u := c.base.JoinPath("/")
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(probeEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			start := time.Now()
+			code, err := c.probeOnce(ctx, u)
+			if ctx.Err() != nil {
+				return
+			}
+			p.probed(time.Since(start), err != nil || code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// probeOnce is one GET of the API's root, bounded by a second: a Hub that
+// slow has told the pacer enough.
+func (c *Client) probeOnce(ctx context.Context, u *url.URL) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }

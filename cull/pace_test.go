@@ -11,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,5 +297,76 @@ func TestPacedPassAgainstAQueueingHub(t *testing.T) {
 				t.Errorf("unpaced: %.0f%% of the stops arrived with at most 3 requests in flight; the test's Hub does not queue", 100*few)
 			}
 		})
+	}
+}
+
+// A probe of the Hub slower than probeSlowFactor times the fastest one
+// halves the limit, once per burst of slow probes with no request issued
+// in between; a failed probe halves it too; fast probes leave it.
+func TestProbeHalvesOnTheHubsLatency(t *testing.T) {
+	p := newPacer(10)
+	p.limit, p.issued = 4, 7
+	p.probed(2*time.Millisecond, false) // the fastest: the idle value
+	p.probed(6*time.Millisecond, false) // 3x + 1 ms is the bound: not slow
+	if p.limit != 4 {
+		t.Fatalf("limit %v after fast probes, want 4", p.limit)
+	}
+	p.probed(8*time.Millisecond, false)
+	if p.limit != 2 || p.slowStart {
+		t.Fatalf("limit %v (slow start %v) after a slow probe, want 2 and no slow start", p.limit, p.slowStart)
+	}
+	p.probed(9*time.Millisecond, false) // no request since: the same overload
+	if p.limit != 2 {
+		t.Fatalf("limit %v after a second slow probe with no request between, want 2", p.limit)
+	}
+	p.issued++
+	p.probed(0, true)
+	if p.limit != 1 {
+		t.Fatalf("limit %v after a failed probe, want 1", p.limit)
+	}
+	for range 10 {
+		p.issued++
+		p.probed(50*time.Millisecond, false)
+	}
+	if p.limit != minLimit || p.probeHalvings != 12 {
+		t.Fatalf("limit %v after %d probe halvings, want the floor %v", p.limit, p.probeHalvings, minLimit)
+	}
+}
+
+// A paced client probes GET /hub/api/ on its own, without its token and
+// outside its concurrency bound, until stopped; an unpaced one never does.
+func TestProbeHub(t *testing.T) {
+	for _, pace := range []bool{true, false} {
+		var probes, withToken atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Path == "/hub/api/" {
+				probes.Add(1)
+				if r.Header.Get("Authorization") != "" {
+					withToken.Add(1)
+				}
+			}
+			io.WriteString(w, `{"version": "5.2.1"}`)
+		}))
+		client, err := NewClient(ClientConfig{URL: srv.URL + "/hub/api", Token: cullToken, Concurrency: 1, Pace: pace})
+		if err != nil {
+			t.Fatal(err)
+		}
+		client.sem <- struct{}{} // the one slot taken: a probe must not need it
+		stop := client.probeHub(context.Background())
+		deadline := time.Now().Add(5 * time.Second)
+		for pace && probes.Load() < 2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		stop()
+		after := probes.Load()
+		srv.Close()
+		switch {
+		case pace && after < 2:
+			t.Errorf("paced: %d probes within 5 s", after)
+		case !pace && after != 0:
+			t.Errorf("unpaced: %d probes", after)
+		case withToken.Load() != 0:
+			t.Errorf("%d probes carried the culler's token", withToken.Load())
+		}
 	}
 }

@@ -186,7 +186,9 @@ func (c *Culler) Pass(ctx context.Context) (sum Summary, err error) {
 	start := time.Now()
 	sum.Kept = map[Reason]int{}
 	c.Client.resetPace()
+	stopProbe := c.Client.probeHub(ctx)
 	defer func() {
+		stopProbe()
 		sum.Duration = time.Since(start)
 		c.Metrics.observePass(&sum, err, c.DryRun)
 		c.logPace()
