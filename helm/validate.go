@@ -112,7 +112,7 @@ func Validate(uv *UserValues) []provision.Finding {
 				continue
 			}
 			out = append(out, finding(idRegenToken, provision.SeverityWarning, s,
-				"hub.services.%s has no apiToken and there is no hub.existingSecret: the chart generates a random token unless it can look up the hub Secret in the cluster, so every `helm template` (Argo CD, Flux, helm diff) writes a new one and the Secret changes on every run", name))
+				"hub.services.%s has no apiToken and there is no hub.existingSecret: the chart generates a random token unless it can look up the hub Secret in the cluster, so every `helm template` (Argo CD, Flux, helm diff) writes a new one, and the hub Deployment's checksum/secret annotation restarts the hub on every sync", name))
 		}
 	}
 	// In -f order, then by position.
