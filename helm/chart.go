@@ -45,6 +45,3 @@ var cullKnobs = []cullKnob{
 // jupyterhub_config.py reads it as get_config("cull.enabled", False), so a
 // null (the key deleted) turns the culler off.
 const cullEnabledDefault = true
-
-// chartCullerService is the name of the chart's own culler service.
-const chartCullerService = "jupyterhub-idle-culler"

@@ -23,7 +23,7 @@ const (
 var helmHints = map[string]string{
 	idTwoCullers:     "set cull.enabled: false in the last -f file (hubctl config render --format helm writes it)",
 	idWipedEntries:   "put roles under hub.loadRoles and services under hub.services, which the chart merges with its own",
-	idRegenToken:     "give the service an apiToken (hubctl config render --format helm with --token keyring|new) or keep the tokens in a Secret you manage (hub.existingSecret)",
+	idRegenToken:     "give the service an apiToken (for one of hubctl's: service add NAME --replace --token new, then render again), or keep the tokens in a Secret you manage (hub.existingSecret)",
 	idIgnoredService: "move each service to hub.services.<name>",
 }
 
@@ -71,8 +71,20 @@ func Validate(uv *UserValues) []provision.Finding {
 	// Entries that replace the chart's.
 	jh := uv.root.at("hub", "config", "JupyterHub")
 	if lr := jh.at("load_roles"); lr != nil && !lr.isNull() {
+		var gone []string
+		roleNames, _ := uv.userEntries("loadRoles")
+		for _, n := range roleNames {
+			gone = append(gone, "hub.loadRoles."+n)
+		}
+		if on {
+			gone = append(gone, "the chart's jupyterhub-idle-culler role")
+		}
+		what := "every role from hub.loadRoles and cull is gone"
+		if len(gone) > 0 {
+			what = strings.Join(gone, ", ") + " never reach the Hub"
+		}
 		out = append(out, finding(idWipedEntries, provision.SeverityError, lr,
-			"hub.config.JupyterHub.load_roles replaces the roles the chart builds from hub.loadRoles and cull (it applies hub.config after them): the jupyterhub-idle-culler role and every hub.loadRoles role are gone, and their services get 403"))
+			"hub.config.JupyterHub.load_roles replaces the roles the chart builds from hub.loadRoles and cull (it applies hub.config after them): %s, and the services they grant get 403", what))
 	}
 	if sv := jh.at("services"); sv != nil && !sv.isNull() {
 		out = append(out, finding(idIgnoredService, provision.SeverityWarning, sv,
