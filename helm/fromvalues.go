@@ -107,6 +107,11 @@ var cullPolicyFlags = func() map[string]bool {
 // cull.users its role gets the scopes that takes. The user's hub.services
 // and hub.loadRoles are kept for ValuesFrom to write beside hubctl's.
 func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) {
+	for _, key := range []string{"services", "loadRoles"} {
+		if v := uv.root.at("hub", key); v != nil && !v.isMap() && !v.isNull() {
+			return m, fmt.Errorf("%s: hub.%s is a %s; the chart takes a map keyed by name", v.where(), key, kindName(v.node))
+		}
+	}
 	args, cullUsers, err := uv.CullArgs()
 	if err != nil {
 		return m, err
@@ -184,14 +189,22 @@ func hasToken(s *value) bool {
 }
 
 // copyNode is a deep copy of n with aliases replaced by what they point
-// at, and no anchors, so that it can go into another document.
-func copyNode(n *yaml.Node) *yaml.Node {
+// at, and no anchors, so that it can go into another document. It takes
+// from budget the nodes it makes.
+func copyNode(n *yaml.Node, budget *int) (*yaml.Node, error) {
 	n = deref(n)
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("line %d: more than %d values with aliases expanded", n.Line, maxValueNodes)
+	}
 	c := *n
 	c.Anchor, c.Alias = "", nil
 	c.Content = nil
 	for _, k := range n.Content {
-		c.Content = append(c.Content, copyNode(k))
+		kc, err := copyNode(k, budget)
+		if err != nil {
+			return nil, err
+		}
+		c.Content = append(c.Content, kc)
 	}
-	return &c
+	return &c, nil
 }

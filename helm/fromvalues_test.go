@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -246,6 +247,54 @@ func TestValuesFromRefusesANameInBoth(t *testing.T) {
 	}
 	_, err = ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv)
 	if err == nil || err.Error() != p+":4: hub.loadRoles.cull-idle-role is also one of hubctl's roles; rename one (Helm would merge the two into one role)" {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestReadValuesBoundsAliases: aliases of aliases ("billion laughs") in a
+// small file are an error, in bounded time, both where ReadValues merges
+// mappings and where ValuesFrom copies the user's entries.
+func TestReadValuesBoundsAliases(t *testing.T) {
+	laughs := func(open, close string) string {
+		var b strings.Builder
+		b.WriteString("x:\n  l0: &l0 " + open + "lol, lol, lol, lol, lol, lol, lol, lol, lol, lol" + close + "\n")
+		for i := 1; i < 9; i++ {
+			b.WriteString(fmt.Sprintf("  l%d: &l%d %s", i, i, open))
+			for j := 0; j < 10; j++ {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				if open == "{" {
+					b.WriteString(fmt.Sprintf("k%d: ", j))
+				}
+				b.WriteString(fmt.Sprintf("*l%d", i-1))
+			}
+			b.WriteString(close + "\n")
+		}
+		return b.String()
+	}
+	maps := strings.ReplaceAll(laughs("{", "}"), "&l0 {lol, lol, lol, lol, lol, lol, lol, lol, lol, lol}", "&l0 {a: lol}")
+	if _, err := ReadValues(writeValues(t, "maps.yaml", maps+"hub:\n  services:\n    s: *l8\n")); err == nil || !strings.Contains(err.Error(), "aliases expanded") {
+		t.Errorf("maps: %v", err)
+	}
+	p := writeValues(t, "lists.yaml", laughs("[", "]")+"hub:\n  services:\n    s:\n      command: *l8\n")
+	uv, err := ReadValues(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, r := cullIdlePreset()
+	if _, err := ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv); err == nil || !strings.HasPrefix(err.Error(), p+": line ") || !strings.Contains(err.Error(), "aliases expanded") {
+		t.Errorf("lists: %v", err)
+	}
+}
+
+func TestValuesFromRefusesServicesThatAreNotAMap(t *testing.T) {
+	p := writeValues(t, "v.yaml", "hub:\n  services:\n    - name: a\n")
+	uv, err := ReadValues(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ValuesFrom(provision.Managed{}, uv); err == nil || err.Error() != p+":2: hub.services is a list; the chart takes a map keyed by name" {
 		t.Errorf("got %v", err)
 	}
 }

@@ -241,13 +241,21 @@ func addUserEntries(d *sortedMap, uv *UserValues, key, what string, hubctls map[
 		return nil
 	}
 	names, entries := uv.userEntries(key)
+	budget := maxValueNodes
 	for _, name := range names {
 		e := entries.kids[name]
 		if hubctls[name] {
 			return fmt.Errorf("%s: hub.%s.%s is also one of hubctl's %ss; rename one (Helm would merge the two into one %s)", e.where(), key, name, what, what)
 		}
-		k := copyNode(e.key)
-		d.add2(k, copyNode(e.node))
+		k, err := copyNode(e.key, &budget)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.file, err)
+		}
+		v, err := copyNode(e.node, &budget)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.file, err)
+		}
+		d.add2(k, v)
 	}
 	return nil
 }

@@ -65,6 +65,11 @@ type UserValues struct {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
 
+// maxValueNodes bounds the nodes ReadValues (and the copies ValuesFrom
+// makes) walk, aliases expanded: a few aliases of aliases ("billion
+// laughs") would otherwise make a small file take unbounded time and memory.
+const maxValueNodes = 1_000_000
+
 // ReadValues reads values files in `helm -f` order. Errors name FILE:LINE.
 func ReadValues(paths ...string) (*UserValues, error) {
 	vs := &UserValues{root: &value{node: &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, kids: map[string]*value{}}, Files: paths}
@@ -76,7 +81,8 @@ func ReadValues(paths ...string) (*UserValues, error) {
 		if doc == nil {
 			continue
 		}
-		if err := merge(vs.root, doc, p); err != nil {
+		budget := maxValueNodes
+		if err := merge(vs.root, doc, p, &budget); err != nil {
 			return nil, err
 		}
 	}
@@ -132,15 +138,18 @@ func kindName(n *yaml.Node) string {
 }
 
 // merge lays the mapping src from file over dst.
-func merge(dst *value, src *yaml.Node, file string) error {
+func merge(dst *value, src *yaml.Node, file string, budget *int) error {
 	for i := 0; i+1 < len(src.Content); i += 2 {
 		k, v := src.Content[i], deref(src.Content[i+1])
+		if *budget -= 1 + len(v.Content); *budget < 0 {
+			return fmt.Errorf("%s:%d: more than %d values with aliases expanded; not a values file hubctl reads", file, k.Line, maxValueNodes)
+		}
 		if k.Value == "<<" && k.Tag == "!!merge" {
 			return fmt.Errorf("%s:%d: a YAML merge key (<<); hubctl reads values without them, write the keys out", file, k.Line)
 		}
 		old := dst.kids[k.Value]
 		if old.isMap() && v.Kind == yaml.MappingNode {
-			if err := merge(old, v, file); err != nil {
+			if err := merge(old, v, file, budget); err != nil {
 				return err
 			}
 			continue
@@ -148,7 +157,7 @@ func merge(dst *value, src *yaml.Node, file string) error {
 		nv := &value{node: v, file: file, key: k}
 		if v.Kind == yaml.MappingNode {
 			nv.kids = map[string]*value{}
-			if err := merge(nv, v, file); err != nil {
+			if err := merge(nv, v, file, budget); err != nil {
 				return err
 			}
 		}
