@@ -137,19 +137,33 @@ func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) 
 			}
 			cmd = append(cmd, w)
 		}
+		before, _ := s.CullerFlags()
 		s.Command = append(cmd, args...)
-		if cullUsers {
-			for r := range out.Roles {
-				role := &out.Roles[r]
-				if !slices.Contains(role.Services, s.Name) || role.Name == provision.AdminRole {
-					continue
-				}
+		// The scopes only deleting users takes: added with cull.users, and
+		// taken from a role of this culler alone that had them for hubctl's
+		// own --cull-users, which the chart's values turn off.
+		var usersOnly []string
+		without := hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})
+		for _, sc := range hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true}) {
+			if !slices.Contains(without, sc) {
+				usersOnly = append(usersOnly, sc)
+			}
+		}
+		for r := range out.Roles {
+			role := &out.Roles[r]
+			if !slices.Contains(role.Services, s.Name) || role.Name == provision.AdminRole {
+				continue
+			}
+			switch {
+			case cullUsers:
 				role.Scopes = slices.Clone(role.Scopes)
-				for _, sc := range hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true}) {
+				for _, sc := range usersOnly {
 					if !slices.Contains(role.Scopes, sc) {
 						role.Scopes = append(role.Scopes, sc)
 					}
 				}
+			case before.CullUsers && len(role.Services) == 1 && len(role.Users) == 0 && len(role.Groups) == 0:
+				role.Scopes = slices.DeleteFunc(slices.Clone(role.Scopes), func(sc string) bool { return slices.Contains(usersOnly, sc) })
 			}
 		}
 	}

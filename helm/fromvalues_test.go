@@ -233,6 +233,17 @@ cull:
 			t.Errorf("role scopes %q lack %s, which --cull-users needs", m.Roles[0].Scopes, sc)
 		}
 	}
+	// hubctl's own --cull-users, turned off by the chart's cull.users
+	// (false by default): the role loses what only that took.
+	withUsers := provision.Service{Name: "cull-idle", Command: []string{"hubctl", "cull", "--cull-users=true"}}
+	usersRole := provision.Role{Name: "cull-idle-role", Scopes: hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true}), Services: []string{"cull-idle"}}
+	m, err = FromValues(provision.Managed{Services: []provision.Service{withUsers}, Roles: []provision.Role{usersRole}}, uv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{}); !slices.Equal(m.Roles[0].Scopes, want) || slices.Contains(m.Services[0].Command, "--cull-users=true") {
+		t.Errorf("cull.users false: role scopes %q, want %q; command %q", m.Roles[0].Scopes, want, m.Services[0].Command)
+	}
 	if slices.Contains(r.Scopes, "admin:users") || len(r.Scopes) != 4 {
 		t.Errorf("FromValues changed the caller's role: %q", r.Scopes)
 	}
