@@ -167,7 +167,8 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			"--strict), 2 the file cannot be read.\n\n" +
 			"Example:\n" +
 			"   hubctl config validate --hub-version 3.0 jupyterhub_config.py\n" +
-			"   hubctl config validate --python /usr/bin/python3 --format json",
+			"   hubctl config validate --python /usr/bin/python3 --format json\n" +
+			"   hubctl config validate --helm config.yaml hubctl-values.yaml",
 		Flags: []cli.Flag{
 			hubVersionFlag(),
 			&repeatableFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
@@ -176,7 +177,7 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
 			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
-			&cli.BoolFlag{Name: "helm", Usage: "check Zero-to-JupyterHub values FILEs instead, given in `helm -f` order: two cullers, services or roles that replace the chart's, tokens generated on every render"},
+			&cli.BoolFlag{Name: "helm", Usage: "check Zero-to-JupyterHub values files instead, given in helm -f order: two cullers, services or roles that replace the chart's, tokens generated on every render"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.Bool("helm") {
