@@ -111,7 +111,21 @@ func yaml11Special(s string) bool { return s == "" || yaml11Words[s] || yaml11RE
 //
 // Before returning, Values reads its output back and compares it with
 // what it meant to write.
-func Values(m provision.Managed) ([]byte, error) {
+func Values(m provision.Managed) ([]byte, error) { return render(m, nil) }
+
+// ValuesFrom is Values for a deployment that already has values (uv): the
+// cull.* settings go into hubctl's culler (FromValues), and the user's own
+// hub.services and hub.loadRoles are written beside hubctl's, as they are
+// (comments included). A name in both is an error at the user's FILE:LINE.
+func ValuesFrom(m provision.Managed, uv *UserValues) ([]byte, error) {
+	m, err := FromValues(m, uv)
+	if err != nil {
+		return nil, err
+	}
+	return render(m, uv)
+}
+
+func render(m provision.Managed, uv *UserValues) ([]byte, error) {
 	b := &builder{}
 	root := &sortedMap{}
 	hub := &sortedMap{}
@@ -137,6 +151,9 @@ func Values(m provision.Managed) ([]byte, error) {
 			cullers = append(cullers, s)
 		}
 	}
+	if err := addUserEntries(services, uv, "services", "service", seen); err != nil {
+		return nil, err
+	}
 	if len(services.entries) > 0 {
 		hub.add("services", services.node())
 	}
@@ -153,6 +170,9 @@ func Values(m provision.Managed) ([]byte, error) {
 		}
 		seen[r.Name] = true
 		roles.add2(b.key(r.Name), b.role(r))
+	}
+	if err := addUserEntries(roles, uv, "loadRoles", "role", seen); err != nil {
+		return nil, err
 	}
 	if len(roles.entries) > 0 {
 		hub.add("loadRoles", roles.node())
@@ -187,6 +207,9 @@ func Values(m provision.Managed) ([]byte, error) {
 		comment := fmt.Sprintf("# The chart's own culler (jupyterhub-idle-culler) is off: %s\n"+
 			"# %s `hubctl cull` instead, so the hub image must have hubctl %s.",
 			strings.Join(names, " and "), verb, strings.Join(where, " and "))
+		if uv != nil {
+			comment += fmt.Sprintf("\n# The culler's flags are what chart %s gives its own for the cull.* values of\n# %s (its defaults where unset).", ChartVersion, strings.Join(uv.Files, ", "))
+		}
 		root.addCommented(b.key("cull"), comment, cull.node())
 	}
 
@@ -209,6 +232,32 @@ func Values(m provision.Managed) ([]byte, error) {
 		return nil, fmt.Errorf("helm values: the output does not read back as written: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// addUserEntries adds the user's hub.<key> entries to d, refusing a name
+// hubctl also writes (in hubctl's).
+func addUserEntries(d *sortedMap, uv *UserValues, key, what string, hubctls map[string]bool) error {
+	if uv == nil {
+		return nil
+	}
+	names, entries := uv.userEntries(key)
+	budget := maxValueNodes
+	for _, name := range names {
+		e := entries.kids[name]
+		if hubctls[name] {
+			return fmt.Errorf("%s: hub.%s.%s is also one of hubctl's %ss; rename one (Helm would merge the two into one %s)", e.where(), key, name, what, what)
+		}
+		k, err := copyNode(e.key, &budget)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.file, err)
+		}
+		v, err := copyNode(e.node, &budget)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.file, err)
+		}
+		d.add2(k, v)
+	}
+	return nil
 }
 
 // sameYAML compares the tree Values built with the one read back.

@@ -31,6 +31,7 @@ func configCommand(env *cliEnv) *cli.Command {
 				"   hubctl config render --format helm --output hubctl-values.yaml && helm upgrade ... -f hubctl-values.yaml",
 			Flags: []cli.Flag{configFlag(), &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
+				&cli.StringFlag{Name: "from-values", TakesFile: true, Usage: "with --format helm, the deployment's Zero-to-JupyterHub values `FILE`: its cull.* settings go into hubctl's culler, its hub.services and hub.loadRoles are kept"},
 				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
@@ -73,7 +74,11 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		}
 		m = m.Only(names)
 	}
+	if c.IsSet("from-values") && c.String("format") != "helm" {
+		return usageErrorf("--from-values goes with --format helm")
+	}
 	var text []byte
+	userTokens := 0
 	switch c.String("format") {
 	case "python":
 		block, err := m.Render()
@@ -82,13 +87,22 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		}
 		text = []byte(block)
 	case "helm":
-		if text, err = helm.Values(m); err != nil {
+		if from := c.String("from-values"); from != "" {
+			uv, err := helm.ReadValues(from)
+			if err != nil {
+				return &tokens.HintError{Err: fmt.Errorf("--from-values: %w", err), Next: "pass the values file you give helm with -f"}
+			}
+			if text, err = helm.ValuesFrom(m, uv); err != nil {
+				return err
+			}
+			userTokens = uv.LiteralTokens()
+		} else if text, err = helm.Values(m); err != nil {
 			return err
 		}
 	default:
 		return usageErrorf("--format %q: use python or helm", c.String("format"))
 	}
-	literal := 0
+	literal := userTokens
 	for _, s := range m.Services {
 		if s.Token == provision.TokenLiteral {
 			literal++
@@ -146,14 +160,15 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 	return &cli.Command{
 		Name:      "validate",
 		Usage:     "find what JupyterHub would reject or silently get wrong in a config, without running it",
-		ArgsUsage: "[FILE]",
+		ArgsUsage: "[FILE] | --helm VALUES.yaml...",
 		Description: "Reads FILE (default ./jupyterhub_config.py) statically with gpython's parser,\n" +
 			"follows load_subconfig, and checks services, roles and api_tokens for the target\n" +
 			"JupyterHub version. Exit: 0 clean or only warnings, 1 errors (or warnings with\n" +
 			"--strict), 2 the file cannot be read.\n\n" +
 			"Example:\n" +
 			"   hubctl config validate --hub-version 3.0 jupyterhub_config.py\n" +
-			"   hubctl config validate --python /usr/bin/python3 --format json",
+			"   hubctl config validate --python /usr/bin/python3 --format json\n" +
+			"   hubctl config validate --helm config.yaml hubctl-values.yaml",
 		Flags: []cli.Flag{
 			hubVersionFlag(),
 			&repeatableFlag{Name: "env", Usage: "`K=V` for os.environ lookups, over the real environment (repeatable)"},
@@ -162,8 +177,12 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
 			&cli.BoolFlag{Name: "strict", Usage: "treat warnings as errors"},
+			&cli.BoolFlag{Name: "helm", Usage: "check Zero-to-JupyterHub values files instead, given in helm -f order: two cullers, services or roles that replace the chart's, tokens generated on every render"},
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("helm") {
+				return configValidateHelm(c, env)
+			}
 			args := c.Args().Slice()
 			if len(args) > 1 {
 				return usageErrorf("unexpected argument %q", args[1])
@@ -213,6 +232,31 @@ func configValidateCommand(env *cliEnv) *cli.Command {
 			return reportFindings(env, findings, format, c.Bool("strict"))
 		},
 	}
+}
+
+// configValidateHelm is `config validate --helm FILE...`.
+func configValidateHelm(c *cli.Context, env *cliEnv) error {
+	for _, f := range []string{"python", "cwd", "env", "hub-version"} {
+		if c.IsSet(f) {
+			return usageErrorf("--%s is for jupyterhub_config.py, not with --helm", f)
+		}
+	}
+	files := c.Args().Slice()
+	if len(files) == 0 {
+		return usageErrorf("--helm: name the values files, in helm -f order")
+	}
+	format := c.String("format")
+	if c.Bool("json") {
+		format = "json"
+	}
+	if format != "text" && format != "json" {
+		return usageErrorf("--format %q: use text or json", format)
+	}
+	uv, err := helm.ReadValues(files...)
+	if err != nil {
+		return &validateUnreadable{err}
+	}
+	return reportFindings(env, helm.Validate(uv), format, c.Bool("strict"))
 }
 
 // validateUnreadable is a config that cannot be read at all: exit 2.

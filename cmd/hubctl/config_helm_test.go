@@ -1,0 +1,151 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// cullIdleBlock is hubctl's block with the cull-idle preset, as
+// `service add cull-idle` writes it when hubctl is on PATH.
+const cullIdleBlock = `c = get_config()  # noqa
+
+# >>> hubctl managed block >>>
+# Written by hubctl. Change it with ` + "`" + `hubctl service add --replace NAME` + "`" + ` or
+# ` + "`" + `hubctl service remove NAME` + "`" + `, not by hand: hubctl refuses to edit a block
+# it cannot read back. Everything outside this block is yours.
+# hubctl-block: v1 lead=1
+_hubctl_services = [
+    {
+        'name': 'cull-idle',
+        'command': ['hubctl', 'cull', '--timeout=3600', '--exclude-user=admin'],
+    },
+]
+_hubctl_roles = [
+    {
+        'name': 'cull-idle-role',
+        'scopes': [
+            'list:users',
+            'read:users:activity',
+            'read:servers',
+            'delete:servers',
+        ],
+        'services': ['cull-idle'],
+    },
+]
+# .extend works whether c.JupyterHub.services was set, appended to, or never
+# touched (traitlets then holds a LazyConfigValue, which has no +=).
+c.JupyterHub.services.extend(_hubctl_services)
+c.JupyterHub.load_roles.extend(_hubctl_roles)
+del _hubctl_services, _hubctl_roles
+# <<< hubctl managed block <<<
+`
+
+func writeValuesFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigRenderHelmFromValues(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := writeValuesFile(t, dir, "jupyterhub_config.py", cullIdleBlock)
+	user := writeValuesFile(t, dir, "config.yaml", "hub:\n  services:\n    grader:\n      url: http://grader:8000\n      apiToken: "+strings.Repeat("cd", 32)+"\n  loadRoles:\n    grader:\n      scopes: [list:users]\n      services: [grader]\ncull:\n  timeout: 7200\n  every: 300\n  maxAge: 86400\n  removeNamedServers: true\n")
+	r := runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", cfg, "--from-values", user)
+	var values struct {
+		Cull struct{ Enabled *bool }
+		Hub  struct {
+			Services  map[string]struct{ Command []string }
+			LoadRoles map[string]struct{ Services []string } `yaml:"loadRoles"`
+		}
+	}
+	if err := yaml.Unmarshal([]byte(r.stdout), &values); err != nil || r.code != 0 {
+		t.Fatalf("%v: %+v", err, r)
+	}
+	cmd := strings.Join(values.Hub.Services["cull-idle"].Command, " ")
+	if values.Cull.Enabled == nil || *values.Cull.Enabled ||
+		cmd != "hubctl cull --exclude-user=admin --timeout=7200 --cull-every=300 --concurrency=10 --remove-named-servers --max-age=86400" ||
+		values.Hub.LoadRoles["grader"].Services[0] != "grader" || values.Hub.LoadRoles["cull-idle-role"].Services[0] != "cull-idle" {
+		t.Errorf("%q\n%s", cmd, r.stdout)
+	}
+	if _, ok := values.Hub.Services["grader"]; !ok {
+		t.Errorf("the user's service is lost:\n%s", r.stdout)
+	}
+	// The user's token is in the output: the same warning as hubctl's own.
+	if !strings.Contains(r.stderr, "the output holds the literal tokens of 1 service") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+
+	// The rendered values, after the user's, check clean; a later file that
+	// turns the chart's culler back on does not.
+	out := filepath.Join(dir, "hubctl-values.yaml")
+	if r := runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", cfg, "--from-values", user, "--output", out); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	// hubctl's culler has no apiToken here (the Hub hands it its token),
+	// so the chart generates one on every render: a warning, nothing else.
+	if r := runCLI(t, nil, "", "config", "validate", "--helm", user, out); r.code != 0 ||
+		strings.Count(r.stdout, "HUB") != 1 || !strings.HasPrefix(r.stdout, out+":23:5: warning HUB503: hub.services.cull-idle has no apiToken") {
+		t.Errorf("validate --helm on the rendered values: %+v", r)
+	}
+	later := writeValuesFile(t, dir, "later.yaml", "cull:\n  enabled: true\n")
+	if r := runCLI(t, nil, "", "config", "validate", "--helm", user, out, later); r.code != 1 || !strings.Contains(r.stdout, "\n"+later+":2:12: error HUB501: ") {
+		t.Errorf("two cullers: %+v", r)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"--format", "helm", "--from-values", writeValuesFile(t, dir, "bad.yaml", "cull:\n  timeout: soon\n")}, 1, filepath.Join(dir, "bad.yaml") + ":2: cull.timeout is \"soon\""},
+		{[]string{"--format", "helm", "--from-values", filepath.Join(dir, "none.yaml")}, 1, "--from-values: " + filepath.Join(dir, "none.yaml") + ": no such file"},
+		{[]string{"--from-values", user}, exitUsage, "--from-values goes with --format helm"},
+	} {
+		r := runCLI(t, nil, "", append([]string{"config", "render", "--config", cfg}, tt.args...)...)
+		if r.code != tt.code || !strings.Contains(r.stderr, "hubctl: error: "+tt.err) {
+			t.Errorf("%q: %+v", tt.args, r)
+		}
+	}
+}
+
+// TestConfigValidateHelmExitCodes: as validate's: 0 clean or warnings only,
+// 1 errors (or warnings with --strict), 2 a file that cannot be read.
+func TestConfigValidateHelmExitCodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	clean := writeValuesFile(t, dir, "clean.yaml", "cull:\n  timeout: 60\n")
+	warn := writeValuesFile(t, dir, "warn.yaml", "hub:\n  services:\n    ext:\n      url: http://ext:1\n")
+	wiped := writeValuesFile(t, dir, "wiped.yaml", "hub:\n  config:\n    JupyterHub:\n      load_roles: []\n")
+	broken := writeValuesFile(t, dir, "broken.yaml", "hub: [\n")
+	for _, tt := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{clean}, 0, ""},
+		{[]string{clean, warn}, 0, warn + ":3:5: warning HUB503: "},
+		{[]string{"--strict", warn}, 1, warn + ":3:5: warning HUB503: "},
+		{[]string{wiped}, 1, wiped + ":4:7: error HUB502: "},
+		{[]string{"--json", wiped}, 1, `"id": "HUB502"`},
+		{[]string{clean, broken}, 2, ""},
+		{[]string{filepath.Join(dir, "missing.yaml")}, 2, ""},
+		{nil, exitUsage, ""},
+		{[]string{"--python", "python3", clean}, exitUsage, ""},
+	} {
+		r := runCLI(t, nil, "", append([]string{"config", "validate", "--helm"}, tt.args...)...)
+		if r.code != tt.code || !strings.Contains(r.stdout, tt.out) {
+			t.Errorf("%q: %+v", tt.args, r)
+		}
+	}
+	if r := runCLI(t, nil, "", "config", "validate", "--helm", broken); !strings.Contains(r.stderr, broken+":1: ") {
+		t.Errorf("the error names the file and line: %+v", r)
+	}
+}
