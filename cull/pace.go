@@ -41,8 +41,11 @@ const minLimit = 0.0625
 const maxGap = 5 * time.Second
 
 // belowOneStep is the additive increase per fast reply below 1 (from
-// minLimit back to 1 in 8 replies).
-const belowOneStep = 0.125
+// minLimit back to 1 in 30 replies). At 1/8 (in 8) the limit was back at
+// one stop after another within a second of a slow probe, and 5 - 7 % of
+// another client's requests took over 3x their idle p95 on the quiet
+// machine (docs/benchmarks.md).
+const belowOneStep = 1.0 / 32
 
 // once makes one attempt, paced when the client paces.
 func (c *Client) once(ctx context.Context, method string, u *url.URL, body []byte, accept string) (int, []byte, http.Header, error) {

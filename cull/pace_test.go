@@ -183,11 +183,11 @@ func TestPacerLeavesGapsBelowOne(t *testing.T) {
 	*clock = clock.Add(2 * ms)
 	tk = take(t, p, 1)
 	mustWait(t, p)                  // one in flight at most below 1
-	p.done(tk[0], r, 100*ms, false) // fast: +1/8, wait 100 ms × (1/0.625 - 1)
-	if p.limit != 0.625 {
-		t.Fatalf("limit %v, want 0.625", p.limit)
+	p.done(tk[0], r, 100*ms, false) // fast: +1/32, wait 100 ms × (1/0.53125 - 1) = 88.2 ms
+	if p.limit != 0.53125 {
+		t.Fatalf("limit %v, want 0.53125", p.limit)
 	}
-	*clock = clock.Add(59 * ms)
+	*clock = clock.Add(87 * ms)
 	mustWait(t, p)
 	*clock = clock.Add(2 * ms)
 	for p.limit < 1 {
