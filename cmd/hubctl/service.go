@@ -77,6 +77,7 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		&cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"},
 		insecureStorageFlag(env),
 	}
+	flags = append(flags, tljhFlags()...)
 	return &cli.Command{
 		Name:      "add",
 		Usage:     "add a service (and its role) to hubctl's block in jupyterhub_config.py",
@@ -157,6 +158,18 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	if c.Bool("display") && c.Bool("no-display") {
 		return usageErrorf("--display and --no-display contradict each other")
 	}
+	target, err := tljhTarget(c)
+	if err != nil {
+		return err
+	}
+	var notes []string
+	if target != nil && preset && !c.Bool("external") {
+		carried, err := carryTLJHCull(c, target)
+		if err != nil {
+			return err
+		}
+		notes = append(notes, carried...)
+	}
 	v, err := hubVersion(c, env)
 	if err != nil {
 		return err
@@ -187,7 +200,6 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 	}
 	svc.Command = append(svc.Command, repeated(c, "arg")...)
-	var notes []string
 	var culler hub.CullerFlags
 	if preset {
 		// The same checks as `hubctl cull` makes at start (a bad --rules
@@ -259,13 +271,38 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
-	res, before, after, err := provision.AddService(c.Context, path, svc, grant.Role, provision.AddOptions{
-		EditOptions: provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, Replace: c.Bool("replace")})
+	addOpts := provision.AddOptions{EditOptions: provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, Replace: c.Bool("replace")}
+	disableTLJH := target != nil && svc.RunsHubctlCull()
+	if target != nil {
+		path = target.Block()
+		if err := ensureSubconfigDir(env, target, dry); err != nil {
+			return err
+		}
+		if disableTLJH && !dry {
+			// Every check of the block first, so that TLJH's culler is
+			// not turned off for a service the block then refuses; then
+			// config.yaml, so that no moment has two cullers.
+			check := addOpts
+			check.DryRun = true
+			if _, _, _, err := provision.AddService(c.Context, path, svc, grant.Role, check); err != nil {
+				return flagError(err)
+			}
+			if err := editTLJHCuller(c, env, target, true, false); err != nil {
+				return err
+			}
+		}
+	}
+	res, before, after, err := provision.AddService(c.Context, path, svc, grant.Role, addOpts)
 	if err != nil {
 		return flagError(err)
 	}
 	if dry {
 		fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
+		if disableTLJH {
+			if err := editTLJHCuller(c, env, target, true, true); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintln(env.stderr, "hubctl: --dry-run: nothing was changed")
 		return nil
 	}
@@ -370,13 +407,20 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl service remove cull-idle",
-		Flags: []cli.Flag{configFlag(), hubVersionFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
+		Flags: append([]cli.Flag{configFlag(), hubVersionFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}}, tljhFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
 				return err
 			}
 			name, path, dry := args[0], c.String("config"), c.Bool("dry-run")
+			target, err := tljhTarget(c)
+			if err != nil {
+				return err
+			}
+			if target != nil {
+				path = target.Block()
+			}
 			v, err := hubVersion(c, env)
 			if err != nil {
 				return err
@@ -385,11 +429,26 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
+			// TLJH's culler comes back once no service of the block runs
+			// `hubctl cull`, as it was before hubctl turned it off.
+			restoreTLJH := false
+			if target != nil && !runsHubctlCull(after) {
+				had, err := before.Managed()
+				restoreTLJH = err == nil && runsHubctlCull(&had)
+			}
 			if dry {
 				fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
+				if restoreTLJH {
+					return editTLJHCuller(c, env, target, false, true)
+				}
 				return nil
 			}
 			reportWrite(env, path, res)
+			if restoreTLJH {
+				if err := editTLJHCuller(c, env, target, false, false); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(env.stderr, "hubctl: removed service %q from %s; the Hub deletes the service and its tokens at its next restart\n", name, path)
 			fmt.Fprintf(env.stderr, "hubctl: a token hubctl stored for it stays in the keyring until `hubctl token delete %s`\n", name)
 			return nil
