@@ -272,7 +272,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	dry := c.Bool("dry-run")
 	path := c.String("config")
 	addOpts := provision.AddOptions{EditOptions: provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, Replace: c.Bool("replace")}
-	disableTLJH := target != nil && svc.RunsHubctlCull()
+	disableTLJH := target != nil && preset // --external too: TLJH's culler has the preset's name
 	if target != nil {
 		path = target.Block()
 		if err := ensureSubconfigDir(env, target, dry); err != nil {
@@ -301,6 +301,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		if disableTLJH {
 			if err := editTLJHCuller(c, env, target, true, true); err != nil {
 				return err
+			}
+		}
+		if target != nil {
+			for _, n := range notes {
+				fmt.Fprintln(env.stderr, "hubctl: "+n)
 			}
 		}
 		fmt.Fprintln(env.stderr, "hubctl: --dry-run: nothing was changed")

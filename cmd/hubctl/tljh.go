@@ -102,10 +102,12 @@ func carryTLJHCull(c *cli.Context, p *tljh.Paths) ([]string, error) {
 	return notes, nil
 }
 
-// runsHubctlCull reports whether any service of m runs `hubctl cull`.
+// runsHubctlCull reports whether any service of m is hubctl's culler: the
+// cull-idle preset (run by the Hub or, with --external, by the admin) or a
+// service that runs `hubctl cull`.
 func runsHubctlCull(m *provision.Managed) bool {
 	for i := range m.Services {
-		if m.Services[i].RunsHubctlCull() {
+		if m.Services[i].Name == provision.CullIdlePreset || m.Services[i].RunsHubctlCull() {
 			return true
 		}
 	}
