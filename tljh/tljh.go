@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -251,7 +252,10 @@ func DisableCuller(path string, src []byte) (out []byte, changed bool, err error
 	}
 	*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false", HeadComment: v.HeadComment, LineComment: marker + was}
 	out, err = encode(doc)
-	return out, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	return preferSplice(spliceDisable(src, was), out), true, nil
 }
 
 // RestoreCuller undoes DisableCuller: an enabled that carries hubctl's
@@ -300,7 +304,162 @@ func RestoreCuller(path string, src []byte) (out []byte, changed bool, note stri
 		return []byte{}, true, "", nil
 	}
 	out, err = encode(doc)
-	return out, err == nil, "", err
+	if err != nil {
+		return nil, false, "", err
+	}
+	return preferSplice(spliceRestore(src, match[1]), out), true, "", nil
+}
+
+// The edits above re-encode the whole tree, which keeps every key, value
+// and comment but writes yaml.v3's layout: TLJH's ruamel.yaml writes a list
+// under a key at the key's indent ("- a"), yaml.v3 two spaces in. So where
+// the change is one line, hubctl changes that line alone, and keeps that
+// text only if it reads back as the same data, with hubctl's comment
+// where it should be, as the re-encoded tree.
+
+// preferSplice is spliced when it reads back as tree does, else tree.
+func preferSplice(spliced, tree []byte) []byte {
+	if spliced == nil {
+		return tree
+	}
+	var a, b any
+	if yaml.Unmarshal(spliced, &a) != nil || yaml.Unmarshal(tree, &b) != nil || !reflect.DeepEqual(a, b) {
+		return tree
+	}
+	if enabledComment(spliced) != enabledComment(tree) {
+		return tree
+	}
+	return spliced
+}
+
+// enabledComment is the line comment on services.cull.enabled.
+func enabledComment(src []byte) string {
+	doc, err := parse("", src)
+	if err != nil {
+		return "\x00unreadable"
+	}
+	m, err := cullMap("", doc)
+	if err != nil || m == nil {
+		return ""
+	}
+	if _, v := lookup(m, "enabled"); v != nil {
+		return v.LineComment
+	}
+	return ""
+}
+
+// splitLines cuts src after each "\n"; nil for a file with "\r" (CRLF),
+// which the re-encoded tree handles.
+func splitLines(src []byte) []string {
+	if bytes.ContainsRune(src, '\r') || len(src) == 0 {
+		return nil
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if !strings.HasSuffix(lines[len(lines)-1], "\n") {
+		lines[len(lines)-1] += "\n"
+	}
+	return lines
+}
+
+// plainOneLine reports whether v is a plain scalar alone at the end of
+// its line.
+func plainOneLine(lines []string, v *yaml.Node) bool {
+	if v.Kind != yaml.ScalarNode || v.Style != 0 || v.LineComment != "" || v.Line < 1 || v.Line > len(lines) {
+		return false
+	}
+	line := lines[v.Line-1]
+	return v.Column >= 1 && v.Column-1 <= len(line) && strings.TrimSpace(line[v.Column-1:]) == v.Value
+}
+
+// spliceDisable is src with enabled: false written as one line, or nil
+// where that is not a one-line change.
+func spliceDisable(src []byte, was string) []byte {
+	lines := splitLines(src)
+	doc, err := parse("", src)
+	if lines == nil || err != nil || doc == nil || doc.Content[0].Style&yaml.FlowStyle != 0 {
+		return nil
+	}
+	entry := "enabled: false " + marker + was + "\n"
+	root := doc.Content[0]
+	if _, svc := lookup(root, "services"); svc == nil {
+		return []byte(strings.Join(lines, "") + "services:\n  cull:\n    " + entry)
+	}
+	m, err := cullMap("", doc)
+	if err != nil || m == nil || m.Style&yaml.FlowStyle != 0 || len(m.Content) == 0 {
+		return nil
+	}
+	if _, v := lookup(m, "enabled"); v != nil {
+		if !plainOneLine(lines, v) {
+			return nil
+		}
+		lines[v.Line-1] = lines[v.Line-1][:v.Column-1] + strings.TrimPrefix(entry, "enabled: ")
+		return []byte(strings.Join(lines, ""))
+	}
+	// A new first key, above the first key and its comment.
+	k0 := m.Content[0]
+	if k0.HeadComment != "" || k0.Line < 1 || k0.Line > len(lines) {
+		return nil
+	}
+	at := k0.Line - 1
+	out := append(append(append([]string{}, lines[:at]...), strings.Repeat(" ", k0.Column-1)+entry), lines[at:]...)
+	return []byte(strings.Join(out, ""))
+}
+
+// spliceRestore is src with hubctl's enabled line put back as it was, or
+// nil where that is not a one-line change.
+func spliceRestore(src []byte, was string) []byte {
+	lines := splitLines(src)
+	doc, err := parse("", src)
+	if lines == nil || err != nil || doc == nil {
+		return nil
+	}
+	m, err := cullMap("", doc)
+	if err != nil || m == nil || m.Style&yaml.FlowStyle != 0 {
+		return nil
+	}
+	_, v := lookup(m, "enabled")
+	if v == nil || v.Kind != yaml.ScalarNode || v.Style != 0 || v.Line < 1 || v.Line > len(lines) {
+		return nil
+	}
+	i := v.Line - 1
+	if strings.TrimSpace(lines[i][min(v.Column-1, len(lines[i])):]) != v.Value+" "+v.LineComment {
+		return nil
+	}
+	if was == "true" {
+		lines[i] = lines[i][:v.Column-1] + "true\n"
+		return []byte(strings.Join(lines, ""))
+	}
+	drop := map[int]bool{i: true}
+	if len(m.Content) == 2 {
+		// The cull mapping would be left empty: its key line goes too,
+		// and the services line when cull was all it held, as hubctl
+		// wrote them.
+		sk, svc := lookup(doc.Content[0], "services")
+		ck, _ := lookup(svc, "cull")
+		keyLine := func(k *yaml.Node, text string) bool {
+			return k.HeadComment == "" && k.LineComment == "" && k.Line >= 1 && k.Line <= len(lines) && strings.TrimSpace(lines[k.Line-1]) == text
+		}
+		if !keyLine(ck, "cull:") {
+			return nil
+		}
+		drop[ck.Line-1] = true
+		if len(svc.Content) == 2 {
+			if !keyLine(sk, "services:") {
+				return nil
+			}
+			drop[sk.Line-1] = true
+		}
+	}
+	var out []string
+	for j, l := range lines {
+		if !drop[j] {
+			out = append(out, l)
+		}
+	}
+	return []byte(strings.Join(out, ""))
 }
 
 func removeKey(m, k *yaml.Node) {

@@ -189,3 +189,26 @@ func TestEditConfigYAMLAtomicKeepsMode(t *testing.T) {
 		t.Errorf("created with mode %o, want 0600", st.Mode().Perm())
 	}
 }
+
+// TestDisableCullerOneLine: a config.yaml as tljh-config writes it
+// (ruamel.yaml: a list at its key's indent) changes by the one line hubctl
+// adds or sets, and comes back byte for byte.
+func TestDisableCullerOneLine(t *testing.T) {
+	const tljhStyle = "users:\n  admin:\n  - alice\n  - bob # TA\nservices:\n  cull:\n    timeout: 3600\n    every: 300\n"
+	for _, tc := range []struct{ name, in, want string }{
+		{"enabled absent", tljhStyle, strings.Replace(tljhStyle, "  cull:\n", "  cull:\n    enabled: false "+marker+"unset\n", 1)},
+		{"enabled true", tljhStyle + "    enabled: true\n", tljhStyle + "    enabled: false " + marker + "true\n"},
+		{"no services", "users:\n  admin:\n  - alice\n", "users:\n  admin:\n  - alice\nservices:\n  cull:\n    enabled: false " + marker + "unset\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := DisableCuller("config.yaml", []byte(tc.in))
+			if err != nil || string(out) != tc.want {
+				t.Fatalf("err=%v\ngot\n%s\nwant\n%s", err, out, tc.want)
+			}
+			back, _, _, err := RestoreCuller("config.yaml", out)
+			if err != nil || string(back) != tc.in {
+				t.Errorf("restored err=%v\n%s\nwant\n%s", err, back, tc.in)
+			}
+		})
+	}
+}
