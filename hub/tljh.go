@@ -22,6 +22,9 @@ package hub
 //
 // TLJH's culler has the name of hubctl's preset, cull-idle: hubctl turns
 // it off (services.cull.enabled: false) when it adds its own.
+//
+// hub/tljh_upstream_test.go re-reads these facts at the tag when
+// $TLJH_GIT_DIR or the mirror beside the worktrees has it.
 const (
 	// TLJHConfigDir is CONFIG_DIR: $TLJH_INSTALL_PREFIX (default
 	// /opt/tljh) + "/config" [tljh 2.0.0 tljh/config.py module constants].
