@@ -44,6 +44,8 @@ const (
 	// TLJHLockSuffix: tljh-config holds filelock.FileLock(CONFIG_FILE +
 	// ".lock") while it reads and rewrites config.yaml
 	// [tljh 2.0.0 tljh/config.py config_file_lock, set_config_value].
+	// hubctl takes an flock on that file; that filelock's Unix lock is an
+	// flock too was not read in filelock's source here.
 	TLJHLockSuffix = ".lock"
 )
 

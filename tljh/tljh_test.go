@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/atomicfile"
 )
 
 const withComments = `# TLJH config, by hand
@@ -210,5 +212,30 @@ func TestDisableCullerOneLine(t *testing.T) {
 				t.Errorf("restored err=%v\n%s\nwant\n%s", err, back, tc.in)
 			}
 		})
+	}
+}
+
+// TestEditConfigYAMLWaitsForTLJHConfigLock: while tljh-config holds its
+// lock file config.yaml.lock (held here with an flock), hubctl does not
+// write, and gives up when its context ends, with nothing changed.
+func TestEditConfigYAMLWaitsForTLJHConfigLock(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, hub.TLJHConfigFile)
+	if err := os.WriteFile(path, []byte(withComments), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := atomicfile.Lock(context.Background(), path+hub.TLJHLockSuffix, atomicfile.LockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = EditConfigYAML(ctx, path, false, func(src []byte) ([]byte, bool, error) { return DisableCuller(path, src) })
+	if err == nil || !strings.Contains(err.Error(), "gave up waiting for the lock") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("err %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != withComments {
+		t.Error("written while tljh-config held its lock")
 	}
 }
