@@ -49,6 +49,16 @@ const (
 	TLJHLockSuffix = ".lock"
 )
 
+// TLJHHubPATH is the PATH of TLJH's jupyterhub.service, where a service's
+// command is looked up, with the install prefix's hub/bin first; the unit
+// also has PrivateTmp=yes, so the Hub sees its own /tmp, not the admin's
+// [tljh 2.0.0 tljh/systemd-units/jupyterhub.service].
+var TLJHHubPATH = []string{"/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// TLJHHubBin is the directory under the install prefix that comes first
+// on that PATH, and holds TLJH's jupyterhub.
+const TLJHHubBin = "hub/bin"
+
 // TLJHCullKnob is one services.cull.* setting of TLJH and the hubctl cull
 // flag of the same meaning. set_cull_idle_service passes each to
 // jupyterhub-idle-culler as Flag (the ints with "%d", the bools as the bare

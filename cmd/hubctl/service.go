@@ -170,9 +170,14 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 		notes = append(notes, carried...)
 	}
-	v, err := hubVersion(c, env)
-	if err != nil {
-		return err
+	v, fromTLJH := hub.Version{}, false
+	if target != nil {
+		v, fromTLJH = tljhHubVersion(c, env, target)
+	}
+	if !fromTLJH {
+		if v, err = hubVersion(c, env); err != nil {
+			return err
+		}
 	}
 	svc := provision.Service{Name: name, URL: c.String("url"), User: c.String("user"), Cwd: c.String("cwd"),
 		OAuthNoConfirm: c.Bool("oauth-no-confirm"), OAuthClientID: c.String("oauth-client-id"), OAuthRedirectURI: c.String("oauth-redirect-uri")}
@@ -221,6 +226,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 		bin, note := hubctlCommand()
 		notes = append(notes, note)
+		if target != nil {
+			if n := tljhCommandNote(target, bin); n != "" {
+				notes = append(notes, n)
+			}
+		}
 		svc.Command = append([]string{bin, "cull"}, cullArgs(c)...)
 	}
 
@@ -423,12 +433,15 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
+			v, fromTLJH := hub.Version{}, false
 			if target != nil {
 				path = target.Block()
+				v, fromTLJH = tljhHubVersion(c, env, target)
 			}
-			v, err := hubVersion(c, env)
-			if err != nil {
-				return err
+			if !fromTLJH {
+				if v, err = hubVersion(c, env); err != nil {
+					return err
+				}
 			}
 			res, before, after, err := provision.RemoveService(c.Context, path, name, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)})
 			if err != nil {

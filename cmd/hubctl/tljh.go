@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -100,6 +101,46 @@ func carryTLJHCull(c *cli.Context, p *tljh.Paths) ([]string, error) {
 		notes = append(notes, "the command line wins over config.yaml: "+strings.Join(kept, ", "))
 	}
 	return notes, nil
+}
+
+// tljhPrefix is the install prefix of a TLJH config directory
+// (/opt/tljh for /opt/tljh/config).
+func tljhPrefix(p *tljh.Paths) string { return filepath.Dir(filepath.Clean(p.Dir)) }
+
+// tljhCommandNote warns when TLJH's Hub cannot run the culler's command:
+// a bare name it looks up on its unit's PATH, or a path in /tmp, which the
+// unit's PrivateTmp hides.
+func tljhCommandNote(p *tljh.Paths, bin string) string {
+	if !strings.Contains(bin, "/") {
+		dirs := append([]string{filepath.Join(tljhPrefix(p), hub.TLJHHubBin)}, hub.TLJHHubPATH...)
+		for _, d := range dirs {
+			if st, err := os.Stat(filepath.Join(d, bin)); err == nil && !st.IsDir() {
+				return ""
+			}
+		}
+		return fmt.Sprintf("warning: TLJH's Hub looks %s up on its own PATH (%s), which has none: install hubctl in /usr/local/bin", bin, strings.Join(dirs, ":"))
+	}
+	if bin == "/tmp" || strings.HasPrefix(bin, "/tmp/") || strings.HasPrefix(bin, "/var/tmp/") {
+		return fmt.Sprintf("warning: TLJH's Hub runs with PrivateTmp=yes and cannot see %s: install hubctl in /usr/local/bin", bin)
+	}
+	return ""
+}
+
+// tljhHubVersion is what TLJH's own jupyterhub (PREFIX/hub/bin) says, when
+// --hub-version is not given and it is there.
+func tljhHubVersion(c *cli.Context, env *cliEnv, p *tljh.Paths) (hub.Version, bool) {
+	if c.IsSet("hub-version") {
+		return hub.Version{}, false
+	}
+	bin := filepath.Join(tljhPrefix(p), hub.TLJHHubBin, "jupyterhub")
+	if _, err := os.Stat(bin); err != nil {
+		return hub.Version{}, false
+	}
+	v, source, ok := provision.DetectHubVersionAt(c.Context, bin)
+	if ok {
+		fmt.Fprintf(env.stderr, "hubctl: JupyterHub %s (%s; --hub-version to choose)\n", v, source)
+	}
+	return v, ok
 }
 
 // runsHubctlCull reports whether any service of m is hubctl's culler: the

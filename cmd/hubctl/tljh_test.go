@@ -10,11 +10,12 @@ import (
 
 	"github.com/hubctl/hubctl/internal/pyoracle"
 	"github.com/hubctl/hubctl/provision"
+	"github.com/hubctl/hubctl/tljh"
 )
 
-// tljhPrefix makes a TLJH install prefix with config/config.yaml holding
+// tljhInstall makes a TLJH install prefix with config/config.yaml holding
 // yamlText ("" for none) and an empty jupyterhub_config.d.
-func tljhPrefix(t *testing.T, yamlText string) (prefix, dir string) {
+func tljhInstall(t *testing.T, yamlText string) (prefix, dir string) {
 	t.Helper()
 	prefix = t.TempDir()
 	dir = filepath.Join(prefix, "config")
@@ -65,7 +66,7 @@ func blockServices(t *testing.T, path string) []provision.Service {
 
 func TestTLJHServiceAddAndRemove(t *testing.T) {
 	t.Parallel()
-	_, dir := tljhPrefix(t, tljhYAML)
+	_, dir := tljhInstall(t, tljhYAML)
 	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--tljh", "--tljh-dir", dir, "--hub-version", "5.2")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
@@ -107,7 +108,7 @@ func TestTLJHServiceAddAndRemove(t *testing.T) {
 
 func TestTLJHFlagWinsAndDryRun(t *testing.T) {
 	t.Parallel()
-	_, dir := tljhPrefix(t, tljhYAML)
+	_, dir := tljhInstall(t, tljhYAML)
 	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--tljh", "--tljh-dir", dir, "--hub-version", "5.2", "--timeout=900", "--dry-run")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
@@ -130,7 +131,7 @@ func TestTLJHFlagWinsAndDryRun(t *testing.T) {
 
 func TestTLJHOtherServiceLeavesConfigYAML(t *testing.T) {
 	t.Parallel()
-	_, dir := tljhPrefix(t, tljhYAML)
+	_, dir := tljhInstall(t, tljhYAML)
 	r := runCLI(t, nil, "", "service", "add", "announcement", "--url", "http://127.0.0.1:8888", "--token", "none", "--tljh", "--tljh-dir", dir, "--hub-version", "5.2")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
@@ -142,7 +143,7 @@ func TestTLJHOtherServiceLeavesConfigYAML(t *testing.T) {
 
 func TestTLJHErrors(t *testing.T) {
 	t.Parallel()
-	_, dir := tljhPrefix(t, "services:\n  cull:\n    every: \"60\"\n")
+	_, dir := tljhInstall(t, "services:\n  cull:\n    every: \"60\"\n")
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -201,7 +202,7 @@ func TestTLJHOracle(t *testing.T) {
 	}
 
 	t.Run("cull-idle", func(t *testing.T) {
-		prefix, dir := tljhPrefix(t, tljhYAML)
+		prefix, dir := tljhInstall(t, tljhYAML)
 		if r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--tljh", "--tljh-dir", dir, "--hub-version", "5.2"); r.code != 0 {
 			t.Fatalf("%+v", r)
 		}
@@ -213,7 +214,7 @@ func TestTLJHOracle(t *testing.T) {
 	})
 	// Without hubctl's culler, TLJH's stays, first, with its settings.
 	t.Run("other service", func(t *testing.T) {
-		prefix, dir := tljhPrefix(t, tljhYAML)
+		prefix, dir := tljhInstall(t, tljhYAML)
 		if r := runCLI(t, nil, "", "service", "add", "announcement", "--url", "http://127.0.0.1:8888", "--token", "none", "--tljh", "--tljh-dir", dir, "--hub-version", "5.2"); r.code != 0 {
 			t.Fatalf("%+v", r)
 		}
@@ -228,4 +229,55 @@ func TestTLJHOracle(t *testing.T) {
 func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestTLJHHubVersionAndCommand: without --hub-version, the version is what
+// TLJH's own PREFIX/hub/bin/jupyterhub says; a culler binary the Hub's unit
+// cannot see (PrivateTmp hides /tmp) gets a warning.
+func TestTLJHHubVersionAndCommand(t *testing.T) {
+	t.Parallel()
+	prefix, dir := tljhInstall(t, "")
+	bin := filepath.Join(prefix, "hub", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "jupyterhub"), []byte("#!/bin/sh\necho 3.0.0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--tljh", "--tljh-dir", dir)
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	for _, w := range []string{"JupyterHub 3.0.0 (from `" + filepath.Join(bin, "jupyterhub") + " --version`", "JupyterHub 3.0.0 deprecates"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	self, _ := os.Executable()
+	if strings.HasPrefix(self, "/tmp/") && !strings.Contains(r.stderr, "PrivateTmp=yes and cannot see") {
+		t.Errorf("no PrivateTmp warning for %s:\n%s", self, r.stderr)
+	}
+}
+
+func TestTLJHCommandNote(t *testing.T) {
+	t.Parallel()
+	prefix, dir := tljhInstall(t, "")
+	p := &tljh.Paths{Dir: dir}
+	bin := filepath.Join(prefix, "hub", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "hubctl-in-hub-env"), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ bin, want string }{
+		{"/tmp/x/hubctl", "PrivateTmp=yes and cannot see /tmp/x/hubctl"},
+		{"/usr/local/bin/hubctl", ""},
+		{"hubctl-in-hub-env", ""},
+		{"hubctl-nowhere", "looks hubctl-nowhere up on its own PATH (" + bin + ":/usr/local/bin:"},
+	} {
+		if got := tljhCommandNote(p, tc.bin); tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.bin, got, tc.want)
+		}
+	}
 }
