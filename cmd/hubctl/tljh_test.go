@@ -281,3 +281,21 @@ func TestTLJHCommandNote(t *testing.T) {
 		}
 	}
 }
+
+// TestTLJHBlockWithTokenIsPrivate: hubctl.py holding a literal token is
+// 0600 (TLJH loads it as root).
+func TestTLJHBlockWithTokenIsPrivate(t *testing.T) {
+	t.Parallel()
+	_, dir := tljhInstall(t, "")
+	r := runCLI(t, nil, "", "service", "add", "bot", "--scope", "read:users", "--tljh", "--tljh-dir", dir, "--hub-version", "5.2")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	st, err := os.Stat(filepath.Join(dir, "jupyterhub_config.d", "hubctl.py"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("hubctl.py: %v, mode %v", err, st.Mode())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config.yaml")); err == nil {
+		t.Error("a service that is no culler made config.yaml")
+	}
+}
