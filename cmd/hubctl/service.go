@@ -18,6 +18,7 @@ import (
 	"github.com/hubctl/hubctl/internal/shellwords"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/pyconfig"
+	"github.com/hubctl/hubctl/tljh"
 	"github.com/hubctl/hubctl/tokens"
 )
 
@@ -303,6 +304,12 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 	}
 	res, before, after, err := provision.AddService(c.Context, path, svc, grant.Role, addOpts)
+	if err != nil && disableTLJH && !dry {
+		// Between the check and the write the block changed (another
+		// hubctl): no culler runs until one of these is done.
+		return fmt.Errorf("%s was not written (%w), but TLJH's culler is already off in %s: run the command again, or restore %s",
+			path, err, target.ConfigYAML(), tljh.BackupPath(target.ConfigYAML()))
+	}
 	if err != nil {
 		return flagError(err)
 	}
