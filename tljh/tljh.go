@@ -255,7 +255,47 @@ func DisableCuller(path string, src []byte) (out []byte, changed bool, err error
 	if err != nil {
 		return nil, false, err
 	}
-	return preferSplice(spliceDisable(src, was), out), true, nil
+	out = preferSplice(spliceDisable(src, was), out)
+	if !keepsOthers(src, out) {
+		return nil, false, unkeptError(path)
+	}
+	return out, true, nil
+}
+
+// keepsOthers reports whether out holds the data of src, but for
+// services.cull.enabled and the empty mappings around it.
+func keepsOthers(src, out []byte) bool {
+	var a, b any
+	if yaml.Unmarshal(src, &a) != nil || yaml.Unmarshal(out, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(withoutEnabled(a), withoutEnabled(b))
+}
+
+func withoutEnabled(v any) any {
+	root, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	if svc, ok := root["services"].(map[string]any); ok {
+		if cull, ok := svc["cull"].(map[string]any); ok {
+			delete(cull, "enabled")
+			if len(cull) == 0 {
+				delete(svc, "cull")
+			}
+		}
+		if len(svc) == 0 {
+			delete(root, "services")
+		}
+	}
+	if len(root) == 0 {
+		return nil
+	}
+	return root
+}
+
+func unkeptError(path string) error {
+	return &Error{Path: path, Msg: "hubctl cannot rewrite this file without changing other values in it (yaml.v3 would write them differently); nothing was changed: set services.cull.enabled with tljh-config instead"}
 }
 
 // RestoreCuller undoes DisableCuller: an enabled that carries hubctl's
@@ -307,7 +347,11 @@ func RestoreCuller(path string, src []byte) (out []byte, changed bool, note stri
 	if err != nil {
 		return nil, false, "", err
 	}
-	return preferSplice(spliceRestore(src, match[1]), out), true, "", nil
+	out = preferSplice(spliceRestore(src, match[1]), out)
+	if !keepsOthers(src, out) {
+		return nil, false, "", unkeptError(path)
+	}
+	return out, true, "", nil
 }
 
 // The edits above re-encode the whole tree, which keeps every key, value
