@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -528,6 +529,33 @@ func encode(doc *yaml.Node) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// MaxSize bounds the config.yaml hubctl reads; TLJH's are a few KiB.
+const MaxSize = 1 << 20
+
+// ReadFile reads config.yaml: nil and no error when it does not exist, an
+// error when it is larger than MaxSize.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(src) > MaxSize {
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("larger than %d bytes; that is no TLJH config.yaml", MaxSize)}
+	}
+	if src == nil {
+		src = []byte{}
+	}
+	return src, nil
+}
+
 // Result is what EditConfigYAML did.
 type Result struct {
 	Old, New []byte
@@ -574,11 +602,9 @@ func EditConfigYAML(ctx context.Context, path string, dryRun bool, edit func(src
 		}
 		defer unlock()
 	}
-	src, err := os.ReadFile(path)
-	res := &Result{}
-	if errors.Is(err, fs.ErrNotExist) {
-		res.Created, src = true, nil
-	} else if err != nil {
+	src, err := ReadFile(path)
+	res := &Result{Created: src == nil}
+	if err != nil {
 		return nil, err
 	}
 	out, changed, err := edit(src)

@@ -239,3 +239,16 @@ func TestEditConfigYAMLWaitsForTLJHConfigLock(t *testing.T) {
 		t.Error("written while tljh-config held its lock")
 	}
 }
+
+func TestReadFileBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), hub.TLJHConfigFile)
+	if b, err := ReadFile(path); b != nil || err != nil {
+		t.Fatalf("missing: %q %v", b, err)
+	}
+	if err := os.WriteFile(path, make([]byte, MaxSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -73,8 +73,8 @@ func ensureSubconfigDir(env *cliEnv, p *tljh.Paths, dry bool) error {
 // the flags are checked and written into the command.
 func carryTLJHCull(c *cli.Context, p *tljh.Paths) ([]string, error) {
 	path := p.ConfigYAML()
-	src, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	src, err := tljh.ReadFile(path)
+	if err != nil {
 		return nil, err
 	}
 	settings, err := tljh.ReadCull(path, src)
