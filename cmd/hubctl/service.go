@@ -18,6 +18,7 @@ import (
 	"github.com/hubctl/hubctl/internal/shellwords"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/pyconfig"
+	"github.com/hubctl/hubctl/tljh"
 	"github.com/hubctl/hubctl/tokens"
 )
 
@@ -77,6 +78,7 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		&cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"},
 		insecureStorageFlag(env),
 	}
+	flags = append(flags, tljhFlags()...)
 	return &cli.Command{
 		Name:      "add",
 		Usage:     "add a service (and its role) to hubctl's block in jupyterhub_config.py",
@@ -157,9 +159,26 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 	if c.Bool("display") && c.Bool("no-display") {
 		return usageErrorf("--display and --no-display contradict each other")
 	}
-	v, err := hubVersion(c, env)
+	target, err := tljhTarget(c)
 	if err != nil {
 		return err
+	}
+	var notes []string
+	if target != nil && preset && !c.Bool("external") {
+		carried, err := carryTLJHCull(c, target)
+		if err != nil {
+			return err
+		}
+		notes = append(notes, carried...)
+	}
+	v, fromTLJH := hub.Version{}, false
+	if target != nil {
+		v, fromTLJH = tljhHubVersion(c, env, target)
+	}
+	if !fromTLJH {
+		if v, err = hubVersion(c, env); err != nil {
+			return err
+		}
 	}
 	svc := provision.Service{Name: name, URL: c.String("url"), User: c.String("user"), Cwd: c.String("cwd"),
 		OAuthNoConfirm: c.Bool("oauth-no-confirm"), OAuthClientID: c.String("oauth-client-id"), OAuthRedirectURI: c.String("oauth-redirect-uri")}
@@ -187,7 +206,6 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 	}
 	svc.Command = append(svc.Command, repeated(c, "arg")...)
-	var notes []string
 	var culler hub.CullerFlags
 	if preset {
 		// The same checks as `hubctl cull` makes at start (a bad --rules
@@ -209,6 +227,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 		bin, note := hubctlCommand()
 		notes = append(notes, note)
+		if target != nil {
+			if n := tljhCommandNote(target, bin); n != "" {
+				notes = append(notes, n)
+			}
+		}
 		svc.Command = append([]string{bin, "cull"}, cullArgs(c)...)
 	}
 
@@ -259,13 +282,49 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 
 	dry := c.Bool("dry-run")
 	path := c.String("config")
-	res, before, after, err := provision.AddService(c.Context, path, svc, grant.Role, provision.AddOptions{
-		EditOptions: provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, Replace: c.Bool("replace")})
+	addOpts := provision.AddOptions{EditOptions: provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)}, Replace: c.Bool("replace")}
+	disableTLJH := target != nil && preset // --external too: TLJH's culler has the preset's name
+	if target != nil {
+		path = target.Block()
+		if err := ensureSubconfigDir(env, target, dry); err != nil {
+			return err
+		}
+		if disableTLJH && !dry {
+			// Every check of the block first, so that TLJH's culler is
+			// not turned off for a service the block then refuses; then
+			// config.yaml, so that no moment has two cullers.
+			check := addOpts
+			check.DryRun = true
+			if _, _, _, err := provision.AddService(c.Context, path, svc, grant.Role, check); err != nil {
+				return flagError(err)
+			}
+			if err := editTLJHCuller(c, env, target, true, false); err != nil {
+				return err
+			}
+		}
+	}
+	res, before, after, err := provision.AddService(c.Context, path, svc, grant.Role, addOpts)
+	if err != nil && disableTLJH && !dry {
+		// Between the check and the write the block changed (another
+		// hubctl): no culler runs until one of these is done.
+		return fmt.Errorf("%s was not written (%w), but TLJH's culler is already off in %s: run the command again, or restore %s",
+			path, err, target.ConfigYAML(), tljh.BackupPath(target.ConfigYAML()))
+	}
 	if err != nil {
 		return flagError(err)
 	}
 	if dry {
 		fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
+		if disableTLJH {
+			if err := editTLJHCuller(c, env, target, true, true); err != nil {
+				return err
+			}
+		}
+		if target != nil {
+			for _, n := range notes {
+				fmt.Fprintln(env.stderr, "hubctl: "+n)
+			}
+		}
 		fmt.Fprintln(env.stderr, "hubctl: --dry-run: nothing was changed")
 		return nil
 	}
@@ -370,26 +429,51 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: "Example:\n" +
 			"   hubctl service remove cull-idle",
-		Flags: []cli.Flag{configFlag(), hubVersionFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}},
+		Flags: append([]cli.Flag{configFlag(), hubVersionFlag(), &cli.BoolFlag{Name: "dry-run", Usage: "print the change as a diff; change nothing"}}, tljhFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
 				return err
 			}
 			name, path, dry := args[0], c.String("config"), c.Bool("dry-run")
-			v, err := hubVersion(c, env)
+			target, err := tljhTarget(c)
 			if err != nil {
 				return err
+			}
+			v, fromTLJH := hub.Version{}, false
+			if target != nil {
+				path = target.Block()
+				v, fromTLJH = tljhHubVersion(c, env, target)
+			}
+			if !fromTLJH {
+				if v, err = hubVersion(c, env); err != nil {
+					return err
+				}
 			}
 			res, before, after, err := provision.RemoveService(c.Context, path, name, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)})
 			if err != nil {
 				return err
 			}
+			// TLJH's culler comes back once no service of the block runs
+			// `hubctl cull`, as it was before hubctl turned it off.
+			restoreTLJH := false
+			if target != nil && !runsHubctlCull(after) {
+				had, err := before.Managed()
+				restoreTLJH = err == nil && runsHubctlCull(&had)
+			}
 			if dry {
 				fmt.Fprint(env.stdout, maskedDiff(path, res, before, after))
+				if restoreTLJH {
+					return editTLJHCuller(c, env, target, false, true)
+				}
 				return nil
 			}
 			reportWrite(env, path, res)
+			if restoreTLJH {
+				if err := editTLJHCuller(c, env, target, false, false); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(env.stderr, "hubctl: removed service %q from %s; the Hub deletes the service and its tokens at its next restart\n", name, path)
 			fmt.Fprintf(env.stderr, "hubctl: a token hubctl stored for it stays in the keyring until `hubctl token delete %s`\n", name)
 			return nil
