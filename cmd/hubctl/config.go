@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,6 +34,7 @@ func configCommand(env *cliEnv) *cli.Command {
 			Flags: []cli.Flag{configFlag(), &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
 				&cli.StringFlag{Name: "from-values", TakesFile: true, Usage: "with --format helm, the deployment's Zero-to-JupyterHub values `FILE`: its cull.* settings go into hubctl's culler, its hub.services and hub.loadRoles are kept"},
+				&cli.StringFlag{Name: "hubctl-path", Value: helm.DefaultHubctlPath, Usage: "with --format helm, the absolute `PATH` of hubctl in the hub pod; commands that run hubctl run it from there"},
 				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
@@ -77,6 +80,12 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	if c.IsSet("from-values") && c.String("format") != "helm" {
 		return usageErrorf("--from-values goes with --format helm")
 	}
+	if c.IsSet("hubctl-path") && c.String("format") != "helm" {
+		return usageErrorf("--hubctl-path goes with --format helm")
+	}
+	if p := c.String("hubctl-path"); !strings.HasPrefix(p, "/") || strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return usageErrorf("--hubctl-path %q: give hubctl's absolute path in the hub pod, such as %s", p, helm.DefaultHubctlPath)
+	}
 	var text []byte
 	userTokens := 0
 	switch c.String("format") {
@@ -87,6 +96,7 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		}
 		text = []byte(block)
 	case "helm":
+		m = helm.ForPod(m, c.String("hubctl-path"))
 		if from := c.String("from-values"); from != "" {
 			uv, err := helm.ReadValues(from)
 			if err != nil {

@@ -71,7 +71,7 @@ func TestConfigRenderHelmFromValues(t *testing.T) {
 	}
 	cmd := strings.Join(values.Hub.Services["cull-idle"].Command, " ")
 	if values.Cull.Enabled == nil || *values.Cull.Enabled ||
-		cmd != "hubctl cull --exclude-user=admin --timeout=7200 --cull-every=300 --concurrency=10 --remove-named-servers --max-age=86400" ||
+		cmd != "/usr/local/bin/hubctl cull --exclude-user=admin --url=http://localhost:8081/hub/api --timeout=7200 --cull-every=300 --concurrency=10 --remove-named-servers --max-age=86400" ||
 		values.Hub.LoadRoles["grader"].Services[0] != "grader" || values.Hub.LoadRoles["cull-idle-role"].Services[0] != "cull-idle" {
 		t.Errorf("%q\n%s", cmd, r.stdout)
 	}
@@ -147,5 +147,53 @@ func TestConfigValidateHelmExitCodes(t *testing.T) {
 	}
 	if r := runCLI(t, nil, "", "config", "validate", "--helm", broken); !strings.Contains(r.stderr, broken+":1: ") {
 		t.Errorf("the error names the file and line: %+v", r)
+	}
+}
+
+func TestConfigRenderHelmHubctlPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	block := strings.Replace(cullIdleBlock, "'command': ['hubctl', 'cull',", "'command': ['/home/me/Downloads/hubctl', 'cull',", 1)
+	block = strings.Replace(block, ", '--exclude-user=admin']", "]", 1) // one line, as hubctl writes it
+	cfg := writeValuesFile(t, dir, "jupyterhub_config.py", block)
+	if r := runCLI(t, nil, "", "service", "add", "grader", "--command", "/home/me/bin/grader --port=8000", "--config", cfg); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	commands := func(r result) map[string]string {
+		t.Helper()
+		var values struct {
+			Hub struct {
+				Services map[string]struct{ Command []string }
+			}
+		}
+		if err := yaml.Unmarshal([]byte(r.stdout), &values); err != nil || r.code != 0 {
+			t.Fatalf("%v: %+v", err, r)
+		}
+		out := map[string]string{}
+		for name, s := range values.Hub.Services {
+			out[name] = strings.Join(s.Command, " ")
+		}
+		return out
+	}
+	r := runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", cfg)
+	got := commands(r)
+	if got["cull-idle"] != "/usr/local/bin/hubctl cull --timeout=3600 --url=http://localhost:8081/hub/api" ||
+		got["grader"] != "/home/me/bin/grader --port=8000" || strings.Contains(r.stdout, "Downloads") {
+		t.Errorf("%q\n%s", got, r.stdout)
+	}
+	r = runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", cfg, "--hubctl-path", "/opt/hubctl/bin/hubctl")
+	if got := commands(r); !strings.HasPrefix(got["cull-idle"], "/opt/hubctl/bin/hubctl cull ") || got["grader"] != "/home/me/bin/grader --port=8000" {
+		t.Errorf("%q\n%s", got, r.stdout)
+	}
+	// The python block is hubctl's own: render leaves it as it is.
+	r = runCLI(t, nil, "", "config", "render", "--config", cfg)
+	if r.code != 0 || !strings.Contains(r.stdout, "/home/me/Downloads/hubctl") {
+		t.Errorf("%+v", r)
+	}
+	for _, bad := range []string{"hubctl", "bin/hubctl", ""} {
+		r = runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", cfg, "--hubctl-path", bad)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--hubctl-path") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 || r.stdout != "" {
+			t.Errorf("--hubctl-path %q: %+v", bad, r)
+		}
 	}
 }

@@ -147,7 +147,7 @@ func TestConfigRenderHelm(t *testing.T) {
 	}
 	role := values.Hub.LoadRoles["cull-idle-role"]
 	if r.code != 0 || values.Cull.Enabled == nil || *values.Cull.Enabled ||
-		!strings.HasSuffix(strings.Join(values.Hub.Services["cull-idle"].Command, " "), "cull --timeout=3600 --cull-users=true") ||
+		strings.Join(values.Hub.Services["cull-idle"].Command, " ") != "/usr/local/bin/hubctl cull --timeout=3600 --cull-users=true --url=http://localhost:8081/hub/api" ||
 		strings.Join(role.Services, ",") != "cull-idle" || !strings.Contains(strings.Join(role.Scopes, ","), "delete:users") {
 		t.Errorf("%+v\n%s", values, r.stdout)
 	}
