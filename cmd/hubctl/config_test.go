@@ -151,6 +151,15 @@ func TestConfigRenderHelm(t *testing.T) {
 		strings.Join(role.Services, ",") != "cull-idle" || !strings.Contains(strings.Join(role.Scopes, ","), "delete:users") {
 		t.Errorf("%+v\n%s", values, r.stdout)
 	}
+	// A culler with its own --url keeps it: the chart's URL is not added beside it.
+	own := writeConfig(t, "c = get_config()\n", 0o644)
+	if r := hubctl(t, nil, "service", "add", "cull-idle", "--cull-url", "http://hub:8081/hub/api", "--hub-version", "5.2", "--config", own); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	r = runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", own)
+	if !strings.Contains(r.stdout, "- --url=http://hub:8081/hub/api\n") || strings.Contains(r.stdout, "localhost:8081") {
+		t.Errorf("%+v", r)
+	}
 	if r := runCLI(t, nil, "", "config", "render", "--format", "toml", "--config", path); r.code != exitUsage {
 		t.Errorf("--format toml: %+v", r)
 	}

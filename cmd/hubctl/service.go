@@ -72,6 +72,7 @@ func serviceAddCommand(env *cliEnv) *cli.Command {
 		&cli.Float64Flag{Name: "service-timeout", Usage: "the service's `SECONDS` to start (the 'timeout' key, JupyterHub 6.0+)"},
 		&repeatableFlag{Name: "scope", Usage: "give the service a role NAME-role with `SCOPE` (repeatable)"},
 		&cli.BoolFlag{Name: "admin", Usage: "give the service what it needs: its least-privilege role for a preset, else 'admin': True"},
+		&cli.StringFlag{Name: "cull-url", Usage: "cull-idle: the Hub API `URL` the culler uses (its --url), e.g. http://localhost:8081/hub/api in a Zero-to-JupyterHub hub pod; default: the JUPYTERHUB_API_URL the Hub gives it"},
 		&cli.BoolFlag{Name: "external", Usage: "cull-idle: run the culler yourself (no command; the service gets a token)"},
 		&cli.StringFlag{Name: "token", Usage: "`new`, keyring, env or none (default: new without a command, none with one)"},
 		&cli.BoolFlag{Name: "replace", Usage: "replace a service of that name in hubctl's block"},
@@ -153,6 +154,11 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		if c.Bool("external") {
 			return usageErrorf("--external is for the cull-idle preset only; for other services leave out --command")
 		}
+		if c.IsSet("cull-url") {
+			return usageErrorf("--cull-url is for the cull-idle preset only; for other services --url is the service's URL")
+		}
+	} else if c.IsSet("cull-url") && c.Bool("external") {
+		return usageErrorf("--cull-url and --external: an external culler is run by you; pass it --url yourself")
 	} else if _, err := notifyOptionsFrom(c); err != nil {
 		return err // refused now rather than by the culler at the Hub's start
 	}
@@ -233,6 +239,13 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 			}
 		}
 		svc.Command = append([]string{bin, "cull"}, cullArgs(c)...)
+		if c.IsSet("cull-url") {
+			// Refused here, as `hubctl cull --url` would refuse it at the Hub's start.
+			if _, err := cull.NormalizeURL(c.String("cull-url")); err != nil {
+				return usageErrorf("--cull-url: %v", err)
+			}
+			svc.Command = append(svc.Command, "--url="+c.String("cull-url"))
+		}
 	}
 
 	// Roles: --scope, or --admin (a preset's least-privilege role from 2.0 on).

@@ -314,3 +314,31 @@ func TestServiceAddConcurrent(t *testing.T) {
 		t.Errorf("%d services after %d concurrent adds: %+v", len(views), n, views)
 	}
 }
+
+func TestServiceAddCullIdleCullURL(t *testing.T) {
+	t.Parallel()
+	path := tempConfig(t, "c = get_config()\n")
+	r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--cull-url", "http://localhost:8081/hub/api", "--hub-version", "5.2", "--config", path)
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	r = runCLI(t, nil, "", "service", "show", "cull-idle", "--json", "--config", path)
+	var v serviceView
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	if !strings.HasSuffix(strings.Join(v.Command, " "), " cull --timeout=3600 --url=http://localhost:8081/hub/api") || v.URL != "" {
+		t.Errorf("show: %+v", v)
+	}
+	for _, args := range [][]string{
+		{"grader", "--command", "grader", "--cull-url", "http://localhost:8081/hub/api"},
+		{"cull-idle", "--external", "--cull-url", "http://localhost:8081/hub/api"},
+		{"cull-idle", "--cull-url", "localhost:8081"},
+	} {
+		p := tempConfig(t, "c = get_config()\n")
+		r := runCLI(t, nil, "", append(append([]string{"service", "add"}, args...), "--hub-version", "5.2", "--config", p)...)
+		if data, _ := os.ReadFile(p); r.code != exitUsage || !strings.Contains(r.stderr, "--cull-url") || string(data) != "c = get_config()\n" {
+			t.Errorf("%q: %+v", args, r)
+		}
+	}
+}
