@@ -111,22 +111,57 @@ func yaml11Special(s string) bool { return s == "" || yaml11Words[s] || yaml11RE
 //
 // Before returning, Values reads its output back and compares it with
 // what it meant to write.
-func Values(m provision.Managed) ([]byte, error) { return render(m, nil) }
+func Values(m provision.Managed) ([]byte, error) { return Render(m, nil, Options{}) }
+
+// Options are the choices of `config render --format helm` beyond the
+// services and roles.
+type Options struct {
+	// ExistingSecret names a Kubernetes Secret the user manages
+	// (hub.existingSecret). The chart mounts it in the hub pod beside its
+	// own Secret, and its jupyterhub_config.py reads each service's token
+	// from the key hub.services.<name>.apiToken there first. So no
+	// apiToken is written: the values hold no token of hubctl's services.
+	ExistingSecret string
+}
+
+// secretNameRE is a Kubernetes object name (a DNS subdomain, 253
+// characters at most), which a Secret's name must be.
+var secretNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
+// CheckSecretName refuses what cannot be a Kubernetes Secret's name.
+func CheckSecretName(name string) error {
+	if len(name) > secretKeyMax || !secretNameRE.MatchString(name) {
+		return fmt.Errorf("%q is not a Kubernetes Secret name (lower-case letters, digits, '-' and '.', %d characters at most)", name, secretKeyMax)
+	}
+	return nil
+}
+
+// Render is Values, or ValuesFrom when uv is not nil, with opts.
+func Render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
+	if opts.ExistingSecret != "" {
+		if err := CheckSecretName(opts.ExistingSecret); err != nil {
+			return nil, fmt.Errorf("existing secret: %w", err)
+		}
+	}
+	if uv != nil {
+		var err error
+		if m, err = FromValues(m, uv); err != nil {
+			return nil, err
+		}
+	}
+	return render(m, uv, opts)
+}
 
 // ValuesFrom is Values for a deployment that already has values (uv): the
 // cull.* settings go into hubctl's culler (FromValues), and the user's own
 // hub.services and hub.loadRoles are written beside hubctl's, as they are
 // (comments included). A name in both is an error at the user's FILE:LINE.
 func ValuesFrom(m provision.Managed, uv *UserValues) ([]byte, error) {
-	m, err := FromValues(m, uv)
-	if err != nil {
-		return nil, err
-	}
-	return render(m, uv)
+	return Render(m, uv, Options{})
 }
 
-func render(m provision.Managed, uv *UserValues) ([]byte, error) {
-	b := &builder{}
+func render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
+	b := &builder{existingSecret: opts.ExistingSecret}
 	root := &sortedMap{}
 	hub := &sortedMap{}
 
@@ -156,6 +191,18 @@ func render(m provision.Managed, uv *UserValues) ([]byte, error) {
 	}
 	if len(services.entries) > 0 {
 		hub.add("services", services.node())
+	}
+	if opts.ExistingSecret != "" {
+		var keys []string
+		for _, s := range m.Services {
+			keys = append(keys, "hub.services."+s.Name+".apiToken")
+		}
+		sort.Strings(keys)
+		comment := "# The hub reads each service's token from this Secret, which you manage, before the chart's own."
+		if len(keys) > 0 {
+			comment += "\n# Put the keys " + strings.Join(keys, ", ") + " in it;\n# for a key it lacks, the hub takes the token the chart generates."
+		}
+		hub.addCommented(b.key("existingSecret"), comment, b.str("existingSecret", opts.ExistingSecret))
 	}
 
 	roles := &sortedMap{}
@@ -304,17 +351,19 @@ func (b *builder) service(s *provision.Service) (*yaml.Node, string, error) {
 	if s.Admin {
 		d.add("admin", boolScalar(true))
 	}
-	switch s.Token {
-	case provision.TokenLiteral:
+	switch {
+	case b.existingSecret != "" && s.Token != provision.TokenUnknown:
+		// No apiToken: the token is in the user's Secret (Options.ExistingSecret).
+	case s.Token == provision.TokenLiteral:
 		d.add("apiToken", b.str(at("api_token"), s.APIToken))
-	case provision.TokenEnv:
+	case s.Token == provision.TokenEnv:
 		from := "an environment variable"
 		if envVarRE.MatchString(s.TokenEnvVar) {
 			from = "$" + s.TokenEnvVar
 		}
 		comment = fmt.Sprintf("# No apiToken: hubctl's config reads it from %s, which the chart does not set.\n"+
 			"# The chart generates a token and keeps it in the hub Secret under hub.services.%s.apiToken.", from, s.Name)
-	case provision.TokenUnknown:
+	case s.Token == provision.TokenUnknown:
 		return nil, "", fmt.Errorf("%s: an expression hubctl cannot evaluate", at("api_token"))
 	}
 	if len(s.Command) > 0 {
@@ -391,7 +440,10 @@ func (b *builder) role(r *provision.Role) *yaml.Node {
 }
 
 // builder makes scalar nodes and keeps the first error.
-type builder struct{ err error }
+type builder struct {
+	err            error
+	existingSecret string // Options.ExistingSecret
+}
 
 // str is a string scalar that every YAML reader reads back as s.
 func (b *builder) str(field, s string) *yaml.Node {

@@ -2,7 +2,10 @@ package helm
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/hubctl/hubctl/provision"
 )
@@ -34,5 +37,41 @@ func TestForPod(t *testing.T) {
 	}
 	if !slices.Equal(m.Services[0].Command, orig) {
 		t.Errorf("ForPod changed its argument: %q", m.Services[0].Command)
+	}
+}
+
+func TestRenderExistingSecret(t *testing.T) {
+	t.Parallel()
+	token := strings.Repeat("ab", 32)
+	m := provision.Managed{
+		Services: []provision.Service{
+			{Name: "cull-idle", Command: []string{"/usr/local/bin/hubctl", "cull"}, Token: provision.TokenLiteral, APIToken: token},
+			{Name: "grader", URL: "http://grader:8000", Token: provision.TokenEnv, TokenEnvVar: "GRADER_TOKEN"},
+		},
+		Roles: []provision.Role{{Name: "cull-idle-role", Scopes: []string{"list:users"}, Services: []string{"cull-idle"}}},
+	}
+	out, err := Render(m, nil, Options{ExistingSecret: "hubctl-tokens"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSchema(t, out)
+	var values struct {
+		Hub struct {
+			ExistingSecret string `yaml:"existingSecret"`
+			Services       map[string]map[string]any
+		}
+	}
+	if err := yaml.Unmarshal(out, &values); err != nil {
+		t.Fatal(err)
+	}
+	if values.Hub.ExistingSecret != "hubctl-tokens" || len(values.Hub.Services) != 2 ||
+		strings.Contains(string(out), token) || strings.Contains(string(out), "apiToken:") ||
+		!strings.Contains(string(out), "hub.services.cull-idle.apiToken, hub.services.grader.apiToken") {
+		t.Errorf("%+v\n%s", values, out)
+	}
+	for _, bad := range []string{"Hubctl", "a_b", "-x", strings.Repeat("a", 254), "x\n"} {
+		if _, err := Render(m, nil, Options{ExistingSecret: bad}); err == nil || !strings.Contains(err.Error(), "Kubernetes Secret name") {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }

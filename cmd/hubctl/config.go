@@ -35,6 +35,7 @@ func configCommand(env *cliEnv) *cli.Command {
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
 				&cli.StringFlag{Name: "from-values", TakesFile: true, Usage: "with --format helm, the deployment's Zero-to-JupyterHub values `FILE`: its cull.* settings go into hubctl's culler, its hub.services and hub.loadRoles are kept"},
 				&cli.StringFlag{Name: "hubctl-path", Value: helm.DefaultHubctlPath, Usage: "with --format helm, the absolute `PATH` of hubctl in the hub pod; commands that run hubctl run it from there"},
+				&cli.StringFlag{Name: "existing-secret", Usage: "with --format helm, the Kubernetes Secret `NAME` you manage that holds the services' tokens (hub.existingSecret; keys hub.services.<name>.apiToken): no token goes into the values"},
 				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
@@ -80,8 +81,16 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	if c.IsSet("from-values") && c.String("format") != "helm" {
 		return usageErrorf("--from-values goes with --format helm")
 	}
-	if c.IsSet("hubctl-path") && c.String("format") != "helm" {
-		return usageErrorf("--hubctl-path goes with --format helm")
+	for _, f := range []string{"hubctl-path", "existing-secret"} {
+		if c.IsSet(f) && c.String("format") != "helm" {
+			return usageErrorf("--%s goes with --format helm", f)
+		}
+	}
+	opts := helm.Options{ExistingSecret: c.String("existing-secret")}
+	if opts.ExistingSecret != "" {
+		if err := helm.CheckSecretName(opts.ExistingSecret); err != nil {
+			return usageErrorf("--existing-secret: %v", err)
+		}
 	}
 	if p := c.String("hubctl-path"); !strings.HasPrefix(p, "/") || strings.IndexFunc(p, unicode.IsControl) >= 0 {
 		return usageErrorf("--hubctl-path %q: give hubctl's absolute path in the hub pod, such as %s", p, helm.DefaultHubctlPath)
@@ -97,16 +106,14 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		text = []byte(block)
 	case "helm":
 		m = helm.ForPod(m, c.String("hubctl-path"))
+		var uv *helm.UserValues
 		if from := c.String("from-values"); from != "" {
-			uv, err := helm.ReadValues(from)
-			if err != nil {
+			if uv, err = helm.ReadValues(from); err != nil {
 				return &tokens.HintError{Err: fmt.Errorf("--from-values: %w", err), Next: "pass the values file you give helm with -f"}
 			}
-			if text, err = helm.ValuesFrom(m, uv); err != nil {
-				return err
-			}
 			userTokens = uv.LiteralTokens()
-		} else if text, err = helm.Values(m); err != nil {
+		}
+		if text, err = helm.Render(m, uv, opts); err != nil {
 			return err
 		}
 	default:
@@ -114,7 +121,7 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	}
 	literal := userTokens
 	for _, s := range m.Services {
-		if s.Token == provision.TokenLiteral {
+		if s.Token == provision.TokenLiteral && opts.ExistingSecret == "" {
 			literal++
 		}
 	}

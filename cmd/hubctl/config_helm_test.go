@@ -197,3 +197,34 @@ func TestConfigRenderHelmHubctlPath(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigRenderHelmExistingSecret: with --existing-secret the values hold
+// no token, name the Secret, and say so on stderr without a token warning.
+func TestConfigRenderHelmExistingSecret(t *testing.T) {
+	t.Parallel()
+	path, store := renderConfig(t)
+	tok1, _ := store.Get("lit1")
+	r := runCLI(t, nil, "", "config", "render", "--format", "helm", "--existing-secret", "hubctl-tokens", "--config", path)
+	var values struct {
+		Hub struct {
+			ExistingSecret string `yaml:"existingSecret"`
+			Services       map[string]map[string]any
+		}
+	}
+	if err := yaml.Unmarshal([]byte(r.stdout), &values); err != nil || r.code != 0 {
+		t.Fatalf("%v: %+v", err, r)
+	}
+	if values.Hub.ExistingSecret != "hubctl-tokens" || len(values.Hub.Services) != 4 || strings.Contains(r.stdout, tok1) ||
+		strings.Contains(r.stdout, "apiToken:") || strings.Contains(r.stderr, "literal tokens") {
+		t.Errorf("%+v", r)
+	}
+	for _, args := range [][]string{
+		{"--format", "helm", "--existing-secret", "Hubctl_Tokens"},
+		{"--existing-secret", "hubctl-tokens"},
+	} {
+		r := runCLI(t, nil, "", append(append([]string{"config", "render"}, args...), "--config", path)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--existing-secret") || r.stdout != "" {
+			t.Errorf("%q: %+v", args, r)
+		}
+	}
+}
