@@ -19,14 +19,14 @@ func TestCorpusFindings(t *testing.T) {
 		t.Fatalf("only %d corpus files", len(files))
 	}
 	for _, r := range corpusReleases {
-		t.Run(r.name, func(t *testing.T) {
+		t.Run(r.Name, func(t *testing.T) {
 			for _, f := range files {
 				t.Run(filepath.Base(f), func(t *testing.T) {
 					label, err := parseCorpusFile(f)
 					if err != nil {
 						t.Fatal(err)
 					}
-					o := label.hubs[r.name]
+					o := label.hubs[r.Name]
 					expect := slices.Clone(o.expect)
 					slices.Sort(expect)
 					// The real Hub runs each corpus file in the file's own directory.
@@ -34,7 +34,7 @@ func TestCorpusFindings(t *testing.T) {
 					if err != nil {
 						t.Fatalf("unreadable: %v", err)
 					}
-					findings := Validate(cfg, ValidateOptions{Version: r.version, Mode: 0o600})
+					findings := Validate(cfg, ValidateOptions{Version: r.Version, Mode: 0o600})
 					var ids []string
 					hasError := false
 					for _, fd := range findings {
@@ -45,10 +45,10 @@ func TestCorpusFindings(t *testing.T) {
 					}
 					slices.Sort(ids)
 					if !slices.Equal(ids, expect) {
-						t.Errorf("validate --hub-version %s reported %v, want %v:\n%v", r.version, ids, expect, findings)
+						t.Errorf("validate --hub-version %s reported %v, want %v:\n%v", r.Version, ids, expect, findings)
 					}
 					if o.fatal() != hasError {
-						t.Errorf("JupyterHub %s %s, but validate --hub-version %s reports an error = %v:\n%v", r.name, o.kind, r.version, hasError, findings)
+						t.Errorf("JupyterHub %s %s, but validate --hub-version %s reports an error = %v:\n%v", r.Name, o.kind, r.Version, hasError, findings)
 					}
 				})
 			}

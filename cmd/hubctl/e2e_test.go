@@ -135,7 +135,7 @@ func testE2EStandalone(t *testing.T, rel realhub.Release) {
 	h := startTestHub(t, rel, dir, config, "", nil, 0)
 
 	if r := hubctl(t, nil, "check", "--url", h.APIURL(), "--token-name", "cull-idle", "--json"); r.code != 0 ||
-		!strings.Contains(r.stdout, `"version": "`+hubVersions[rel.Name]+`"`) || !strings.Contains(r.stdout, `"name": "cull-idle"`) {
+		!strings.Contains(r.stdout, `"version": "`+rel.Version.String()+`"`) || !strings.Contains(r.stdout, `"name": "cull-idle"`) {
 		t.Errorf("check: %+v", r)
 	}
 

@@ -38,10 +38,6 @@ type testHub struct {
 	t *testing.T
 }
 
-// hubVersions are the full versions of the releases' Hubs, as GET /hub/api
-// and `hubctl check` report them.
-var hubVersions = map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}
-
 // onEveryHub runs test once per release, as parallel subtests named by
 // version ("3.0", "5.2"), each failing in CI and skipping elsewhere when its
 // Hub is missing.
@@ -62,7 +58,7 @@ func versionFlags(r realhub.Release) []string {
 	if r.Root == "" {
 		return nil
 	}
-	return []string{"--hub-version", hubVersions[r.Name]}
+	return []string{"--hub-version", r.Version.String()}
 }
 
 // startTestHub starts release r on config (run numbers restarts in one dir,

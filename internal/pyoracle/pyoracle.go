@@ -119,7 +119,7 @@ func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
 // elsewhere fails the test, as does a call changing LANG or LC_*.
 func Try(t testing.TB, r realhub.Release, env []string, args ...string) (stdout []byte, stderr string, err error) {
 	t.Helper()
-	s, err := serverOf(r)
+	s, err := servers.Of(r)
 	if err != nil {
 		t.Fatalf("JupyterHub %s's oracle server: %v", r.Name, err)
 	}
@@ -180,29 +180,7 @@ type server struct {
 	dead  error // why it no longer answers
 }
 
-var (
-	serversMu sync.Mutex
-	servers   = map[string]*server{} // by release root
-	startErr  = map[string]error{}
-)
-
-func serverOf(r realhub.Release) (*server, error) {
-	serversMu.Lock()
-	defer serversMu.Unlock()
-	if s, ok := servers[r.Root]; ok {
-		return s, nil
-	}
-	if err, ok := startErr[r.Root]; ok {
-		return nil, err
-	}
-	s, err := start(r)
-	if err != nil {
-		startErr[r.Root] = err
-		return nil, err
-	}
-	servers[r.Root] = s
-	return s, nil
-}
+var servers = realhub.NewPerRelease(start)
 
 func start(r realhub.Release) (*server, error) {
 	script, err := Script()

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -35,30 +34,13 @@ type forkServer struct {
 	stdin  io.WriteCloser // held open: the server ends when the test binary does
 }
 
-var (
-	forkServersMu sync.Mutex
-	forkServers   = map[string]*forkServer{} // by release root
-	forkServerErr = map[string]error{}
-)
-
-func forkServerOf(r Release) (*forkServer, error) {
-	forkServersMu.Lock()
-	defer forkServersMu.Unlock()
-	if s, ok := forkServers[r.Root]; ok {
-		return s, nil
-	}
-	if err, ok := forkServerErr[r.Root]; ok {
-		return nil, err
-	}
+var forkServers = NewPerRelease(func(r Release) (*forkServer, error) {
 	s, err := startForkServer(r)
 	if err != nil {
-		err = fmt.Errorf("the preloaded JupyterHub %s: %w", r.Name, err)
-		forkServerErr[r.Root] = err
-		return nil, err
+		return nil, fmt.Errorf("the preloaded JupyterHub %s: %w", r.Name, err)
 	}
-	forkServers[r.Root] = s
 	return s, nil
-}
+})
 
 func startForkServer(r Release) (*forkServer, error) {
 	tmp, err := filepath.Abs(os.TempDir())

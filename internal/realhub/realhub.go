@@ -191,7 +191,7 @@ func hubEnviron() []string {
 // server must see binds, and Env must not need a new python3.
 func preloadedCommand(t testing.TB, opts Options, binds []string, wrapper string) *exec.Cmd {
 	t.Helper()
-	s, err := forkServerOf(opts.Release)
+	s, err := forkServers.Of(opts.Release)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,18 +6,22 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/hubctl/hubctl/hub"
 )
 
 // Release is one JupyterHub the tests can run: Debian 12's 3.0 on this
 // machine, or Debian 13's 5.2 in a root of its own.
 type Release struct {
-	Name string // "3.0", "5.2": subtests are named by it
-	Root string // "" for this machine; else a Debian root with its Hub
+	Name    string      // "3.0", "5.2": subtests are named by it
+	Version hub.Version // the JupyterHub it runs (Debian's package)
+	Root    string      // "" for this machine; else a Debian root with its Hub
 }
 
 // V30 is Debian 12's JupyterHub 3.0.0, installed on this machine.
-var V30 = Release{Name: "3.0"}
+var V30 = Release{Name: "3.0", Version: hub.Version{Major: 3, Minor: 0, Patch: 0}}
 
 // Root52Link is where scripts/jupyterhub52-root.sh links the cached root.
 const Root52Link = "/var/cache/hubctl-test/jupyterhub-5.2"
@@ -29,7 +33,7 @@ func V52() Release {
 	if root == "" {
 		root = Root52Link
 	}
-	return Release{Name: "5.2", Root: root}
+	return Release{Name: "5.2", Version: hub.Version{Major: 5, Minor: 2, Patch: 1}, Root: root}
 }
 
 // Releases are the Hubs every real-Hub test runs on, oldest first.
@@ -171,4 +175,39 @@ func (r Release) Command(t testing.TB, binds []string, name string, args ...stri
 		cmd.Dir = binds[0]
 	}
 	return cmd
+}
+
+// PerRelease is one T per release, started by start the first time a test
+// asks for it and kept, or why it could not start, for the rest of the
+// test binary: e.g. a server the release's tests share.
+type PerRelease[T any] struct {
+	start func(Release) (T, error)
+	mu    sync.Mutex
+	made  map[string]T     // by release root
+	err   map[string]error // by release root
+}
+
+// NewPerRelease is a PerRelease that starts each T with start.
+func NewPerRelease[T any](start func(Release) (T, error)) *PerRelease[T] {
+	return &PerRelease[T]{start: start, made: map[string]T{}, err: map[string]error{}}
+}
+
+// Of is r's T, started now if it is the first ask.
+func (p *PerRelease[T]) Of(r Release) (T, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if v, ok := p.made[r.Root]; ok {
+		return v, nil
+	}
+	if err, ok := p.err[r.Root]; ok {
+		var zero T
+		return zero, err
+	}
+	v, err := p.start(r)
+	if err != nil {
+		p.err[r.Root] = err
+		return v, err
+	}
+	p.made[r.Root] = v
+	return v, nil
 }
