@@ -38,7 +38,6 @@ func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 		t.Run(r.Name, func(t *testing.T) {
 			t.Parallel()
 			r.Require(t)
-			dir := t.TempDir()
 			p := realhub.FreePorts(t, 3)
 			ports := realhub.Ports{Public: p[0], Hub: p[1], ProxyAPI: p[2]}
 			public := "http://127.0.0.1:" + strconv.Itoa(ports.Public)
@@ -47,26 +46,13 @@ func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 			recorder := httptest.NewServer(rec)
 			defer recorder.Close()
 			fromHub := r.Name != "3.0" // 5.0 on: full_url, with public_url set
-			lines := []string{"c = get_config()  # noqa"}
+			var lines []string
 			if fromHub {
 				lines = append(lines, "c.JupyterHub.public_url = '"+recorder.URL+"/'")
 			}
-			config := filepath.Join(dir, "jupyterhub_config.py")
-			if err := os.WriteFile(config, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
 			const adminToken = "0f1e2d3c4b5a69780f1e2d3c4b5a6978"
-			version, err := hub.ParseVersion(map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}[r.Name])
-			if err != nil {
-				t.Fatal(err)
-			}
-			scopes, _ := json.Marshal(hub.CullerRoleScopes(version, hub.CullerFlags{CheckKernels: true}))
-			h := realhub.Start(t, realhub.Options{Dir: dir, Config: config, Release: r, Ports: &ports, After: strings.Join([]string{
-				"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
-				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers', 'access:servers', 'tokens'], 'services': ['test-admin']}, " +
-					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
-			}, "\n")})
-			h.MustBeUp(60 * time.Second)
+			h := startCullerHub(t, r, realhub.Options{Ports: &ports}, lines, adminToken,
+				[]string{"admin:users", "admin:servers", "access:servers", "tokens"}, hub.CullerRoleScopes(r.Version, hub.CullerFlags{CheckKernels: true}))
 			h.Spawn(adminToken, "alice")
 			h.Spawn(adminToken, "bob")
 
@@ -85,7 +71,7 @@ func TestAgainstRealHubKeepsBusyKernels(t *testing.T) {
 			drive := func(state, user, id string, attempts int) {
 				t.Helper()
 				for i := 1; ; i++ {
-					cmd := r.Command(t, []string{dir, testdata}, "/usr/bin/python3", filepath.Join(testdata, "busy_kernel.py"), state,
+					cmd := r.Command(t, []string{t.TempDir(), testdata}, "/usr/bin/python3", filepath.Join(testdata, "busy_kernel.py"), state,
 						"ws://127.0.0.1:"+strconv.Itoa(ports.Public)+"/user/"+user+"/api/kernels/"+id+"/channels")
 					cmd.Env = append(os.Environ(), "KERNEL_TOKEN="+adminToken)
 					if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != state {

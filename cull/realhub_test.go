@@ -30,29 +30,12 @@ func TestAgainstRealHubFollowsStops(t *testing.T) {
 		t.Run(r.Name, func(t *testing.T) {
 			t.Parallel()
 			r.Require(t)
-			dir := t.TempDir()
-			config := filepath.Join(dir, "jupyterhub_config.py")
-			if err := os.WriteFile(config, []byte(strings.Join([]string{
-				"c = get_config()  # noqa",
+			const adminToken = "fedcba9876543210fedcba9876543210"
+			h := startCullerHub(t, r, realhub.Options{}, []string{
 				"c.JupyterHub.tornado_settings = {'slow_stop_timeout': 1}",
 				`c.Spawner.cmd = ['/bin/sh', '-c', 'trap "" INT; exec jupyterhub-singleuser "$@"', 'sh']`,
 				"c.LocalProcessSpawner.interrupt_timeout = 4",
-				"",
-			}, "\n")), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			const adminToken = "fedcba9876543210fedcba9876543210"
-			version, err := hub.ParseVersion(map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}[r.Name])
-			if err != nil {
-				t.Fatal(err)
-			}
-			scopes, _ := json.Marshal(hub.CullerRoleScopes(version, hub.CullerFlags{CullUsers: true}))
-			h := realhub.Start(t, realhub.Options{Dir: dir, Config: config, Release: r, After: strings.Join([]string{
-				"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
-				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers'], 'services': ['test-admin']}, " +
-					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
-			}, "\n")})
-			h.MustBeUp(60 * time.Second)
+			}, adminToken, []string{"admin:users", "admin:servers"}, hub.CullerRoleScopes(r.Version, hub.CullerFlags{CullUsers: true}))
 			client, err := NewClient(ClientConfig{URL: h.APIURL(), Token: cullToken, Concurrency: 4, Retries: 2})
 			if err != nil {
 				t.Fatal(err)
@@ -123,27 +106,16 @@ func TestAgainstRealHubRules(t *testing.T) {
 		t.Run(r.Name, func(t *testing.T) {
 			t.Parallel()
 			r.Require(t)
-			dir := t.TempDir()
 			const adminToken = "abcdef9876543210abcdef9876543210"
-			version, err := hub.ParseVersion(map[string]string{"3.0": "3.0.0", "5.2": "5.2.1"}[r.Name])
-			if err != nil {
-				t.Fatal(err)
-			}
 			policy := basePolicy() // --timeout 1h
 			policy.Rules = mustRules(t, "rules:\n"+
 				"  - {name: instructors, match: {group: instructors}, never: true}\n"+
 				"  - {name: gpu, match: {profile: gpu}, timeout: 3h}\n")
-			role := hub.CullerRoleScopes(version, CullerFlags(&policy))
+			role := hub.CullerRoleScopes(r.Version, CullerFlags(&policy))
 			if !slices.Contains(role, "read:users:groups") {
 				t.Fatalf("role %v lacks read:users:groups", role)
 			}
-			scopes, _ := json.Marshal(role)
-			h := realhub.Start(t, realhub.Options{Dir: dir, Release: r, After: strings.Join([]string{
-				"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
-				"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': ['admin:users', 'admin:servers', 'admin:groups'], 'services': ['test-admin']}, " +
-					"{'name': 'cull-idle-role', 'scopes': " + string(scopes) + ", 'services': ['cull-idle']}]",
-			}, "\n")})
-			h.MustBeUp(60 * time.Second)
+			h := startCullerHub(t, r, realhub.Options{}, nil, adminToken, []string{"admin:users", "admin:servers", "admin:groups"}, role)
 
 			h.Spawn(adminToken, "prof")
 			if code, data := h.API(adminToken, http.MethodPost, "/groups/instructors", `{"users": ["prof"]}`); code != http.StatusCreated {
@@ -195,4 +167,28 @@ func TestAgainstRealHubRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startCullerHub starts release r on a config of its own (config: lines
+// after get_config()) with two services, test-admin (adminToken, with
+// adminScopes) and cull-idle (cullToken, with cullerScopes in the role the
+// preset names), and waits until the Hub is up. opts may set Ports.
+func startCullerHub(t *testing.T, r realhub.Release, opts realhub.Options, config []string, adminToken string, adminScopes, cullerScopes []string) *realhub.Hub {
+	t.Helper()
+	opts.Release, opts.Dir = r, t.TempDir()
+	opts.Config = filepath.Join(opts.Dir, "jupyterhub_config.py")
+	body := strings.Join(append([]string{"c = get_config()  # noqa"}, config...), "\n") + "\n"
+	if err := os.WriteFile(opts.Config, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := json.Marshal(adminScopes)
+	culler, _ := json.Marshal(cullerScopes)
+	opts.After = strings.Join([]string{
+		"c.JupyterHub.services = [{'name': 'test-admin', 'api_token': '" + adminToken + "'}, {'name': 'cull-idle', 'api_token': '" + cullToken + "'}]",
+		"c.JupyterHub.load_roles = [{'name': 'test-admin', 'scopes': " + string(admin) + ", 'services': ['test-admin']}, " +
+			"{'name': '" + hub.RoleName("cull-idle") + "', 'scopes': " + string(culler) + ", 'services': ['cull-idle']}]",
+	}, "\n")
+	h := realhub.Start(t, opts)
+	h.MustBeUp(60 * time.Second)
+	return h
 }
