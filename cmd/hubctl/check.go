@@ -31,12 +31,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
-			if err != nil {
-				return err
-			}
-			cfg.Retries = 1
-			client, err := cull.NewClient(cfg)
+			client, err := oneTryClient(c, env)
 			if err != nil {
 				return err
 			}
@@ -79,3 +74,15 @@ type checkFailed struct{ msg, hint string }
 
 func (e *checkFailed) Error() string { return e.msg }
 func (e *checkFailed) Hint() string  { return e.hint }
+
+// oneTryClient is the Hub client of a command that reads and reports
+// (check, cull --explain): the flags' connection, one try per request, so
+// that a Hub that does not answer is reported at once.
+func oneTryClient(c *cli.Context, env *cliEnv) (*cull.Client, error) {
+	cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
+	if err != nil {
+		return nil, err
+	}
+	cfg.Retries = 1
+	return cull.NewClient(cfg)
+}

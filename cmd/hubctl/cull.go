@@ -349,12 +349,7 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
-	if err != nil {
-		return err
-	}
-	cfg.Retries = 1
-	client, err := cull.NewClient(cfg)
+	client, err := oneTryClient(c, env)
 	if err != nil {
 		return err
 	}
