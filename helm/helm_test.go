@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -15,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/z2jhschema"
 	"github.com/hubctl/hubctl/provision"
 	"gopkg.in/yaml.v3"
 )
@@ -437,7 +436,7 @@ func diffAny(path string, got, want any) string {
 			return fmt.Sprintf("%s: got %#v, want a map\n", path, got)
 		}
 		var b strings.Builder
-		for _, k := range sortedAnyKeys(w, g) {
+		for _, k := range z2jhschema.SortedKeys(w, g) {
 			gv, gok := g[k]
 			wv, wok := w[k]
 			switch {
@@ -467,29 +466,12 @@ func diffAny(path string, got, want any) string {
 	return ""
 }
 
-func sortedAnyKeys(ms ...map[string]any) []string {
-	var keys []string
-	for _, m := range ms {
-		for k := range m {
-			if !slices.Contains(keys, k) {
-				keys = append(keys, k)
-			}
-		}
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // --- the chart's values schema ---
 
 func loadZ2JHSchema(t *testing.T) map[string]any {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join("..", "testdata", "z2jh", "values.schema.yaml"))
+	schema, err := z2jhschema.Load("..")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var schema map[string]any
-	if err := yaml.Unmarshal(src, &schema); err != nil {
 		t.Fatal(err)
 	}
 	return schema
@@ -497,13 +479,9 @@ func loadZ2JHSchema(t *testing.T) map[string]any {
 
 func schemaAt(t *testing.T, schema map[string]any, path ...string) map[string]any {
 	t.Helper()
-	s := schema
-	for _, p := range path {
-		next, ok := s[p].(map[string]any)
-		if !ok {
-			t.Fatalf("schema has no %s", strings.Join(path, "."))
-		}
-		s = next
+	s := z2jhschema.At(schema, path...)
+	if s == nil {
+		t.Fatalf("schema has no %s", strings.Join(path, "."))
 	}
 	return s
 }
@@ -512,177 +490,23 @@ func schemaAt(t *testing.T, schema map[string]any, path ...string) map[string]an
 // and each service and role against what the chart documents for one.
 func checkSchema(t *testing.T, out []byte) {
 	t.Helper()
-	schema := loadZ2JHSchema(t)
 	var values map[string]any
 	if err := yaml.Unmarshal(out, &values); err != nil {
 		t.Fatal(err)
 	}
-	// The output is merged into the chart's values.yaml, which has the
-	// required top-level keys and hub.baseUrl; elsewhere required counts.
-	for _, e := range validateSchema(schema, values, "", map[string]bool{"": true, "hub": true}) {
+	for _, e := range z2jhschema.CheckValues(loadZ2JHSchema(t), values, hub.ServiceKeys(hub.Version{Major: 6}), roleKeys()) {
 		t.Errorf("schema: %s", e)
 	}
+}
 
-	// hub.services.properties documents a service's keys (see
-	// testdata/z2jh/README.md): check those, and that the other keys are
-	// JupyterHub's own, which the chart passes through.
-	documented := schemaAt(t, schema, "properties", "hub", "properties", "services", "properties")
-	perService := map[string]any{"type": "object", "properties": documented, "additionalProperties": true}
-	hubValues, _ := values["hub"].(map[string]any)
-	services, _ := hubValues["services"].(map[string]any)
-	for name, svc := range services {
-		for _, e := range validateSchema(perService, svc, "hub.services."+name, nil) {
-			t.Errorf("schema: %s", e)
-		}
-		m, _ := svc.(map[string]any)
-		for k := range m {
-			if _, ok := documented[k]; !ok && !slices.Contains(hub.ServiceKeys(hub.Version{Major: 6, Minor: 0, Patch: 0}), k) {
-				t.Errorf("hub.services.%s.%s: neither in the chart's schema nor a JupyterHub service key", name, k)
-			}
-			if k == "api_token" || k == "name" {
-				t.Errorf("hub.services.%s.%s: hubctl writes apiToken and leaves the name to the key", name, k)
-			}
-		}
-	}
-	// A role's keys are provision.Role's fields, lower-cased.
-	var roleKeys []string
+// roleKeys are the keys of a role in values: provision.Role's fields,
+// lower-cased.
+func roleKeys() []string {
+	var keys []string
 	for _, f := range reflect.VisibleFields(reflect.TypeFor[provision.Role]()) {
-		roleKeys = append(roleKeys, strings.ToLower(f.Name))
+		keys = append(keys, strings.ToLower(f.Name))
 	}
-	roles, _ := hubValues["loadRoles"].(map[string]any)
-	for name, role := range roles {
-		m, ok := role.(map[string]any)
-		if !ok {
-			t.Errorf("hub.loadRoles.%s is not a map", name)
-		}
-		for k, v := range m {
-			if !slices.Contains(roleKeys, k) || k == "name" {
-				t.Errorf("hub.loadRoles.%s.%s: not a role key hubctl writes", name, k)
-			}
-			if k != "description" {
-				if errs := validateSchema(map[string]any{"type": "array", "items": map[string]any{"type": "string"}}, v, "hub.loadRoles."+name+"."+k, nil); len(errs) > 0 {
-					t.Error(errs)
-				}
-			}
-		}
-	}
-}
-
-// validateSchema is the part of JSON Schema (draft 7) the chart's schema
-// uses on the paths Values writes. It fails on any other keyword it
-// meets there, so that a schema update cannot make it pass by accident.
-func validateSchema(schema any, v any, path string, skipRequired map[string]bool) []string {
-	switch s := schema.(type) {
-	case bool:
-		if !s {
-			return []string{path + ": not allowed (schema false)"}
-		}
-		return nil
-	case map[string]any:
-		var errs []string
-		fail := func(format string, a ...any) { errs = append(errs, path+": "+fmt.Sprintf(format, a...)) }
-		for k := range s {
-			switch k {
-			case "type", "properties", "additionalProperties", "patternProperties", "required", "items",
-				"description", "$schema", "title", "default", "examples":
-			default:
-				fail("the test's schema walker does not know the keyword %q", k)
-			}
-		}
-		if ty, ok := s["type"]; ok {
-			var types []string
-			switch ty := ty.(type) {
-			case string:
-				types = []string{ty}
-			case []any:
-				for _, x := range ty {
-					types = append(types, fmt.Sprint(x))
-				}
-			}
-			if !slices.ContainsFunc(types, func(ty string) bool { return jsonTypeIs(ty, v) }) {
-				fail("%#v is not of type %v", v, types)
-				return errs
-			}
-		}
-		if items, ok := s["items"]; ok {
-			if list, ok := v.([]any); ok {
-				for i, x := range list {
-					errs = append(errs, validateSchema(items, x, fmt.Sprintf("%s[%d]", path, i), skipRequired)...)
-				}
-			}
-		}
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return errs
-		}
-		if req, ok := s["required"].([]any); ok && !skipRequired[path] {
-			for _, r := range req {
-				if _, ok := obj[fmt.Sprint(r)]; !ok {
-					fail("required key %v missing", r)
-				}
-			}
-		}
-		props, _ := s["properties"].(map[string]any)
-		patterns, _ := s["patternProperties"].(map[string]any)
-		for _, k := range sortedAnyKeys(obj) {
-			sub := k
-			if path != "" {
-				sub = path + "." + k
-			}
-			matched := false
-			if p, ok := props[k]; ok {
-				matched = true
-				errs = append(errs, validateSchema(p, obj[k], sub, skipRequired)...)
-			}
-			for pat, p := range patterns {
-				if regexp.MustCompile(pat).MatchString(k) {
-					matched = true
-					errs = append(errs, validateSchema(p, obj[k], sub, skipRequired)...)
-				}
-			}
-			if !matched {
-				add, ok := s["additionalProperties"]
-				if !ok {
-					add = true // JSON Schema's default
-				}
-				errs = append(errs, validateSchema(add, obj[k], sub, skipRequired)...)
-			}
-		}
-		return errs
-	}
-	return []string{fmt.Sprintf("%s: a schema that is %T", path, schema)}
-}
-
-func jsonTypeIs(ty string, v any) bool {
-	switch ty {
-	case "object":
-		_, ok := v.(map[string]any)
-		return ok
-	case "array":
-		_, ok := v.([]any)
-		return ok
-	case "string":
-		_, ok := v.(string)
-		return ok
-	case "boolean":
-		_, ok := v.(bool)
-		return ok
-	case "null":
-		return v == nil
-	case "integer":
-		switch n := v.(type) {
-		case int, int64, uint64:
-			return true
-		case float64:
-			return n == math.Trunc(n)
-		}
-	case "number":
-		switch v.(type) {
-		case int, int64, uint64, float64:
-			return true
-		}
-	}
-	return false
+	return keys
 }
 
 // TestSchemaAssumptions pins what Values relies on in the chart's
@@ -708,7 +532,7 @@ func TestSchemaAssumptions(t *testing.T) {
 		t.Errorf("cull.enabled type = %v", ty)
 	}
 
-	skip := map[string]bool{"": true, "hub": true}
+	skip := z2jhschema.TopLevel
 	for _, bad := range []string{
 		"hub: {services: {admin: {url: 'http://x:1'}}}",
 		"hub: {services: {url: {command: [x]}}}",
@@ -724,7 +548,7 @@ func TestSchemaAssumptions(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(bad), &v); err != nil {
 			t.Fatal(err)
 		}
-		if errs := validateSchema(schema, v, "", skip); len(errs) == 0 {
+		if errs := z2jhschema.Validate(schema, v, "", skip); len(errs) == 0 {
 			t.Errorf("the walker accepts %s", bad)
 		}
 	}
@@ -736,7 +560,7 @@ func TestSchemaAssumptions(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(good), &v); err != nil {
 			t.Fatal(err)
 		}
-		if errs := validateSchema(schema, v, "", skip); len(errs) > 0 {
+		if errs := z2jhschema.Validate(schema, v, "", skip); len(errs) > 0 {
 			t.Errorf("the walker refuses %s: %v", good, errs)
 		}
 	}
