@@ -494,19 +494,9 @@ func checkSchema(t *testing.T, out []byte) {
 	if err := yaml.Unmarshal(out, &values); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range z2jhschema.CheckValues(loadZ2JHSchema(t), values, hub.ServiceKeys(hub.Version{Major: 6}), roleKeys()) {
+	for _, e := range z2jhschema.CheckValues(loadZ2JHSchema(t), values) {
 		t.Errorf("schema: %s", e)
 	}
-}
-
-// roleKeys are the keys of a role in values: provision.Role's fields,
-// lower-cased.
-func roleKeys() []string {
-	var keys []string
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[provision.Role]()) {
-		keys = append(keys, strings.ToLower(f.Name))
-	}
-	return keys
 }
 
 // TestSchemaAssumptions pins what Values relies on in the chart's

@@ -11,11 +11,16 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/provision"
 )
 
 // File is the schema's path from the repository root.
@@ -141,11 +146,16 @@ func Validate(schema any, v any, path string, skipRequired map[string]bool) []st
 // CheckValues is Validate of a whole values file (TopLevel skipped), and
 // then of each service and role against what the chart documents for one.
 // hub.services.properties documents a service's keys on the services map
-// itself (testdata/z2jh/README.md); each service's keys must be those or
-// one of serviceKeys, JupyterHub's own, which the chart passes through. A
-// role's keys must be in roleKeys, and each but description a list of
-// strings.
-func CheckValues(schema, values map[string]any, serviceKeys, roleKeys []string) []string {
+// itself (testdata/z2jh/README.md); each service's other keys must be
+// JupyterHub's own (of the newest release hubctl knows), which the chart
+// passes through. A role's keys must be provision.Role's fields,
+// lower-cased, and each but description a list of strings.
+func CheckValues(schema, values map[string]any) []string {
+	serviceKeys := hub.ServiceKeys(hub.Version{Major: 6})
+	var roleKeys []string
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[provision.Role]()) {
+		roleKeys = append(roleKeys, strings.ToLower(f.Name))
+	}
 	errs := Validate(schema, values, "", TopLevel)
 	documented := At(schema, "properties", "hub", "properties", "services", "properties")
 	if documented == nil {
