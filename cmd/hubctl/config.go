@@ -37,7 +37,7 @@ func configCommand(env *cliEnv) *cli.Command {
 				&cli.StringFlag{Name: "from-values", TakesFile: true, Usage: "with --format helm, the deployment's Zero-to-JupyterHub values `FILE`: its cull.* settings go into hubctl's culler, its hub.services and hub.loadRoles are kept"},
 				&cli.StringFlag{Name: "hubctl-path", Value: helm.DefaultHubctlPath, Usage: "with --format helm, the absolute `PATH` of hubctl in the hub pod; commands that run hubctl run it from there"},
 				&cli.StringFlag{Name: "existing-secret", Usage: "with --format helm, the Kubernetes Secret `NAME` you manage that holds the services' tokens (hub.existingSecret; keys hub.services.<name>.apiToken): no token goes into the values"},
-				&cli.StringFlag{Name: "token", Usage: "with --format helm, `keyring` or new: each of hubctl's services without a literal token in the block (an env token, or none) gets apiToken from the keyring, under the service's name, or a new token that hubctl then stores there; a literal token in the block is kept as it is, since the Hub uses it now"},
+				&cli.StringFlag{Name: "token", Usage: "with --format helm, the apiToken of each of hubctl's services without a literal token in the block (an env token, or none): `MODE` keyring takes the keyring's, stored under the service's name; new makes one and stores it there. A literal token in the block is kept as it is, since the Hub uses it now"},
 				insecureStorageFlag(env),
 				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
@@ -223,7 +223,7 @@ func renderTokens(c *cli.Context, env *cliEnv, m *provision.Managed, mode string
 	case len(refused) == 0:
 	case mode == "keyring":
 		return nil, nil, &tokens.HintError{Err: fmt.Errorf("--token keyring: %s holds no token for %s %s", store, plural(len(refused), "service", "services"), strings.Join(refused, ", ")),
-			Next: fmt.Sprintf("store it with `hubctl token set %s` (or `hubctl token new --store %s`), or pass --token new to make one", refused[0], refused[0])}
+			Next: storeHint(refused)}
 	default:
 		return nil, nil, &tokens.HintError{Err: fmt.Errorf("--token new: %s already holds a token for %s %s; hubctl does not replace it", store, plural(len(refused), "service", "services"), strings.Join(refused, ", ")),
 			Next: "--token keyring uses the stored token"}
@@ -246,6 +246,14 @@ func renderTokens(c *cli.Context, env *cliEnv, m *provision.Managed, mode string
 		return store, nil, nil
 	}
 	return store, names, nil
+}
+
+// storeHint is how to put the tokens of the named services in the keyring.
+func storeHint(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("store it with `hubctl token set %s` (or `hubctl token new --store %s`), or pass --token new to make one", names[0], names[0])
+	}
+	return "store each with `hubctl token set NAME` (or `hubctl token new --store NAME`), or pass --token new to make them"
 }
 
 // storeNewTokens stores the new token of each named service of m. When one
