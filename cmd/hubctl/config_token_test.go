@@ -201,3 +201,57 @@ func TestConfigRenderTokenUsage(t *testing.T) {
 		t.Errorf("the store changed: %q", names)
 	}
 }
+
+// TestConfigRenderHelmTokenNewWriteFails: values that cannot be written
+// after the new tokens were stored lose nothing: the tokens stay stored and
+// the error says how to use them.
+func TestConfigRenderHelmTokenNewWriteFails(t *testing.T) {
+	t.Parallel()
+	path := tempConfig(t, cullIdleBlock)
+	store := tokens.NewMemory()
+	out := filepath.Join(t.TempDir(), "missing-dir", "values.yaml")
+	r := runCLI(t, store, "", "config", "render", "--format", "helm", "--token", "new", "--output", out, "--config", path)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "hubctl: error: the new tokens of cull-idle are stored in the in-memory store, but writing the values failed: ") ||
+		!strings.HasSuffix(r.stderr, "hubctl: hint: run the command again with --token keyring to use them\n") {
+		t.Errorf("%+v", r)
+	}
+	if tok, err := store.Get("cull-idle"); err != nil || len(tok) != 64 {
+		t.Errorf("the new token is not stored: %v", err)
+	}
+	noTokenIn(t, store, "stderr", r.stderr)
+	if r := runCLI(t, store, "", "config", "render", "--format", "helm", "--token", "keyring", "--output", filepath.Join(t.TempDir(), "v.yaml"), "--config", path); r.code != 0 {
+		t.Errorf("--token keyring after: %+v", r)
+	}
+}
+
+// refusingName refuses to store one name.
+type refusingName struct {
+	tokens.Store
+	name string
+}
+
+func (s refusingName) Set(name, secret string) error {
+	if name == s.name {
+		return errors.New("the keyring is full")
+	}
+	return s.Store.Set(name, secret)
+}
+
+// TestConfigRenderHelmTokenNewRollsBack: when the second new token cannot be
+// stored, the first is deleted again (no values hold it) and nothing is
+// written, so the same command can be run again.
+func TestConfigRenderHelmTokenNewRollsBack(t *testing.T) {
+	t.Parallel()
+	path, mem := renderConfig(t) // fromenv, then notoken, need tokens
+	out := filepath.Join(t.TempDir(), "values.yaml")
+	r := runCLI(t, refusingName{mem, "notoken"}, "", "config", "render", "--format", "helm", "--token", "new", "--output", out, "--config", path)
+	if r.code != exitFailure || r.stderr != "hubctl: error: storing the new token of notoken: the keyring is full; nothing was written\n" {
+		t.Errorf("%+v", r)
+	}
+	if _, err := mem.Get("fromenv"); !errors.Is(err, tokens.ErrNotFound) {
+		t.Errorf("fromenv's new token is still stored: %v", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the values were written: %v", err)
+	}
+}
