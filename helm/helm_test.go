@@ -601,3 +601,24 @@ func TestValuesAdminRole(t *testing.T) {
 		t.Errorf("the admin role's values:\n%s", out)
 	}
 }
+
+// TestValuesHexTokens: the tokens `config render --token keyring|new` puts
+// into apiToken are hex, which YAML would read as a number when it is all
+// digits or digits with one e; the values keep them strings and pass the
+// schema (apiToken is a string there).
+func TestValuesHexTokens(t *testing.T) {
+	hexes := []string{strings.Repeat("0123456789", 6) + "0123", strings.Repeat("1", 30) + "e" + strings.Repeat("2", 33), strings.Repeat("ab", 32), "0" + strings.Repeat("7", 63)}
+	var m provision.Managed
+	want := map[string]any{}
+	for i, tok := range hexes {
+		name := fmt.Sprintf("svc%d", i)
+		m.Services = append(m.Services, provision.Service{Name: name, Command: []string{"/usr/local/bin/hubctl", "cull"}, Token: provision.TokenLiteral, APIToken: tok})
+		want[name] = map[string]any{"command": []any{"/usr/local/bin/hubctl", "cull", "--url=http://localhost:8081/hub/api"}, "apiToken": tok}
+	}
+	out, err := Render(ForPod(m, DefaultHubctlPath), nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParse(t, out, map[string]any{"hub": map[string]any{"services": want}, "cull": map[string]any{"enabled": false}})
+	checkSchema(t, out)
+}

@@ -47,8 +47,9 @@ type Setting struct {
 
 // Cull is what config.yaml says of TLJH's culler.
 type Cull struct {
-	Enabled  bool
-	Settings []Setting // every knob of hub.TLJHCullKnobs, in that order
+	Enabled     bool
+	EnabledLine int       // the line of services.cull.enabled; 0 for TLJH's default
+	Settings    []Setting // every knob of hub.TLJHCullKnobs, in that order
 }
 
 // Error is a config.yaml that hubctl cannot use, at FILE:LINE.
@@ -144,6 +145,7 @@ func ReadCull(path string, src []byte) (Cull, error) {
 	var v *yaml.Node
 	if m != nil {
 		if _, v = lookup(m, "enabled"); v != nil {
+			c.EnabledLine = v.Line
 			if c.Enabled, err = boolValue(path, "enabled", v); err != nil {
 				return c, err
 			}

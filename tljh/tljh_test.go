@@ -115,8 +115,8 @@ func TestBadYAMLRefusedWithLine(t *testing.T) {
 func TestReadCullEveryKnob(t *testing.T) {
 	defaults := map[string]string{"timeout": "600", "cull-every": "60", "concurrency": "5", "max-age": "0", "cull-users": "false", "remove-named-servers": "false"}
 	c, err := ReadCull("config.yaml", nil)
-	if err != nil || !c.Enabled {
-		t.Fatal(err)
+	if err != nil || !c.Enabled || c.EnabledLine != 0 {
+		t.Fatal(c, err)
 	}
 	if len(c.Settings) != len(defaults) {
 		t.Fatalf("%d settings, want %d", len(c.Settings), len(defaults))
@@ -136,8 +136,8 @@ func TestReadCullEveryKnob(t *testing.T) {
 	} {
 		t.Run(tc.key, func(t *testing.T) {
 			c, err := ReadCull("config.yaml", []byte("services:\n  cull:\n    enabled: true\n    "+tc.key+": "+tc.yaml+"\n"))
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || !c.Enabled || c.EnabledLine != 3 {
+				t.Fatal(c, err)
 			}
 			for _, s := range c.Settings {
 				want, line := defaults[s.Knob.Flag], 0

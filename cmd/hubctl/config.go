@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -36,6 +37,8 @@ func configCommand(env *cliEnv) *cli.Command {
 				&cli.StringFlag{Name: "from-values", TakesFile: true, Usage: "with --format helm, the deployment's Zero-to-JupyterHub values `FILE`: its cull.* settings go into hubctl's culler, its hub.services and hub.loadRoles are kept"},
 				&cli.StringFlag{Name: "hubctl-path", Value: helm.DefaultHubctlPath, Usage: "with --format helm, the absolute `PATH` of hubctl in the hub pod; commands that run hubctl run it from there"},
 				&cli.StringFlag{Name: "existing-secret", Usage: "with --format helm, the Kubernetes Secret `NAME` you manage that holds the services' tokens (hub.existingSecret; keys hub.services.<name>.apiToken): no token goes into the values"},
+				&cli.StringFlag{Name: "token", Usage: "with --format helm, the apiToken of each of hubctl's services without a literal token in the block (an env token, or none): `MODE` keyring takes the keyring's, stored under the service's name; new makes one and stores it there. A literal token in the block is kept as it is, since the Hub uses it now"},
+				insecureStorageFlag(env),
 				&cli.StringFlag{Name: "output", TakesFile: true, Usage: "write to `FILE`, a new file of mode 0600, instead of stdout (the output holds literal tokens)"}},
 			Action: func(c *cli.Context) error {
 				if _, err := positional(c); err != nil {
@@ -81,10 +84,18 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	if c.IsSet("from-values") && c.String("format") != "helm" {
 		return usageErrorf("--from-values goes with --format helm")
 	}
-	for _, f := range []string{"hubctl-path", "existing-secret"} {
+	for _, f := range []string{"hubctl-path", "existing-secret", "token"} {
 		if c.IsSet(f) && c.String("format") != "helm" {
 			return usageErrorf("--%s goes with --format helm", f)
 		}
+	}
+	tokenMode := c.String("token")
+	switch {
+	case !c.IsSet("token"):
+	case tokenMode != "keyring" && tokenMode != "new":
+		return usageErrorf("--token %q: use keyring or new", tokenMode)
+	case c.IsSet("existing-secret"):
+		return usageErrorf("--token and --existing-secret: with --existing-secret the tokens belong in your Secret, not in the values; give one of them")
 	}
 	opts := helm.Options{ExistingSecret: c.String("existing-secret")}
 	if opts.ExistingSecret != "" {
@@ -97,6 +108,8 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	}
 	var text []byte
 	userTokens := 0
+	var store tokens.Store
+	var fresh []string // services given a new token, stored below
 	switch c.String("format") {
 	case "python":
 		block, err := m.Render()
@@ -106,6 +119,11 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		text = []byte(block)
 	case "helm":
 		m = helm.ForPod(m, c.String("hubctl-path"))
+		if tokenMode != "" {
+			if store, fresh, err = renderTokens(c, env, &m, tokenMode); err != nil {
+				return err
+			}
+		}
 		var uv *helm.UserValues
 		if from := c.String("from-values"); from != "" {
 			if uv, err = helm.ReadValues(from); err != nil {
@@ -129,22 +147,133 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	if literal > 0 {
 		holds = fmt.Sprintf("the literal tokens of %d %s", literal, plural(literal, "service", "services"))
 	}
+	// New tokens are stored before the values are written: a token stored
+	// for values that then fail to be written is harmless (--token keyring
+	// uses it next time), but values written with a token nobody stored
+	// would lose it, and the hub would run with a token hubctl cannot give
+	// its culler or the admin.
+	if err := storeNewTokens(env, store, m, fresh); err != nil {
+		return err
+	}
+	var werr error
 	if out == "" {
-		if _, err := env.stdout.Write(text); err != nil {
-			return err
+		_, werr = env.stdout.Write(text)
+	} else {
+		werr = writePrivate(out, text)
+	}
+	if werr != nil {
+		if len(fresh) > 0 {
+			return &tokens.HintError{Err: fmt.Errorf("the new tokens of %s are stored in %s, but writing the values failed: %w", strings.Join(fresh, ", "), store, werr),
+				Next: "run the command again with --token keyring to use them"}
 		}
+		return werr
+	}
+	// Whatever holds a literal token is secret, and hubctl says so.
+	advice := "do not commit it or show it to others"
+	if c.String("format") == "helm" {
+		advice += "; --existing-secret NAME keeps the tokens out of the values"
+	}
+	if out == "" {
 		if holds != "" {
-			fmt.Fprintf(env.stderr, "hubctl: warning: the output holds %s; keep it from others (--output FILE writes a file of mode 0600)\n", holds)
+			fmt.Fprintf(env.stderr, "hubctl: warning: stdout: the output holds %s; it is secret: %s; --output FILE writes it to a file of mode 0600\n", holds, advice)
 		}
 		return nil
 	}
-	if err := writePrivate(out, text); err != nil {
-		return err
-	}
+	secret := ""
 	if holds != "" {
-		holds = ": it holds " + holds
+		secret = "; it is secret: it holds " + holds + "; " + advice
 	}
-	fmt.Fprintf(env.stderr, "hubctl: wrote %s (mode 0600)%s\n", out, holds)
+	fmt.Fprintf(env.stderr, "hubctl: wrote %s (mode 0600)%s\n", out, secret)
+	return nil
+}
+
+// renderTokens gives each service of m without a literal token (an env
+// token, or none, which the chart would generate anew on every render) the
+// token --token names: the keyring's under the service's name (keyring),
+// or a new one (new), whose names it returns to be stored. A literal token
+// in the block is kept: it is the one the Hub uses now. Nothing is stored
+// here, and every refusal comes before anything is written.
+func renderTokens(c *cli.Context, env *cliEnv, m *provision.Managed, mode string) (tokens.Store, []string, error) {
+	var names []string
+	for _, s := range m.Services {
+		if s.Token == provision.TokenNone || s.Token == provision.TokenEnv {
+			names = append(names, s.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil, nil
+	}
+	store, err := openStore(c, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored, err := store.List()
+	if err != nil {
+		return nil, nil, err
+	}
+	// keyring needs every name in the store; new needs none there, so
+	// that no token someone relies on is replaced.
+	var refused []string
+	for _, n := range names {
+		if slices.Contains(stored, n) != (mode == "keyring") {
+			refused = append(refused, n)
+		}
+	}
+	switch {
+	case len(refused) == 0:
+	case mode == "keyring":
+		return nil, nil, &tokens.HintError{Err: fmt.Errorf("--token keyring: %s holds no token for %s %s", store, plural(len(refused), "service", "services"), strings.Join(refused, ", ")),
+			Next: storeHint(refused)}
+	default:
+		return nil, nil, &tokens.HintError{Err: fmt.Errorf("--token new: %s already holds a token for %s %s; hubctl does not replace it", store, plural(len(refused), "service", "services"), strings.Join(refused, ", ")),
+			Next: "--token keyring uses the stored token"}
+	}
+	for i := range m.Services {
+		s := &m.Services[i]
+		if !slices.Contains(names, s.Name) {
+			continue
+		}
+		tok, err := store.Get(s.Name)
+		if mode == "new" {
+			tok, err = tokens.New(tokens.DefaultBytes, tokens.Hex)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("--token %s: service %s: %w", mode, s.Name, err)
+		}
+		s.Token, s.TokenEnvVar, s.APIToken = provision.TokenLiteral, "", tok
+	}
+	if mode == "keyring" {
+		return store, nil, nil
+	}
+	return store, names, nil
+}
+
+// storeHint is how to put the tokens of the named services in the keyring.
+func storeHint(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("store it with `hubctl token set %s` (or `hubctl token new --store %s`), or pass --token new to make one", names[0], names[0])
+	}
+	return "store each with `hubctl token set NAME` (or `hubctl token new --store NAME`), or pass --token new to make them"
+}
+
+// storeNewTokens stores the new token of each named service of m. When one
+// cannot be stored, the ones stored before it are deleted again (no values
+// used them yet), so that running the command again starts afresh.
+func storeNewTokens(env *cliEnv, store tokens.Store, m provision.Managed, names []string) error {
+	for i, n := range names {
+		s, _ := m.Service(n)
+		if err := store.Set(n, s.APIToken); err != nil {
+			for _, done := range names[:i] {
+				if derr := store.Delete(done); derr != nil {
+					return fmt.Errorf("storing the new token of %s: %w (and the one stored for %s could not be deleted again: %v)", n, err, done, derr)
+				}
+			}
+			return fmt.Errorf("storing the new token of %s: %w; nothing was written", n, err)
+		}
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(env.stderr, "hubctl: stored the new %s of %s in %s (`hubctl token get NAME`)\n", plural(len(names), "token", "tokens"), strings.Join(names, ", "), store)
+	}
 	return nil
 }
 

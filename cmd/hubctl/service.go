@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -569,24 +570,41 @@ func serviceListCommand(env *cliEnv) *cli.Command {
 	return &cli.Command{
 		Name:  "list",
 		Usage: "list the services and roles in jupyterhub_config.py, hubctl's and hand-written",
-		Description: "Example:\n" +
-			"   hubctl service list --json",
-		Flags: []cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Description: "With --tljh, the JSON is {\"services\": [...], \"tljh_culler\": {...}}.\n\n" +
+			"Example:\n" +
+			"   hubctl service list --json\n" +
+			"   hubctl service list --tljh",
+		Flags: append([]cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}}, tljhReadFlags()...),
 		Action: func(c *cli.Context) error {
 			if _, err := positional(c); err != nil {
 				return err
 			}
-			views, warnings, err := serviceViews(c.Context, c.String("config"))
+			target, path, err := readTarget(c)
+			if err != nil {
+				return err
+			}
+			views, warnings, err := serviceViews(c.Context, path)
 			if err != nil {
 				return err
 			}
 			for _, w := range warnings {
 				fmt.Fprintln(env.stderr, "hubctl: warning: "+w.String())
 			}
+			var culler tljhCullerView
+			if target != nil {
+				culler = tljhCuller(target)
+				warnTLJHCuller(env, culler, views)
+			}
+			if views == nil {
+				views = []serviceView{}
+			}
+			if c.Bool("json") && target != nil {
+				return printJSON(env, struct {
+					Services   []serviceView  `json:"services"`
+					TLJHCuller tljhCullerView `json:"tljh_culler"`
+				}{views, culler})
+			}
 			if c.Bool("json") {
-				if views == nil {
-					views = []serviceView{}
-				}
 				return printJSON(env, views)
 			}
 			for _, v := range views {
@@ -600,6 +618,9 @@ func serviceListCommand(env *cliEnv) *cli.Command {
 				}
 				fmt.Fprintf(env.stdout, "%-20s %-12s %-12s token: %-40s roles: %s  (%s)\n", v.Name, v.Kind, owner, v.Token, strings.Join(roles, ","), v.Where)
 			}
+			if target != nil {
+				fmt.Fprintf(env.stdout, "TLJH's culler: %s\n", culler)
+			}
 			return nil
 		},
 	}
@@ -610,21 +631,38 @@ func serviceShowCommand(env *cliEnv) *cli.Command {
 		Name:      "show",
 		Usage:     "show one service and its roles",
 		ArgsUsage: "NAME",
-		Description: "Example:\n" +
-			"   hubctl service show cull-idle",
-		Flags: []cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Description: "With --tljh, the JSON has a \"tljh_culler\" key too.\n\n" +
+			"Example:\n" +
+			"   hubctl service show cull-idle\n" +
+			"   hubctl service show cull-idle --tljh",
+		Flags: append([]cli.Flag{configFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}}, tljhReadFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
 				return err
 			}
-			views, _, err := serviceViews(c.Context, c.String("config"))
+			target, path, err := readTarget(c)
+			if err != nil {
+				return err
+			}
+			views, _, err := serviceViews(c.Context, path)
 			if err != nil {
 				return err
 			}
 			for _, v := range views {
 				if v.Name != args[0] {
 					continue
+				}
+				var culler tljhCullerView
+				if target != nil {
+					culler = tljhCuller(target)
+					warnTLJHCuller(env, culler, views)
+				}
+				if c.Bool("json") && target != nil {
+					return printJSON(env, struct {
+						serviceView
+						TLJHCuller tljhCullerView `json:"tljh_culler"`
+					}{v, culler})
 				}
 				if c.Bool("json") {
 					return printJSON(env, v)
@@ -643,11 +681,28 @@ func serviceShowCommand(env *cliEnv) *cli.Command {
 				for _, r := range v.Roles {
 					fmt.Fprintf(env.stdout, "role:     %s: %s\n", r.Name, strings.Join(r.Scopes, ", "))
 				}
+				if target != nil {
+					fmt.Fprintf(env.stdout, "tljh:     TLJH's culler %s\n", culler)
+				}
 				return nil
 			}
-			return fmt.Errorf("%s: no service named %q", c.String("config"), args[0])
+			return fmt.Errorf("%s: no service named %q", path, args[0])
 		},
 	}
+}
+
+// readTarget is the file list and show read: --config, or hubctl's block
+// under TLJH with --tljh (nil target without).
+func readTarget(c *cli.Context) (*tljh.Paths, string, error) {
+	target, err := tljhTarget(c)
+	if err != nil || target == nil {
+		return nil, c.String("config"), err
+	}
+	path := target.Block()
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, "", &tokens.HintError{Err: fmt.Errorf("%s: no such file", path), Next: "hubctl has no block under TLJH yet: `hubctl service add NAME --tljh` writes one"}
+	}
+	return target, path, nil
 }
 
 func printJSON(env *cliEnv, v any) error {

@@ -200,3 +200,67 @@ func editTLJHCuller(c *cli.Context, env *cliEnv, p *tljh.Paths, disable, dry boo
 	}
 	return nil
 }
+
+// tljhReadFlags are the TLJH target of service list and show.
+func tljhReadFlags() []cli.Flag {
+	flags := tljhFlags()
+	flags[0].(*cli.BoolFlag).Usage = "The Littlest JupyterHub: read hubctl's block in DIR/jupyterhub_config.d/hubctl.py, and say whether TLJH's own culler is on in DIR/config.yaml"
+	return flags
+}
+
+// tljhCullerView is whether TLJH's own culler runs, as config.yaml says.
+type tljhCullerView struct {
+	ConfigYAML string `json:"config_yaml"`
+	Enabled    *bool  `json:"enabled"`         // nil when config.yaml cannot be read
+	Line       int    `json:"line,omitempty"`  // of services.cull.enabled; 0 for TLJH's default
+	Error      string `json:"error,omitempty"` // why config.yaml cannot be read
+}
+
+// tljhCuller reads TLJH's culler state. A config.yaml hubctl cannot read
+// does not stop a listing: its error is kept, for a warning.
+func tljhCuller(p *tljh.Paths) tljhCullerView {
+	v := tljhCullerView{ConfigYAML: p.ConfigYAML()}
+	src, err := tljh.ReadFile(v.ConfigYAML)
+	var c tljh.Cull
+	if err == nil {
+		c, err = tljh.ReadCull(v.ConfigYAML, src)
+	}
+	if err != nil {
+		v.Error = err.Error()
+		return v
+	}
+	v.Enabled, v.Line = &c.Enabled, c.EnabledLine
+	return v
+}
+
+// String is the state in words: "off (services.cull.enabled: false at FILE:LINE)".
+func (v tljhCullerView) String() string {
+	switch {
+	case v.Enabled == nil:
+		return "unknown (" + v.Error + ")"
+	case v.Line == 0:
+		return fmt.Sprintf("on (TLJH's default: %s does not set services.cull.enabled)", v.ConfigYAML)
+	case *v.Enabled:
+		return fmt.Sprintf("on (services.cull.enabled: true at %s:%d)", v.ConfigYAML, v.Line)
+	}
+	return fmt.Sprintf("off (services.cull.enabled: false at %s:%d)", v.ConfigYAML, v.Line)
+}
+
+// warnTLJHCuller says on stderr what is wrong with TLJH's culler beside
+// hubctl's block: a config.yaml hubctl cannot read, or two cullers.
+func warnTLJHCuller(env *cliEnv, v tljhCullerView, views []serviceView) {
+	if v.Enabled == nil {
+		fmt.Fprintf(env.stderr, "hubctl: warning: TLJH's culler: %s\n", v.Error)
+		return
+	}
+	if !*v.Enabled {
+		return
+	}
+	for _, s := range views {
+		svc := provision.Service{Command: s.Command}
+		if s.Managed && s.Name == provision.CullIdlePreset || svc.RunsHubctlCull() {
+			fmt.Fprintf(env.stderr, "hubctl: warning: two cullers: TLJH's culler is on beside hubctl's %s; turn TLJH's off with `sudo tljh-config set services.cull.enabled false` and `sudo tljh-config reload hub`\n", s.Name)
+			return
+		}
+	}
+}

@@ -299,3 +299,92 @@ func TestTLJHBlockWithTokenIsPrivate(t *testing.T) {
 		t.Error("a service that is no culler made config.yaml")
 	}
 }
+
+// TestTLJHServiceListShow: list and show --tljh read hubctl's block under
+// TLJH and say whether TLJH's own culler is on in config.yaml.
+func TestTLJHServiceListShow(t *testing.T) {
+	t.Parallel()
+	_, dir := tljhInstall(t, tljhYAML)
+	yamlPath, block := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "jupyterhub_config.d", "hubctl.py")
+	// No block yet: an error naming it, with the way to write one.
+	r := runCLI(t, nil, "", "service", "list", "--tljh", "--tljh-dir", dir)
+	if r.code != exitFailure || r.stdout != "" || r.stderr != "hubctl: error: "+block+": no such file\n"+
+		"hubctl: hint: hubctl has no block under TLJH yet: `hubctl service add NAME --tljh` writes one\n" {
+		t.Errorf("no block: %+v", r)
+	}
+	if r := runCLI(t, nil, "", "service", "add", "cull-idle", "--admin", "--tljh", "--tljh-dir", dir, "--hub-version", "5.2"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	off := "off (services.cull.enabled: false at " + yamlPath + ":10)"
+	r = runCLI(t, nil, "", "service", "list", "--tljh", "--tljh-dir", dir)
+	if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "cull-idle ") || !strings.Contains(r.stdout, "("+block+":") ||
+		!strings.HasSuffix(r.stdout, "\nTLJH's culler: "+off+"\n") {
+		t.Errorf("list --tljh: %+v", r)
+	}
+	r = runCLI(t, nil, "", "service", "show", "cull-idle", "--target", "tljh", "--tljh-dir", dir)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "name:     cull-idle\nwhere:    "+block+":") || !strings.HasSuffix(r.stdout, "\ntljh:     TLJH's culler "+off+"\n") {
+		t.Errorf("show --target tljh: %+v", r)
+	}
+	var list struct {
+		Services   []serviceView
+		TLJHCuller tljhCullerView `json:"tljh_culler"`
+	}
+	r = runCLI(t, nil, "", "service", "list", "--json", "--tljh", "--tljh-dir", dir)
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list.Services) != 1 || list.TLJHCuller.Enabled == nil || *list.TLJHCuller.Enabled ||
+		list.TLJHCuller.Line != 10 || list.TLJHCuller.ConfigYAML != yamlPath {
+		t.Errorf("list --json --tljh: %v %+v", err, r)
+	}
+	var show struct {
+		Name       string
+		TLJHCuller tljhCullerView `json:"tljh_culler"`
+	}
+	r = runCLI(t, nil, "", "service", "show", "cull-idle", "--json", "--tljh", "--tljh-dir", dir)
+	if err := json.Unmarshal([]byte(r.stdout), &show); err != nil || show.Name != "cull-idle" || show.TLJHCuller.Enabled == nil || *show.TLJHCuller.Enabled {
+		t.Errorf("show --json --tljh: %v %+v", err, r)
+	}
+
+	// TLJH's culler back on (by hand): two cullers, said on stderr.
+	if err := os.WriteFile(yamlPath, []byte(strings.Replace(readFile(t, yamlPath), "enabled: false", "enabled: true", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "", "service", "list", "--tljh", "--tljh-dir", dir)
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "\nTLJH's culler: on (services.cull.enabled: true at "+yamlPath+":10)\n") ||
+		!strings.HasPrefix(r.stderr, "hubctl: warning: two cullers: TLJH's culler is on beside hubctl's cull-idle; turn TLJH's off with `sudo tljh-config set services.cull.enabled false`") {
+		t.Errorf("TLJH's culler on: %+v", r)
+	}
+	// No config.yaml: TLJH's default, on.
+	if err := os.Remove(yamlPath); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "", "service", "show", "cull-idle", "--tljh", "--tljh-dir", dir)
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "\ntljh:     TLJH's culler on (TLJH's default: "+yamlPath+" does not set services.cull.enabled)\n") {
+		t.Errorf("no config.yaml: %+v", r)
+	}
+	// A config.yaml hubctl cannot read: the listing still comes, with a warning.
+	if err := os.WriteFile(yamlPath, []byte("services:\n  cull:\n    enabled: \"no\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "", "service", "list", "--tljh", "--tljh-dir", dir)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "cull-idle ") || !strings.Contains(r.stdout, "\nTLJH's culler: unknown ("+yamlPath+":3: services.cull.enabled is") ||
+		!strings.HasPrefix(r.stderr, "hubctl: warning: TLJH's culler: "+yamlPath+":3: ") {
+		t.Errorf("unreadable config.yaml: %+v", r)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "--tljh", "--config", "x.py"}, "--config and --tljh"},
+		{[]string{"show", "cull-idle", "--target", "k8s"}, `--target "k8s": the only target is tljh`},
+		{[]string{"list", "--tljh-dir", dir}, "--tljh-dir is for --tljh"},
+		{[]string{"show", "cull-idle", "--tljh", "--tljh-dir", filepath.Join(dir, "nope")}, "--tljh-dir " + filepath.Join(dir, "nope") + ": not a directory"},
+	} {
+		r := runCLI(t, nil, "", append([]string{"service"}, tc.args...)...)
+		if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, "hubctl: error: "+tc.want) {
+			t.Errorf("%q: %+v", tc.args, r)
+		}
+	}
+	if r := runCLI(t, nil, "", "service", "show", "other", "--tljh", "--tljh-dir", dir); r.code != exitFailure || r.stderr != "hubctl: error: "+block+": no service named \"other\"\n" {
+		t.Errorf("show other: %+v", r)
+	}
+}
