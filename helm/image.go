@@ -95,7 +95,7 @@ func (b *builder) imageEntries(image string) (initContainer, volume, mount *yaml
 		"runAsUser", num(imageUID),
 		"seccompProfile", m("type", str("RuntimeDefault")),
 	)
-	// copy-binary holds the binary (about 10 MiB) in memory once.
+	// copy-binary holds the binary (about 15 MiB) in memory once.
 	resources := m(
 		"limits", m("cpu", str("500m"), "memory", str("64Mi")),
 		"requests", m("cpu", str("10m"), "memory", str("32Mi")),
