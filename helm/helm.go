@@ -122,6 +122,13 @@ type Options struct {
 	// from the key hub.services.<name>.apiToken there first. So no
 	// apiToken is written: the values hold no token of hubctl's services.
 	ExistingSecret string
+	// Image is hubctl's own image (REPO:TAG, see CheckImage): the values
+	// get an init container that copies hubctl from it into an
+	// emptyDir the hub container mounts (ImageMountDir), beside the user's
+	// own entries of those lists.
+	// The services' commands must run hubctl from ImageHubctlPodPath
+	// (ForPod).
+	Image string
 }
 
 // secretNameRE is a Kubernetes object name (a DNS subdomain, 253
@@ -141,6 +148,11 @@ func Render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
 	if opts.ExistingSecret != "" {
 		if err := CheckSecretName(opts.ExistingSecret); err != nil {
 			return nil, fmt.Errorf("existing secret: %w", err)
+		}
+	}
+	if opts.Image != "" {
+		if err := CheckImage(opts.Image); err != nil {
+			return nil, fmt.Errorf("image %w", err)
 		}
 	}
 	if uv != nil {
@@ -205,6 +217,12 @@ func render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
 		hub.addCommented(b.key("existingSecret"), comment, b.str("existingSecret", opts.ExistingSecret))
 	}
 
+	if opts.Image != "" {
+		if err := b.addImage(hub, uv, opts.Image); err != nil {
+			return nil, err
+		}
+	}
+
 	roles := &sortedMap{}
 	seen = map[string]bool{}
 	for i := range m.Roles {
@@ -251,9 +269,13 @@ func render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
 		if len(names) > 1 {
 			verb = "run"
 		}
+		need := "the hub image must have hubctl"
+		if opts.Image != "" {
+			need = "hub.initContainers puts hubctl"
+		}
 		comment := fmt.Sprintf("# The chart's own culler (jupyterhub-idle-culler) is off: %s\n"+
-			"# %s `hubctl cull` instead, so the hub image must have hubctl %s.",
-			strings.Join(names, " and "), verb, strings.Join(where, " and "))
+			"# %s `hubctl cull` instead, so %s %s.",
+			strings.Join(names, " and "), verb, need, strings.Join(where, " and "))
 		if uv != nil {
 			comment += fmt.Sprintf("\n# The culler's flags are what chart %s gives its own for the cull.* values of\n# %s (its defaults where unset).", ChartVersion, strings.Join(uv.Files, ", "))
 		}

@@ -518,6 +518,19 @@ func TestSchemaAssumptions(t *testing.T) {
 	if roles := schemaAt(t, schema, "properties", "hub", "properties", "loadRoles"); roles["additionalProperties"] != true {
 		t.Errorf("hub.loadRoles.additionalProperties = %v", roles["additionalProperties"])
 	}
+	// --image writes these lists; the schema takes any entries in them
+	// (Kubernetes checks them).
+	for _, key := range []string{"initContainers", "extraVolumes", "extraVolumeMounts"} {
+		l := schemaAt(t, schema, "properties", "hub", "properties", key)
+		for k := range l {
+			if k != "type" && k != "description" {
+				t.Errorf("hub.%s has %s in the schema; addImage assumes only a type", key, k)
+			}
+		}
+		if l["type"] != "array" {
+			t.Errorf("hub.%s type = %v", key, l["type"])
+		}
+	}
 	if ty := schemaAt(t, schema, "properties", "cull", "properties", "enabled")["type"]; ty != "boolean" {
 		t.Errorf("cull.enabled type = %v", ty)
 	}

@@ -131,6 +131,8 @@ func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		return "list"
+	case yaml.MappingNode:
+		return "map"
 	case yaml.ScalarNode:
 		return "scalar"
 	}

@@ -55,19 +55,23 @@ func TestMain(m *testing.M) {
 
 // TestBinaryIsStatic: hubctlBin asks for no dynamic loader and no shared
 // library, so it runs in any Linux root, as `file` and `ldd` would say.
-func TestBinaryIsStatic(t *testing.T) {
-	f, err := elf.Open(hubctlBin)
+func TestBinaryIsStatic(t *testing.T) { checkStatic(t, hubctlBin) }
+
+// checkStatic fails unless the ELF binary bin is statically linked.
+func checkStatic(t *testing.T, bin string) {
+	t.Helper()
+	f, err := elf.Open(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
-			t.Errorf("%s has a %s program header: it is dynamically linked", hubctlBin, p.Type)
+			t.Errorf("%s has a %s program header: it is dynamically linked", bin, p.Type)
 		}
 	}
 	if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
-		t.Errorf("%s needs shared libraries %v (%v)", hubctlBin, libs, err)
+		t.Errorf("%s needs shared libraries %v (%v)", bin, libs, err)
 	}
 }
 

@@ -35,7 +35,8 @@ func configCommand(env *cliEnv) *cli.Command {
 			Flags: []cli.Flag{configFlag(), &repeatableFlag{Name: "service", Usage: "only this `NAME` and its roles (repeatable)"},
 				&cli.StringFlag{Name: "format", Value: "python", Usage: "python (hubctl's block) or helm (Zero-to-JupyterHub chart values)"},
 				&cli.StringFlag{Name: "from-values", TakesFile: true, Usage: "with --format helm, the deployment's Zero-to-JupyterHub values `FILE`: its cull.* settings go into hubctl's culler, its hub.services and hub.loadRoles are kept"},
-				&cli.StringFlag{Name: "hubctl-path", Value: helm.DefaultHubctlPath, Usage: "with --format helm, the absolute `PATH` of hubctl in the hub pod; commands that run hubctl run it from there"},
+				&cli.StringFlag{Name: "hubctl-path", Value: helm.DefaultHubctlPath, Usage: "with --format helm, the absolute `PATH` of hubctl in the hub pod; commands that run hubctl run it from there (with --image: " + helm.ImageHubctlPodPath + ")"},
+				&cli.StringFlag{Name: "image", Usage: "with --format helm, hubctl's own image `REPO:TAG` (the Dockerfile's): an init container copies hubctl from it into an emptyDir the hub mounts, at " + helm.ImageHubctlPodPath},
 				&cli.StringFlag{Name: "existing-secret", Usage: "with --format helm, the Kubernetes Secret `NAME` you manage that holds the services' tokens (hub.existingSecret; keys hub.services.<name>.apiToken): no token goes into the values"},
 				&cli.StringFlag{Name: "token", Usage: "with --format helm, the apiToken of each of hubctl's services without a literal token in the block (an env token, or none): `MODE` keyring takes the keyring's, stored under the service's name; new makes one and stores it there. A literal token in the block is kept as it is, since the Hub uses it now"},
 				insecureStorageFlag(env),
@@ -84,7 +85,7 @@ func configRender(c *cli.Context, env *cliEnv) error {
 	if c.IsSet("from-values") && c.String("format") != "helm" {
 		return usageErrorf("--from-values goes with --format helm")
 	}
-	for _, f := range []string{"hubctl-path", "existing-secret", "token"} {
+	for _, f := range []string{"hubctl-path", "existing-secret", "token", "image"} {
 		if c.IsSet(f) && c.String("format") != "helm" {
 			return usageErrorf("--%s goes with --format helm", f)
 		}
@@ -103,7 +104,17 @@ func configRender(c *cli.Context, env *cliEnv) error {
 			return usageErrorf("--existing-secret: %v", err)
 		}
 	}
-	if p := c.String("hubctl-path"); !strings.HasPrefix(p, "/") || strings.IndexFunc(p, unicode.IsControl) >= 0 {
+	hubctlPath := c.String("hubctl-path")
+	if opts.Image = c.String("image"); opts.Image != "" {
+		if err := helm.CheckImage(opts.Image); err != nil {
+			return usageErrorf("--image %w", err)
+		}
+		if c.IsSet("hubctl-path") && hubctlPath != helm.ImageHubctlPodPath {
+			return usageErrorf("--hubctl-path %q goes without --image: --image puts hubctl at %s, in a volume of its own", hubctlPath, helm.ImageHubctlPodPath)
+		}
+		hubctlPath = helm.ImageHubctlPodPath
+	}
+	if p := hubctlPath; !strings.HasPrefix(p, "/") || strings.IndexFunc(p, unicode.IsControl) >= 0 {
 		return usageErrorf("--hubctl-path %q: give hubctl's absolute path in the hub pod, such as %s", p, helm.DefaultHubctlPath)
 	}
 	var text []byte
@@ -118,7 +129,7 @@ func configRender(c *cli.Context, env *cliEnv) error {
 		}
 		text = []byte(block)
 	case "helm":
-		m = helm.ForPod(m, c.String("hubctl-path"))
+		m = helm.ForPod(m, hubctlPath)
 		if tokenMode != "" {
 			if store, fresh, err = renderTokens(c, env, &m, tokenMode); err != nil {
 				return err

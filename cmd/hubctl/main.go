@@ -224,6 +224,7 @@ func newApp(env *cliEnv) *cli.App {
 			serviceCommand(env),
 			configCommand(env),
 			checkCommand(env),
+			copyBinaryCommand(env),
 			completionCommand(env),
 			manCommand(env),
 		},
