@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hubctl/hubctl/internal/textdiff"
 	"github.com/hubctl/hubctl/internal/z2jhschema"
 	"github.com/hubctl/hubctl/tokens"
 )
@@ -82,12 +83,15 @@ func TestZ2JHGolden(t *testing.T) {
 			if res.code != 0 {
 				t.Fatalf("exit %d: %s", res.code, res.stderr)
 			}
+			// The case's directory, in a comment or a message, is $DIR,
+			// as in args.
+			stdout := strings.ReplaceAll(res.stdout, abs, "$DIR")
 			stderr := strings.ReplaceAll(res.stderr, abs, "$DIR")
-			checkGoldenFile(t, filepath.Join(dir, "values.yaml"), res.stdout)
+			checkGoldenFile(t, filepath.Join(dir, "values.yaml"), stdout)
 			checkGoldenFile(t, filepath.Join(dir, "stderr"), stderr)
 
 			var values map[string]any
-			if err := yaml.Unmarshal([]byte(res.stdout), &values); err != nil {
+			if err := yaml.Unmarshal([]byte(stdout), &values); err != nil {
 				t.Fatal(err)
 			}
 			for _, e := range z2jhschema.CheckValues(schema, values) {
@@ -142,7 +146,7 @@ func checkGoldenFile(t *testing.T, path, got string) {
 		t.Fatalf("%v (record it with scripts/z2jh-golden.sh)", err)
 	}
 	if got != string(want) {
-		t.Errorf("%s differs from hubctl's output (if the change is meant, run scripts/z2jh-golden.sh):\n--- got\n%s\n--- want\n%s", path, got, want)
+		t.Errorf("hubctl's output differs from %s (if the change is meant, run scripts/z2jh-golden.sh):\n%s", path, textdiff.Unified(path, "hubctl", want, []byte(got)))
 	}
 }
 
