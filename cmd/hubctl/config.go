@@ -283,7 +283,7 @@ func storeNewTokens(env *cliEnv, store tokens.Store, m provision.Managed, names 
 		}
 	}
 	if len(names) > 0 {
-		fmt.Fprintf(env.stderr, "hubctl: stored the new %s of %s in %s (`hubctl token get NAME`)\n", plural(len(names), "token", "tokens"), strings.Join(names, ", "), store)
+		fmt.Fprintf(env.stderr, "hubctl: stored the new %s of %s in %s (`hubctl token get %s`)\n", plural(len(names), "token", "tokens"), strings.Join(names, ", "), store, names[0])
 	}
 	return nil
 }

@@ -131,7 +131,7 @@ func TestConfigRenderHelmTokenNew(t *testing.T) {
 	if got["fromenv"] == got["notoken"] {
 		t.Error("two services got the same token")
 	}
-	if !strings.Contains(r.stderr, "hubctl: stored the new tokens of fromenv, notoken in the in-memory store") ||
+	if !strings.Contains(r.stderr, "hubctl: stored the new tokens of fromenv, notoken in the in-memory store (`hubctl token get fromenv`)") ||
 		!strings.Contains(r.stderr, "it holds the literal tokens of 4 services") {
 		t.Errorf("stderr %q", r.stderr)
 	}
