@@ -390,6 +390,10 @@ type Identity struct {
 	Name   string   `json:"name"`
 	Admin  bool     `json:"admin"`
 	Scopes []string `json:"scopes"` // nil on Hubs before 2.0
+	// TokenID is the id of the token that asked ("a42"), which the token
+	// API's GET and DELETE take: from JupyterHub 5.0 (users.py
+	// SelfAPIHandler.get); "" before.
+	TokenID string `json:"token_id"`
 }
 
 // Whoami returns the identity and scopes of the client's token.
