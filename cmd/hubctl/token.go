@@ -267,12 +267,14 @@ func openStore(c *cli.Context, env *cliEnv) (tokens.Store, error) {
 			return nil, err
 		}
 		fmt.Fprintf(env.stderr, "hubctl: warning: --insecure-storage: tokens are kept in plain text in %s (mode 0600)\n", path)
-		return &tokens.File{Path: path}, nil
+		return &tokens.File{Path: path, Context: c.Context}, nil
 	}
 	if env.keyring != nil {
 		return env.keyring, nil
 	}
-	return tokens.NewKeyring(), nil
+	k := tokens.NewKeyring()
+	k.Context = c.Context // Ctrl-C ends a wait for the index lock
+	return k, nil
 }
 
 // maxSecret bounds what `token set` reads from standard input.
