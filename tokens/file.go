@@ -23,6 +23,9 @@ type File struct {
 	// Context, if set, ends a wait for the file's lock when it is done
 	// (Ctrl-C); the Store methods take no context of their own.
 	Context context.Context
+	// Waiting, if set, is told when another process has held the file's
+	// lock for a moment (holder as "process 123 (hubctl)", or "").
+	Waiting func(lock, holder string)
 }
 
 // DefaultFilePath is $XDG_CONFIG_HOME/hubctl/tokens.json (~/.config/...).
@@ -179,7 +182,7 @@ func (f *File) update(change func(map[string]string) error) error {
 	if err := f.checkDir(); err != nil {
 		return err
 	}
-	unlock, err := lockWithin(f.Context, f.Path+".lock", "the token file "+f.Path, DefaultLockWait)
+	unlock, err := lockWithin(f.Context, f.Path+".lock", "the token file "+f.Path, DefaultLockWait, f.Waiting)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ type Keyring struct {
 	// Context, if set, ends a wait for the index lock when it is done
 	// (Ctrl-C); the Store methods take no context of their own.
 	Context context.Context
+	// Waiting, if set, is told when another process has held the index
+	// lock for a moment (holder as "process 123 (hubctl)", or "").
+	Waiting func(lock, holder string)
 }
 
 // indexUser names the index item; ':' cannot occur in a token name.
@@ -157,7 +160,7 @@ func (k *Keyring) locked(op func() error) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := lockWithin(k.Context, path, "hubctl's index of the tokens in the keyring", DefaultLockWait)
+	unlock, err := lockWithin(k.Context, path, "hubctl's index of the tokens in the keyring", DefaultLockWait, k.Waiting)
 	if err != nil {
 		return err
 	}

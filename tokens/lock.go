@@ -32,8 +32,13 @@ func LockDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return "", fmt.Errorf("creating hubctl's lock directory: %w", err)
+	}
+	// Mkdir, not MkdirAll: a symlink planted at the name, even a dangling
+	// one, is left for checkLockDir to refuse.
 	dir := filepath.Join(base, "hubctl")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("creating hubctl's lock directory: %w", err)
 	}
 	if err := checkLockDir(dir); err != nil {
@@ -107,8 +112,9 @@ var errLockWait = errors.New("lock wait bound reached")
 // lockWithin takes the exclusive lock at path (atomicfile.Lock: a fresh
 // 0600 file of the caller's, never through a symlink), waiting at most wait
 // for another holder and no longer than ctx lets it (Ctrl-C). what says what
-// the lock guards, for the error that names the lock file.
-func lockWithin(ctx context.Context, path, what string, wait time.Duration) (unlock func(), err error) {
+// the lock guards, for the error that names the lock file. waiting, if set,
+// is told once when the lock has been someone else's for a moment.
+func lockWithin(ctx context.Context, path, what string, wait time.Duration, waiting func(lock, holder string)) (unlock func(), err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -118,7 +124,12 @@ func lockWithin(ctx context.Context, path, what string, wait time.Duration) (unl
 	lctx, cancel := context.WithTimeoutCause(ctx, wait, errLockWait)
 	defer cancel()
 	holder := ""
-	unlock, err = atomicfile.Lock(lctx, path, atomicfile.LockOptions{Waiting: func(h string) { holder = h }})
+	unlock, err = atomicfile.Lock(lctx, path, atomicfile.LockOptions{Waiting: func(h string) {
+		holder = h
+		if waiting != nil {
+			waiting(path, h)
+		}
+	}})
 	if err == nil {
 		return unlock, nil
 	}
@@ -127,10 +138,13 @@ func lockWithin(ctx context.Context, path, what string, wait time.Duration) (unl
 			holder = "another process"
 		}
 		return nil, &HintError{
-			Err: fmt.Errorf("gave up after %s waiting for the lock %s on %s: %s holds it", wait, path, what, holder),
-			Next: "another hubctl is storing or deleting a token: let it finish (or end it), then run this again; " +
+			Err: fmt.Errorf("gave up after %s waiting for the lock %s on %s: %s holds it; nothing was changed", wait, path, what, holder),
+			Next: "that is most likely another hubctl storing or deleting a token: let it finish (or end it), then run this again; " +
 				"the lock goes with the process that holds it, so the file need not be removed",
 		}
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%w; nothing was changed", err)
 	}
 	return nil, err
 }

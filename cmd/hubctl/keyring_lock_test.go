@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/hubctl/hubctl/internal/atomicfile"
 )
 
 // parallelStoreScript runs $PROCS shells at once, each storing $NAMES tokens
@@ -115,5 +122,48 @@ func checkNames(t *testing.T, when, listed string, want []string) {
 	}
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("%s: token list lacks %d of %d names %v and has %d it should not %v", when, len(missing), len(want), missing, len(extra), extra)
+	}
+}
+
+// `hubctl token set` and `token delete` waiting on the index lock that
+// another process holds say so, and end on SIGINT or SIGTERM within a second
+// with 130 or 143, naming the lock, before they touch the keyring (there is
+// none here: the lock comes first).
+func TestKeyringLockWaitEndsOnSignal(t *testing.T) {
+	runtimeDir := t.TempDir()
+	lock := filepath.Join(runtimeDir, "hubctl", "keyring-hubctl.lock")
+	if err := os.Mkdir(filepath.Dir(lock), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The holder is another open file than hubctl's: flock locks belong to
+	// open files.
+	unlock, err := atomicfile.Lock(context.Background(), lock, atomicfile.LockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+		args []string
+	}{
+		{syscall.SIGINT, 130, []string{"token", "set", "x"}},
+		{syscall.SIGTERM, 143, []string{"token", "delete", "x"}},
+		{syscall.SIGINT, 130, []string{"token", "new", "--store", "x"}},
+	} {
+		cmd := exec.Command(hubctlBin, tt.args...)
+		cmd.Env = envWithout([]string{"XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS"}, "XDG_RUNTIME_DIR="+runtimeDir)
+		cmd.Stdin = strings.NewReader("secret\n")
+		stderr := &lockedBuffer{}
+		cmd.Stderr, cmd.Stdout = stderr, io.Discard
+		code, took := signalWhen(t, cmd, tt.sig, func() bool { return strings.Contains(stderr.String(), "waiting for the lock") })
+		if code != tt.want || took > time.Second {
+			t.Errorf("%v: exit %d after %s, want %d within 1s\n%s", tt.args, code, took, tt.want, stderr)
+		}
+		sig := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[tt.sig]
+		if want := fmt.Sprintf("hubctl: waiting for the lock %s, held by process %d ", lock, os.Getpid()); !strings.Contains(stderr.String(), want) ||
+			!strings.Contains(stderr.String(), "hubctl: error: gave up waiting for the lock "+lock+": interrupted by "+sig+"; nothing was changed") {
+			t.Errorf("%v: stderr:\n%s", tt.args, stderr)
+		}
 	}
 }
