@@ -26,7 +26,9 @@ const DefaultLockWait = 10 * time.Second
 // (~/.cache/hubctl), which is the user's alone whatever the environment. A
 // shared /tmp is never used: on a Hub's host any user could plant the name
 // and so stall every update. The directory is refused if it is a symlink,
-// is not the caller's, or others can write it or a parent of it.
+// is not the caller's, or others can write it or a parent of it. Lock files
+// are left in place: removing one would let a waiter that has it open and a
+// newcomer that makes a fresh one both take "the" lock.
 func LockDir() (string, error) {
 	base, err := lockBase()
 	if err != nil {
