@@ -20,6 +20,12 @@ import (
 // plain JSON in a file of mode 0600 inside a directory of mode 0700.
 type File struct {
 	Path string
+	// Context, if set, ends a wait for the file's lock when it is done
+	// (Ctrl-C); the Store methods take no context of their own.
+	Context context.Context
+	// Waiting, if set, is told when another process has held the file's
+	// lock for a moment (holder as "process 123 (hubctl)", or "").
+	Waiting func(lock, holder string)
 }
 
 // DefaultFilePath is $XDG_CONFIG_HOME/hubctl/tokens.json (~/.config/...).
@@ -162,8 +168,10 @@ func hintOf(err error) string {
 	return ""
 }
 
-// update applies change to the stored map under an exclusive lock and writes
-// the result atomically: a fresh temp file of mode 0600, fsync, rename. The
+// update applies change to the stored map under an exclusive lock (Path
+// plus ".lock", beside the file it guards, so that every File on one path
+// shares it; the wait is bounded as the keyring's) and writes the result
+// atomically: a fresh temp file of mode 0600, fsync, rename. The
 // file is always the caller's: hubctl never gives it the owner of a file it
 // finds there.
 func (f *File) update(change func(map[string]string) error) error {
@@ -174,7 +182,7 @@ func (f *File) update(change func(map[string]string) error) error {
 	if err := f.checkDir(); err != nil {
 		return err
 	}
-	unlock, err := atomicfile.Lock(context.Background(), f.Path+".lock", atomicfile.LockOptions{})
+	unlock, err := lockWithin(f.Context, f.Path+".lock", "the token file "+f.Path, DefaultLockWait, f.Waiting)
 	if err != nil {
 		return err
 	}

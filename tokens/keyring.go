@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -16,11 +17,21 @@ import (
 // Linux) through go-keyring. Items live under the service name Service with
 // the token name as user. go-keyring cannot list items, so Keyring keeps an
 // index of names as one more item in the keyring, never in a plain file.
+// Set and Delete read, change and write that index, so they hold an
+// exclusive lock (LockDir's keyring-SERVICE.lock) while they do: two runs at
+// once would otherwise each write back the index they read and lose the
+// other's name.
 type Keyring struct {
 	Service string
 	// Timeout bounds each whole operation: go-keyring waits forever on an
 	// unlock prompt nobody will answer.
 	Timeout time.Duration
+	// Context, if set, ends a wait for the index lock when it is done
+	// (Ctrl-C); the Store methods take no context of their own.
+	Context context.Context
+	// Waiting, if set, is told when another process has held the index
+	// lock for a moment (holder as "process 123 (hubctl)", or "").
+	Waiting func(lock, holder string)
 }
 
 // indexUser names the index item; ':' cannot occur in a token name.
@@ -41,7 +52,7 @@ func (k *Keyring) Set(name, secret string) error {
 	if err := validateSecret(secret); err != nil {
 		return err
 	}
-	return k.bounded(func() error {
+	return k.locked(func() error {
 		if err := keyring.Set(k.Service, name, secret); err != nil {
 			return fmt.Errorf("storing %q in the keyring: %w", name, err)
 		}
@@ -77,7 +88,7 @@ func (k *Keyring) Delete(name string) error {
 	if err := ValidateName(name); err != nil {
 		return err
 	}
-	return k.bounded(func() error {
+	return k.locked(func() error {
 		err := keyring.Delete(k.Service, name)
 		if errors.Is(err, keyring.ErrNotFound) {
 			return &NotFoundError{Name: name, Where: k.String()}
@@ -138,6 +149,25 @@ func (k *Keyring) changeIndex(change func([]string) []string) error {
 		return fmt.Errorf("updating hubctl's index in the keyring: %w", err)
 	}
 	return nil
+}
+
+// locked runs op, bounded, under the index lock. The item and the index
+// change under the same lock, so that a Set and a Delete of one name at
+// once leave both in step. The lock is released when op itself returns,
+// not when bounded gives up on it: until then op may still write the index.
+func (k *Keyring) locked(op func() error) error {
+	path, err := indexLockPath(k.Service)
+	if err != nil {
+		return err
+	}
+	unlock, err := lockWithin(k.Context, path, "hubctl's index of the tokens in the keyring", DefaultLockWait, k.Waiting)
+	if err != nil {
+		return err
+	}
+	return k.bounded(func() error {
+		defer unlock()
+		return op()
+	})
 }
 
 // bounded checks that a usable Secret Service is there, then runs op, and

@@ -24,12 +24,14 @@ func requireSecretService(t *testing.T) {
 // own so it never meets other tests' items.
 func TestKeyringStore(t *testing.T) {
 	requireSecretService(t)
+	runtimeDir(t) // the index lock of this pid's service goes there, not in ~/.cache
 	k := &Keyring{Service: fmt.Sprintf("hubctl-test-%d", os.Getpid()), Timeout: DefaultKeyringTimeout}
 	testStore(t, k)
 }
 
 func TestKeyringIndexKeepsEachNameOnce(t *testing.T) {
 	requireSecretService(t)
+	runtimeDir(t) // the index lock of this pid's service goes there, not in ~/.cache
 	k := &Keyring{Service: fmt.Sprintf("hubctl-test-index-%d", os.Getpid()), Timeout: DefaultKeyringTimeout}
 	for _, n := range []string{"b", "a", "b"} {
 		if err := k.Set(n, "s-"+n); err != nil {

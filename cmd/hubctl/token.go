@@ -267,12 +267,25 @@ func openStore(c *cli.Context, env *cliEnv) (tokens.Store, error) {
 			return nil, err
 		}
 		fmt.Fprintf(env.stderr, "hubctl: warning: --insecure-storage: tokens are kept in plain text in %s (mode 0600)\n", path)
-		return &tokens.File{Path: path}, nil
+		return &tokens.File{Path: path, Context: c.Context, Waiting: lockWaitNotice(env)}, nil
 	}
 	if env.keyring != nil {
 		return env.keyring, nil
 	}
-	return tokens.NewKeyring(), nil
+	k := tokens.NewKeyring()
+	k.Context = c.Context // Ctrl-C ends a wait for the index lock
+	k.Waiting = lockWaitNotice(env)
+	return k, nil
+}
+
+// lockWaitNotice says on stderr why a store update is waiting.
+func lockWaitNotice(env *cliEnv) func(lock, holder string) {
+	return func(lock, holder string) {
+		if holder != "" {
+			holder = ", held by " + holder
+		}
+		fmt.Fprintf(env.stderr, "hubctl: waiting for the lock %s%s: another hubctl is storing or deleting a token (Ctrl-C to give up)\n", lock, holder)
+	}
 }
 
 // maxSecret bounds what `token set` reads from standard input.
