@@ -47,8 +47,8 @@ func RevokeOldConfigTokenHow(v Version) string {
 		"(init_services deletes the service and its tokens), then a start with it and the new token"
 }
 
-// WhoamiScopes are the scopes `GET /hub/api/user` needs: none. Any valid
-// token may ask who it is (apihandlers/users.py SelfAPIHandler.get, both
-// releases, has no @needs_scope; identify_scopes adds what the model needs),
-// and an unknown, revoked or expired token gets 403 {"message": "Forbidden"}.
-var WhoamiScopes = []string{}
+// The checks need no scope: any valid token may ask who it is (GET
+// /hub/api/user, apihandlers/users.py SelfAPIHandler.get has no
+// @needs_scope in either release; identify_scopes adds what the model
+// needs), an unknown, revoked or expired token gets 403 {"message":
+// "Forbidden"} there, and GET /hub/api/ (the version) needs no token.
