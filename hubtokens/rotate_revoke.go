@@ -128,7 +128,7 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	if out.HubVersion, err = hubVersion(ctx, opts.URL, fresh, timeout); err != nil {
 		return nil, fmt.Errorf("asking the Hub at %s before anything is changed: %w", opts.URL, err)
 	}
-	keyring := fmt.Sprintf("the keyring holds the new token as %q and the old as %q", opts.Name, PreviousName(opts.Name))
+	keyring := fmt.Sprintf("%s holds the new token as %q and the old as %q", opts.Store, opts.Name, PreviousName(opts.Name))
 
 	// (a) The block without the service. saved is the whole block as it
 	// was, to put back exactly; without is what this step wrote, so that

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"io"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hubctl/hubctl/internal/fakehub"
 	"github.com/hubctl/hubctl/tokens"
@@ -152,5 +156,45 @@ func TestTokenRotateRestartEnvironHasNoToken(t *testing.T) {
 	got := restartEnviron([]string{"PATH=/usr/bin", "JUPYTERHUB_API_TOKEN=x", "HUBCTL_TOKEN_ROTOR=y", "JPY_API_TOKEN=z", "HOME=/root"})
 	if !slices.Equal(got, []string{"PATH=/usr/bin", "HOME=/root"}) {
 		t.Errorf("restartEnviron: %q", got)
+	}
+}
+
+// TestTokenRotateRevokeOldEndsOnSignal: a SIGTERM while the restart command
+// runs ends hubctl within two seconds with 143, after it has put the
+// service back into the block, with the old token still in the keyring.
+func TestTokenRotateRevokeOldEndsOnSignal(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "jupyterhub_config.py")
+	writeFile(t, path, "c = get_config()  # noqa\n")
+	env := envWithout([]string{"XDG_CONFIG_HOME"}, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	for _, args := range [][]string{
+		{"service", "add", "rotor", "--token", "new", "--scope", "list:users"},
+		{"token", "rotate", "rotor"},
+	} {
+		if r := hubctl(t, env, append(args, "--config", path, "--hub-version", "3.0.0", "--insecure-storage")...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	rotated := readFile(t, path)
+	fh := fakehub.New(fakehub.Options{})
+	t.Cleanup(fh.Close)
+	cmd := exec.Command(hubctlBin, "token", "rotate", "rotor", "--config", path, "--hub-version", "3.0.0", "--insecure-storage",
+		"--url", fh.URL(), "--revoke-old", "--yes", "--restart-command", "sleep 60")
+	cmd.Env = env
+	stderr := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	code, took := signalWhen(t, cmd, syscall.SIGTERM, func() bool { return strings.Contains(stderr.String(), "step 2/6") })
+	if code != 143 || took > 2*time.Second {
+		t.Errorf("exit %d after %s, want 143 within 2s:\n%s", code, took, stderr)
+	}
+	if !strings.Contains(stderr.String(), "stopped at step 2/6") || !strings.Contains(stderr.String(), `service "rotor" is back in`) {
+		t.Errorf("no word of where it stopped:\n%s", stderr)
+	}
+	if readFile(t, path) != rotated {
+		t.Errorf("the block is not back as it was:\n%s", readFile(t, path))
+	}
+	if r := hubctl(t, env, "token", "list", "--insecure-storage"); !strings.Contains(r.stdout, "rotor.previous") {
+		t.Errorf("the old token is gone from the keyring: %+v", r)
 	}
 }
