@@ -91,8 +91,12 @@ func tokenRotateCommand(env *cliEnv) *cli.Command {
 					return usageErrorf("--restart-command is empty")
 				}
 			}
-			if _, err := cull.NormalizeURL(o.url); err != nil {
+			u, err := cull.NormalizeURL(o.url)
+			if err != nil {
 				return usageErrorf("--url: %v", err)
+			}
+			if (o.confirm || o.revoke) && cull.CleartextRemote(u) {
+				notifier(env)(fmt.Sprintf("warning: --url %s is plain http to another host: the tokens cross the network unencrypted (normal inside a cluster; use https:// elsewhere)", u))
 			}
 			store, err := openStore(c, env)
 			if err != nil {
@@ -133,7 +137,7 @@ func rotate(ctx context.Context, env *cliEnv, o rotateOptions, store tokens.Stor
 		if rot.KeptPrevious {
 			say(fmt.Sprintf("stored a new token for %q in %s; the old one is kept there as %q", o.name, store, hubtokens.PreviousName(o.name)))
 		} else {
-			say(fmt.Sprintf("stored a new token for %q in %s; the keyring had no old one, so --confirm cannot check that the Hub refuses it", o.name, store))
+			say(fmt.Sprintf("stored a new token for %q in %s; it had no old one to keep as %q, so hubctl cannot check that the Hub refuses the old value (--confirm needs it)", o.name, store, hubtokens.PreviousName(o.name)))
 		}
 		say(fmt.Sprintf("the token is not rotated yet: %s takes it from the Hub's environment variable %s, which hubctl does not write. "+
 			"Set %s to the new token (`hubctl token get %s`) where the Hub's environment is set (e.g. the EnvironmentFile of its systemd unit), "+

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -196,5 +197,66 @@ func TestTokenRotateRevokeOldEndsOnSignal(t *testing.T) {
 	}
 	if r := hubctl(t, env, "token", "list", "--insecure-storage"); !strings.Contains(r.stdout, "rotor.previous") {
 		t.Errorf("the old token is gone from the keyring: %+v", r)
+	}
+}
+
+// TestTokenRotateRevokeOldAsksOnATerminal: without --yes, on a terminal,
+// hubctl asks before the first restart; "n" changes nothing and runs no
+// command, "y" starts the sequence.
+func TestTokenRotateRevokeOldAsksOnATerminal(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "jupyterhub_config.py")
+	writeFile(t, path, "c = get_config()  # noqa\n")
+	env := envWithout([]string{"XDG_CONFIG_HOME"}, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	for _, args := range [][]string{
+		{"service", "add", "rotor", "--token", "new", "--scope", "list:users"},
+		{"token", "rotate", "rotor"},
+	} {
+		if r := hubctl(t, env, append(args, "--config", path, "--hub-version", "3.0.0", "--insecure-storage")...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	rotated := readFile(t, path)
+	fh := fakehub.New(fakehub.Options{})
+	t.Cleanup(fh.Close)
+	marker := filepath.Join(dir, "restarted")
+	for _, answer := range []string{"n", "y"} {
+		master, slave := openPTY(t)
+		cmd := exec.Command(hubctlBin, "token", "rotate", "rotor", "--config", path, "--hub-version", "3.0.0", "--insecure-storage",
+			"--url", fh.URL(), "--revoke-old", "--restart-command", "touch "+marker)
+		cmd.Env, cmd.Stdin = env, slave
+		stderr := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = io.Discard, stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(stderr.String(), "Restart the Hub twice now? [y/N]") {
+			if time.Now().After(deadline) {
+				_ = cmd.Process.Kill()
+				t.Fatalf("no question within 10s:\n%s", stderr)
+			}
+			time.Sleep(10 * time.Millisecond) // polling interval of the deadline above
+		}
+		if _, err := master.Write([]byte(answer + "\n")); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		master.Close()
+		slave.Close()
+		_, err := os.Stat(marker)
+		switch answer {
+		case "n":
+			if !strings.Contains(stderr.String(), "not confirmed; nothing was changed") || err == nil || readFile(t, path) != rotated {
+				t.Errorf("answer n: the restart command ran %t, the config changed %t:\n%s", err == nil, readFile(t, path) != rotated, stderr)
+			}
+		case "y":
+			// The fake Hub never learns the new token: the sequence
+			// stops at its confirmation, with the service in the block.
+			if err != nil || !strings.Contains(stderr.String(), "stopped at step 6/6") || readFile(t, path) != rotated {
+				t.Errorf("answer y: the restart command ran %t, the config is back %t:\n%s", err == nil, readFile(t, path) == rotated, stderr)
+			}
+		}
 	}
 }
