@@ -260,3 +260,22 @@ func TestTokenRotateRevokeOldAsksOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenRotateRevokeOldRotatesFirst: with no rotation pending,
+// --revoke-old rotates first, so the sequence has an old token to revoke.
+func TestTokenRotateRevokeOldRotatesFirst(t *testing.T) {
+	t.Parallel()
+	path, store := rotorService(t, "new")
+	old := storeValue(store, "rotor")
+	fh := fakehub.New(fakehub.Options{})
+	t.Cleanup(fh.Close)
+	r := runCLI(t, store, "", "token", "rotate", "rotor", "--config", path, "--hub-version", "3.0.0", "--url", fh.URL(),
+		"--revoke-old", "--yes", "--restart-command", "false")
+	fresh := storeValue(store, "rotor")
+	if r.code != exitFailure || !strings.Contains(r.stderr, `rotated the token of service "rotor"`) || !strings.Contains(r.stderr, "stopped at step 2/6") {
+		t.Errorf("--revoke-old with nothing pending: %+v", r)
+	}
+	if fresh == old || storeValue(store, "rotor.previous") != old || !strings.Contains(readFile(t, path), fresh) {
+		t.Errorf("want the rotation done and the service back with the new token:\n%s", readFile(t, path))
+	}
+}
