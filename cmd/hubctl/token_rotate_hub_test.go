@@ -22,7 +22,7 @@ import (
 // wrote and NAME.previous is gone. No token appears in hubctl's output.
 func TestTokenRotateRevokeOnRealHubs(t *testing.T) {
 	t.Parallel()
-	onEveryHub(t, testTokenRotateRevoke)
+	onEveryHub(t, func(t *testing.T, rel realhub.Release) { testTokenRotateRevoke(t, rel, false) })
 }
 
 // whoamiOf is GET /hub/api/user with token: the code and the identity.
@@ -54,23 +54,66 @@ done
 echo "restart.sh: the Hub is up again"
 `
 
-func testTokenRotateRevoke(t *testing.T, rel realhub.Release) {
+// rotateCLI is how the test runs hubctl and reads its keyring: in-process
+// with a memory keyring, or the binary with --insecure-storage (a Hub-managed
+// service's command must be the real binary).
+type rotateCLI struct {
+	run func(args ...string) result
+	get func(name string) string
+}
+
+func inProcessCLI(t *testing.T) rotateCLI {
+	store := tokens.NewMemory()
+	return rotateCLI{
+		run: func(args ...string) result { return runCLI(t, store, "", args...) },
+		get: func(name string) string { v, _ := store.Get(name); return v },
+	}
+}
+
+func binaryCLI(t *testing.T, dir string) rotateCLI {
+	env := envWithout([]string{"XDG_CONFIG_HOME"}, "XDG_CONFIG_HOME="+filepath.Join(dir, "xdg"))
+	run := func(args ...string) result {
+		r := hubctl(t, env, append(args, "--insecure-storage")...)
+		return result{r.stdout, r.stderr, r.code}
+	}
+	return rotateCLI{run: run, get: func(name string) string {
+		r := run("token", "get", name)
+		if r.code != 0 {
+			return ""
+		}
+		return strings.TrimSuffix(r.stdout, "\n")
+	}}
+}
+
+// TestTokenRotateRevokeManagedOnRealHubs is the sequence for a Hub-managed
+// service (the cull-idle preset with a token of its own): the Hub stops it
+// while it is out of the config and starts it again with the new token,
+// whose cull passes succeed.
+func TestTokenRotateRevokeManagedOnRealHubs(t *testing.T) {
+	t.Parallel()
+	onEveryHub(t, func(t *testing.T, rel realhub.Release) { testTokenRotateRevoke(t, rel, true) })
+}
+
+func testTokenRotateRevoke(t *testing.T, rel realhub.Release, managed bool) {
 	dir := t.TempDir()
 	config := filepath.Join(dir, "jupyterhub_config.py")
 	writeFile(t, config, "c = get_config()  # noqa\n")
-	store := tokens.NewMemory()
 	vf := versionFlags(rel)
-	if r := runCLI(t, store, "", append([]string{"service", "add", "rotor", "--config", config, "--token", "new", "--scope", "list:users"}, vf...)...); r.code != 0 {
+	cli, name, add := inProcessCLI(t), "rotor", []string{"service", "add", "rotor", "--token", "new", "--scope", "list:users"}
+	if managed {
+		cli, name, add = binaryCLI(t, dir), "cull-idle", []string{"service", "add", "cull-idle", "--admin", "--token", "new", "--timeout=600", "--cull-every=1"}
+	}
+	if r := cli.run(append(add, append([]string{"--config", config}, vf...)...)...); r.code != 0 {
 		t.Fatalf("service add: %+v", r)
 	}
-	old, err := store.Get("rotor")
-	if err != nil {
-		t.Fatal(err)
+	old := cli.get(name)
+	if old == "" {
+		t.Fatal("service add stored no token")
 	}
 	h := startTestHub(t, rel, dir, config, "", nil, 0)
 	ports := h.Ports()
-	if code, who := whoamiOf(t, h, old); code != http.StatusOK || who != "service rotor" {
-		t.Fatalf("before the rotation the token is %d %q, want 200 service rotor", code, who)
+	if code, who := whoamiOf(t, h, old); code != http.StatusOK || who != "service "+name {
+		t.Fatalf("before the rotation the token is %d %q, want 200 service %s", code, who, name)
 	}
 
 	noSecrets := func(what string, r result, secrets ...string) {
@@ -81,10 +124,9 @@ func testTokenRotateRevoke(t *testing.T, rel realhub.Release) {
 			}
 		}
 	}
-	r := runCLI(t, store, "", append([]string{"token", "rotate", "rotor", "--config", config}, vf...)...)
-	t.Logf("$ hubctl token rotate rotor\n%s%s", r.stdout, r.stderr)
-	fresh, _ := store.Get("rotor")
-	previous, _ := store.Get("rotor.previous")
+	r := cli.run(append([]string{"token", "rotate", name, "--config", config}, vf...)...)
+	t.Logf("$ hubctl token rotate %s\n%s%s", name, r.stdout, r.stderr)
+	fresh, previous := cli.get(name), cli.get(name+".previous")
 	if r.code != 0 || fresh == old || previous != old {
 		t.Fatalf("rotate: exit %d, new token changed %t, previous is the old %t:\n%s", r.code, fresh != old, previous == old, r.stderr)
 	}
@@ -97,19 +139,19 @@ func testTokenRotateRevoke(t *testing.T, rel realhub.Release) {
 	// A plain restart: the Hub adds the new token and keeps the old one.
 	h.Stop()
 	h = startTestHub(t, rel, dir, config, "", &ports, 1)
-	r = runCLI(t, store, "", "token", "rotate", "rotor", "--confirm", "--config", config, "--url", h.APIURL())
-	t.Logf("$ hubctl token rotate rotor --confirm\n%s%s", r.stdout, r.stderr)
+	r = cli.run("token", "rotate", name, "--confirm", "--config", config, "--url", h.APIURL())
+	t.Logf("$ hubctl token rotate %s --confirm\n%s%s", name, r.stdout, r.stderr)
 	if r.code != exitFailure || !strings.Contains(r.stderr, "but the old one too") || !strings.Contains(r.stderr, "--revoke-old") {
 		t.Errorf("--confirm after a plain restart: exit %d, want 1 saying the old token is still valid:\n%s", r.code, r.stderr)
 	}
 	noSecrets("--confirm", r, old, fresh)
 	for _, tok := range []string{old, fresh} {
-		if code, who := whoamiOf(t, h, tok); code != http.StatusOK || who != "service rotor" {
-			t.Fatalf("after a plain restart a token is %d %q, want both to be service rotor", code, who)
+		if code, who := whoamiOf(t, h, tok); code != http.StatusOK || who != "service "+name {
+			t.Fatalf("after a plain restart a token is %d %q, want both to be service %s", code, who, name)
 		}
 	}
-	if _, err := store.Get("rotor.previous"); err != nil {
-		t.Errorf("a failed --confirm deleted rotor.previous: %v", err)
+	if cli.get(name+".previous") != old {
+		t.Errorf("a failed --confirm deleted %s.previous", name)
 	}
 
 	// --revoke-old, with a restart command that has the test restart the Hub.
@@ -119,7 +161,7 @@ func testTokenRotateRevoke(t *testing.T, rel realhub.Release) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		done <- runCLI(t, store, "", append([]string{"token", "rotate", "rotor", "--revoke-old", "--yes", "--config", config, "--url", h.APIURL(),
+		done <- cli.run(append([]string{"token", "rotate", name, "--revoke-old", "--yes", "--config", config, "--url", h.APIURL(),
 			"--restart-command", "sh " + script + " " + dir, "--wait", "3m"}, vf...)...)
 	}()
 	run, handled, restarts := 1, "", 0
@@ -138,8 +180,8 @@ func testTokenRotateRevoke(t *testing.T, rel realhub.Release) {
 			continue
 		}
 		handled, restarts = string(req), restarts+1
-		if restarts == 1 && strings.Contains(readFile(t, config), "'rotor'") {
-			t.Errorf("at the first restart the config still has service rotor:\n%s", readFile(t, config))
+		if restarts == 1 && strings.Contains(readFile(t, config), "'"+name+"'") {
+			t.Errorf("at the first restart the config still has service %s:\n%s", name, readFile(t, config))
 		}
 		h.Stop()
 		run++
@@ -151,7 +193,7 @@ func testTokenRotateRevoke(t *testing.T, rel realhub.Release) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("$ hubctl token rotate rotor --revoke-old --yes --restart-command 'sh restart.sh DIR'\n%s%s", r.stdout, r.stderr)
+	t.Logf("$ hubctl token rotate %s --revoke-old --yes --restart-command 'sh restart.sh DIR'\n%s%s", name, r.stdout, r.stderr)
 	if r.code != 0 || restarts != 2 {
 		t.Fatalf("--revoke-old: exit %d after %d restarts, want 0 after 2:\n%s", r.code, restarts, r.stderr)
 	}
@@ -164,16 +206,26 @@ func testTokenRotateRevoke(t *testing.T, rel realhub.Release) {
 	if code, _ := whoamiOf(t, h, old); code != http.StatusForbidden {
 		t.Errorf("after --revoke-old the old token gets %d, want 403", code)
 	}
-	if code, who := whoamiOf(t, h, fresh); code != http.StatusOK || who != "service rotor" {
-		t.Errorf("after --revoke-old the new token is %d %q, want 200 service rotor", code, who)
+	if code, who := whoamiOf(t, h, fresh); code != http.StatusOK || who != "service "+name {
+		t.Errorf("after --revoke-old the new token is %d %q, want 200 service %s", code, who, name)
 	}
 	if got := readFile(t, config); got != rotated {
 		t.Errorf("the block is not back as it was:\n--- want\n%s--- got\n%s", rotated, got)
 	}
-	if _, err := store.Get("rotor.previous"); err == nil {
-		t.Error("rotor.previous is still in the keyring after the confirmed rotation")
+	if cli.get(name+".previous") != "" {
+		t.Errorf("%s.previous is still in the keyring after the confirmed rotation", name)
 	}
-	if got, _ := store.Get("rotor"); got != fresh {
-		t.Error("the keyring's rotor is not the new token")
+	if cli.get(name) != fresh {
+		t.Errorf("the keyring's %s is not the new token", name)
+	}
+	if managed {
+		if !strings.Contains(r.stderr, "is a Hub-managed service: the Hub stops its process") {
+			t.Errorf("no word that the managed service is stopped while it is out:\n%s", r.stderr)
+		}
+		// The Hub started the culler again with the config's (new) token.
+		h.WaitOutput("cull pass done", 30*time.Second)
+		if strings.Contains(h.Output(), "cull pass failed") {
+			t.Errorf("the culler's passes fail after the sequence:\n%s", realhub.Tail(h.Output()))
+		}
 	}
 }
