@@ -38,6 +38,7 @@ func tokenCommand(env *cliEnv) *cli.Command {
 			tokenGetCommand(env),
 			tokenListCommand(env),
 			tokenDeleteCommand(env),
+			tokenRotateCommand(env),
 		},
 	}
 }
