@@ -38,6 +38,9 @@ func tokenCommand(env *cliEnv) *cli.Command {
 			tokenGetCommand(env),
 			tokenListCommand(env),
 			tokenDeleteCommand(env),
+			tokenRequestCommand(env),
+			tokenAuditCommand(env),
+			tokenRevokeCommand(env),
 		},
 	}
 }
