@@ -19,8 +19,10 @@
 //	DELETE /hub/api/users/{name}              delete a user
 //	DELETE /hub/api/users/{name}/server       stop the default server
 //	DELETE /hub/api/users/{name}/servers/{s}  stop (and with {"remove": true} remove) a named server
-//	POST   /hub/api/users/{name}/tokens       a token for the user (scopes, expires_in, note; see tokens.go)
-//	DELETE /hub/api/users/{name}/tokens/{id}  delete one
+//	GET    /hub/api/users/{name}/tokens       the user's tokens, {"api_tokens": [...]}
+//	POST   /hub/api/users/{name}/tokens       a token for the user (scopes or inherit, expires_in, note; see tokens.go)
+//	GET    /hub/api/users/{name}/tokens/{id}  one token
+//	DELETE /hub/api/users/{name}/tokens/{id}  delete one (an OAuth token: all of its client's)
 //
 // and the behaviours of those that decide what the culler does:
 //
@@ -333,6 +335,12 @@ type tokenRec struct {
 	note      string
 	created   time.Time
 	expiresAt *time.Time // nil = never (expires_in)
+	// lastActivity is set by each request the token authenticates
+	// (handlers/base.py _record_activity); nil = never used.
+	lastActivity *time.Time
+	// oauthClient is the token's client description; "" = the Hub's own,
+	// "JupyterHub" (an API token, not an OAuth one).
+	oauthClient string
 }
 
 // AddUser adds a user, or replaces the user of that name (keeping its id,
