@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +79,10 @@ func (s *Session) requestError(opts RequestOptions, err error) error {
 			fix+"; see `hubctl token audit` for who holds what")
 	case se.Code == http.StatusBadRequest:
 		if m := notHeldRE.FindStringSubmatch(msg); m != nil {
-			return wrap(fmt.Sprintf("the Hub refused the scopes %s for user %s's token: %s %s does not hold them", m[1], user, strings.ToLower(m[2]), m[3]),
+			// the Hub joins a set: sorted, the message is the same each time
+			scopes := strings.Split(m[1], ",")
+			slices.Sort(scopes)
+			return wrap(fmt.Sprintf("the Hub refused the scopes %s for user %s's token: %s %s does not hold them", cull.Escape(strings.Join(scopes, ",")), user, strings.ToLower(m[2]), cull.Escape(m[3])),
 				"the Hub checks a token's scopes against its owner (user "+user+"), not against the requesting token: ask for scopes the user holds (a filter like !user="+user+" narrows one), or grant them to the user with a role")
 		}
 		if m := notFoundRE.FindStringSubmatch(msg); m != nil {

@@ -156,11 +156,11 @@ func printAudit(env *cliEnv, r *hubtokens.AuditReport) {
 			kind += " (" + t.OAuthClient + ")"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cull.Escape(t.Owner), cull.Escape(t.ID), cull.Escape(kind), when(t.Created, "-"),
-			when(t.LastActivity, "never"), when(t.ExpiresAt, "never"), cmp.Or(flags, "-"), cull.Escape(cmp.Or(t.Note, "-")), cull.Escape(strings.Join(t.Scopes, " ")))
+			when(t.LastActivity, "never"), when(t.ExpiresAt, "never"), cmp.Or(flags, "-"), cull.Escape(cmp.Or(t.Note, "-")), cull.Escape(scopeSummary(t.Scopes)))
 	}
 	w.Flush()
-	fmt.Fprintf(env.stdout, "\n%d tokens of %d users (JupyterHub %s, asked as %s): %d never expire, %d unused for %s, %d broad\n",
-		len(r.Tokens), r.Users, r.HubVersion, r.Requester, counts[hubtokens.FlagNoExpiry], counts[hubtokens.FlagUnused], r.UnusedFor, counts[hubtokens.FlagBroad])
+	fmt.Fprintf(env.stdout, "\n%d tokens of %d users (JupyterHub %s, asked as %s); no-expiry: %d, unused for %s: %d, broad: %d\n",
+		len(r.Tokens), r.Users, r.HubVersion, r.Requester, counts[hubtokens.FlagNoExpiry], r.UnusedFor, counts[hubtokens.FlagUnused], counts[hubtokens.FlagBroad])
 	fmt.Fprintln(env.stdout, hubtokens.BroadDefinition)
 	if len(r.Config) > 0 {
 		fmt.Fprintln(env.stdout)
@@ -181,6 +181,15 @@ func printAudit(env *cliEnv, r *hubtokens.AuditReport) {
 	for _, n := range r.Notes {
 		fmt.Fprintln(env.stdout, "note: "+n)
 	}
+}
+
+// scopeSummary shows up to maxScopesShown scopes; --json has them all.
+func scopeSummary(scopes []string) string {
+	const maxScopesShown = 6
+	if len(scopes) <= maxScopesShown {
+		return strings.Join(scopes, " ")
+	}
+	return strings.Join(scopes[:maxScopesShown], " ") + fmt.Sprintf(" (+%d more; --json lists all)", len(scopes)-maxScopesShown)
 }
 
 func when(t *time.Time, none string) string {

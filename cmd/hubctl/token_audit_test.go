@@ -80,7 +80,7 @@ func TestTokenAudit(t *testing.T) {
 
 			r := runCLIEnv(t, nil, env, "", "token", "audit", "--unused-for", "30d")
 			if r.code != 0 || strings.Count(r.stdout, "services' tokens: JupyterHub "+v+" has no REST endpoint that lists them") != 1 ||
-				!strings.Contains(r.stdout, "5 tokens of 2 users") || !strings.Contains(r.stdout, "2 unused for 30d") || !strings.Contains(r.stdout, "old script") {
+				!strings.Contains(r.stdout, "5 tokens of 2 users") || !strings.Contains(r.stdout, "unused for 30d: 2") || !strings.Contains(r.stdout, "old script") {
 				t.Fatalf("exit %d:\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 		})
