@@ -68,7 +68,7 @@ func TestTokenRequest(t *testing.T) {
 			}
 			infos := h.Tokens("alice")
 			if len(infos) != 1 || infos[0].Note != "ci" || infos[0].ExpiresAt == nil ||
-				infos[0].ExpiresAt.Sub(time.Now()) < 89*24*time.Hour || infos[0].ExpiresAt.Sub(time.Now()) > 90*24*time.Hour {
+				time.Until(*infos[0].ExpiresAt) < 89*24*time.Hour || time.Until(*infos[0].ExpiresAt) > 90*24*time.Hour {
 				t.Fatalf("alice's tokens: %+v", infos)
 			}
 			if !strings.Contains(r.stderr, "created token "+infos[0].ID+" of user alice") || strings.Contains(r.stderr, secret) {
