@@ -35,7 +35,10 @@ c.JupyterHub.load_roles = [{'name': 'token-admin-role', 'services': ['token-admi
 		if err := os.WriteFile(config, []byte(src), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		h := realhub.Start(t, realhub.Options{Release: r, Dir: dir, Config: config, After: "c.Authenticator.admin_users = {'bob'}\n"})
+		h := realhub.Start(t, realhub.Options{Release: r, Dir: dir, Config: config, After: "c.Authenticator.admin_users = {'bob'}\n" +
+			// 5.1+: the longest a requested token may live, and the expiry of one
+			// requested without (3.0 warns that it does not know the option)
+			"c.JupyterHub.token_expires_in_max_seconds = 400 * 86400\n"})
 		h.MustBeUp(60 * time.Second)
 		// bob, an admin, is made at the Hub's start (admin_users)
 		if code, data := h.API(tokenAdminToken, http.MethodPost, "/users/alice", ""); code != http.StatusCreated {
@@ -87,6 +90,15 @@ c.JupyterHub.load_roles = [{'name': 'token-admin-role', 'services': ['token-admi
 			t.Logf("$ hubctl token request %s\n%s", strings.Join(c.args, " "), res.stderr)
 		}
 
+		if r.Name == "5.2" {
+			res = cli("token", "request", "--user", "alice", "--expires-in", "401d")
+			if res.code != 1 || !strings.HasPrefix(res.stderr, "hubctl: error: the Hub refused --expires-in 401d: token expires_in: 34646400 must not exceed 34560000") ||
+				!strings.Contains(res.stderr, "c.JupyterHub.token_expires_in_max_seconds") {
+				t.Errorf("request --expires-in 401d: exit %d, stderr:\n%s", res.code, res.stderr)
+			}
+			t.Logf("$ hubctl token request --user alice --expires-in 401d\n%s", res.stderr)
+		}
+
 		res = cli("token", "audit")
 		if res.code != 0 {
 			t.Fatalf("audit: exit %d, stderr %s", res.code, res.stderr)
@@ -102,7 +114,8 @@ c.JupyterHub.load_roles = [{'name': 'token-admin-role', 'services': ['token-admi
 			switch {
 			case tk.Owner == "alice" && tk.Note == "ci" && tk.ExpiresAt != nil && tk.Kind == "api":
 				ciID = tk.ID
-			case tk.Owner == "bob" && slices.Contains(tk.Flags, hubtokens.FlagBroad) && slices.Contains(tk.Flags, hubtokens.FlagNoExpiry):
+			// requested without --expires-in: never expires on 3.0, the maximum on 5.2
+			case tk.Owner == "bob" && slices.Contains(tk.Flags, hubtokens.FlagBroad) && slices.Contains(tk.Flags, hubtokens.FlagNoExpiry) == (r.Name == "3.0"):
 				bobID = tk.ID
 			}
 		}
