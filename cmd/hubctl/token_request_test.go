@@ -151,3 +151,35 @@ func TestTokenRequestExpiresInZero52(t *testing.T) {
 		t.Fatalf("exit %d, %+v, stderr %s", r.code, infos, r.stderr)
 	}
 }
+
+// TestTokenRequestStoreFails: a token the keyring does not take is named
+// by its id, with the command that revokes it, and never printed.
+func TestTokenRequestStoreFails(t *testing.T) {
+	h := tokenHub(t, "5.2.1", "tokens")
+	env := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_API_URL": h.URL()}
+	r := runCLIEnv(t, &refusingStore{}, env, "", "token", "request", "--user", "alice", "--store", "k")
+	infos := h.Tokens("alice")
+	if r.code != 1 || r.stdout != "" || len(infos) != 1 ||
+		!strings.Contains(r.stderr, "hubctl: error: the Hub made token "+infos[0].ID+" of user alice, but the keyring did not take it: the keyring is locked") ||
+		!strings.Contains(r.stderr, "hubctl: hint: nobody holds it now: revoke it with `hubctl token revoke --user alice --id "+infos[0].ID+"`") {
+		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestTokenRequestTokenName: hubctl's token may come from the keyring
+// (--token-name), the Hub from --url, as for `hubctl cull`.
+func TestTokenRequestTokenName(t *testing.T) {
+	h := tokenHub(t, "3.0.0", "tokens")
+	store := tokens.NewMemory()
+	if err := store.Set("hubctl-admin", testToken); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLIEnv(t, store, nil, "", "token", "request", "--user", "alice", "--token-name", "hubctl-admin", "--url", h.URL())
+	if r.code != 0 || !hexToken.MatchString(r.stdout) || whoIs(t, h, strings.TrimSpace(r.stdout)) != "alice" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLIEnv(t, nil, nil, "", "token", "request", "--user", "alice", "--url", h.URL())
+	if r.code != 2 || !strings.Contains(r.stderr, "no API token: JUPYTERHUB_API_TOKEN is unset and --token-name was not given") {
+		t.Fatalf("no token: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
