@@ -23,7 +23,7 @@ func tokenRequestCommand(env *cliEnv) *cli.Command {
 			"hubctl's token. Without --scope the token has all of the user's scopes (inherit).\n" +
 			"The token is printed once on standard output, or with --store only kept in the keyring.\n\n" +
 			"Example:\n" +
-			"   hubctl token request --user alice --scope read:users!user=alice --expires-in 30d --note ci\n" +
+			"   hubctl token request --user alice --scope 'read:users!user=alice' --expires-in 30d --note ci\n" +
 			"   hubctl token request --user alice --expires-in 12h --store alice-ci",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "user", Usage: "the `NAME` of the user who will own the token"},
