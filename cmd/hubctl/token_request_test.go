@@ -183,3 +183,24 @@ func TestTokenRequestTokenName(t *testing.T) {
 		t.Fatalf("no token: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+// TestTokenRequestExpiresInMax: a 5.1+ Hub with token_expires_in_max_seconds
+// refuses a longer --expires-in (one error naming the limit and the
+// setting) and gives its limit to a token requested without.
+func TestTokenRequestExpiresInMax(t *testing.T) {
+	h := fakehub.New(fakehub.Options{Version: "5.2.1", TokenExpiresInMaxSeconds: 3600})
+	t.Cleanup(h.Close)
+	h.AddToken(testToken, fakehub.Owner{Kind: "service", Name: "hubctl-admin"}, "tokens")
+	h.AddUser(fakehub.User{Name: "alice"})
+	env := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_API_URL": h.URL()}
+	r := runCLIEnv(t, nil, env, "", "token", "request", "--user", "alice", "--expires-in", "2h")
+	if r.code != 1 || !strings.Contains(r.stderr, "hubctl: error: the Hub refused --expires-in 2h: token expires_in: 7200 must not exceed 3600") ||
+		!strings.Contains(r.stderr, "hubctl: hint: the Hub caps token lifetimes at 3600 seconds (c.JupyterHub.token_expires_in_max_seconds)") {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	r = runCLIEnv(t, nil, env, "", "token", "request", "--user", "alice")
+	infos := h.Tokens("alice")
+	if r.code != 0 || len(infos) != 1 || infos[0].ExpiresAt == nil || time.Until(*infos[0].ExpiresAt) > time.Hour || time.Until(*infos[0].ExpiresAt) < 59*time.Minute {
+		t.Fatalf("exit %d, %+v, stderr %s", r.code, infos, r.stderr)
+	}
+}

@@ -122,6 +122,11 @@ type Options struct {
 	// full_url and full_progress_url are it with the model's url and
 	// progress_url as the path (base.py server_model, 5.2.1); null without.
 	PublicURL string
+	// TokenExpiresInMaxSeconds is c.JupyterHub.token_expires_in_max_seconds
+	// (5.1.0 on; 0 = no limit): POST /users/{name}/tokens gives a token
+	// without expires_in that lifetime and refuses a longer one (users.py
+	// UserTokenListAPIHandler.post, 5.2.1).
+	TokenExpiresInMaxSeconds int
 }
 
 // modelledVersion is the release the fake answers as when Options.Version

@@ -155,6 +155,22 @@ func (c *reqCtx) postToken(userName string, body []byte) response {
 		scopes = []string{"inherit"}
 	}
 	var expiresAt *time.Time
+	if limit := c.h.opts.TokenExpiresInMaxSeconds; limit > 0 && c.h.since(5, 1) {
+		raw, ok := present(req, "expires_in")
+		var n int64
+		if ok && json.Unmarshal(raw, &n) != nil {
+			return jsonError(http.StatusBadRequest, "token expires_in must be null or integer, not "+pyRepr(raw))
+		}
+		switch {
+		case !ok:
+			if req == nil {
+				req = map[string]json.RawMessage{}
+			}
+			req["expires_in"] = json.RawMessage(strconv.Itoa(limit))
+		case n > int64(limit):
+			return jsonError(http.StatusBadRequest, "token expires_in: "+string(raw)+" must not exceed "+strconv.Itoa(limit))
+		}
+	}
 	if raw, ok := present(req, "expires_in"); ok {
 		var n int64
 		err := json.Unmarshal(raw, &n)
