@@ -115,28 +115,40 @@ func TestTokenAuditConfig(t *testing.T) {
 			h, _ := auditHub(t, v, "list:users", "read:tokens")
 			const live, gone = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 			h.AddToken(live, fakehub.Owner{Kind: "service", Name: "svc"}, "read:hub")
+			// a user token another config added (c.JupyterHub.api_tokens)
+			inConfig := h.AddTokenWith("alice-in-this-config-00000000000", fakehub.Owner{Kind: "user", Name: "alice"}, fakehub.TokenOptions{Note: "from config", Scopes: []string{"inherit"}})
+			fromConfig := h.AddTokenWith("alice-config-token-0000000000000", fakehub.Owner{Kind: "user", Name: "alice"}, fakehub.TokenOptions{Note: "from config", Scopes: []string{"inherit"}})
 			cfg := filepath.Join(t.TempDir(), "jupyterhub_config.py")
 			src := "import os\nc.JupyterHub.services = [\n    {'name': 'svc', 'api_token': '" + live + "'},\n    {'name': 'old', 'api_token': '" + gone + "'},\n" +
-				"    {'name': 'envsvc', 'api_token': os.environ['HUBCTL_TOKEN_ENVSVC']},\n]\n"
+				"    {'name': 'envsvc', 'api_token': os.environ['HUBCTL_TOKEN_ENVSVC']},\n]\n" +
+				"c.JupyterHub.api_tokens = {'alice-in-this-config-00000000000': 'alice'}\n"
 			if err := os.WriteFile(cfg, []byte(src), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			env := map[string]string{"JUPYTERHUB_API_TOKEN": testToken, "JUPYTERHUB_API_URL": h.URL()}
 			r := runCLIEnv(t, nil, env, "", "token", "audit", "--json", "--config", cfg)
 			rep := auditJSON(t, r)
-			if len(rep.Config) != 2 || rep.Config[0].Service != "svc" || !rep.Config[0].Known || rep.Config[0].OwnerIs != "service svc" ||
+			if len(rep.Config) != 3 || rep.Config[2].OwnerIs != "user alice" || rep.Config[0].Service != "svc" || !rep.Config[0].Known || rep.Config[0].OwnerIs != "service svc" ||
 				rep.Config[1].Service != "old" || rep.Config[1].Known || !strings.Contains(rep.Config[1].Detail, "does not know this token") {
 				t.Fatalf("config findings %+v", rep.Config)
 			}
 			if (rep.Config[0].TokenID != "") != (v == "5.2.1") {
 				t.Errorf("token id %q on %s", rep.Config[0].TokenID, v)
 			}
+			for _, tk := range rep.Tokens {
+				if tk.ID == fromConfig && slices.Contains(tk.Flags, "not-in-config") != (v == "5.2.1") {
+					t.Errorf("the token from another config: flags %v on %s", tk.Flags, v)
+				}
+				if tk.ID == inConfig && (slices.Contains(tk.Flags, "not-in-config") || (tk.InConfig != "") != (v == "5.2.1")) {
+					t.Errorf("the token of this config: flags %v, in config %q on %s", tk.Flags, tk.InConfig, v)
+				}
+			}
 			notes := strings.Join(rep.Notes, "\n")
 			if !strings.Contains(notes, "$HUBCTL_TOKEN_ENVSVC") || !strings.Contains(notes, "not set here: not checked") ||
 				v == "3.0.0" && !strings.Contains(notes, "the other way round cannot be checked on JupyterHub 3.0.0") {
 				t.Errorf("notes:\n%s", notes)
 			}
-			if strings.Contains(r.stdout+r.stderr, live) || strings.Contains(r.stdout+r.stderr, gone) {
+			if strings.Contains(r.stdout+r.stderr, live) || strings.Contains(r.stdout+r.stderr, gone) || strings.Contains(r.stdout+r.stderr, "alice-in-this-config") {
 				t.Error("a config token in the output")
 			}
 		})
