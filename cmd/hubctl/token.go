@@ -39,6 +39,9 @@ func tokenCommand(env *cliEnv) *cli.Command {
 			tokenListCommand(env),
 			tokenDeleteCommand(env),
 			tokenRotateCommand(env),
+			tokenRequestCommand(env),
+			tokenAuditCommand(env),
+			tokenRevokeCommand(env),
 		},
 	}
 }

@@ -19,8 +19,10 @@
 //	DELETE /hub/api/users/{name}              delete a user
 //	DELETE /hub/api/users/{name}/server       stop the default server
 //	DELETE /hub/api/users/{name}/servers/{s}  stop (and with {"remove": true} remove) a named server
-//	POST   /hub/api/users/{name}/tokens       a token for the user (scopes, expires_in, note; see tokens.go)
-//	DELETE /hub/api/users/{name}/tokens/{id}  delete one
+//	GET    /hub/api/users/{name}/tokens       the user's tokens, {"api_tokens": [...]}
+//	POST   /hub/api/users/{name}/tokens       a token for the user (scopes or inherit, expires_in, note; see tokens.go)
+//	GET    /hub/api/users/{name}/tokens/{id}  one token
+//	DELETE /hub/api/users/{name}/tokens/{id}  delete one (an OAuth token: all of its client's)
 //
 // and the behaviours of those that decide what the culler does:
 //
@@ -120,6 +122,11 @@ type Options struct {
 	// full_url and full_progress_url are it with the model's url and
 	// progress_url as the path (base.py server_model, 5.2.1); null without.
 	PublicURL string
+	// TokenExpiresInMaxSeconds is c.JupyterHub.token_expires_in_max_seconds
+	// (5.1.0 on; 0 = no limit): POST /users/{name}/tokens gives a token
+	// without expires_in that lifetime and refuses a longer one (users.py
+	// UserTokenListAPIHandler.post, 5.2.1).
+	TokenExpiresInMaxSeconds int
 }
 
 // modelledVersion is the release the fake answers as when Options.Version
@@ -333,6 +340,12 @@ type tokenRec struct {
 	note      string
 	created   time.Time
 	expiresAt *time.Time // nil = never (expires_in)
+	// lastActivity is set by each request the token authenticates
+	// (handlers/base.py _record_activity); nil = never used.
+	lastActivity *time.Time
+	// oauthClient is the token's client description; "" = the Hub's own,
+	// "JupyterHub" (an API token, not an OAuth one).
+	oauthClient string
 }
 
 // AddUser adds a user, or replaces the user of that name (keeping its id,

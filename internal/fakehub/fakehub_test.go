@@ -825,7 +825,7 @@ func TestUnimplementedAndMethods(t *testing.T) {
 	h := newHub(t, Options{})
 	for _, c := range []struct{ method, path string }{
 		{"PUT", "/users"}, {"POST", "/users/x/server"}, {"GET", "/users/x/server"},
-		{"GET", "/groups"}, {"GET", "/nope"}, {"GET", "/users/x/tokens"},
+		{"GET", "/groups"}, {"GET", "/nope"}, {"PATCH", "/users/x/tokens/a1"},
 	} {
 		r := do(t, nil, c.method, h.URL()+c.path, cullerToken, "", "")
 		if msg := "fakehub: " + c.method + " /hub/api" + c.path + " is not implemented"; r.status != 501 || r.obj(t)["message"] != msg {

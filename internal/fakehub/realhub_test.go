@@ -71,6 +71,13 @@ func mustTime(t *testing.T, s string) *time.Time {
 // and returns the API base URL.
 func startRealHub(t *testing.T, r realhub.Release, users []User, tokens []realToken) string {
 	t.Helper()
+	return startRealHubWith(t, r, users, tokens, nil)
+}
+
+// startRealHubWith is startRealHub with more scenario keys, e.g.
+// token_expires_in_max_seconds (see testdata/realhub.py).
+func startRealHubWith(t *testing.T, r realhub.Release, users []User, tokens []realToken, extra map[string]any) string {
+	t.Helper()
 	type srvSpec struct {
 		Ready        bool           `json:"ready"`
 		Pending      string         `json:"pending,omitempty"`
@@ -109,7 +116,11 @@ func startRealHub(t *testing.T, r realhub.Release, users []User, tokens []realTo
 	}
 	scDir := t.TempDir()
 	scPath := filepath.Join(scDir, "sc.json")
-	data, _ := json.Marshal(map[string]any{"users": us, "tokens": tokens, "slow_stop_timeout": 0.3})
+	scenario := map[string]any{"users": us, "tokens": tokens, "slow_stop_timeout": 0.3}
+	for k, v := range extra {
+		scenario[k] = v
+	}
+	data, _ := json.Marshal(scenario)
 	if err := os.WriteFile(scPath, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +398,15 @@ func consumed(v any, base string) any {
 		return out
 	case map[string]any:
 		switch {
+		case x["api_tokens"] != nil:
+			list, _ := x["api_tokens"].([]any)
+			out := make([]any, len(list))
+			for i, t := range list {
+				out[i] = consumedToken(t)
+			}
+			return map[string]any{"api_tokens": out}
+		case x["id"] != nil && x["kind"] == "api_token":
+			return consumedToken(x)
 		case x["items"] != nil:
 			out := map[string]any{"items": consumed(x["items"], base)}
 			if p, ok := x["_pagination"].(map[string]any); ok {
@@ -411,6 +431,26 @@ func consumed(v any, base string) any {
 		return pick(x, "version", "status", "message")
 	}
 	return v
+}
+
+// consumedToken is what hubctl reads of a token model (cull.APIToken):
+// times only as set or not (they differ between the hubs).
+func consumedToken(v any) any {
+	t, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := pick(t, "user", "kind", "note", "oauth_client", "session_id")
+	if sc, ok := t["scopes"].([]any); ok {
+		sorted := append([]any(nil), sc...)
+		sort.Slice(sorted, func(i, j int) bool { return fmt.Sprint(sorted[i]) < fmt.Sprint(sorted[j]) })
+		out["scopes"] = sorted
+	}
+	for _, k := range []string{"created", "last_activity", "expires_at"} {
+		out[k+" set"] = t[k] != nil
+	}
+	out["<keys>"] = keyList(t)
+	return out
 }
 
 func consumedUser(v any) any {
@@ -527,6 +567,15 @@ func testAgainstRealHubTokens(t *testing.T, r realhub.Release, version string) {
 			if msg, ok := m["message"].(string); ok && h.id != "" {
 				m["message"] = strings.ReplaceAll(strings.ReplaceAll(msg, h.id, "<id>"), h.minted[:4]+"...", "<prefix>...")
 			}
+			// _check_token_scopes joins a Python set: unordered
+			if msg, ok := m["message"].(string); ok {
+				if rest, ok := strings.CutPrefix(msg, "Not assigning requested scopes "); ok {
+					list, owner, _ := strings.Cut(rest, " not held by ")
+					names := strings.Split(list, ",")
+					sort.Strings(names)
+					m["message"] = "Not assigning requested scopes " + strings.Join(names, ",") + " not held by " + owner
+				}
+			}
 			// token_model's scopes are a Python set's list: unordered
 			if sc, ok := m["scopes"].([]any); ok {
 				sort.Slice(sc, func(i, j int) bool { return fmt.Sprint(sc[i]) < fmt.Sprint(sc[j]) })
@@ -546,6 +595,14 @@ func testAgainstRealHubTokens(t *testing.T, r realhub.Release, version string) {
 		{"unknown scope", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["no:such"]}`},
 		{"mint", "POST", "/users/carol/tokens", "minter-token", mint},
 		{"whoami", "GET", "/user", "<minted>", ""},
+		{"list", "GET", "/users/carol/tokens", "minter-token", ""},
+		{"get one", "GET", "/users/carol/tokens/<id>", "minter-token", ""},
+		{"get another's", "GET", "/users/bob/tokens/<id>", "minter-token", ""},
+		{"list without read:tokens", "GET", "/users/carol/tokens", "culler-token", ""},
+		{"list no such user", "GET", "/users/nobody/tokens", "minter-token", ""},
+		{"not held by carol", "POST", "/users/carol/tokens", "minter-token", `{"scopes": ["read:users"]}`},
+		{"inherit", "POST", "/users/bob/tokens", "minter-token", `{"note": "all of bob's"}`},
+		{"list bob's", "GET", "/users/bob/tokens", "minter-token", ""},
 		{"list with it", "GET", "/users", "<minted>", ""},
 		{"no tokens scope to delete", "DELETE", "/users/carol/tokens/<id>", "culler-token", ""},
 		{"another's", "DELETE", "/users/bob/tokens/<id>", "minter-token", ""},
@@ -580,4 +637,57 @@ func testAgainstRealHubTokens(t *testing.T, r realhub.Release, version string) {
 			t.Errorf("%s: %s %s %s:\nreal %d %s\nfake %d %s", s.name, s.method, s.path, s.body, got[0].status, got[0].raw, got[1].status, got[1].raw)
 		}
 	}
+}
+
+// TestAgainstRealHubTokenExpiresInMax: with 5.1's
+// token_expires_in_max_seconds, POST refuses a longer expires_in and gives
+// a token without one the maximum, on the real 5.2 and the fake alike.
+func TestAgainstRealHubTokenExpiresInMax(t *testing.T) {
+	eachRelease(t, func(t *testing.T, r realhub.Release, version string) {
+		if !r.Version.AtLeast(5, 1) {
+			return // the setting came with 5.1
+		}
+		users := []User{{Name: "carol", Created: *mustTime(t, "2026-01-01T00:00:00Z")}}
+		tokens := []realToken{{"minter-token", "service", "minter", []string{"tokens"}}}
+		real := startRealHubWith(t, r, users, tokens, map[string]any{"token_expires_in_max_seconds": 3600})
+		fake := New(Options{Version: version, TokenExpiresInMaxSeconds: 3600})
+		t.Cleanup(fake.Close)
+		for _, u := range users {
+			fake.AddUser(u)
+		}
+		fake.AddToken("minter-token", Owner{Kind: "service", Name: "minter"}, "tokens")
+		compareSteps(t, real, fake.URL(), []realStep{
+			{method: "POST", path: "/users/carol/tokens", token: "minter-token", body: `{"expires_in": 7200}`},
+			{method: "POST", path: "/users/carol/tokens", token: "minter-token", body: `{"expires_in": "60"}`},
+			{method: "POST", path: "/users/carol/tokens", token: "minter-token", body: `{"note": "no expires_in"}`},
+			{method: "POST", path: "/users/carol/tokens", token: "minter-token", body: `{"expires_in": 60}`},
+		})
+		// the token without expires_in got the maximum
+		for _, ti := range fake.Tokens("carol") {
+			if ti.Note == "no expires_in" && (ti.ExpiresAt == nil || time.Until(*ti.ExpiresAt) > time.Hour) {
+				t.Errorf("fake: %+v", ti)
+			}
+		}
+		req, _ := http.NewRequest("GET", real+"/users/carol/tokens", nil)
+		req.Header.Set("Authorization", "token minter-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var list struct {
+			APITokens []struct {
+				Note      string     `json:"note"`
+				ExpiresAt *time.Time `json:"expires_at"`
+			} `json:"api_tokens"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range list.APITokens {
+			if tk.Note == "no expires_in" && (tk.ExpiresAt == nil || time.Until(*tk.ExpiresAt) > time.Hour || time.Until(*tk.ExpiresAt) < 59*time.Minute) {
+				t.Errorf("real: %+v", tk)
+			}
+		}
+	})
 }

@@ -194,8 +194,8 @@ var routeMethods = map[route]map[string]bool{
 	routeUsers:  {"GET": true},
 	routeUser:   {"GET": true, "DELETE": true},
 	routeServer: {"DELETE": true},
-	routeTokens: {"POST": true},
-	routeToken:  {"DELETE": true},
+	routeTokens: {"GET": true, "POST": true},
+	routeToken:  {"GET": true, "DELETE": true},
 }
 
 type routed struct {
@@ -316,8 +316,14 @@ func (h *Hub) dispatch(r *http.Request, rt routed, body []byte, tok string) resp
 		}
 		return c.deleteUser(rt.userName)
 	case routeTokens:
+		if r.Method == http.MethodGet {
+			return c.listTokens(rt.userName)
+		}
 		return c.postToken(rt.userName, body)
 	case routeToken:
+		if r.Method == http.MethodGet {
+			return c.getToken(rt.userName, rt.tokenID)
+		}
 		return c.deleteToken(rt.userName, rt.tokenID)
 	}
 	return c.deleteServer(rt.userName, rt.serverName, body)
@@ -335,7 +341,14 @@ func (h *Hub) recordTokenActivity(tok string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t, ok := h.liveToken(tok)
-	if !ok || t.owner.Kind != "user" {
+	if !ok {
+		return
+	}
+	if now := time.Now(); t.lastActivity == nil || now.Sub(*t.lastActivity) > activityResolution {
+		t.lastActivity = &now
+		h.tokens[tok] = t
+	}
+	if t.owner.Kind != "user" {
 		return
 	}
 	u := h.byName[t.owner.Name]
@@ -352,7 +365,7 @@ func (c *reqCtx) resolveScopes(tok string) {
 			o := t.owner
 			c.owner = &o
 			c.token = &t
-			c.scopes = expandTokenScopes(c.h.scopeDefs, t.scopes, o)
+			c.scopes = c.h.tokenScopes(&t)
 		}
 	}
 	c.parsed = parseScopes(c.scopes)

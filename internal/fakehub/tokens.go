@@ -1,9 +1,11 @@
 package fakehub
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -11,11 +13,15 @@ import (
 	"time"
 )
 
-// The token endpoints, as the culler's kernel check uses them: it asks the
+// The token endpoints, as the culler's kernel check uses them (it asks the
 // Hub for a short-lived token owned by a user and scoped to one of the
-// user's servers, and deletes it after one request.
+// user's servers, and deletes it after one request) and `hubctl token
+// request|audit|revoke` (list, get one, inherit, last_activity, OAuth
+// tokens through AddTokenWith).
 //
+//	GET    /hub/api/users/{name}/tokens       users.py UserTokenListAPIHandler.get
 //	POST   /hub/api/users/{name}/tokens       users.py UserTokenListAPIHandler.post
+//	GET    /hub/api/users/{name}/tokens/{id}  users.py UserTokenAPIHandler.get
 //	DELETE /hub/api/users/{name}/tokens/{id}  users.py UserTokenAPIHandler.delete
 //
 // The same at 3.0.0 and 5.2.1 but where noted. POST has no needs_scope: it
@@ -24,9 +30,10 @@ import (
 // service needs unfiltered tokens, a user tokens!user=<name> will do. The
 // token's scopes must be held by its owner (orm.APIToken.new ->
 // scopes._check_token_scopes), not by the requester. Modelled: scopes
-// (not roles, nor the default "token" role when neither is given: 501),
-// expires_in, note, the owner's roles "user" (the self scopes) and, for an
-// admin user, "admin"; scope filters user= and server=. An expired token
+// (not roles: 501),
+// expires_in, note, the default "token" role (inherit: the owner's scopes),
+// the owner's roles "user" (the self scopes) and, for an admin user,
+// "admin"; scope filters user= and server=. An expired token
 // authenticates nothing (and DELETE still finds it); a user's tokens go
 // with the user.
 
@@ -144,9 +151,26 @@ func (c *reqCtx) postToken(userName string, body []byte) response {
 		return jsonError(http.StatusNotImplemented, "fakehub: token roles are not modelled")
 	}
 	if !hasScopes {
-		return jsonError(http.StatusNotImplemented, "fakehub: a token with the default token role (inherit) is not modelled")
+		// the default "token" role: roles.py get_default_roles, ["inherit"]
+		scopes = []string{"inherit"}
 	}
 	var expiresAt *time.Time
+	if limit := c.h.opts.TokenExpiresInMaxSeconds; limit > 0 && c.h.since(5, 1) {
+		raw, ok := present(req, "expires_in")
+		var n int64
+		if ok && json.Unmarshal(raw, &n) != nil {
+			return jsonError(http.StatusBadRequest, "token expires_in must be null or integer, not "+pyRepr(raw))
+		}
+		switch {
+		case !ok:
+			if req == nil {
+				req = map[string]json.RawMessage{}
+			}
+			req["expires_in"] = json.RawMessage(strconv.Itoa(limit))
+		case n > int64(limit):
+			return jsonError(http.StatusBadRequest, "token expires_in: "+string(raw)+" must not exceed "+strconv.Itoa(limit))
+		}
+	}
 	if raw, ok := present(req, "expires_in"); ok {
 		var n int64
 		err := json.Unmarshal(raw, &n)
@@ -176,7 +200,7 @@ func (c *reqCtx) postToken(userName string, body []byte) response {
 			return jsonError(http.StatusBadRequest, `"`+why+`"`)
 		}
 	}
-	if excess := c.h.notHeldBy(u, scopes); len(excess) > 0 {
+	if excess := c.h.notHeldBy(u, scopes); len(excess) > 0 && !slices.Equal(scopes, []string{"inherit"}) {
 		return jsonError(http.StatusBadRequest, "Not assigning requested scopes "+strings.Join(excess, ",")+" not held by User "+u.name)
 	}
 	tok := newToken()
@@ -274,35 +298,78 @@ func (h *Hub) tokenModel(t *tokenRec, tok string, status int) response {
 	out = appendString(out, t.owner.Name)
 	out = append(out, `, "id": "a`...)
 	out = strconv.AppendInt(out, int64(t.id), 10)
-	out = append(out, `", "kind": "api_token", "roles": [], "scopes": `...)
-	out = appendStringList(out, sortedScopes(expandTokenScopes(h.scopeDefs, t.scopes, t.owner)))
-	out = append(out, `, "created": `...)
-	out = appendIsoformat(out, &t.created)
-	out = append(out, `, "last_activity": null, "expires_at": `...)
-	out = appendIsoformat(out, t.expiresAt)
-	out = append(out, `, "note": `...)
-	out = appendString(out, t.note)
-	out = append(out, `, "session_id": null, "oauth_client": "JupyterHub", "token": `...)
-	out = appendString(out, tok)
+	out = append(out, `", "kind": "api_token"`...)
+	out = appendTokenFields(out, h, t)
+	if tok != "" {
+		out = append(out, `, "token": `...)
+		out = appendString(out, tok)
+	}
 	out = append(out, '}')
 	b.Write(out)
 	return jsonResponse(status, b)
 }
 
-// deleteToken mirrors UserTokenAPIHandler.delete (h.mu held).
+// appendTokenFields writes token_model's fields after "kind".
+func appendTokenFields(out []byte, h *Hub, t *tokenRec) []byte {
+	out = append(out, `, "roles": [], "scopes": `...)
+	out = appendStringList(out, sortedScopes(h.tokenScopes(t)))
+	out = append(out, `, "created": `...)
+	out = appendIsoformat(out, &t.created)
+	out = append(out, `, "last_activity": `...)
+	out = appendIsoformat(out, t.lastActivity)
+	out = append(out, `, "expires_at": `...)
+	out = appendIsoformat(out, t.expiresAt)
+	out = append(out, `, "note": `...)
+	out = appendString(out, t.note)
+	out = append(out, `, "session_id": null, "oauth_client": `...)
+	return appendString(out, cmp.Or(t.oauthClient, "JupyterHub"))
+}
+
+// deleteToken mirrors UserTokenAPIHandler.delete (h.mu held): an OAuth
+// token takes all of the user's tokens of the same client with it.
 func (c *reqCtx) deleteToken(userName, tokenID string) response {
 	if st, msg := c.needsScope([]string{"tokens"}, &userName); st != 0 {
 		return jsonError(st, msg)
 	}
+	tok, t, resp := c.findTokenByID(userName, tokenID)
+	if t == nil {
+		return resp
+	}
+	if t.oauthClient != "" {
+		for other, o := range c.h.tokens {
+			if o.owner == t.owner && o.oauthClient == t.oauthClient {
+				delete(c.h.tokens, other)
+			}
+		}
+	}
+	delete(c.h.tokens, tok)
+	return emptyResponse(http.StatusNoContent, "text/plain")
+}
+
+// getToken mirrors UserTokenAPIHandler.get (h.mu held); it does not
+// filter out an expired token the Hub has not purged yet.
+func (c *reqCtx) getToken(userName, tokenID string) response {
+	if st, msg := c.needsScope([]string{"read:tokens"}, &userName); st != 0 {
+		return jsonError(st, msg)
+	}
+	_, t, resp := c.findTokenByID(userName, tokenID)
+	if t == nil {
+		return resp
+	}
+	return c.h.tokenModel(t, "", http.StatusOK)
+}
+
+// findTokenByID mirrors UserTokenAPIHandler.find_token_by_id: the token
+// and its record, or the 404 to answer.
+func (c *reqCtx) findTokenByID(userName, tokenID string) (string, *tokenRec, response) {
 	u := c.h.byName[userName]
 	if u == nil {
-		return jsonError(http.StatusNotFound, "No such user: "+userName)
+		return "", nil, jsonError(http.StatusNotFound, "No such user: "+userName)
 	}
-	// find_token_by_id
 	notFound := "No such token " + tokenID + " for user " + userName
 	id, err := strconv.Atoi(strings.TrimPrefix(tokenID, "a"))
 	if !strings.HasPrefix(tokenID, "a") || err != nil {
-		return jsonError(http.StatusNotFound, notFound)
+		return "", nil, jsonError(http.StatusNotFound, notFound)
 	}
 	repr := "None"
 	for tok, t := range c.h.tokens {
@@ -312,15 +379,128 @@ func (c *reqCtx) deleteToken(userName, tokenID string) response {
 				repr = "<APIToken('" + tok[:min(4, len(tok))] + "...', " + t.owner.Kind + "='" + t.owner.Name + "', client_id='jupyterhub')>"
 				break
 			}
-			delete(c.h.tokens, tok)
-			return emptyResponse(http.StatusNoContent, "text/plain")
+			return tok, &t, response{}
 		}
 	}
 	if !c.h.since(5, 0) {
 		// 3.0.0: HTTPError(404, "Token not found %s", orm_token)
 		notFound = "Token not found " + repr
 	}
-	return jsonError(http.StatusNotFound, notFound)
+	return "", nil, jsonError(http.StatusNotFound, notFound)
+}
+
+// listTokens mirrors UserTokenListAPIHandler.get (h.mu held, read-only
+// here: the Hub deletes the expired tokens it meets; the fake only leaves
+// them out). Sorted by last_activity or created, as the Hub does.
+func (c *reqCtx) listTokens(userName string) response {
+	if st, msg := c.needsScope([]string{"read:tokens"}, &userName); st != 0 {
+		return jsonError(st, msg)
+	}
+	u := c.h.byName[userName]
+	if u == nil {
+		return jsonError(http.StatusNotFound, "No such user: "+userName)
+	}
+	now := time.Now()
+	var list []*tokenRec
+	for _, t := range c.h.tokens {
+		if t.owner.Kind == "user" && t.owner.Name == u.name && !t.expired(now) {
+			list = append(list, &t)
+		}
+	}
+	at := func(t *tokenRec) time.Time {
+		if t.lastActivity != nil {
+			return *t.lastActivity
+		}
+		return t.created
+	}
+	slices.SortStableFunc(list, func(a, b *tokenRec) int { return cmp.Or(at(a).Compare(at(b)), cmp.Compare(a.id, b.id)) })
+	b := getBuf()
+	out := b.AvailableBuffer()
+	out = append(out, `{"api_tokens": [`...)
+	for i, t := range list {
+		if i > 0 {
+			out = append(out, ", "...)
+		}
+		out = append(out, `{"user": `...)
+		out = appendString(out, t.owner.Name)
+		out = append(out, `, "id": "a`...)
+		out = strconv.AppendInt(out, int64(t.id), 10)
+		out = append(out, `", "kind": "api_token"`...)
+		out = appendTokenFields(out, c.h, t)
+		out = append(out, '}')
+	}
+	out = append(out, "]}"...)
+	b.Write(out)
+	return jsonResponse(http.StatusOK, b)
+}
+
+// tokenScopes is scopes.get_scopes_for(token): its scopes expanded, with
+// inherit (the default token role) standing for all its user owner's.
+func (h *Hub) tokenScopes(t *tokenRec) map[string]bool {
+	if t.owner.Kind == "user" && slices.Contains(t.scopes, "inherit") {
+		if u := h.byName[t.owner.Name]; u != nil {
+			return expandTokenScopes(h.scopeDefs, h.ownerScopes(u), t.owner)
+		}
+	}
+	return expandTokenScopes(h.scopeDefs, t.scopes, t.owner)
+}
+
+// ownerScopes are a user's scopes from its roles: "user" (self, filtered
+// on the user) and, for an admin, "admin", with reduce_scopes dropping a
+// filtered scope the user holds unfiltered too.
+func (h *Hub) ownerScopes(u *urec) []string {
+	self, admin := selfScopes30, adminRoleScopes30
+	if h.since(5, 0) {
+		self, admin = selfScopes52, adminRoleScopes52
+	}
+	unfiltered := map[string]bool{}
+	if u.admin {
+		unfiltered = expandTokenScopes(h.scopeDefs, admin, Owner{Kind: "service"})
+	}
+	out := slices.Sorted(maps.Keys(unfiltered))
+	for _, s := range self {
+		if !unfiltered[s] {
+			out = append(out, s+"!user="+u.name)
+		}
+	}
+	return out
+}
+
+// TokenOptions are what AddTokenWith sets beyond scopes.
+type TokenOptions struct {
+	Scopes       []string
+	Note         string
+	Created      time.Time  // zero: now
+	LastActivity *time.Time // nil: never used
+	ExpiresAt    *time.Time
+	// OAuthClient makes it an OAuth access token issued to that client
+	// (its description, e.g. "Server at /user/alice/"); "" = an API token.
+	OAuthClient string
+}
+
+// AddTokenWith registers a token of a user as POST /users/{name}/tokens
+// would have made it (scopes may be filtered, or inherit), with a note,
+// times and, for an OAuth token, its client. It returns the token's id
+// ("a<n>"). It panics on a scope the Hub would refuse.
+func (h *Hub) AddTokenWith(token string, owner Owner, o TokenOptions) string {
+	if owner.Kind != "user" {
+		panic("fakehub: AddTokenWith makes user tokens; AddToken makes services'")
+	}
+	for _, s := range o.Scopes {
+		if why := h.scopeUnknown(s); why != "" {
+			panic("fakehub: " + why)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.tokenSeq++
+	t := tokenRec{id: h.tokenSeq, owner: owner, scopes: slices.Clone(o.Scopes), note: o.Note, created: o.Created,
+		lastActivity: copyTime(o.LastActivity), expiresAt: copyTime(o.ExpiresAt), oauthClient: o.OAuthClient}
+	if t.created.IsZero() {
+		t.created = time.Now()
+	}
+	h.tokens[token] = t
+	return "a" + strconv.Itoa(t.id)
 }
 
 // ServerAccess is what a single-user server this Hub spawned for user's
@@ -344,6 +524,6 @@ func (h *Hub) ServerAccess(authorization, user, server string) bool {
 	if !ok {
 		return false
 	}
-	held := expandTokenScopes(h.scopeDefs, t.scopes, t.owner)
+	held := h.tokenScopes(&t)
 	return held["access:servers"] || held["access:servers!user="+user] || held["access:servers!server="+user+"/"+server]
 }

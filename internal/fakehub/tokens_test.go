@@ -139,3 +139,61 @@ func TestServerAccess(t *testing.T) {
 		t.Error("a deleted token let in")
 	}
 }
+
+// TestTokenListing: GET /users/{name}/tokens answers {"api_tokens": [...]}
+// without the secret, sorted by last_activity or created, leaving out
+// expired tokens; a request the token authenticates sets its
+// last_activity; GET by id finds one; DELETE of an OAuth token deletes all
+// of the user's tokens of that client; without read:tokens 403, for a
+// missing user 404. The real Hubs' answers are compared in
+// TestAgainstRealHubTokens.
+func TestTokenListing(t *testing.T) {
+	h := newHub(t, Options{Version: "5.2.1"})
+	h.AddToken("auditor", Owner{Kind: "service", Name: "auditor"}, "list:users", "tokens")
+	h.AddToken("noread", Owner{Kind: "service", Name: "n"}, "list:users")
+	h.AddUser(User{Name: "alice"})
+	old := time.Now().Add(-200 * 24 * time.Hour)
+	past := time.Now().Add(-time.Hour)
+	idOld := h.AddTokenWith("alice-old", Owner{Kind: "user", Name: "alice"}, TokenOptions{Scopes: []string{"read:users!user=alice"}, Note: "old", Created: old})
+	h.AddTokenWith("alice-expired", Owner{Kind: "user", Name: "alice"}, TokenOptions{Scopes: []string{"read:users!user=alice"}, ExpiresAt: &past})
+	idOA := h.AddTokenWith("alice-oauth1", Owner{Kind: "user", Name: "alice"}, TokenOptions{Scopes: []string{"read:users!user=alice"}, OAuthClient: "Server at /user/alice/"})
+	idOA2 := h.AddTokenWith("alice-oauth2", Owner{Kind: "user", Name: "alice"}, TokenOptions{Scopes: []string{"read:users!user=alice"}, OAuthClient: "Server at /user/alice/"})
+	idNew := h.AddTokenWith("alice-new", Owner{Kind: "user", Name: "alice"}, TokenOptions{Scopes: []string{"inherit"}})
+	wantStatus(t, do(t, nil, "GET", h.URL()+"/user", "alice-new", "", ""), 200, "")
+
+	r := do(t, nil, "GET", h.URL()+"/users/alice/tokens", "auditor", "", "")
+	wantStatus(t, r, 200, "")
+	if strings.Contains(string(r.body), `"token"`) || strings.Contains(string(r.body), "alice-") {
+		t.Fatalf("the list shows a secret: %s", r.body)
+	}
+	list, _ := r.obj(t)["api_tokens"].([]any)
+	var ids []string
+	for _, x := range list {
+		m := x.(map[string]any)
+		ids = append(ids, m["id"].(string))
+		if m["id"] == idNew && (m["last_activity"] == nil || !slices.Contains(m["scopes"].([]any), any("tokens!user=alice"))) {
+			t.Errorf("the used inherit token: %v", m)
+		}
+		if m["id"] == idOld && (m["last_activity"] != nil || m["note"] != "old") {
+			t.Errorf("the old token: %v", m)
+		}
+		if m["id"] == idOA && m["oauth_client"] != "Server at /user/alice/" {
+			t.Errorf("the OAuth token: %v", m)
+		}
+	}
+	if want := []string{idOld, idOA, idOA2, idNew}; !slices.Equal(ids, want) {
+		t.Fatalf("listed %v, want %v (oldest first, no expired one)", ids, want)
+	}
+	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/alice/tokens/"+idOld, "auditor", "", ""), 200, "")
+	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/alice/tokens", "noread", "", ""), 403, "Action is not authorized with current scopes; requires any of [read:tokens]")
+	wantStatus(t, do(t, nil, "GET", h.URL()+"/users/nobody/tokens", "auditor", "", ""), 404, "No such user: nobody")
+
+	wantStatus(t, do(t, nil, "DELETE", h.URL()+"/users/alice/tokens/"+idOA, "auditor", "", ""), 204, "")
+	var left []string
+	for _, ti := range h.Tokens("alice") {
+		left = append(left, ti.ID)
+	}
+	if slices.Contains(left, idOA2) || !slices.Contains(left, idOld) {
+		t.Fatalf("after deleting OAuth token %s: %v left (its client's %s must go with it, %s stay)", idOA, left, idOA2, idOld)
+	}
+}

@@ -111,6 +111,8 @@ async def main(path):
         cleanup_proxy=False,
         # handlers/base.py slow_stop_timeout is a tornado setting
         tornado_settings={"slow_stop_timeout": sc.get("slow_stop_timeout", 0.5)},
+        # app.py token_expires_in_max_seconds (5.1 on); only passed when set
+        **({"token_expires_in_max_seconds": sc["token_expires_in_max_seconds"]} if "token_expires_in_max_seconds" in sc else {}),
         log_level="WARN",
         # keep the Hub's files out of the working directory
         cookie_secret_file=os.path.join(tmp.name, "cookie_secret"),
