@@ -97,7 +97,7 @@ func tokenRevokeCommand(env *cliEnv) *cli.Command {
 				fmt.Fprintf(env.stdout, "revoked %s of user %s (%s; note %q)\n", cull.Escape(r.Token.ID), cull.Escape(r.Token.Owner), r.Why, cull.Escape(r.Token.Note))
 			})
 			if bulk {
-				fmt.Fprintf(env.stderr, "hubctl: revoked %d tokens, kept %d\n", n, len(plan.Keep))
+				fmt.Fprintf(env.stderr, "hubctl: revoked %d %s, kept %d\n", n, plural(n, "token", "tokens"), len(plan.Keep))
 			}
 			return err
 		},
