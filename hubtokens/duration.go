@@ -1,6 +1,3 @@
-// Package hubtokens is the token lifecycle against a running Hub: request,
-// audit and revoke users' tokens through the REST API (cull.Client), with
-// the version facts of hub/tokens.go.
 package hubtokens
 
 import (

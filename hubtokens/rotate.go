@@ -1,6 +1,3 @@
-// Package hubtokens is the token lifecycle against a Hub: rotating a
-// service's token in the config and the keyring, and checking with the Hub
-// which tokens it accepts.
 package hubtokens
 
 import (
