@@ -26,6 +26,7 @@ import (
 // The golden Zero-to-JupyterHub cases, testdata/z2jh/golden/<case>/:
 //
 //	args         hubctl's arguments, on one line; $DIR is the case's directory
+//	             (the blocks the cases render, literal-tokens.py and env-token.py, are in $DIR/..)
 //	keyring      optional: "NAME TOKEN" lines, the keyring the run sees
 //	helm-f       optional: the values files given to helm, in -f order (default: values.yaml)
 //	values.yaml  what hubctl printed (golden)
