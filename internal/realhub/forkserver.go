@@ -28,6 +28,7 @@ const forkServerReady = 60 * time.Second
 // forkServer is one release's forkserver.py serve, shared by the test
 // binary's preloaded runs of that release.
 type forkServer struct {
+	dir    string         // its own directory, with script and socket; removed by the server as it ends
 	script string         // forkserver.py, written where host and release both see it
 	socket string         // where it listens
 	seen   string         // the host directory it sees at the same path (a root's server only)
@@ -54,7 +55,18 @@ func startForkServer(r Release) (*forkServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &forkServer{script: filepath.Join(dir, "forkserver.py"), socket: filepath.Join(dir, "socket")}
+	s, err := serveForks(r, tmp, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// serveForks starts the server in dir, which the server removes when its
+// stdin ends; on an error it is stopped (the caller removes dir).
+func serveForks(r Release, tmp, dir string) (*forkServer, error) {
+	s := &forkServer{dir: dir, script: filepath.Join(dir, "forkserver.py"), socket: filepath.Join(dir, "socket")}
 	if r.Root != "" {
 		s.seen = tmp
 	}
@@ -81,7 +93,11 @@ func startForkServer(r Release) (*forkServer, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	go cmd.Wait() //nolint:errcheck // a dead server fails its next run, which names it
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait() //nolint:errcheck // a dead server fails its next run, which names it
+		close(exited)
+	}()
 	ready := make(chan error, 1)
 	go func() {
 		line, err := bufio.NewReader(out).ReadString('\n')
@@ -91,14 +107,31 @@ func startForkServer(r Release) (*forkServer, error) {
 		ready <- err
 	}()
 	select {
-	case err := <-ready:
+	case err = <-ready:
 		if err != nil {
-			return nil, fmt.Errorf("it did not start: %w", err)
+			err = fmt.Errorf("it did not start: %w", err)
 		}
 	case <-time.After(forkServerReady):
-		return nil, fmt.Errorf("it was not ready within %s", forkServerReady)
+		err = fmt.Errorf("it was not ready within %s", forkServerReady)
+	}
+	if err != nil {
+		stopDetached(cmd, s.stdin, exited)
+		return nil, err
 	}
 	return s, nil
+}
+
+// stopDetached ends a Detached process that failed to start: the end of
+// its stdin, a few seconds to take that (in a root, for the enclosing
+// shell to unmount and remove its layers), then SIGKILL.
+func stopDetached(cmd *exec.Cmd, stdin io.Closer, exited <-chan struct{}) {
+	stdin.Close()
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+	}
 }
 
 // sees says whether a run's path is visible to the server at that path.

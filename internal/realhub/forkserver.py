@@ -5,8 +5,9 @@ start that spawns nothing).
 
     python3 forkserver.py serve SOCKET
         Imports jupyterhub.app, listens on the Unix socket SOCKET, writes
-        "ready" to stdout and serves until its stdin ends.  Single-threaded, so that a fork never copies
-        a lock another thread holds.
+        "ready" to stdout and serves until its stdin ends, then removes
+        SOCKET, this script and their directory.  Single-threaded, so that
+        a fork never copies a lock another thread holds.
 
     python3 -I -S forkserver.py run SOCKET [HUB ARGS...]
         One Hub run: sends the server its argv, environment, working
@@ -63,7 +64,11 @@ def serve(path):
             what = key.data
             if what == "stdin":
                 if not os.read(key.fd, 4096):
-                    return  # the test binary is gone; running Hubs are stopped by their runs' groups
+                    # The test binary is gone; running Hubs are stopped by
+                    # their runs' groups.
+                    listener.close()
+                    remove(path)
+                    return
             elif what == "accept":
                 conn, _ = listener.accept()
                 child = start(conn)
@@ -96,6 +101,20 @@ def serve(path):
                 except OSError:
                     pass  # the run was killed with its Hub
                 conn.close()
+
+
+def remove(path):
+    """Removes the socket path, this script and their directory, which is
+    the caller's: it made it for this server alone."""
+    for p in (path, os.path.abspath(__file__)):
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+    try:
+        os.rmdir(os.path.dirname(path))
+    except FileNotFoundError:
+        pass
 
 
 def start(conn):

@@ -156,3 +156,34 @@ func TestPreloadedStopEndsTheHub(t *testing.T) {
 		})
 	}
 }
+
+// A fork server removes its directory (socket and script) when its stdin
+// ends, as it does when the test binary exits.
+func TestForkServerRemovesItsDirectory(t *testing.T) {
+	for _, r := range Releases() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			r.Require(t)
+			s, err := startForkServer(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(s.socket); err != nil {
+				t.Fatalf("the server is ready but has no socket: %v", err)
+			}
+			s.stdin.Close()
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				_, err := os.Stat(s.dir)
+				if os.IsNotExist(err) {
+					return
+				}
+				if time.Now().After(deadline) {
+					entries, _ := os.ReadDir(s.dir)
+					t.Fatalf("%s is still there 30s after the server's stdin ended (%v, %d entries)", s.dir, err, len(entries))
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+}
