@@ -24,9 +24,6 @@ import (
 	"github.com/hubctl/hubctl/internal/realhub"
 )
 
-// Python is the interpreter run, on this machine or in a release's root.
-const Python = "/usr/bin/python3"
-
 // Releases are the releases whose oracle the tests consult, oldest first.
 func Releases() []realhub.Release { return realhub.Releases() }
 
@@ -63,9 +60,9 @@ func missing(t testing.TB, r realhub.Release) error {
 		if err := r.Available(); err != nil {
 			return err
 		}
-		cmd := r.Command(t, []string{filepath.Dir(script)}, Python, "-I", "-c", "import traitlets.config")
+		cmd := r.Command(t, []string{filepath.Dir(script)}, realhub.Python, "-I", "-c", "import traitlets.config")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s cannot import traitlets: %v: %s", Python, err, out)
+			return fmt.Errorf("%s cannot import traitlets: %v: %s", realhub.Python, err, out)
 		}
 		return nil
 	}()
@@ -102,7 +99,7 @@ func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
 	t.Helper()
 	out, stderr, err := Try(t, r, env, args...)
 	if err != nil {
-		t.Fatalf("JupyterHub %s's %s traitlets_dump.py %s: %v\nstderr:\n%s", r.Name, Python, strings.Join(args, " "), err, lastLines(stderr, 30))
+		t.Fatalf("JupyterHub %s's %s traitlets_dump.py %s: %v\nstderr:\n%s", r.Name, realhub.Python, strings.Join(args, " "), err, lastLines(stderr, 30))
 	}
 	return out
 }
@@ -124,7 +121,7 @@ func Try(t testing.TB, r realhub.Release, env []string, args ...string) (stdout 
 		t.Fatalf("JupyterHub %s's oracle server: %v", r.Name, err)
 	}
 	for _, a := range args {
-		if filepath.IsAbs(a) && !s.sees(a) {
+		if filepath.IsAbs(a) && !realhub.Within(a, s.binds...) {
 			t.Fatalf("JupyterHub %s's oracle server sees only %s, not %s", r.Name, strings.Join(s.binds, ", "), a)
 		}
 	}
@@ -193,37 +190,13 @@ func start(r realhub.Release) (*server, error) {
 	if tmp, err := filepath.Abs(os.TempDir()); err == nil {
 		binds = append(binds, tmp)
 	}
-	cmd, err := r.Detached(binds, Python, "-I", script, "--serve")
-	if err != nil {
-		return nil, err
-	}
 	environ := os.Environ()
-	cmd.Env = environ
-	cmd.Stderr = os.Stderr // the server's own errors; a request's go to its reply
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
 	// It ends at the end of its stdin: when the test binary exits.
-	go cmd.Wait() //nolint:errcheck // a dead server is reported by its next call
-	return &server{binds: binds, base: envMap(environ), in: in, out: bufio.NewReader(out)}, nil
-}
-
-// sees says whether the server sees path, under one of its binds.
-func (s *server) sees(path string) bool {
-	for _, b := range s.binds {
-		if rel, err := filepath.Rel(b, path); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-			return true
-		}
+	srv, err := r.Serve(binds, environ, realhub.Python, "-I", script, "--serve")
+	if err != nil {
+		return nil, err
 	}
-	return false
+	return &server{binds: binds, base: envMap(environ), in: srv.In, out: srv.Out}, nil
 }
 
 type request struct {
@@ -264,7 +237,7 @@ func (s *server) call(env, args []string) (reply, error) {
 		}
 	}
 	for _, k := range append(slices.Collect(maps.Keys(req.Env)), req.Unset...) {
-		if k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") {
+		if realhub.LocaleVar(k) {
 			// Python sets its stdio encoding from these before main.
 			return reply{}, fmt.Errorf("%s differs from when the server started; a fork would not see it as a new python3 does", k)
 		}

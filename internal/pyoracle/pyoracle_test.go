@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/hubctl/hubctl/internal/realhub"
 )
 
 // oneOff is a separate python3 -I traitlets_dump.py args... in r, as Try
@@ -26,7 +28,7 @@ func oneOff(t *testing.T, r interface {
 			binds = append(binds, filepath.Dir(a))
 		}
 	}
-	cmd := r.Command(t, binds, Python, append([]string{"-I", script}, args...)...)
+	cmd := r.Command(t, binds, realhub.Python, append([]string{"-I", script}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -1,7 +1,6 @@
 package realhub
 
 import (
-	"bufio"
 	_ "embed"
 	"fmt"
 	"io"
@@ -17,10 +16,6 @@ import (
 //
 //go:embed forkserver.py
 var forkServerPy []byte
-
-// hostPython runs the small client of a preloaded run on this machine,
-// whatever the release: it only passes the run to the server and waits.
-const hostPython = "/usr/bin/python3"
 
 // forkServerReady bounds the server's start: one import of JupyterHub.
 const forkServerReady = 60 * time.Second
@@ -74,33 +69,16 @@ func serveForks(r Release, tmp, dir string) (*forkServer, error) {
 		return nil, err
 	}
 	// Not -I: a new Hub's python3 (the #! of /usr/bin/jupyterhub) has no
-	// options either.
-	cmd, err := r.Detached([]string{tmp}, "/usr/bin/python3", s.script, "serve", s.socket)
+	// options either. The environment JupyterHub reads as it is imported
+	// is the one a fresh Hub of Start gets: without what Start takes out.
+	srv, err := r.Serve([]string{tmp}, hubEnviron(), Python, s.script, "serve", s.socket)
 	if err != nil {
 		return nil, err
 	}
-	// The environment JupyterHub reads as it is imported is the one a
-	// fresh Hub of Start gets: without what Start takes out.
-	cmd.Env = hubEnviron()
-	cmd.Stderr = os.Stderr // the server's own errors; a run's go to its log
-	if s.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait() //nolint:errcheck // a dead server fails its next run, which names it
-		close(exited)
-	}()
+	s.stdin = srv.In
 	ready := make(chan error, 1)
 	go func() {
-		line, err := bufio.NewReader(out).ReadString('\n')
+		line, err := srv.Out.ReadString('\n')
 		if err == nil && line != "ready\n" {
 			err = fmt.Errorf("it said %q, not ready", line)
 		}
@@ -115,39 +93,24 @@ func serveForks(r Release, tmp, dir string) (*forkServer, error) {
 		err = fmt.Errorf("it was not ready within %s", forkServerReady)
 	}
 	if err != nil {
-		stopDetached(cmd, s.stdin, exited)
+		srv.Stop()
 		return nil, err
 	}
 	return s, nil
 }
 
-// stopDetached ends a Detached process that failed to start: the end of
-// its stdin, a few seconds to take that (in a root, for the enclosing
-// shell to unmount and remove its layers), then SIGKILL.
-func stopDetached(cmd *exec.Cmd, stdin io.Closer, exited <-chan struct{}) {
-	stdin.Close()
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		<-exited
-	}
-}
-
 // sees says whether a run's path is visible to the server at that path.
 func (s *forkServer) sees(path string) bool {
-	if s.seen == "" {
-		return true
-	}
-	rel, err := filepath.Rel(s.seen, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+	return s.seen == "" || Within(path, s.seen)
 }
 
 // command is one preloaded run of the Hub with args: a process of this
 // machine that lives as long as the forked Hub, which joins its process
 // group and exits as it does.
 func (s *forkServer) command(args ...string) *exec.Cmd {
-	return exec.Command(hostPython, append([]string{"-I", "-S", s.script, "run", s.socket}, args...)...)
+	// This machine's python3, whatever the release: the client only passes
+	// the run to the server and waits.
+	return exec.Command(Python, append([]string{"-I", "-S", s.script, "run", s.socket}, args...)...)
 }
 
 // preloadedEnvOK says why an Options.Env entry would not reach a forked Hub
@@ -157,7 +120,7 @@ func preloadedEnvOK(kv string) string {
 	switch {
 	case strings.HasPrefix(k, "JUPYTERHUB_"):
 		return "JupyterHub reads JUPYTERHUB_* as it is imported, before the fork"
-	case strings.HasPrefix(k, "PYTHON"), k == "LANG", k == "LANGUAGE", strings.HasPrefix(k, "LC_"):
+	case strings.HasPrefix(k, "PYTHON"), LocaleVar(k):
 		return "python3 reads it as it starts, before the fork"
 	}
 	return ""

@@ -1,6 +1,8 @@
 package realhub
 
 import (
+	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hubctl/hubctl/hub"
 )
@@ -19,6 +22,9 @@ type Release struct {
 	Version hub.Version // the JupyterHub it runs (Debian's package)
 	Root    string      // "" for this machine; else a Debian root with its Hub
 }
+
+// Python is every release's python3, on this machine or in its root.
+const Python = "/usr/bin/python3"
 
 // V30 is Debian 12's JupyterHub 3.0.0, installed on this machine.
 var V30 = Release{Name: "3.0", Version: hub.Version{Major: 3, Minor: 0, Patch: 0}}
@@ -55,7 +61,7 @@ func (r Release) Require(t testing.TB) {
 func (r Release) Available() error { return r.missing() }
 
 func (r Release) missing() error {
-	for _, p := range []string{Binary, "/usr/bin/configurable-http-proxy", "/usr/bin/python3"} {
+	for _, p := range []string{Binary, "/usr/bin/configurable-http-proxy", Python} {
 		if _, err := os.Stat(filepath.Join(r.Root, p)); err != nil {
 			return err
 		}
@@ -156,13 +162,80 @@ func (r Release) rootCommand(layers, script string, binds []string, name string,
 	for _, a := range abs {
 		// A path under another bind is seen through it; bound again, it
 		// would hide from umount -R, which then leaves the layers behind.
-		if !seen[a] && !slices.ContainsFunc(abs, func(o string) bool { return strings.HasPrefix(a, o+"/") }) {
+		if !seen[a] && !slices.ContainsFunc(abs, func(o string) bool { return o != a && Within(a, o) }) {
 			seen[a] = true
 			argv = append(argv, a)
 		}
 	}
 	argv = append(argv, "--", name)
 	return exec.Command("unshare", append(argv, args...)...), nil
+}
+
+// Within says whether path is one of dirs or under one (all absolute).
+func Within(path string, dirs ...string) bool {
+	for _, d := range dirs {
+		if rel, err := filepath.Rel(d, path); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return true
+		}
+	}
+	return false
+}
+
+// LocaleVar says whether python3 reads the environment variable k as it
+// starts (its stdio encoding): LANG, LANGUAGE, LC_*. A fork of a server
+// keeps what the server read.
+func LocaleVar(k string) bool {
+	return k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_")
+}
+
+// Served is a Detached server of a release that takes requests on its
+// stdin and answers on its stdout.
+type Served struct {
+	In     io.WriteCloser // the server ends when it is closed
+	Out    *bufio.Reader
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// Serve starts name args... in the release as Detached does, with the
+// environment env and this process's stderr (the server's own errors).
+func (r Release) Serve(binds, env []string, name string, args ...string) (*Served, error) {
+	cmd, err := r.Detached(binds, name, args...)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Env = env
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Served{In: in, Out: bufio.NewReader(out), cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		cmd.Wait() //nolint:errcheck // a dead server fails its next request, which names it
+		close(s.exited)
+	}()
+	return s, nil
+}
+
+// Stop ends a server that failed to start: the end of its stdin, a few
+// seconds to take that (in a root, for the enclosing shell to unmount and
+// remove its layers), then SIGKILL.
+func (s *Served) Stop() {
+	s.In.Close()
+	select {
+	case <-s.exited:
+	case <-time.After(5 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
 }
 
 // Command is name run in the release with the host paths binds seen at the
