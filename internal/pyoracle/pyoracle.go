@@ -91,9 +91,8 @@ func Script() (string, error) {
 
 // Run runs python3 -I traitlets_dump.py args... in r and returns its
 // stdout; the test fails if it exits non-zero. An absolute path among args
-// must be under os.TempDir() or the module's testdata (see Try), seen in
-// r's root at the same path. env is added to the
-// environment. -I (isolated mode) ignores PYTHON* variables and the user
+// must be under os.TempDir() or the module (see Try), seen in r's root at
+// the same path. env is added to the environment. -I (isolated mode) ignores PYTHON* variables and the user
 // site directory, so the release's own traitlets is what gets tested.
 func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
 	t.Helper()
@@ -111,9 +110,9 @@ func Run(t testing.TB, r realhub.Release, env []string, args ...string) []byte {
 // (traitlets_dump.py --serve, started by the first call): it imports
 // traitlets and JupyterHub once and runs each call in a fresh fork of
 // itself, which gives what a separate python3 -I traitlets_dump.py ARGS...
-// gives at a fraction of the CPU. The server sees the host at the script's
-// directory, the module's testdata and os.TempDir(); an absolute path
-// elsewhere fails the test, as does a call changing LANG or LC_*.
+// gives at a fraction of the CPU. The server sees the host at the module's
+// directory and os.TempDir(); an absolute path elsewhere fails the test,
+// as does a call changing LANG or LC_*.
 func Try(t testing.TB, r realhub.Release, env []string, args ...string) (stdout []byte, stderr string, err error) {
 	t.Helper()
 	s, err := servers.Of(r)
@@ -184,9 +183,9 @@ func start(r realhub.Release) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Not the module's directory: a bind under another hides it from
-	// umount -R when the server's root is taken down.
-	binds := []string{filepath.Dir(script), filepath.Join(filepath.Dir(filepath.Dir(script)), "testdata")}
+	// The script's directory is the calls' working directory; it is seen
+	// through the module's (a nested bind is left out of the root's mounts).
+	binds := []string{filepath.Dir(script), filepath.Dir(filepath.Dir(script))}
 	if tmp, err := filepath.Abs(os.TempDir()); err == nil {
 		binds = append(binds, tmp)
 	}
