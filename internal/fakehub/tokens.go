@@ -66,13 +66,17 @@ type TokenInfo struct {
 func (h *Hub) Tokens(user string) []TokenInfo {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	var out []TokenInfo
+	var owned []*tokenRec
 	for _, t := range h.tokens {
 		if t.owner.Kind == "user" && t.owner.Name == user {
-			out = append(out, t.info())
+			owned = append(owned, &t)
 		}
 	}
-	slices.SortFunc(out, func(a, b TokenInfo) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(owned, func(a, b *tokenRec) int { return cmp.Compare(a.id, b.id) })
+	var out []TokenInfo
+	for _, t := range owned {
+		out = append(out, t.info())
+	}
 	return out
 }
 

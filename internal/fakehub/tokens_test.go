@@ -3,6 +3,7 @@ package fakehub
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,5 +196,22 @@ func TestTokenListing(t *testing.T) {
 	}
 	if slices.Contains(left, idOA2) || !slices.Contains(left, idOld) {
 		t.Fatalf("after deleting OAuth token %s: %v left (its client's %s must go with it, %s stay)", idOA, left, idOA2, idOld)
+	}
+}
+
+// Tokens lists a user's tokens in the order they were made: a2 before a10.
+func TestTokensInOrder(t *testing.T) {
+	h := newHub(t, Options{})
+	h.AddUser(User{Name: "alice"})
+	var want []string
+	for i := range 12 {
+		want = append(want, h.AddTokenWith("alice-"+strconv.Itoa(i), Owner{Kind: "user", Name: "alice"}, TokenOptions{Scopes: []string{"read:users!user=alice"}}))
+	}
+	var got []string
+	for _, ti := range h.Tokens("alice") {
+		got = append(got, ti.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Tokens: %v, want %v", got, want)
 	}
 }
