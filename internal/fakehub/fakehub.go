@@ -200,6 +200,7 @@ type Hub struct {
 	opts      Options
 	v         hub.Version         // the release answered as
 	scopeDefs map[string][]string // the release's scope_definitions
+	roles     roleScopes          // the release's user and admin roles
 	srv       *httptest.Server
 
 	mu     sync.RWMutex
@@ -286,8 +287,10 @@ func New(opts Options) *Hub {
 	if v, err := hub.ParseVersion(opts.Version); err == nil {
 		h.v = v
 	}
+	h.roles = newRoleScopes(scopes30, selfScopes30, adminRoleScopes30)
 	if h.since(5, 0) {
 		h.scopeDefs = scopes52
+		h.roles = newRoleScopes(scopes52, selfScopes52, adminRoleScopes52)
 	}
 	for c := range h.idx {
 		h.idx[c].rebuild(1024, func(int) int64 { return 0 })

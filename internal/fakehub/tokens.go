@@ -52,6 +52,23 @@ var adminRoleScopes30 = []string{"admin-ui", "admin:users", "admin:servers", "to
 
 var adminRoleScopes52 = append(slices.Clone(adminRoleScopes30), "admin:services", "shares")
 
+// roleScopes are the scopes of the roles a user holds: "user" (self,
+// filtered on the user) and, for an admin, "admin"; chosen for the release
+// and expanded once, in New.
+type roleScopes struct {
+	self         []string        // the user role's
+	selfExpanded map[string]bool // self with its subscopes
+	admin        map[string]bool // the admin role's with their subscopes
+	adminSorted  []string        // admin's keys, sorted
+}
+
+func newRoleScopes(defs map[string][]string, self, admin []string) roleScopes {
+	r := roleScopes{self: self, selfExpanded: expandTokenScopes(defs, self, Owner{Kind: "service"}),
+		admin: expandTokenScopes(defs, admin, Owner{Kind: "service"})}
+	r.adminSorted = slices.Sorted(maps.Keys(r.admin))
+	return r
+}
+
 // TokenInfo is an API token as the Hub's token model shows it.
 type TokenInfo struct {
 	ID        string // "a<id>"
@@ -159,25 +176,24 @@ func (c *reqCtx) postToken(userName string, body []byte) response {
 		scopes = []string{"inherit"}
 	}
 	var expiresAt *time.Time
+	raw, hasExpiry := present(req, "expires_in")
+	var n int64
+	var err error
+	if hasExpiry {
+		err = json.Unmarshal(raw, &n)
+	}
 	if limit := c.h.opts.TokenExpiresInMaxSeconds; limit > 0 && c.h.since(5, 1) {
-		raw, ok := present(req, "expires_in")
-		var n int64
-		if ok && json.Unmarshal(raw, &n) != nil {
-			return jsonError(http.StatusBadRequest, "token expires_in must be null or integer, not "+pyRepr(raw))
-		}
 		switch {
-		case !ok:
-			if req == nil {
-				req = map[string]json.RawMessage{}
-			}
-			req["expires_in"] = json.RawMessage(strconv.Itoa(limit))
+		case hasExpiry && err != nil:
+			return jsonError(http.StatusBadRequest, "token expires_in must be null or integer, not "+pyRepr(raw))
+		case !hasExpiry:
+			// the limit is the default
+			n, hasExpiry = int64(limit), true
 		case n > int64(limit):
 			return jsonError(http.StatusBadRequest, "token expires_in: "+string(raw)+" must not exceed "+strconv.Itoa(limit))
 		}
 	}
-	if raw, ok := present(req, "expires_in"); ok {
-		var n int64
-		err := json.Unmarshal(raw, &n)
+	if hasExpiry {
 		switch {
 		case err != nil && c.h.since(5, 0):
 			return jsonError(http.StatusBadRequest, "token expires_in must be null or integer, not "+pyRepr(raw))
@@ -260,22 +276,11 @@ func (h *Hub) scopeUnknown(scope string) string {
 // notHeldBy mirrors scopes._check_token_scopes: the requested scopes, with
 // their subscopes, that the owner's roles do not give it (the excess).
 func (h *Hub) notHeldBy(u *urec, scopes []string) []string {
-	self, admin := selfScopes30, adminRoleScopes30
-	if h.since(5, 0) {
-		self, admin = selfScopes52, adminRoleScopes52
-	}
-	unfiltered := map[string]bool{}
+	var unfiltered map[string]bool
 	if u.admin {
-		for _, s := range admin {
-			for e := range expandTokenScopes(h.scopeDefs, []string{s}, Owner{Kind: "service"}) {
-				unfiltered[e] = true
-			}
-		}
+		unfiltered = h.roles.admin
 	}
-	ownScope := map[string]bool{}
-	for e := range expandTokenScopes(h.scopeDefs, self, Owner{Kind: "service"}) {
-		ownScope[e] = true
-	}
+	ownScope := h.roles.selfExpanded
 	var excess []string
 	for _, s := range scopes {
 		base, filter, _ := strings.Cut(s, "!")
@@ -297,25 +302,19 @@ func (h *Hub) notHeldBy(u *urec, scopes []string) []string {
 // tokenModel mirrors base.py token_model, plus "token" as POST adds it.
 func (h *Hub) tokenModel(t *tokenRec, tok string, status int) response {
 	b := getBuf()
-	out := b.AvailableBuffer()
-	out = append(out, `{"user": `...)
-	out = appendString(out, t.owner.Name)
-	out = append(out, `, "id": "a`...)
-	out = strconv.AppendInt(out, int64(t.id), 10)
-	out = append(out, `", "kind": "api_token"`...)
-	out = appendTokenFields(out, h, t)
-	if tok != "" {
-		out = append(out, `, "token": `...)
-		out = appendString(out, tok)
-	}
-	out = append(out, '}')
+	out := appendTokenModel(b.AvailableBuffer(), h, t, tok)
 	b.Write(out)
 	return jsonResponse(status, b)
 }
 
-// appendTokenFields writes token_model's fields after "kind".
-func appendTokenFields(out []byte, h *Hub, t *tokenRec) []byte {
-	out = append(out, `, "roles": [], "scopes": `...)
+// appendTokenModel writes token_model's object, with "token" last unless
+// tok is "".
+func appendTokenModel(out []byte, h *Hub, t *tokenRec, tok string) []byte {
+	out = append(out, `{"user": `...)
+	out = appendString(out, t.owner.Name)
+	out = append(out, `, "id": "a`...)
+	out = strconv.AppendInt(out, int64(t.id), 10)
+	out = append(out, `", "kind": "api_token", "roles": [], "scopes": `...)
 	out = appendStringList(out, sortedScopes(h.tokenScopes(t)))
 	out = append(out, `, "created": `...)
 	out = appendIsoformat(out, &t.created)
@@ -326,7 +325,12 @@ func appendTokenFields(out []byte, h *Hub, t *tokenRec) []byte {
 	out = append(out, `, "note": `...)
 	out = appendString(out, t.note)
 	out = append(out, `, "session_id": null, "oauth_client": `...)
-	return appendString(out, cmp.Or(t.oauthClient, "JupyterHub"))
+	out = appendString(out, cmp.Or(t.oauthClient, "JupyterHub"))
+	if tok != "" {
+		out = append(out, `, "token": `...)
+		out = appendString(out, tok)
+	}
+	return append(out, '}')
 }
 
 // deleteToken mirrors UserTokenAPIHandler.delete (h.mu held): an OAuth
@@ -425,13 +429,7 @@ func (c *reqCtx) listTokens(userName string) response {
 		if i > 0 {
 			out = append(out, ", "...)
 		}
-		out = append(out, `{"user": `...)
-		out = appendString(out, t.owner.Name)
-		out = append(out, `, "id": "a`...)
-		out = strconv.AppendInt(out, int64(t.id), 10)
-		out = append(out, `", "kind": "api_token"`...)
-		out = appendTokenFields(out, c.h, t)
-		out = append(out, '}')
+		out = appendTokenModel(out, c.h, t, "")
 	}
 	out = append(out, "]}"...)
 	b.Write(out)
@@ -453,16 +451,13 @@ func (h *Hub) tokenScopes(t *tokenRec) map[string]bool {
 // on the user) and, for an admin, "admin", with reduce_scopes dropping a
 // filtered scope the user holds unfiltered too.
 func (h *Hub) ownerScopes(u *urec) []string {
-	self, admin := selfScopes30, adminRoleScopes30
-	if h.since(5, 0) {
-		self, admin = selfScopes52, adminRoleScopes52
-	}
-	unfiltered := map[string]bool{}
+	var unfiltered map[string]bool
+	var out []string
 	if u.admin {
-		unfiltered = expandTokenScopes(h.scopeDefs, admin, Owner{Kind: "service"})
+		unfiltered = h.roles.admin
+		out = slices.Clone(h.roles.adminSorted)
 	}
-	out := slices.Sorted(maps.Keys(unfiltered))
-	for _, s := range self {
+	for _, s := range h.roles.self {
 		if !unfiltered[s] {
 			out = append(out, s+"!user="+u.name)
 		}
