@@ -201,7 +201,9 @@ type Hub struct {
 	v         hub.Version         // the release answered as
 	scopeDefs map[string][]string // the release's scope_definitions
 	roles     roleScopes          // the release's user and admin roles
-	srv       *httptest.Server
+	// publicOrigin is Options.PublicURL's scheme://host, "" without it
+	publicOrigin string
+	srv          *httptest.Server
 
 	mu     sync.RWMutex
 	users  []*urec // index = user id (insertion order); nil = deleted
@@ -286,6 +288,9 @@ func New(opts Options) *Hub {
 	}
 	if v, err := hub.ParseVersion(opts.Version); err == nil {
 		h.v = v
+	}
+	if pub, err := url.Parse(opts.PublicURL); err == nil && opts.PublicURL != "" {
+		h.publicOrigin = pub.Scheme + "://" + pub.Host
 	}
 	h.roles = newRoleScopes(scopes30, selfScopes30, adminRoleScopes30)
 	if h.since(5, 0) {

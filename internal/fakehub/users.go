@@ -200,12 +200,11 @@ func (h *Hub) appendServerModel(out []byte, user, name string, s *srec) []byte {
 	if h.since(5, 0) {
 		// 5.0.0 and 5.2.1 base.py server_model: null without public_url or
 		// subdomains, else public_url with the path replaced.
-		if pub, err := url.Parse(h.opts.PublicURL); err == nil && h.opts.PublicURL != "" {
-			origin := pub.Scheme + "://" + pub.Host
+		if h.publicOrigin != "" {
 			out = append(out, `, "full_url": `...)
-			out = appendString(out, origin+serverURL(user, name))
+			out = appendString(out, h.publicOrigin+serverURL(user, name))
 			out = append(out, `, "full_progress_url": `...)
-			out = appendString(out, origin+progress)
+			out = appendString(out, h.publicOrigin+progress)
 		} else {
 			out = append(out, `, "full_url": null, "full_progress_url": null`...)
 		}
