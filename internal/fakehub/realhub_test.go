@@ -150,8 +150,8 @@ func startRealHubWith(t *testing.T, r realhub.Release, users []User, tokens []re
 	return ""
 }
 
-func newFakeFrom(t *testing.T, version string, users []User, tokens []realToken) *Hub {
-	fake := New(Options{Version: version})
+func newFakeFrom(t *testing.T, opts Options, users []User, tokens []realToken) *Hub {
+	fake := New(opts)
 	t.Cleanup(fake.Close)
 	for _, u := range users {
 		fake.AddUser(u)
@@ -162,44 +162,49 @@ func newFakeFrom(t *testing.T, version string, users []User, tokens []realToken)
 	return fake
 }
 
+// sendStep sends s to the Hub at base: the status, what hubctl reads of
+// the body (consumed), the body and the headers compared.
+func sendStep(t *testing.T, client *http.Client, base string, s realStep) (int, any, string, string) {
+	t.Helper()
+	var body io.Reader
+	if s.body != "" {
+		body = strings.NewReader(s.body)
+	}
+	req, err := http.NewRequest(s.method, base+s.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.token != "" {
+		req.Header.Set("Authorization", "token "+s.token)
+	}
+	if s.bearer != "" {
+		req.Header.Set("Authorization", "bearer   "+s.bearer)
+	}
+	if s.accept != "" {
+		req.Header.Set("Accept", s.accept)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s%s: %v", s.method, base, s.path, err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var v any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &v); err != nil {
+			v = "non-JSON: " + string(raw)
+		}
+	}
+	// the headers compared: Content-Type, and the version every
+	// answer carries (handlers/base.py set_default_headers)
+	return resp.StatusCode, consumed(v, base), string(raw), resp.Header.Get("Content-Type") + "; version " + resp.Header.Get("X-JupyterHub-Version")
+}
+
 // compareSteps sends each step to both hubs and reports differences.
 func compareSteps(t *testing.T, realBase, fakeBase string, steps []realStep) {
 	t.Helper()
 	client := &http.Client{Timeout: 10 * time.Second}
-	do := func(base string, s realStep) (int, any, string, string) {
-		var body io.Reader
-		if s.body != "" {
-			body = strings.NewReader(s.body)
-		}
-		req, err := http.NewRequest(s.method, base+s.path, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.token != "" {
-			req.Header.Set("Authorization", "token "+s.token)
-		}
-		if s.bearer != "" {
-			req.Header.Set("Authorization", "bearer   "+s.bearer)
-		}
-		if s.accept != "" {
-			req.Header.Set("Accept", s.accept)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", s.method, s.path, err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var v any
-		if len(raw) > 0 {
-			if err := json.Unmarshal(raw, &v); err != nil {
-				v = "non-JSON: " + string(raw)
-			}
-		}
-		// the headers compared: Content-Type, and the version every
-		// answer carries (handlers/base.py set_default_headers)
-		return resp.StatusCode, consumed(v, base), string(raw), resp.Header.Get("Content-Type") + "; version " + resp.Header.Get("X-JupyterHub-Version")
-	}
+	do := func(base string, s realStep) (int, any, string, string) { return sendStep(t, client, base, s) }
 	for i, s := range steps {
 		// send to both at about the same time (stop delays)
 		rs, rv, rraw, rct := do(realBase, s)
@@ -253,7 +258,7 @@ func testAgainstRealHub(t *testing.T, r realhub.Release, version string) {
 	}
 
 	realBase := startRealHub(t, r, users, tokens)
-	fake := newFakeFrom(t, version, users, tokens)
+	fake := newFakeFrom(t, Options{Version: version}, users, tokens)
 	const pag = hub.PaginationMediaType
 	steps := []realStep{
 		{method: "GET", path: "/"},
@@ -369,7 +374,7 @@ func testAgainstRealHubPaging(t *testing.T, r realhub.Release, version string) {
 	}
 	tokens := []realToken{{"paging-token", "service", "pager", []string{"list:users", "read:servers"}}}
 	realBase := startRealHub(t, r, users, tokens)
-	fake := newFakeFrom(t, version, users, tokens)
+	fake := newFakeFrom(t, Options{Version: version}, users, tokens)
 	var steps []realStep
 	for _, state := range []string{"", "active", "ready", "inactive"} {
 		for _, limit := range []int{1, 2, 3, 7, 50} {
@@ -540,29 +545,13 @@ func testAgainstRealHubTokens(t *testing.T, r realhub.Release, version string) {
 		id         string
 	}
 	hubs := []*hubUnder{{name: "real", base: startRealHub(t, r, users, tokens)}, {name: "fake"}}
-	fake := newFakeFrom(t, version, users, tokens)
+	fake := newFakeFrom(t, Options{Version: version}, users, tokens)
 	hubs[1].base = fake.URL()
 	client := &http.Client{Timeout: 10 * time.Second}
 	send := func(h *hubUnder, method, path, token, body string) (int, any, string) {
 		path = strings.ReplaceAll(path, "<id>", h.id)
 		token = strings.ReplaceAll(token, "<minted>", h.minted)
-		req, err := http.NewRequest(method, h.base+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "token "+token)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%s: %s %s: %v", h.name, method, path, err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var v any
-		if len(raw) > 0 && json.Unmarshal(raw, &v) != nil {
-			v = "non-JSON: " + string(raw)
-		}
+		status, v, raw, _ := sendStep(t, client, h.base, realStep{method: method, path: path, token: token, body: body})
 		if m, ok := v.(map[string]any); ok {
 			if msg, ok := m["message"].(string); ok && h.id != "" {
 				m["message"] = strings.ReplaceAll(strings.ReplaceAll(msg, h.id, "<id>"), h.minted[:4]+"...", "<prefix>...")
@@ -581,7 +570,7 @@ func testAgainstRealHubTokens(t *testing.T, r realhub.Release, version string) {
 				sort.Slice(sc, func(i, j int) bool { return fmt.Sprint(sc[i]) < fmt.Sprint(sc[j]) })
 			}
 		}
-		return resp.StatusCode, consumed(v, h.base), string(raw)
+		return status, v, raw
 	}
 	const mint = `{"scopes": ["access:servers!server=carol/"], "expires_in": 60, "note": "hubctl cull --check-kernels"}`
 	steps := []struct{ name, method, path, token, body string }{
@@ -650,12 +639,7 @@ func TestAgainstRealHubTokenExpiresInMax(t *testing.T) {
 		users := []User{{Name: "carol", Created: *mustTime(t, "2026-01-01T00:00:00Z")}}
 		tokens := []realToken{{"minter-token", "service", "minter", []string{"tokens"}}}
 		real := startRealHubWith(t, r, users, tokens, map[string]any{"token_expires_in_max_seconds": 3600})
-		fake := New(Options{Version: version, TokenExpiresInMaxSeconds: 3600})
-		t.Cleanup(fake.Close)
-		for _, u := range users {
-			fake.AddUser(u)
-		}
-		fake.AddToken("minter-token", Owner{Kind: "service", Name: "minter"}, "tokens")
+		fake := newFakeFrom(t, Options{Version: version, TokenExpiresInMaxSeconds: 3600}, users, tokens)
 		compareSteps(t, real, fake.URL(), []realStep{
 			{method: "POST", path: "/users/carol/tokens", token: "minter-token", body: `{"expires_in": 7200}`},
 			{method: "POST", path: "/users/carol/tokens", token: "minter-token", body: `{"expires_in": "60"}`},
