@@ -5,9 +5,11 @@
 # an overlay, so the cached root is never written to). The cache directory is
 # keyed by this recipe: change the suite, mirror or packages and the next run
 # builds a new one; a warm run only checks that it exists.
+. "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 JUPYTERHUB52_SUITE=trixie
 JUPYTERHUB52_MIRROR=http://deb.debian.org/debian
-JUPYTERHUB52_PACKAGES=(jupyterhub node-configurable-http-proxy python3-jupyter-server python3-traitlets python3-ipykernel)
+# The packages of the 3.0 tests, from Debian 13.
+JUPYTERHUB52_PACKAGES=("${JUPYTERHUB_PACKAGES[@]}")
 JUPYTERHUB52_CACHE=/var/cache/hubctl-test
 # The stable name internal/realhub looks for (HUBCTL_JUPYTERHUB52_ROOT overrides).
 JUPYTERHUB52_LINK=$JUPYTERHUB52_CACHE/jupyterhub-5.2
