@@ -29,6 +29,10 @@ type Entry struct {
 	EligibleAt *time.Time `json:"eligible_at"`
 	Hint       string     `json:"hint,omitempty"`
 	idle       time.Duration
+	// For --check-kernels: whether a kernel check can change the decision
+	// (ServerDecision.kernelCheckMatters), and the max age that applied.
+	kernelCheck bool
+	maxAge      time.Duration
 }
 
 // Explanation is what `hubctl cull --explain` shows for one user.
@@ -158,6 +162,7 @@ func serverEntry(s *Server, sd *ServerDecision, p *Policy, now time.Time) Entry 
 	en.IdleSeconds = en.idle.Seconds()
 	en.EligibleAt = eligibleAt(sd.Reason, s.LastActivity, s.Started, sd.Timeout, sd.MaxAge)
 	en.Hint = neverIdleHint(sd)
+	en.kernelCheck, en.maxAge = sd.kernelCheckMatters(), sd.MaxAge
 	return en
 }
 

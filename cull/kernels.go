@@ -341,7 +341,7 @@ func serverTargets(u *apiUser) map[string]serverURLs {
 // and logs why. A server past its max age, or one that gives no usable
 // answer (logged and counted), is judged as before.
 func (c *Culler) kernelsKeep(ctx context.Context, p *plan, s *ServerDecision, r *Summary) bool {
-	if !c.Policy.CheckKernels || s.Reason != Idle || s.MaxAge > 0 && s.Age >= s.MaxAge {
+	if !c.Policy.CheckKernels || !s.kernelCheckMatters() {
 		return false
 	}
 	attrs := []any{"user", p.User, "server", s.Server}
@@ -369,6 +369,14 @@ func (c *Culler) kernelsKeep(ctx context.Context, p *plan, s *ServerDecision, r 
 	c.logger().Info("keeping server", append(attrs, "reason", string(BusyKernel), "why", s.Detail,
 		"kernel_id", echo(busy[0].ID, c.Client.cfg.Token), "kernel_name", echo(busy[0].Name, c.Client.cfg.Token), "busy_kernels", len(busy))...)
 	return true
+}
+
+// kernelCheckMatters reports whether a kernel check can change the
+// decision on a server: it is to be culled as idle and is not past the max
+// age that applies to it (its rule's, or the flags'), which a busy kernel
+// does not hold off. A pass and --explain both ask this.
+func (s *ServerDecision) kernelCheckMatters() bool {
+	return s.Reason == Idle && !(s.MaxAge > 0 && s.Age >= s.MaxAge)
 }
 
 // check is one kernel check of user's server: where it is, a token for it,
@@ -403,7 +411,7 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 	targets := serverTargets(au)
 	for i := range e.Servers {
 		en := &e.Servers[i]
-		if en.Reason != Idle || p.MaxAge > 0 && en.Started != nil && !now.Before(en.Started.Add(p.MaxAge)) {
+		if !en.kernelCheck {
 			continue
 		}
 		busy, err := k.check(ctx, user, en.Server, targets[en.Server])
@@ -418,8 +426,8 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 			en.Decision, en.Reason, en.Detail = "keep", BusyKernel, busyDetail(busy, c.cfg.Token)
 			// Kept while the kernel computes, until the max age.
 			en.EligibleAt = nil
-			if p.MaxAge > 0 && en.Started != nil {
-				at := en.Started.Add(p.MaxAge)
+			if en.maxAge > 0 && en.Started != nil {
+				at := en.Started.Add(en.maxAge)
 				en.EligibleAt = &at
 			}
 		}
