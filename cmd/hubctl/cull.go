@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -162,29 +161,6 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 // stopTimeout reads --stop-timeout (durationFlag).
 func stopTimeout(s string) (time.Duration, error) {
 	return durationFlag("stop-timeout", s, 24*time.Hour, "24h")
-}
-
-// durationFlag reads a duration flag: a Go duration (90s, 2m) or, like the
-// culler's other time flags, a number of seconds; positive and at most
-// most (mostText, as people write it).
-func durationFlag(name, s string, most time.Duration, mostText string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if secs, ferr := strconv.ParseFloat(s, 64); err != nil && ferr == nil && !math.IsNaN(secs) {
-		// Bounded before the conversion, which would overflow.
-		if secs > most.Seconds() {
-			return 0, usageErrorf("--%s %s is more than %s", name, s, mostText)
-		}
-		d, err = time.Duration(secs*float64(time.Second)), nil
-	}
-	switch {
-	case err != nil:
-		return 0, usageErrorf("--%s %q is not a duration like 90s, 2m or 60 (seconds)", name, s)
-	case d <= 0:
-		return 0, usageErrorf("--%s %s must be positive, e.g. 60s", name, s)
-	case d > most:
-		return 0, usageErrorf("--%s %s is more than %s", name, s, mostText)
-	}
-	return d, nil
 }
 
 // notifyOptionsFrom reads --notify-before, --notify-command and
