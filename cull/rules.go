@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -227,13 +228,7 @@ func (a matchKeys) describe() string {
 		return "it has no match keys"
 	}
 	var parts []string
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range a {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(a)) {
 		parts = append(parts, k+": "+strconv.Quote(a[k]))
 	}
 	return "its match is " + strings.Join(parts, ", ")
