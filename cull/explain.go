@@ -142,7 +142,7 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 	}
 	if p.CullUsers && !one {
 		ue := Entry{IsUser: true, State: "user", Rule: ruleLabel(d.UserRule), Reason: d.UserReason, Detail: d.UserDetail,
-			LastActivity: timePtr(u.LastActivity), Started: timePtr(u.Created), idle: d.UserIdle}
+			LastActivity: timePtr(u.LastActivity), Started: timePtr(u.Created)}
 		ue.idle = idleFor(d.UserIdle, u.LastActivity, u.Created, now)
 		ue.IdleSeconds = ue.idle.Seconds()
 		ue.Decision = decisionWord(d.UserReason)
@@ -157,7 +157,7 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 
 func serverEntry(s *Server, sd *ServerDecision, p *Policy, now time.Time) Entry {
 	en := Entry{Server: s.Name, State: serverState(s), Started: timePtr(s.Started), LastActivity: timePtr(s.LastActivity),
-		Rule: ruleLabel(sd.Rule), Reason: sd.Reason, Detail: sd.Detail, Decision: decisionWord(sd.Reason), idle: sd.Idle}
+		Rule: ruleLabel(sd.Rule), Reason: sd.Reason, Detail: sd.Detail, Decision: decisionWord(sd.Reason)}
 	en.idle = idleFor(sd.Idle, s.LastActivity, s.Started, now)
 	en.IdleSeconds = en.idle.Seconds()
 	en.EligibleAt = eligibleAt(sd.Reason, s.LastActivity, s.Started, sd.Timeout, sd.MaxAge)
