@@ -27,6 +27,11 @@ import (
 // DefaultURL is where a Hub-managed service finds the Hub API by default.
 const DefaultURL = "http://127.0.0.1:8081/hub/api"
 
+// MaxConcurrency is the most requests to the Hub at once that hubctl cull
+// takes (--concurrency, and cull.concurrency in Helm values and the TLJH
+// config it is written from).
+const MaxConcurrency = 1000
+
 // ClientConfig configures a Client.
 type ClientConfig struct {
 	URL            string        // API base, e.g. http://127.0.0.1:8081/hub/api

@@ -29,6 +29,10 @@ type Entry struct {
 	EligibleAt *time.Time `json:"eligible_at"`
 	Hint       string     `json:"hint,omitempty"`
 	idle       time.Duration
+	// For --check-kernels: whether a kernel check can change the decision
+	// (ServerDecision.kernelCheckMatters), and the max age that applied.
+	kernelCheck bool
+	maxAge      time.Duration
 }
 
 // Explanation is what `hubctl cull --explain` shows for one user.
@@ -138,7 +142,7 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 	}
 	if p.CullUsers && !one {
 		ue := Entry{IsUser: true, State: "user", Rule: ruleLabel(d.UserRule), Reason: d.UserReason, Detail: d.UserDetail,
-			LastActivity: timePtr(u.LastActivity), Started: timePtr(u.Created), idle: d.UserIdle}
+			LastActivity: timePtr(u.LastActivity), Started: timePtr(u.Created)}
 		ue.idle = idleFor(d.UserIdle, u.LastActivity, u.Created, now)
 		ue.IdleSeconds = ue.idle.Seconds()
 		ue.Decision = decisionWord(d.UserReason)
@@ -153,11 +157,12 @@ func explainRecord(u *User, p *Policy, server string, one bool, now time.Time) (
 
 func serverEntry(s *Server, sd *ServerDecision, p *Policy, now time.Time) Entry {
 	en := Entry{Server: s.Name, State: serverState(s), Started: timePtr(s.Started), LastActivity: timePtr(s.LastActivity),
-		Rule: ruleLabel(sd.Rule), Reason: sd.Reason, Detail: sd.Detail, Decision: decisionWord(sd.Reason), idle: sd.Idle}
+		Rule: ruleLabel(sd.Rule), Reason: sd.Reason, Detail: sd.Detail, Decision: decisionWord(sd.Reason)}
 	en.idle = idleFor(sd.Idle, s.LastActivity, s.Started, now)
 	en.IdleSeconds = en.idle.Seconds()
 	en.EligibleAt = eligibleAt(sd.Reason, s.LastActivity, s.Started, sd.Timeout, sd.MaxAge)
 	en.Hint = neverIdleHint(sd)
+	en.kernelCheck, en.maxAge = sd.kernelCheckMatters(), sd.MaxAge
 	return en
 }
 

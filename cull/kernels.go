@@ -42,7 +42,7 @@ type kernel struct {
 // runs what its user chose, and would get the culler's scopes over every
 // user. Each check instead mints a token owned by the server's user,
 // scoped to that one server and short-lived, sends it with the one GET,
-// and deletes it (see serverToken).
+// and deletes it (see check).
 type kernelChecker struct {
 	hub     *Client
 	public  *url.URL // --public-url; nil = what the Hub offers per server
@@ -83,12 +83,6 @@ const kernelTokenNote = "hubctl cull --check-kernels"
 // even when the check failed or the pass was cancelled.
 const tokenDeleteTimeout = 10 * time.Second
 
-// serverToken is a token the Hub minted for one kernel check.
-type serverToken struct {
-	ID    string // the Hub's token id, "a<n>": safe to log
-	Token string // never logged
-}
-
 // serverScope is the one scope a kernel check's token carries: access to
 // that server alone, which its owner holds through the default user role
 // ("self"). A single-user server lets it in (JUPYTERHUB_OAUTH_ACCESS_SCOPES,
@@ -97,68 +91,16 @@ func serverScope(user, server string) string {
 	return "access:servers!server=" + user + "/" + server
 }
 
-// mintServerToken asks the Hub for a token owned by user with access to
-// that one server only: POST /users/{name}/tokens, which needs the
-// culler's token to hold unfiltered tokens, while the scopes asked for
-// must be the owner's, not the culler's (users.py UserTokenListAPIHandler
-// and scopes.py _check_token_scopes, 3.0.0 and 5.2.1). The Hub answers 201
-// with the token model, its "id" and the "token".
-func (c *Client) mintServerToken(ctx context.Context, user, server string) (serverToken, error) {
-	if err := addressable(user, server); err != nil {
-		return serverToken{}, err
-	}
-	body, err := json.Marshal(map[string]any{
-		"scopes":     []string{serverScope(user, server)},
-		"expires_in": int(KernelTokenLifetime / time.Second),
-		"note":       kernelTokenNote,
-	})
-	if err != nil {
-		return serverToken{}, err
-	}
-	path := "/users/" + url.PathEscape(user) + "/tokens"
-	// A retried POST whose first reply was lost leaves a token nobody
-	// holds; it expires within KernelTokenLifetime.
-	code, data, err := c.do(ctx, http.MethodPost, path, nil, body, "application/json")
-	if err != nil {
-		return serverToken{}, err
-	}
-	if code != http.StatusCreated && code != http.StatusOK {
-		return serverToken{}, c.statusError(http.MethodPost, path, code, data)
-	}
-	var model struct {
-		ID    string `json:"id"`
-		Token string `json:"token"`
-	}
-	// The reply holds the new token: its text goes in no error.
-	if json.Unmarshal(data, &model) != nil || model.ID == "" || model.Token == "" {
-		return serverToken{}, &DecodeError{Path: path, Err: errors.New("not a token model with an id and a token")}
-	}
-	return serverToken{ID: model.ID, Token: model.Token}, nil
-}
-
-// deleteToken deletes one of user's tokens: DELETE /users/{name}/tokens/{id}
-// (tokens), 204; 404 when it is gone already.
-func (c *Client) deleteToken(ctx context.Context, user, id string) error {
-	path := "/users/" + url.PathEscape(user) + "/tokens/" + url.PathEscape(id)
-	code, data, err := c.do(ctx, http.MethodDelete, path, nil, nil, "application/json")
-	switch {
-	case err != nil:
-		return err
-	case code == http.StatusNoContent || code == http.StatusOK || code == http.StatusNotFound:
-		return nil
-	}
-	return c.statusError(http.MethodDelete, path, code, data)
-}
-
 // revoke deletes a minted token, with a context of its own so that a failed
 // or cancelled check still deletes it, bounded by tokenDeleteTimeout. A
-// failure is a warning: the token expires by itself.
-func (k *kernelChecker) revoke(ctx context.Context, user string, tok serverToken) {
+// failure is a warning: the token expires by itself. A token already gone
+// (404) is no failure.
+func (k *kernelChecker) revoke(ctx context.Context, user, id string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenDeleteTimeout)
 	defer cancel()
-	if err := k.hub.deleteToken(ctx, user, tok.ID); err != nil {
+	if _, err := k.hub.DeleteToken(ctx, user, id); err != nil {
 		k.log.Warn("could not delete the kernel check's token; it expires by itself", "user", user,
-			"token_id", k.hub.replyText(tok.ID), "expires_in", KernelTokenLifetime.String(), "err", err)
+			"token_id", k.hub.replyText(id), "expires_in", KernelTokenLifetime.String(), "err", err)
 	}
 }
 
@@ -341,7 +283,7 @@ func serverTargets(u *apiUser) map[string]serverURLs {
 // and logs why. A server past its max age, or one that gives no usable
 // answer (logged and counted), is judged as before.
 func (c *Culler) kernelsKeep(ctx context.Context, p *plan, s *ServerDecision, r *Summary) bool {
-	if !c.Policy.CheckKernels || s.Reason != Idle || s.MaxAge > 0 && s.Age >= s.MaxAge {
+	if !c.Policy.CheckKernels || !s.kernelCheckMatters() {
 		return false
 	}
 	attrs := []any{"user", p.User, "server", s.Server}
@@ -371,19 +313,43 @@ func (c *Culler) kernelsKeep(ctx context.Context, p *plan, s *ServerDecision, r 
 	return true
 }
 
+// kernelCheckMatters reports whether a kernel check can change the
+// decision on a server: it is to be culled as idle and is not past the max
+// age that applies to it (its rule's, or the flags'), which a busy kernel
+// does not hold off. A pass and --explain both ask this.
+func (s *ServerDecision) kernelCheckMatters() bool {
+	return s.Reason == Idle && !(s.MaxAge > 0 && s.Age >= s.MaxAge)
+}
+
 // check is one kernel check of user's server: where it is, a token for it,
 // the GET, and the token deleted whatever happened.
+//
+// The token is owned by user with access to that one server only (POST
+// /users/{name}/tokens, CreateToken), which needs the culler's token to
+// hold unfiltered tokens, while the scopes asked for must be the owner's,
+// not the culler's (users.py UserTokenListAPIHandler and scopes.py
+// _check_token_scopes, 3.0.0 and 5.2.1). A retried POST whose first reply
+// was lost leaves a token nobody holds; it expires within
+// KernelTokenLifetime.
 func (k *kernelChecker) check(ctx context.Context, user, server string, s serverURLs) ([]kernel, error) {
 	target, err := kernelsURL(k.public, s)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := k.hub.mintServerToken(ctx, user, server)
-	if err != nil {
+	noToken := func(err error) ([]kernel, error) {
 		return nil, &KernelCheckError{URL: redactedURL(target), Err: fmt.Errorf("no token for the check: %w", err)}
 	}
-	defer k.revoke(ctx, user, tok)
-	return k.busy(ctx, target, tok.Token)
+	if err := addressable(user, server); err != nil {
+		return noToken(err)
+	}
+	lifetime := int64(KernelTokenLifetime / time.Second)
+	tok, secret, err := k.hub.CreateToken(ctx, user, TokenRequest{
+		Scopes: []string{serverScope(user, server)}, ExpiresIn: &lifetime, Note: kernelTokenNote})
+	if err != nil {
+		return noToken(err)
+	}
+	defer k.revoke(ctx, user, tok.ID)
+	return k.busy(ctx, target, secret)
 }
 
 // ExplainKernels is Explain with --check-kernels: each server it would cull
@@ -403,7 +369,7 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 	targets := serverTargets(au)
 	for i := range e.Servers {
 		en := &e.Servers[i]
-		if en.Reason != Idle || p.MaxAge > 0 && en.Started != nil && !now.Before(en.Started.Add(p.MaxAge)) {
+		if !en.kernelCheck {
 			continue
 		}
 		busy, err := k.check(ctx, user, en.Server, targets[en.Server])
@@ -418,8 +384,8 @@ func ExplainKernels(ctx context.Context, c *Client, p *Policy, public *url.URL, 
 			en.Decision, en.Reason, en.Detail = "keep", BusyKernel, busyDetail(busy, c.cfg.Token)
 			// Kept while the kernel computes, until the max age.
 			en.EligibleAt = nil
-			if p.MaxAge > 0 && en.Started != nil {
-				at := en.Started.Add(p.MaxAge)
+			if en.maxAge > 0 && en.Started != nil {
+				at := en.Started.Add(en.maxAge)
 				en.EligibleAt = &at
 			}
 		}

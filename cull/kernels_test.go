@@ -495,6 +495,43 @@ func TestExplainKernels(t *testing.T) {
 	}
 }
 
+// TestExplainKernelsRuleMaxAge: --explain --check-kernels applies the max
+// age of the rule that matched, as a pass does, with no --max-age: a server
+// past its rule's max_age is shown culled without a kernel check, and one
+// a busy kernel keeps is eligible at its rule's max_age.
+func TestExplainKernelsRuleMaxAge(t *testing.T) {
+	h := newHub(t, fakehub.Options{}, kernelScopes()...)
+	sus := newSingleUserServers(t, h)
+	old := &fakehub.Server{Ready: true, Started: tp(time.Now().Add(-10 * time.Hour)), LastActivity: tp(time.Now().Add(-2 * time.Hour))}
+	addUser(h, "alice", false, 2*time.Hour, map[string]*fakehub.Server{"gpu-old": old, "gpu-young": idleServer()})
+	sus.kernels("/user/alice/gpu-old/api/kernels", "busy")
+	sus.kernels("/user/alice/gpu-young/api/kernels", "busy")
+	p := kernelPolicy() // no --max-age
+	p.Rules = mustRules(t, "rules:\n  - name: gpu\n    match: {server: '^gpu-'}\n    max_age: 8h\n")
+	c, _ := newCuller(t, h, p)
+	pub, _ := url.Parse(sus.URL)
+	now := time.Now().UTC()
+	e, err := ExplainKernels(context.Background(), c.Client, &p, pub, "alice", "", false, now)
+	if err != nil || len(e.Servers) != 2 {
+		t.Fatalf("%+v, %v", e, err)
+	}
+	for _, en := range e.Servers {
+		switch en.Server {
+		case "gpu-old":
+			if en.Decision != "cull" || en.Reason != Idle || en.Rule != "gpu" {
+				t.Errorf("gpu-old, 10h old with rule max_age 8h: %+v, want culled as idle", en)
+			}
+		case "gpu-young":
+			if en.Decision != "keep" || en.Reason != BusyKernel || en.EligibleAt == nil || !en.EligibleAt.Equal(en.Started.Add(8*time.Hour)) {
+				t.Errorf("gpu-young: %+v, want kept for the busy kernel until started + 8h", en)
+			}
+		}
+	}
+	if got := sus.asked(); !slices.Equal(got, []string{"/user/alice/gpu-young/api/kernels"}) {
+		t.Errorf("kernel checks %v, want gpu-young's alone", got)
+	}
+}
+
 // TestKernelTokensAreDeleted: the token of a check is deleted when the
 // check fails and when the pass is cancelled while the server is being
 // asked; a Hub that refuses to mint one makes the check fail without a

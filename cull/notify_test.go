@@ -332,6 +332,17 @@ func closedPort(t *testing.T) string {
 	return addr
 }
 
+// TestNotifyURLErrorsRedact: a --notify-url refused shows neither its user
+// information nor its query, which may hold the receiver's secret.
+func TestNotifyURLErrorsRedact(t *testing.T) {
+	for _, raw := range []string{"ftp://hook:s3cret@127.0.0.1/hook?key=s3cret", "http://hook:s3cret@/hook?key=s3cret"} {
+		_, err := NewURLNotifier(raw, "hubctl")
+		if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "xxxxx") {
+			t.Errorf("NewURLNotifier(%q): %v, want an error with the secret redacted", raw, err)
+		}
+	}
+}
+
 // TestNotifyURL: the warning is POSTed as JSON, with no Hub token in any
 // header or in the body, and no redirect followed.
 func TestNotifyURL(t *testing.T) {

@@ -22,16 +22,18 @@ type URLNotifier struct {
 }
 
 // NewURLNotifier checks raw: an absolute http or https URL with a host.
+// Its errors show the URL redacted: its user information and query may
+// hold the receiver's secret.
 func NewURLNotifier(raw, userAgent string) (*URLNotifier, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("not a URL: %w", errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%q: use an http:// or https:// URL", raw)
+		return nil, fmt.Errorf("%q: use an http:// or https:// URL", redactedURL(u))
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("%q has no host", raw)
+		return nil, fmt.Errorf("%q has no host", redactedURL(u))
 	}
 	client := &http.Client{
 		Transport: http.DefaultTransport.(*http.Transport).Clone(),

@@ -335,38 +335,48 @@ func TestProbeHalvesOnTheHubsLatency(t *testing.T) {
 
 // A paced client probes GET /hub/api/ on its own, without its token and
 // outside its concurrency bound, until stopped; an unpaced one never does.
+// The unpaced one is started first and stopped once the paced one has
+// probed twice: it has had more than two probe intervals to probe.
 func TestProbeHub(t *testing.T) {
-	for _, pace := range []bool{true, false} {
-		var probes, withToken atomic.Int32
+	type probed struct {
+		probes, withToken atomic.Int32
+		stop              func()
+	}
+	start := func(pace bool) *probed {
+		pr := &probed{}
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodGet && r.URL.Path == "/hub/api/" {
-				probes.Add(1)
+				pr.probes.Add(1)
 				if r.Header.Get("Authorization") != "" {
-					withToken.Add(1)
+					pr.withToken.Add(1)
 				}
 			}
 			io.WriteString(w, `{"version": "5.2.1"}`)
 		}))
+		t.Cleanup(srv.Close)
 		client, err := NewClient(ClientConfig{URL: srv.URL + "/hub/api", Token: cullToken, Concurrency: 1, Pace: pace})
 		if err != nil {
 			t.Fatal(err)
 		}
 		client.sem <- struct{}{} // the one slot taken: a probe must not need it
-		stop := client.probeHub(context.Background())
-		deadline := time.Now().Add(5 * time.Second)
-		for pace && probes.Load() < 2 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		stop()
-		after := probes.Load()
-		srv.Close()
-		switch {
-		case pace && after < 2:
-			t.Errorf("paced: %d probes within 5 s", after)
-		case !pace && after != 0:
-			t.Errorf("unpaced: %d probes", after)
-		case withToken.Load() != 0:
-			t.Errorf("%d probes carried the culler's token", withToken.Load())
-		}
+		pr.stop = client.probeHub(context.Background())
+		return pr
+	}
+	unpaced := start(false)
+	paced := start(true)
+	deadline := time.Now().Add(5 * time.Second)
+	for paced.probes.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	paced.stop()
+	unpaced.stop()
+	if n := paced.probes.Load(); n < 2 {
+		t.Errorf("paced: %d probes within 5 s", n)
+	}
+	if n := unpaced.probes.Load(); n != 0 {
+		t.Errorf("unpaced: %d probes while the paced client probed %d times", n, paced.probes.Load())
+	}
+	if n := paced.withToken.Load() + unpaced.withToken.Load(); n != 0 {
+		t.Errorf("%d probes carried the culler's token", n)
 	}
 }

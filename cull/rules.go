@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -228,13 +228,7 @@ func (a matchKeys) describe() string {
 		return "it has no match keys"
 	}
 	var parts []string
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range a {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(a)) {
 		parts = append(parts, k+": "+strconv.Quote(a[k]))
 	}
 	return "its match is " + strings.Join(parts, ", ")
@@ -440,7 +434,8 @@ func boolean(file string, n *yaml.Node, what string) (bool, error) {
 	return b, nil
 }
 
-// duration reads 90s, 30m, 2h (Go durations) or a number of seconds.
+// duration reads 90s, 30m, 2h, 1d12h or a number of seconds
+// (ParseDuration); zero is allowed.
 func duration(file string, n *yaml.Node, what string) (time.Duration, error) {
 	bad := func(why string) error {
 		return &RulesError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s %s %s", what, strconv.Quote(n.Value), why)}
@@ -448,23 +443,14 @@ func duration(file string, n *yaml.Node, what string) (time.Duration, error) {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float") {
 		return 0, &RulesError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s: want a duration like 90s, 30m, 2h or a number of seconds, not %s", what, kindName(n))}
 	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(n.Value, 64); err == nil {
-		if math.IsNaN(secs) || math.IsInf(secs, 0) {
-			return 0, bad("is not a duration like 90s, 30m, 2h or a number of seconds")
-		}
-		if secs > maxRuleDuration.Seconds() {
-			return 0, bad("is more than 10 years (never: true keeps a server for good)")
-		}
-		d = time.Duration(secs * float64(time.Second))
-	} else if d, err = time.ParseDuration(n.Value); err != nil {
-		return 0, bad("is not a duration like 90s, 30m, 2h or a number of seconds")
-	}
+	d, err := ParseDuration(n.Value, maxRuleDuration, true)
 	switch {
-	case d < 0:
+	case errors.Is(err, ErrNegativeDuration):
 		return 0, bad("is negative")
-	case d > maxRuleDuration:
+	case errors.Is(err, ErrDurationTooLong):
 		return 0, bad("is more than 10 years (never: true keeps a server for good)")
+	case err != nil:
+		return 0, bad("is not a duration like 90s, 30m, 2h or a number of seconds")
 	}
 	return d, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/provision"
 )
@@ -82,8 +83,8 @@ func knobValue(k cullKnob, v *value) (any, error) {
 	switch {
 	case i < 0:
 		return nil, fmt.Errorf("%s: cull.%s is %d; the culler takes 0 (off, or its default) or more", v.where(), k.Key, i)
-	case k.Key == "concurrency" && i > 1000:
-		return nil, fmt.Errorf("%s: cull.concurrency is %d; hubctl cull allows 1 to 1000 requests at once", v.where(), i)
+	case k.Key == "concurrency" && i > cull.MaxConcurrency:
+		return nil, fmt.Errorf("%s: cull.concurrency is %d; hubctl cull allows 1 to %d requests at once", v.where(), i, cull.MaxConcurrency)
 	}
 	return i, nil
 }

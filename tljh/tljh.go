@@ -25,6 +25,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/atomicfile"
 )
@@ -200,7 +201,7 @@ func intValue(path string, k hub.TLJHCullKnob, v *yaml.Node) (int, error) {
 	case "timeout":
 		lo = 1 // 0 would cull every server
 	case "concurrency":
-		lo, hi = 1, 1000
+		lo, hi = 1, cull.MaxConcurrency
 	}
 	if n < lo || n > hi {
 		return 0, &Error{Path: path, Line: v.Line, Msg: fmt.Sprintf("services.cull.%s is %d; hubctl cull --%s takes %d to %d", k.Key, n, k.Flag, lo, hi)}

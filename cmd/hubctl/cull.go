@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -89,7 +88,7 @@ func cullPolicyFlags(forPreset bool) []cli.Flag {
 		&cli.BoolFlag{Name: "cull-default-servers", Aliases: []string{"cull_default_servers"}, Value: true, Usage: preset + "cull default servers"},
 		&cli.BoolFlag{Name: "cull-named-servers", Aliases: []string{"cull_named_servers"}, Value: true, Usage: preset + "cull named servers"},
 		&cli.BoolFlag{Name: "remove-named-servers", Aliases: []string{"remove_named_servers"}, Usage: preset + "remove named servers after stopping them"},
-		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + "requests to the Hub at once (1 to 1000)"},
+		&cli.IntFlag{Name: "concurrency", Value: 10, Usage: preset + fmt.Sprintf("requests to the Hub at once (1 to %d)", cull.MaxConcurrency)},
 		&cli.StringFlag{Name: "stop-timeout", Value: "60s", Usage: preset + "follow a stop the Hub answered 202 to for up to `DURATION` (90s, 2m, or seconds) before warning that it is stuck"},
 		&repeatableFlag{Name: "exclude-user", Usage: preset + "never cull users whose name matches `REGEX` (repeatable)"},
 		&cli.StringFlag{Name: "notify-before", Usage: preset + "warn once per idle stretch when a server is within `DURATION` (30m, 1h, or seconds) of its cull, through --notify-command or --notify-url"},
@@ -139,8 +138,8 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 		return o, err
 	}
 	o.concurrency, o.pageSize = c.Int("concurrency"), c.Int("api-page-size")
-	if o.concurrency < 1 || o.concurrency > 1000 {
-		return o, usageErrorf("--concurrency %d is out of range: use 1 to 1000", o.concurrency)
+	if o.concurrency < 1 || o.concurrency > cull.MaxConcurrency {
+		return o, usageErrorf("--concurrency %d is out of range: use 1 to %d", o.concurrency, cull.MaxConcurrency)
 	}
 	if o.stopTimeout, err = stopTimeout(c.String("stop-timeout")); err != nil {
 		return o, err
@@ -162,29 +161,6 @@ func cullOptionsFrom(c *cli.Context) (cullOptions, error) {
 // stopTimeout reads --stop-timeout (durationFlag).
 func stopTimeout(s string) (time.Duration, error) {
 	return durationFlag("stop-timeout", s, 24*time.Hour, "24h")
-}
-
-// durationFlag reads a duration flag: a Go duration (90s, 2m) or, like the
-// culler's other time flags, a number of seconds; positive and at most
-// most (mostText, as people write it).
-func durationFlag(name, s string, most time.Duration, mostText string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if secs, ferr := strconv.ParseFloat(s, 64); err != nil && ferr == nil && !math.IsNaN(secs) {
-		// Bounded before the conversion, which would overflow.
-		if secs > most.Seconds() {
-			return 0, usageErrorf("--%s %s is more than %s", name, s, mostText)
-		}
-		d, err = time.Duration(secs*float64(time.Second)), nil
-	}
-	switch {
-	case err != nil:
-		return 0, usageErrorf("--%s %q is not a duration like 90s, 2m or 60 (seconds)", name, s)
-	case d <= 0:
-		return 0, usageErrorf("--%s %s must be positive, e.g. 60s", name, s)
-	case d > most:
-		return 0, usageErrorf("--%s %s is more than %s", name, s, mostText)
-	}
-	return d, nil
 }
 
 // notifyOptionsFrom reads --notify-before, --notify-command and

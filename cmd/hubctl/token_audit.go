@@ -88,9 +88,9 @@ func tokenAuditCommand(env *cliEnv) *cli.Command {
 
 // unusedFlag reads --unused-for: a positive duration.
 func unusedFlag(c *cli.Context) (time.Duration, error) {
-	d, err := hubtokens.ParseDuration(c.String("unused-for"))
+	d, err := tokenDuration("unused-for", c.String("unused-for"))
 	if err != nil {
-		return 0, usageErrorf("--unused-for: %w", err)
+		return 0, err
 	}
 	if d <= 0 {
 		return 0, usageErrorf("--unused-for must be positive, e.g. 90d")

@@ -47,9 +47,9 @@ func tokenRequestCommand(env *cliEnv) *cli.Command {
 			}
 			zeroExpiry := false
 			if s := c.String("expires-in"); s != "" {
-				d, err := hubtokens.ParseDuration(s)
+				d, err := tokenDuration("expires-in", s)
 				if err != nil {
-					return usageErrorf("--expires-in: %w", err)
+					return err
 				}
 				if d > 0 && d < time.Second {
 					return usageErrorf("--expires-in %s is less than a second: the Hub counts whole seconds", s)

@@ -95,8 +95,6 @@ func summarise(lat []time.Duration, failed int) Stats {
 	return s
 }
 
-// hubVersions are the releases' versions, for the culler's role.
-
 func token() string {
 	b := make([]byte, 32)
 	rand.Read(b)

@@ -62,10 +62,15 @@ func TestActiveSpread(t *testing.T) {
 // as the Hub's servers, the active ones report activity and are kept, the
 // idle ones are culled, and the probe is timed before and during the pass.
 func TestSmoke(t *testing.T) {
-	bin := hubctlBinary(t)
-	for _, r := range realhub.Releases() {
+	// hubctl is built only when a Hub is there to run it against.
+	releases, bin := realhub.Releases(), ""
+	if slices.ContainsFunc(releases, func(r realhub.Release) bool { return r.Available() == nil }) {
+		bin = hubctlBinary(t)
+	}
+	for _, r := range releases {
 		t.Run(r.Name, func(t *testing.T) {
 			t.Parallel()
+			r.Require(t)
 			o := Options{Release: r, Hubctl: bin, Users: 30, Running: 8, Active: 2,
 				Timeout: 3 * time.Second, ActivityEvery: time.Second, IdleWindow: 2 * time.Second,
 				ProbeEvery: 20 * time.Millisecond, Concurrency: 10,
