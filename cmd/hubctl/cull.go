@@ -349,7 +349,7 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	client, err := oneTryClient(c, env)
+	client, _, err := hubClient(c, env, reportRetries)
 	if err != nil {
 		return err
 	}
