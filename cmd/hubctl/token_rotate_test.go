@@ -279,3 +279,26 @@ func TestTokenRotateRevokeOldRotatesFirst(t *testing.T) {
 		t.Errorf("want the rotation done and the service back with the new token:\n%s", readFile(t, path))
 	}
 }
+
+// TestTokenRotateConnectsAsTheOtherCommands: --confirm and --revoke-old
+// reach the Hub through hubFlags' connection (hubConnConfig), so they read
+// JUPYTERHUB_REQUEST_TIMEOUT and take --ssl-enabled.
+func TestTokenRotateConnectsAsTheOtherCommands(t *testing.T) {
+	t.Parallel()
+	path, store := rotorService(t, "new")
+	for _, tt := range []struct {
+		environ map[string]string
+		args    []string
+		want    string
+	}{
+		{map[string]string{"JUPYTERHUB_REQUEST_TIMEOUT": "soon"}, []string{"--confirm"}, `JUPYTERHUB_REQUEST_TIMEOUT="soon" is not a positive number`},
+		{nil, []string{"--confirm", "--ssl-enabled"}, "internal TLS needs an https:// URL"},
+		{nil, []string{"--revoke-old", "--yes", "--restart-command", "true", "--ssl-enabled"}, "internal TLS needs an https:// URL"},
+	} {
+		args := append([]string{"token", "rotate", "rotor", "--config", path, "--hub-version", "3.0.0", "--url", "http://127.0.0.1:1/hub/api"}, tt.args...)
+		r := runCLIEnv(t, store, tt.environ, "", args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: %+v, want a usage error with %q", tt.args, r, tt.want)
+		}
+	}
+}
