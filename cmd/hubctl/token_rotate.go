@@ -161,9 +161,7 @@ func rotate(ctx context.Context, env *cliEnv, o rotateOptions, store tokens.Stor
 		o.name, o.config, store, o.name, hubtokens.PreviousName(o.name)))
 	if next {
 		say(fmt.Sprintf("restart the Hub, then run `hubctl token rotate %s --confirm`", o.name))
-		if hub.OldConfigTokenOutlivesRestart(edit.Version) {
-			say(fmt.Sprintf("note: %s; `hubctl token rotate %s --revoke-old --restart-command CMD` does that", hub.RevokeOldConfigTokenHow(edit.Version), o.name))
-		}
+		say(fmt.Sprintf("note: %s; `hubctl token rotate %s --revoke-old --restart-command CMD` does that", hub.RevokeOldConfigTokenHow(edit.Version), o.name))
 	}
 	return nil
 }
