@@ -92,26 +92,24 @@ func clientsOf(clientFor func(string) (*cull.Client, error), fresh, old string) 
 	return cl, err
 }
 
-// tokensOf returns the new token of a rotation (the config's literal, or
-// the keyring's NAME for an env-form service) and the old (NAME.previous).
-func tokensOf(ctx context.Context, path, name string, store tokens.Store) (svc provision.Service, fresh, old string, err error) {
-	_, svc, err = managedService(ctx, path, name)
-	if err != nil {
-		return svc, "", "", err
-	}
+// tokensOf returns the new token of a rotation of svc (the config's
+// literal, or the keyring's NAME for an env-form service) and the old
+// (NAME.previous).
+func tokensOf(svc provision.Service, store tokens.Store) (fresh, old string, err error) {
+	name := svc.Name
 	old, err = store.Get(PreviousName(name))
 	if errors.Is(err, tokens.ErrNotFound) {
-		return svc, "", "", &tokens.HintError{Err: fmt.Errorf("no rotation of %q to confirm: the keyring has no %q", name, PreviousName(name)),
+		return "", "", &tokens.HintError{Err: fmt.Errorf("no rotation of %q to confirm: the keyring has no %q", name, PreviousName(name)),
 			Next: "`hubctl token rotate " + name + "` starts one"}
 	}
 	if err != nil {
-		return svc, "", "", err
+		return "", "", err
 	}
 	if svc.Token == provision.TokenLiteral {
-		return svc, svc.APIToken, old, nil
+		return svc.APIToken, old, nil
 	}
 	fresh, err = store.Get(name)
-	return svc, fresh, old, err
+	return fresh, old, err
 }
 
 // Confirm checks with the Hub that the new token of service Name is the
@@ -120,7 +118,11 @@ func tokensOf(ctx context.Context, path, name string, store tokens.Store) (svc p
 // literal token): if the keyring's NAME differs (a rotation whose last
 // step failed), it is stored now.
 func Confirm(ctx context.Context, opts ConfirmOptions) (*Confirmed, error) {
-	svc, fresh, old, err := tokensOf(ctx, opts.Config, opts.Name, opts.Store)
+	_, svc, err := managedService(ctx, opts.Config, opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	fresh, old, err := tokensOf(svc, opts.Store)
 	if err != nil {
 		return nil, err
 	}

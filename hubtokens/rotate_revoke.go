@@ -17,8 +17,12 @@ import (
 type RevokeOptions struct {
 	Config string
 	Name   string
-	Store  tokens.Store
-	URL    string // the Hub API ClientFor's clients talk to, for messages
+	// Plan is PlanRevoke's of Config and Name, read after any rotation:
+	// its Service holds the new token. RevokeOld does not read it again;
+	// step 1 refuses a config whose service has changed since.
+	Plan  *Plan
+	Store tokens.Store
+	URL   string // the Hub API ClientFor's clients talk to, for messages
 	// ClientFor returns a client of the Hub with token; RevokeOld makes one
 	// for the new token and one for the old.
 	ClientFor func(token string) (*cull.Client, error)
@@ -116,10 +120,11 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	if opts.Edit.DryRun {
 		return nil, fmt.Errorf("the revoke sequence has no dry run (it restarts the Hub)")
 	}
-	if _, err := PlanRevoke(ctx, opts.Config, opts.Name); err != nil {
-		return nil, err
+	if opts.Plan == nil || opts.Plan.Service.Name != opts.Name {
+		return nil, fmt.Errorf("RevokeOld needs PlanRevoke's plan for service %q", opts.Name)
 	}
-	svc, fresh, old, err := tokensOf(ctx, opts.Config, opts.Name, opts.Store)
+	svc := opts.Plan.Service
+	fresh, old, err := tokensOf(svc, opts.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +144,9 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	say(fmt.Sprintf("step 1/6: taking service %q and its roles out of %s", opts.Name, opts.Config))
 	var saved, without provision.Managed
 	if _, err := provision.Apply(ctx, opts.Config, opts.Edit, func(_ *provision.Config, m *provision.Managed) error {
+		if s, i := m.Service(opts.Name); i < 0 || s.Token != svc.Token || s.APIToken != svc.APIToken || s.TokenEnvVar != svc.TokenEnvVar {
+			return fmt.Errorf("%s: service %q changed since hubctl read it; nothing was changed", opts.Config, opts.Name)
+		}
 		saved = cloneManaged(*m)
 		m.Remove(opts.Name)
 		without = cloneManaged(*m)

@@ -327,7 +327,7 @@ func TestRevokeOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	var said []string
-	res, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
+	res, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Plan: plan(t, path), Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
 		Edit: provision.EditOptions{Version: v30}, Restart: model.restart, Say: func(s string) { said = append(said, s) }})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, strings.Join(said, "\n"))
@@ -357,7 +357,7 @@ func TestRevokeOldPutsTheServiceBackWhenAStepFails(t *testing.T) {
 		rotated := read(t, path)
 		_ = model.restart(context.Background())
 		model.fail = map[int]error{model.n + failAt: errors.New("exit status 1")}
-		_, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
+		_, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Plan: plan(t, path), Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
 			Edit: provision.EditOptions{Version: v30}, Restart: model.restart})
 		var re *RevokeError
 		want := map[int]string{1: "step 2/6", 2: "step 5/6"}[failAt]
@@ -387,5 +387,35 @@ func TestPlanRevokeRefusesAHandWrittenRoleNamingTheService(t *testing.T) {
 func clientFor(fh *fakehub.Hub) func(string) (*cull.Client, error) {
 	return func(token string) (*cull.Client, error) {
 		return cull.NewClient(cull.ClientConfig{URL: fh.URL(), Token: token})
+	}
+}
+
+// plan is PlanRevoke's plan of rotor, as cmd/hubctl passes it to RevokeOld.
+func plan(t *testing.T, path string) *Plan {
+	t.Helper()
+	p, err := PlanRevoke(context.Background(), path, "rotor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRevokeOldRefusesAStalePlan: a plan read before the service's token
+// changed would revoke with the wrong token; step 1 refuses it untouched.
+func TestRevokeOldRefusesAStalePlan(t *testing.T) {
+	t.Parallel()
+	path, store := rotorConfig(t, provision.TokenLiteral)
+	fh := fakehub.New(fakehub.Options{})
+	t.Cleanup(fh.Close)
+	stale := plan(t, path)
+	if _, err := Rotate(context.Background(), RotateOptions{Config: path, Name: "rotor", Store: store, Edit: provision.EditOptions{Version: v30}}); err != nil {
+		t.Fatal(err)
+	}
+	rotated := read(t, path)
+	restarts := 0
+	_, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Plan: stale, Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
+		Edit: provision.EditOptions{Version: v30}, Restart: func(context.Context) error { restarts++; return nil }})
+	if err == nil || !strings.Contains(err.Error(), "changed since hubctl read it") || restarts != 0 || read(t, path) != rotated {
+		t.Errorf("stale plan: %v, %d restarts, config unchanged %t", err, restarts, read(t, path) == rotated)
 	}
 }

@@ -212,12 +212,16 @@ func rotateRevoke(ctx context.Context, env *cliEnv, o rotateOptions, store token
 		if err := rotate(ctx, env, o, store, edit, false); err != nil {
 			return err
 		}
+		// The plan read the old token: the sequence needs the new one.
+		if plan, err = hubtokens.PlanRevoke(ctx, o.config, o.name); err != nil {
+			return err
+		}
 	} else if err != nil {
 		return err
 	} else {
 		say(fmt.Sprintf("a rotation of %q is pending (%q is in %s): revoking its old token", o.name, hubtokens.PreviousName(o.name), store))
 	}
-	res, err := hubtokens.RevokeOld(ctx, hubtokens.RevokeOptions{Config: o.config, Name: o.name, Store: store, URL: o.url, ClientFor: o.clientFor, Edit: edit,
+	res, err := hubtokens.RevokeOld(ctx, hubtokens.RevokeOptions{Config: o.config, Name: o.name, Plan: plan, Store: store, URL: o.url, ClientFor: o.clientFor, Edit: edit,
 		Restart: func(ctx context.Context) error { return runRestart(ctx, env, o.restart) }, Wait: o.wait, Say: say})
 	if err != nil {
 		return err
