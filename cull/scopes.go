@@ -84,7 +84,6 @@ func (e *ScopeError) Error() string {
 // Hint says how to grant the scopes to whoever owns the token, with the
 // role name `hubctl service add` would write (hub.RoleName).
 func (e *ScopeError) Hint() string {
-	name := pyStr(e.Name)
 	if len(e.Missing) == 1 && e.Missing[0] == "admin" {
 		if e.Kind == "user" {
 			return "on JupyterHub before 2.0 the token's user " + Escape(e.Name) + " must be an admin (c.Authenticator.admin_users), or run the culler as a service with 'admin': True"
@@ -93,19 +92,33 @@ func (e *ScopeError) Hint() string {
 	}
 	var scopes []string
 	for _, alts := range requiredScopes(e.Policy) {
-		scopes = append(scopes, pyStr(alts[0]))
-	}
-	role := func(members string) string {
-		return "c.JupyterHub.load_roles = [{'name': " + pyStr(hub.RoleName(e.Name)) + ", 'scopes': [" + strings.Join(scopes, ", ") + "], '" + members + "': [" + name + "]}]"
+		scopes = append(scopes, alts[0])
 	}
 	switch e.Kind {
 	case "service":
-		return "grant them with a role in jupyterhub_config.py: " + role("services") + ", then restart the Hub"
+		return "grant them with a role in jupyterhub_config.py: " + RoleHint(e.Kind, e.Name, scopes) + ", then restart the Hub"
 	case "user":
-		return "the token is user " + Escape(e.Name) + "'s, not a service's: grant the scopes to the user with a role in jupyterhub_config.py: " + role("users") +
+		return "the token is user " + Escape(e.Name) + "'s, not a service's: grant the scopes to the user with a role in jupyterhub_config.py: " + RoleHint(e.Kind, e.Name, scopes) +
 			", then restart the Hub; or run the culler as a service with a token of its own (`hubctl service add cull-idle --admin`)"
 	}
 	return "grant them to the token's owner with a role in c.JupyterHub.load_roles, then restart the Hub"
+}
+
+// RoleHint is the c.JupyterHub.load_roles line to paste into
+// jupyterhub_config.py that grants scopes to the token's owner, kind
+// "user" or otherwise a service, under the role name `hubctl service add`
+// would write (hub.RoleName). Every string in it is a Python literal with
+// control characters escaped (pyStr).
+func RoleHint(kind, name string, scopes []string) string {
+	members := "services"
+	if kind == "user" {
+		members = "users"
+	}
+	quoted := make([]string, len(scopes))
+	for i, s := range scopes {
+		quoted[i] = pyStr(s)
+	}
+	return "c.JupyterHub.load_roles = [{'name': " + pyStr(hub.RoleName(name)) + ", 'scopes': [" + strings.Join(quoted, ", ") + "], '" + members + "': [" + pyStr(name) + "]}]"
 }
 
 // pyStr is s as a Python string literal, for a hint to paste into

@@ -34,11 +34,6 @@ package hub
 // token is a start without the service, then a start with it and the new
 // token.
 
-// OldConfigTokenOutlivesRestart reports whether a Hub of version v keeps
-// accepting a service's old api_token after its config names a new one and
-// it restarts: every release hubctl knows (see above); none revokes it.
-func OldConfigTokenOutlivesRestart(v Version) bool { return true }
-
 // RevokeOldConfigTokenHow says, for a message, how a Hub of version v can be
 // made to forget a service's old config token.
 func RevokeOldConfigTokenHow(v Version) string {

@@ -8,8 +8,8 @@ import (
 
 // TestRotateFactsAgainstUpstream reads app.py at each tag hub/rotate.go
 // cites: the lines it names hold what it says, and _add_tokens deletes a
-// row only when it has just created it for a token that failed
-// (OldConfigTokenOutlivesRestart: an existing token is never removed).
+// row only when it has just created it for a token that failed (an
+// existing token is never removed, so the old one outlives a restart).
 func TestRotateFactsAgainstUpstream(t *testing.T) {
 	git := upstreamGitDir(t)
 	lines := map[string]map[int]string{

@@ -65,12 +65,6 @@ func ExpiresInZeroMeansNever(v Version) bool { return v.AtLeast(4, 1) }
 // knows which of a user's tokens it is using. Before, it cannot tell.
 func HasTokenID(v Version) bool { return v.AtLeast(5, 0) }
 
-// HasTokenExpiresInMax reports whether v has
-// c.JupyterHub.token_expires_in_max_seconds (5.1.0, #4831): POST with a
-// longer expires_in is 400 "token expires_in: X must not exceed Y", and a
-// request without one gets the maximum.
-func HasTokenExpiresInMax(v Version) bool { return v.AtLeast(5, 1) }
-
 // ServiceTokensListable reports whether the REST API lists or deletes a
 // service's tokens at v: it does not at 3.0.0 nor at 5.2.1 (token
 // endpoints exist only under /users/{name}/tokens, and find_token_by_id

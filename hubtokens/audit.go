@@ -58,7 +58,6 @@ func (t *AuditedToken) IsOAuth() bool { return t.Kind == "oauth" }
 // AuditOptions say what the audit flags and checks.
 type AuditOptions struct {
 	UnusedFor time.Duration // 0: DefaultUnusedFor
-	Now       func() time.Time
 	// ConfigTokens are the tokens a config holds (--config), checked with
 	// ClientFor, a client of the same Hub with another token.
 	ConfigTokens []ConfigToken
@@ -104,20 +103,19 @@ func Audit(ctx context.Context, s *Session, opts AuditOptions) (*AuditReport, er
 	if err := s.CheckScopes("hubctl token audit", hub.TokenAuditScopes); err != nil {
 		return nil, err
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
 	unused := cmp.Or(opts.UnusedFor, DefaultUnusedFor)
 	toks, users, err := s.listAll(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r := &AuditReport{HubVersion: s.Version.String(), Requester: s.requester(), Users: users, UnusedFor: FormatAge(unused), Tokens: toks}
+	now := time.Now()
 	for i := range r.Tokens {
-		flag(&r.Tokens[i], now(), unused)
+		flag(&r.Tokens[i], now, unused)
 	}
-	r.Notes = append(r.Notes, "services' tokens: JupyterHub "+s.Version.String()+" has no REST endpoint that lists them, so they are not audited (only dropping a service from the config for one restart revokes them)")
+	if !hub.ServiceTokensListable(s.Version) {
+		r.Notes = append(r.Notes, "services' tokens: JupyterHub "+s.Version.String()+" has no REST endpoint that lists them, so they are not audited (only dropping a service from the config for one restart revokes them)")
+	}
 	if s.Me.Kind == "user" && !hub.HasTokenID(s.Version) {
 		r.Notes = append(r.Notes, "hubctl's own token is one of user "+cull.Escape(s.Me.Name)+"'s, but JupyterHub "+s.Version.String()+" does not say which (GET /user has token_id from 5.0)")
 	}
@@ -196,17 +194,6 @@ func broad(t *AuditedToken) string {
 		return "may mint more tokens as " + t.Owner + " (tokens: all of the owner's scopes, as inherit gives)"
 	}
 	return ""
-}
-
-// Unused returns the tokens flagged unused.
-func (r *AuditReport) Unused() []AuditedToken {
-	var out []AuditedToken
-	for _, t := range r.Tokens {
-		if slices.Contains(t.Flags, FlagUnused) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // auditConfig asks the Hub, with each config token, who it is (GET /user:

@@ -17,12 +17,10 @@ func PreviousName(name string) string { return name + ".previous" }
 
 // RotateOptions are what Rotate needs.
 type RotateOptions struct {
-	Config  string // jupyterhub_config.py
-	Name    string // the service, and its keyring name
-	Store   tokens.Store
-	Edit    provision.EditOptions  // DryRun, Version, Notify
-	Mint    func() (string, error) // nil: tokens.New(tokens.DefaultBytes, tokens.Hex)
-	OnWrite func()                 // test hook: called between the config write and the keyring's NAME
+	Config string // jupyterhub_config.py
+	Name   string // the service, and its keyring name
+	Store  tokens.Store
+	Edit   provision.EditOptions // DryRun, Version, Notify
 }
 
 // Rotation is what Rotate did.
@@ -124,11 +122,7 @@ func Rotate(ctx context.Context, opts RotateOptions) (*Rotation, error) {
 	} else if !errors.Is(err, tokens.ErrNotFound) {
 		return nil, err
 	}
-	mint := opts.Mint
-	if mint == nil {
-		mint = func() (string, error) { return tokens.New(tokens.DefaultBytes, tokens.Hex) }
-	}
-	fresh, err := mint()
+	fresh, err := tokens.New(tokens.DefaultBytes, tokens.Hex)
 	if err != nil {
 		return nil, err
 	}
@@ -189,9 +183,6 @@ func Rotate(ctx context.Context, opts RotateOptions) (*Rotation, error) {
 	rot.Result = res
 	if opts.Edit.DryRun {
 		return rot, nil
-	}
-	if opts.OnWrite != nil {
-		opts.OnWrite()
 	}
 	if err := opts.Store.Set(opts.Name, fresh); err != nil {
 		return rot, &tokens.HintError{

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
@@ -18,9 +17,10 @@ type ConfirmOptions struct {
 	Config string
 	Name   string
 	Store  tokens.Store
-	URL    string // the Hub API, e.g. http://127.0.0.1:8081/hub/api
-	// RequestTimeout bounds each request; 0 means 10 s.
-	RequestTimeout time.Duration
+	URL    string // the Hub API ClientFor's clients talk to, for messages
+	// ClientFor returns a client of the Hub with token; Confirm makes one
+	// for the new token and one for the old.
+	ClientFor func(token string) (*cull.Client, error)
 }
 
 // Confirmed is what Confirm found.
@@ -68,12 +68,8 @@ type tokenState struct {
 	id       cull.Identity // when accepted
 }
 
-// ask asks the Hub at url who token is: 403 is a rejected token, not an error.
-func ask(ctx context.Context, url, token string, timeout time.Duration) (tokenState, error) {
-	c, err := cull.NewClient(cull.ClientConfig{URL: url, Token: token, RequestTimeout: timeout, UserAgent: "hubctl-token-rotate"})
-	if err != nil {
-		return tokenState{}, err
-	}
+// ask asks the Hub who c's token is: 403 is a rejected token, not an error.
+func ask(ctx context.Context, c *cull.Client) (tokenState, error) {
 	id, err := c.Whoami(ctx)
 	var se *cull.StatusError
 	if errors.As(err, &se) && se.Code == http.StatusForbidden {
@@ -82,35 +78,38 @@ func ask(ctx context.Context, url, token string, timeout time.Duration) (tokenSt
 	return tokenState{id: id}, err
 }
 
-// hubVersion asks the Hub its version (GET / needs no token's scopes).
-func hubVersion(ctx context.Context, url, token string, timeout time.Duration) (string, error) {
-	c, err := cull.NewClient(cull.ClientConfig{URL: url, Token: token, RequestTimeout: timeout, UserAgent: "hubctl-token-rotate"})
-	if err != nil {
-		return "", err
+// clients are the Hub clients of a rotation's new and old token, made once
+// per Confirm or RevokeOld.
+type clients struct{ fresh, old *cull.Client }
+
+func clientsOf(clientFor func(string) (*cull.Client, error), fresh, old string) (clients, error) {
+	var cl clients
+	var err error
+	if cl.fresh, err = clientFor(fresh); err != nil {
+		return cl, err
 	}
-	return c.Version(ctx)
+	cl.old, err = clientFor(old)
+	return cl, err
 }
 
-// tokensOf returns the new token of a rotation (the config's literal, or
-// the keyring's NAME for an env-form service) and the old (NAME.previous).
-func tokensOf(ctx context.Context, path, name string, store tokens.Store) (svc provision.Service, fresh, old string, err error) {
-	_, svc, err = managedService(ctx, path, name)
-	if err != nil {
-		return svc, "", "", err
-	}
+// tokensOf returns the new token of a rotation of svc (the config's
+// literal, or the keyring's NAME for an env-form service) and the old
+// (NAME.previous).
+func tokensOf(svc provision.Service, store tokens.Store) (fresh, old string, err error) {
+	name := svc.Name
 	old, err = store.Get(PreviousName(name))
 	if errors.Is(err, tokens.ErrNotFound) {
-		return svc, "", "", &tokens.HintError{Err: fmt.Errorf("no rotation of %q to confirm: the keyring has no %q", name, PreviousName(name)),
+		return "", "", &tokens.HintError{Err: fmt.Errorf("no rotation of %q to confirm: the keyring has no %q", name, PreviousName(name)),
 			Next: "`hubctl token rotate " + name + "` starts one"}
 	}
 	if err != nil {
-		return svc, "", "", err
+		return "", "", err
 	}
 	if svc.Token == provision.TokenLiteral {
-		return svc, svc.APIToken, old, nil
+		return svc.APIToken, old, nil
 	}
 	fresh, err = store.Get(name)
-	return svc, fresh, old, err
+	return fresh, old, err
 }
 
 // Confirm checks with the Hub that the new token of service Name is the
@@ -119,19 +118,23 @@ func tokensOf(ctx context.Context, path, name string, store tokens.Store) (svc p
 // literal token): if the keyring's NAME differs (a rotation whose last
 // step failed), it is stored now.
 func Confirm(ctx context.Context, opts ConfirmOptions) (*Confirmed, error) {
-	timeout := opts.RequestTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
+	_, svc, err := managedService(ctx, opts.Config, opts.Name)
+	if err != nil {
+		return nil, err
 	}
-	svc, fresh, old, err := tokensOf(ctx, opts.Config, opts.Name, opts.Store)
+	fresh, old, err := tokensOf(svc, opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := clientsOf(opts.ClientFor, fresh, old)
 	if err != nil {
 		return nil, err
 	}
 	out := &Confirmed{}
-	if out.HubVersion, err = hubVersion(ctx, opts.URL, fresh, timeout); err != nil {
+	if out.HubVersion, err = cl.fresh.Version(ctx); err != nil {
 		return nil, fmt.Errorf("asking the Hub at %s: %w", opts.URL, err)
 	}
-	if err := checkTokens(ctx, opts.URL, opts.Name, svc, fresh, old, timeout, out); err != nil {
+	if err := checkTokens(ctx, opts.Name, svc, cl, out); err != nil {
 		return out, err
 	}
 	if err := finish(opts.Store, opts.Name, fresh, out); err != nil {
@@ -141,8 +144,8 @@ func Confirm(ctx context.Context, opts ConfirmOptions) (*Confirmed, error) {
 }
 
 // checkTokens is the confirmation: new is the service, old is 403.
-func checkTokens(ctx context.Context, url, name string, svc provision.Service, fresh, old string, timeout time.Duration, out *Confirmed) error {
-	st, err := ask(ctx, url, fresh, timeout)
+func checkTokens(ctx context.Context, name string, svc provision.Service, cl clients, out *Confirmed) error {
+	st, err := ask(ctx, cl.fresh)
 	if err != nil {
 		return fmt.Errorf("asking the Hub who the new token is: %w", err)
 	}
@@ -157,7 +160,7 @@ func checkTokens(ctx context.Context, url, name string, svc provision.Service, f
 		return fmt.Errorf("the Hub says the new token of %q belongs to %s %q, not to service %q", name, st.id.Kind, st.id.Name, name)
 	}
 	out.Identity = st.id
-	st, err = ask(ctx, url, old, timeout)
+	st, err = ask(ctx, cl.old)
 	if err != nil {
 		return fmt.Errorf("asking the Hub who the old token is: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/tokens"
 )
@@ -16,17 +17,23 @@ import (
 type RevokeOptions struct {
 	Config string
 	Name   string
-	Store  tokens.Store
-	URL    string
-	Edit   provision.EditOptions // Version and Notify (DryRun is not allowed)
+	// Plan is PlanRevoke's of Config and Name, read after any rotation:
+	// its Service holds the new token. RevokeOld does not read it again;
+	// step 1 refuses a config whose service has changed since.
+	Plan  *Plan
+	Store tokens.Store
+	URL   string // the Hub API ClientFor's clients talk to, for messages
+	// ClientFor returns a client of the Hub with token; RevokeOld makes one
+	// for the new token and one for the old.
+	ClientFor func(token string) (*cull.Client, error)
+	Edit      provision.EditOptions // Version and Notify (DryRun is not allowed)
 	// Restart restarts the Hub and returns when the command has (e.g.
 	// `systemctl restart jupyterhub`); the Hub is then polled until it answers.
 	Restart func(ctx context.Context) error
 	// Wait bounds each restart and the wait for the Hub to answer; 0 means 2 minutes.
 	Wait time.Duration
 	// Say gets each step as it happens.
-	Say            func(string)
-	RequestTimeout time.Duration // 0 means 10 s
+	Say func(string)
 }
 
 // RevokeError says where the sequence stopped and in what state it left
@@ -106,10 +113,6 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	if wait <= 0 {
 		wait = 2 * time.Minute
 	}
-	timeout := opts.RequestTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
 	say := opts.Say
 	if say == nil {
 		say = func(string) {}
@@ -117,15 +120,20 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	if opts.Edit.DryRun {
 		return nil, fmt.Errorf("the revoke sequence has no dry run (it restarts the Hub)")
 	}
-	if _, err := PlanRevoke(ctx, opts.Config, opts.Name); err != nil {
+	if opts.Plan == nil || opts.Plan.Service.Name != opts.Name {
+		return nil, fmt.Errorf("RevokeOld needs PlanRevoke's plan for service %q", opts.Name)
+	}
+	svc := opts.Plan.Service
+	fresh, old, err := tokensOf(svc, opts.Store)
+	if err != nil {
 		return nil, err
 	}
-	svc, fresh, old, err := tokensOf(ctx, opts.Config, opts.Name, opts.Store)
+	cl, err := clientsOf(opts.ClientFor, fresh, old)
 	if err != nil {
 		return nil, err
 	}
 	out := &Confirmed{}
-	if out.HubVersion, err = hubVersion(ctx, opts.URL, fresh, timeout); err != nil {
+	if out.HubVersion, err = cl.fresh.Version(ctx); err != nil {
 		return nil, fmt.Errorf("asking the Hub at %s before anything is changed: %w", opts.URL, err)
 	}
 	keyring := fmt.Sprintf("%s holds the new token as %q and the old as %q", opts.Store, opts.Name, PreviousName(opts.Name))
@@ -136,6 +144,9 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	say(fmt.Sprintf("step 1/6: taking service %q and its roles out of %s", opts.Name, opts.Config))
 	var saved, without provision.Managed
 	if _, err := provision.Apply(ctx, opts.Config, opts.Edit, func(_ *provision.Config, m *provision.Managed) error {
+		if s, i := m.Service(opts.Name); i < 0 || s.Token != svc.Token || s.APIToken != svc.APIToken || s.TokenEnvVar != svc.TokenEnvVar {
+			return fmt.Errorf("%s: service %q changed since hubctl read it; nothing was changed", opts.Config, opts.Name)
+		}
 		saved = cloneManaged(*m)
 		m.Remove(opts.Name)
 		without = cloneManaged(*m)
@@ -173,13 +184,16 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 
 	// (b)
 	say("step 2/6: restarting the Hub without the service")
-	if err := restartAndWait(ctx, opts, fresh, wait, timeout, say); err != nil {
+	if err := restartAndWait(ctx, opts, cl.fresh, wait, say); err != nil {
 		return out, fail("step 2/6 (restarting the Hub without the service)", err, "the Hub may be down or running without the service: restart it once more to run with it")
 	}
 	// (c)
 	say("step 3/6: checking that the Hub rejects both tokens now")
-	for _, t := range []struct{ which, token string }{{"old", old}, {"new", fresh}} {
-		st, err := ask(ctx, opts.URL, t.token, timeout)
+	for _, t := range []struct {
+		which  string
+		client *cull.Client
+	}{{"old", cl.old}, {"new", cl.fresh}} {
+		st, err := ask(ctx, t.client)
 		if err == nil && !st.rejected {
 			err = fmt.Errorf("the Hub still accepts the %s token (as %s %q) with the service out of its config: does the restart command restart this Hub, on this config?", t.which, st.id.Kind, st.id.Name)
 		}
@@ -195,13 +209,13 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	}
 	// (e)
 	say("step 5/6: restarting the Hub with the service and its new token")
-	if err := restartAndWait(ctx, opts, fresh, wait, timeout, say); err != nil {
+	if err := restartAndWait(ctx, opts, cl.fresh, wait, say); err != nil {
 		return out, &RevokeError{Step: "step 5/6 (restarting the Hub with the service)", Err: err,
 			State: fmt.Sprintf("service %q is in %s with the new token; the Hub may be down or still without the service: restart it, then `hubctl token rotate %s --confirm`; %s", opts.Name, opts.Config, opts.Name, keyring)}
 	}
 	// (f)
 	say("step 6/6: checking that the new token is the service's and the old one is rejected")
-	if err := checkTokens(ctx, opts.URL, opts.Name, svc, fresh, old, timeout, out); err != nil {
+	if err := checkTokens(ctx, opts.Name, svc, cl, out); err != nil {
 		return out, &RevokeError{Step: "step 6/6 (confirming)", Err: err,
 			State: fmt.Sprintf("service %q is in %s with the new token and the Hub has restarted; %s", opts.Name, opts.Config, keyring)}
 	}
@@ -211,10 +225,15 @@ func RevokeOld(ctx context.Context, opts RevokeOptions) (*Confirmed, error) {
 	return out, nil
 }
 
+// pollTimeout bounds each of restartAndWait's requests (and the client's
+// own request time-out may be shorter): a Hub that is still starting is
+// asked again soon rather than waited on.
+const pollTimeout = 2 * time.Second
+
 // restartAndWait runs the restart command, bounded by wait, then polls the
-// Hub until it answers, within the same bound. The Hub being down while it
-// restarts is what the poll waits out.
-func restartAndWait(ctx context.Context, opts RevokeOptions, token string, wait, timeout time.Duration, say func(string)) error {
+// Hub with client until it answers, within the same bound. The Hub being
+// down while it restarts is what the poll waits out.
+func restartAndWait(ctx context.Context, opts RevokeOptions, client *cull.Client, wait time.Duration, say func(string)) error {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	start := time.Now()
@@ -223,7 +242,9 @@ func restartAndWait(ctx context.Context, opts RevokeOptions, token string, wait,
 	}
 	tick := 200 * time.Millisecond
 	for {
-		v, err := hubVersion(ctx, opts.URL, token, min(timeout, 2*time.Second))
+		pctx, pcancel := context.WithTimeout(ctx, pollTimeout)
+		v, err := client.Version(pctx)
+		pcancel()
 		if err == nil {
 			say(fmt.Sprintf("the Hub (JupyterHub %s) answers again after %s", v, time.Since(start).Round(100*time.Millisecond)))
 			return nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/fakehub"
 	"github.com/hubctl/hubctl/provision"
@@ -175,7 +176,7 @@ func TestRotateFailuresLoseNothing(t *testing.T) {
 		m, _ := cfg.Managed()
 		fresh := m.Services[0].APIToken
 		fh.AddToken(fresh, fakehub.Owner{Kind: "service", Name: "rotor"})
-		res, err := Confirm(context.Background(), ConfirmOptions{Config: path, Name: "rotor", Store: mem, URL: fh.URL()})
+		res, err := Confirm(context.Background(), ConfirmOptions{Config: path, Name: "rotor", Store: mem, URL: fh.URL(), ClientFor: clientFor(fh)})
 		if err != nil || !res.Stored || get(mem, "rotor") != fresh {
 			t.Errorf("confirm: %v %+v; the keyring's rotor is the new token: %t", err, res, get(mem, "rotor") == fresh)
 		}
@@ -241,7 +242,7 @@ func TestConfirm(t *testing.T) {
 			if tt.keepOld {
 				fh.AddToken(oldToken, fakehub.Owner{Kind: "service", Name: "rotor"})
 			}
-			res, err := Confirm(context.Background(), ConfirmOptions{Config: path, Name: "rotor", Store: store, URL: fh.URL()})
+			res, err := Confirm(context.Background(), ConfirmOptions{Config: path, Name: "rotor", Store: store, URL: fh.URL(), ClientFor: clientFor(fh)})
 			if tt.want == "" {
 				if err != nil || res.Identity.Name != "rotor" || res.HubVersion != "5.2.1" || get(store, "rotor.previous") != "" {
 					t.Errorf("%v %+v; rotor.previous left %t", err, res, get(store, "rotor.previous") != "")
@@ -326,7 +327,7 @@ func TestRevokeOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	var said []string
-	res, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Store: store, URL: fh.URL(),
+	res, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Plan: plan(t, path), Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
 		Edit: provision.EditOptions{Version: v30}, Restart: model.restart, Say: func(s string) { said = append(said, s) }})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, strings.Join(said, "\n"))
@@ -356,7 +357,7 @@ func TestRevokeOldPutsTheServiceBackWhenAStepFails(t *testing.T) {
 		rotated := read(t, path)
 		_ = model.restart(context.Background())
 		model.fail = map[int]error{model.n + failAt: errors.New("exit status 1")}
-		_, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Store: store, URL: fh.URL(),
+		_, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Plan: plan(t, path), Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
 			Edit: provision.EditOptions{Version: v30}, Restart: model.restart})
 		var re *RevokeError
 		want := map[int]string{1: "step 2/6", 2: "step 5/6"}[failAt]
@@ -378,5 +379,43 @@ func TestPlanRevokeRefusesAHandWrittenRoleNamingTheService(t *testing.T) {
 	}
 	if _, err := PlanRevoke(context.Background(), path, "rotor"); err == nil || !strings.Contains(err.Error(), `hand-written role "extra"`) {
 		t.Errorf("%v, want a refusal naming the role", err)
+	}
+}
+
+// clientFor is what cmd/hubctl gives Confirm and RevokeOld: a client of
+// the fake Hub with a token.
+func clientFor(fh *fakehub.Hub) func(string) (*cull.Client, error) {
+	return func(token string) (*cull.Client, error) {
+		return cull.NewClient(cull.ClientConfig{URL: fh.URL(), Token: token})
+	}
+}
+
+// plan is PlanRevoke's plan of rotor, as cmd/hubctl passes it to RevokeOld.
+func plan(t *testing.T, path string) *Plan {
+	t.Helper()
+	p, err := PlanRevoke(context.Background(), path, "rotor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRevokeOldRefusesAStalePlan: a plan read before the service's token
+// changed would revoke with the wrong token; step 1 refuses it untouched.
+func TestRevokeOldRefusesAStalePlan(t *testing.T) {
+	t.Parallel()
+	path, store := rotorConfig(t, provision.TokenLiteral)
+	fh := fakehub.New(fakehub.Options{})
+	t.Cleanup(fh.Close)
+	stale := plan(t, path)
+	if _, err := Rotate(context.Background(), RotateOptions{Config: path, Name: "rotor", Store: store, Edit: provision.EditOptions{Version: v30}}); err != nil {
+		t.Fatal(err)
+	}
+	rotated := read(t, path)
+	restarts := 0
+	_, err := RevokeOld(context.Background(), RevokeOptions{Config: path, Name: "rotor", Plan: stale, Store: store, URL: fh.URL(), ClientFor: clientFor(fh),
+		Edit: provision.EditOptions{Version: v30}, Restart: func(context.Context) error { restarts++; return nil }})
+	if err == nil || !strings.Contains(err.Error(), "changed since hubctl read it") || restarts != 0 || read(t, path) != rotated {
+		t.Errorf("stale plan: %v, %d restarts, config unchanged %t", err, restarts, read(t, path) == rotated)
 	}
 }

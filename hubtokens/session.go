@@ -72,26 +72,14 @@ func (s *Session) CheckScopes(what string, needs []hub.TokenNeed) error {
 	for _, n := range needs {
 		if !slices.ContainsFunc(n.Scopes, func(sc string) bool { return slices.Contains(s.Me.Scopes, sc) }) {
 			missing = append(missing, strings.Join(n.Scopes, " or ")+" (for "+n.For+")")
-			grant = append(grant, pyStr(n.Scopes[0]))
+			grant = append(grant, n.Scopes[0])
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	members := "services"
-	if s.Me.Kind == "user" {
-		members = "users"
-	}
-	role := "c.JupyterHub.load_roles = [{'name': " + pyStr(hub.RoleName(s.Me.Name)) + ", 'scopes': [" + strings.Join(grant, ", ") +
-		"], '" + members + "': [" + pyStr(s.Me.Name) + "]}]"
 	return &Error{
 		Msg: fmt.Sprintf("the API token (%s) lacks %s, which %s needs", s.requester(), strings.Join(missing, ", "), what),
-		Fix: "grant them with a role in jupyterhub_config.py: " + role + ", then restart the Hub",
+		Fix: "grant them with a role in jupyterhub_config.py: " + cull.RoleHint(s.Me.Kind, s.Me.Name, grant) + ", then restart the Hub",
 	}
-}
-
-// pyStr is s as a Python string literal, for a hint to paste into
-// jupyterhub_config.py.
-func pyStr(s string) string {
-	return "'" + cull.Escape(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)) + "'"
 }

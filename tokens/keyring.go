@@ -153,8 +153,9 @@ func (k *Keyring) changeIndex(change func([]string) []string) error {
 
 // locked runs op, bounded, under the index lock. The item and the index
 // change under the same lock, so that a Set and a Delete of one name at
-// once leave both in step. The lock is released when op itself returns,
-// not when bounded gives up on it: until then op may still write the index.
+// once leave both in step. The lock is released when bounded's goroutine
+// ends, whether the probe failed or op returned, not when bounded gives up
+// on it: until then op may still write the index.
 func (k *Keyring) locked(op func() error) error {
 	path, err := indexLockPath(k.Service)
 	if err != nil {
@@ -164,21 +165,25 @@ func (k *Keyring) locked(op func() error) error {
 	if err != nil {
 		return err
 	}
-	return k.bounded(func() error {
-		defer unlock()
-		return op()
-	})
+	return k.boundedThen(unlock, op)
 }
 
 // bounded checks that a usable Secret Service is there, then runs op, and
 // gives up after k.Timeout with an error that says what to do.
-func (k *Keyring) bounded(op func() error) error {
+func (k *Keyring) bounded(op func() error) error { return k.boundedThen(nil, op) }
+
+// boundedThen is bounded that also calls release, if set, once the probe
+// and op are over, on every path, even after the timeout has given up.
+func (k *Keyring) boundedThen(release func(), op func() error) error {
 	timeout := k.Timeout
 	if timeout <= 0 {
 		timeout = DefaultKeyringTimeout
 	}
 	done := make(chan error, 1)
 	go func() {
+		if release != nil {
+			defer release()
+		}
 		if err := probeSecretService(); err != nil {
 			done <- err
 			return

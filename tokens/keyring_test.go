@@ -1,8 +1,11 @@
 package tokens
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,5 +62,28 @@ func TestKeyringTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("bounded took %s with a 100ms timeout", d)
+	}
+}
+
+// TestKeyringUnlocksAfterFailedProbe: a Set whose Secret Service probe fails
+// gives the index lock back, so the next Set in the same process does not
+// wait on its own lock. Waiting is told only of a lock held for a moment:
+// here it ends the wait at once, which the second Set must never need.
+func TestKeyringUnlocksAfterFailedProbe(t *testing.T) {
+	dir := runtimeDir(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(dir, "no-bus"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waited := false
+	k := &Keyring{Service: "hubctl-test-probe", Timeout: DefaultKeyringTimeout, Context: ctx,
+		Waiting: func(string, string) { waited = true; cancel() }}
+	for i := range 2 {
+		err := k.Set("a", "secret")
+		if waited {
+			t.Fatalf("Set #%d waited for the index lock after a failed probe: %v", i+1, err)
+		}
+		if err == nil || !strings.Contains(err.Error(), "D-Bus") {
+			t.Fatalf("Set #%d = %v; want the failed probe's error", i+1, err)
+		}
 	}
 }

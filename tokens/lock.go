@@ -120,9 +120,6 @@ func lockWithin(ctx context.Context, path, what string, wait time.Duration, wait
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if wait <= 0 {
-		wait = DefaultLockWait
-	}
 	lctx, cancel := context.WithTimeoutCause(ctx, wait, errLockWait)
 	defer cancel()
 	holder := ""

@@ -31,7 +31,7 @@ func checkCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			client, err := oneTryClient(c, env)
+			client, _, err := hubClient(c, env, reportRetries)
 			if err != nil {
 				return err
 			}
@@ -75,14 +75,27 @@ type checkFailed struct{ msg, hint string }
 func (e *checkFailed) Error() string { return e.msg }
 func (e *checkFailed) Hint() string  { return e.hint }
 
-// oneTryClient is the Hub client of a command that reads and reports
-// (check, cull --explain): the flags' connection, one try per request, so
-// that a Hub that does not answer is reported at once.
-func oneTryClient(c *cli.Context, env *cliEnv) (*cull.Client, error) {
-	cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
+// reportRetries is the retries of a command that reads and reports
+// (check, cull --explain): one retry rides out a blip, and a Hub that does
+// not answer is reported after two tries, not after the culler's back-off.
+const reportRetries = 1
+
+// hubClient is the Hub client of every command with hubFlags (check, cull
+// --explain, the token commands), and its configuration for clients of
+// other tokens: the flags' connection and hubctl's token (hubClientConfig),
+// with retries as cull.ClientConfig.Retries counts them, extra attempts
+// after a 5xx, 429, time-out or reset (0: one try per request).
+func hubClient(c *cli.Context, env *cliEnv, retries int) (*cull.Client, cull.ClientConfig, error) {
+	cfg, err := hubClientConfig(c, env, warner(env))
 	if err != nil {
-		return nil, err
+		return nil, cfg, err
 	}
-	cfg.Retries = 1
-	return cull.NewClient(cfg)
+	cfg.Retries = retries
+	client, err := cull.NewClient(cfg)
+	return client, cfg, err
+}
+
+// warner prints msg as `hubctl: warning: msg`.
+func warner(env *cliEnv) func(string) {
+	return func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) }
 }

@@ -325,7 +325,7 @@ func runExplain(c *cli.Context, env *cliEnv) error {
 	if err != nil {
 		return err
 	}
-	client, err := oneTryClient(c, env)
+	client, _, err := hubClient(c, env, reportRetries)
 	if err != nil {
 		return err
 	}
@@ -445,10 +445,16 @@ func cullRules(c *cli.Context) ([]cull.Rule, error) {
 // hubFlags say how to reach the Hub, for cull and check: the reference
 // culler's names, and hubctl's keyring for the token.
 func hubFlags(env *cliEnv) []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		withEnv(&cli.StringFlag{Name: "url", Value: cull.DefaultURL, Usage: "the Hub API URL"}, env, "JUPYTERHUB_API_URL"),
 		&cli.StringFlag{Name: "token-name", Usage: "read the API token from hubctl's keyring under `NAME` instead of JUPYTERHUB_API_TOKEN"},
 		insecureStorageFlag(env),
+	}, tlsFlags()...)
+}
+
+// tlsFlags are the internal-TLS flags of every command that talks to the Hub.
+func tlsFlags() []cli.Flag {
+	return []cli.Flag{
 		&cli.BoolFlag{Name: "ssl-enabled", Aliases: []string{"ssl_enabled"}, Usage: "use the Hub's internal TLS certificates (internal_ssl)"},
 		&cli.StringFlag{Name: "internal-certs-location", Aliases: []string{"internal_certs_location"}, Value: "internal-ssl", Usage: "`DIR` of hub-internal/ and hub-ca/ certificates"},
 	}
@@ -458,6 +464,20 @@ func hubFlags(env *cliEnv) []cli.Flag {
 // time-out) into a client configuration. warn hears, once, that the token
 // will cross the network in cleartext.
 func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.ClientConfig, error) {
+	cfg, err := hubConnConfig(c, env, warn)
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Token, err = cullToken(c, env); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// hubConnConfig is hubClientConfig without hubctl's token: the connection
+// (--url, the TLS flags, JUPYTERHUB_REQUEST_TIMEOUT), for clients of
+// other tokens (token rotate's new and old one).
+func hubConnConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.ClientConfig, error) {
 	var cfg cull.ClientConfig
 	u, err := cull.NormalizeURL(c.String("url"))
 	if err != nil {
@@ -480,9 +500,6 @@ func hubClientConfig(c *cli.Context, env *cliEnv, warn func(string)) (cull.Clien
 			return cfg, usageErrorf("JUPYTERHUB_REQUEST_TIMEOUT=%q is not a positive number of seconds", s)
 		}
 		cfg.RequestTimeout = time.Duration(secs * float64(time.Second))
-	}
-	if cfg.Token, err = cullToken(c, env); err != nil {
-		return cfg, err
 	}
 	if c.Bool("ssl-enabled") {
 		if cfg.TLS, err = cull.InternalTLS(c.String("internal-certs-location")); err != nil {

@@ -54,19 +54,14 @@ func tokenAuditCommand(env *cliEnv) *cli.Command {
 					return err
 				}
 			}
-			cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
+			client, cfg, err := hubClient(c, env, 2)
 			if err != nil {
 				return err
 			}
-			cfg.Retries = 2
 			opts.ClientFor = func(token string) (*cull.Client, error) {
 				other := cfg
 				other.Token, other.Retries = token, 1
 				return cull.NewClient(other)
-			}
-			client, err := cull.NewClient(cfg)
-			if err != nil {
-				return err
 			}
 			s, err := hubtokens.Connect(c.Context, client)
 			if err != nil {

@@ -124,15 +124,11 @@ func (e *tokenLost) Hint() string {
 
 // tokenSession connects the token commands to the Hub: the connection
 // flags of `hubctl cull` and `hubctl check` (--url, JUPYTERHUB_API_TOKEN
-// or --token-name), retries extra attempts after a 5xx or time-out, then
-// one GET / and one GET /user.
+// or --token-name), retries extra attempts after a 5xx or time-out (0: one
+// try, for a request the Hub must not get twice), then one GET / and one
+// GET /user.
 func tokenSession(c *cli.Context, env *cliEnv, retries int) (*hubtokens.Session, error) {
-	cfg, err := hubClientConfig(c, env, func(msg string) { fmt.Fprintln(env.stderr, "hubctl: warning: "+msg) })
-	if err != nil {
-		return nil, err
-	}
-	cfg.Retries = retries
-	client, err := cull.NewClient(cfg)
+	client, _, err := hubClient(c, env, retries)
 	if err != nil {
 		return nil, err
 	}

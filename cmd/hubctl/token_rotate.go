@@ -25,6 +25,7 @@ import (
 // rotateOptions is what `hubctl token rotate` was asked.
 type rotateOptions struct {
 	name, config, url string
+	clientFor         func(token string) (*cull.Client, error) // with --confirm and --revoke-old
 	confirm, revoke   bool
 	restart           []string // the restart command, split
 	wait              time.Duration
@@ -46,7 +47,7 @@ func tokenRotateCommand(env *cliEnv) *cli.Command {
 			"   hubctl token rotate announcement\n" +
 			"   hubctl token rotate announcement --confirm\n" +
 			"   hubctl token rotate announcement --revoke-old --restart-command 'systemctl restart jupyterhub'",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			configFlag(),
 			hubVersionFlag(),
 			withEnv(&cli.StringFlag{Name: "url", Value: cull.DefaultURL, Usage: "the Hub API `URL`"}, env, "JUPYTERHUB_API_URL"),
@@ -57,7 +58,7 @@ func tokenRotateCommand(env *cliEnv) *cli.Command {
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "with --revoke-old: do not ask before restarting the Hub"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the config change as a diff (tokens masked); change nothing"},
 			insecureStorageFlag(env),
-		},
+		}, tlsFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := positional(c, "name")
 			if err != nil {
@@ -91,12 +92,18 @@ func tokenRotateCommand(env *cliEnv) *cli.Command {
 					return usageErrorf("--restart-command is empty")
 				}
 			}
-			u, err := cull.NormalizeURL(o.url)
-			if err != nil {
-				return usageErrorf("--url: %v", err)
-			}
-			if (o.confirm || o.revoke) && cull.CleartextRemote(u) {
-				notifier(env)(fmt.Sprintf("warning: --url %s is plain http to another host: the tokens cross the network unencrypted (normal inside a cluster; use https:// elsewhere)", u))
+			if o.confirm || o.revoke {
+				// The connection of hubFlags, with the rotation's new and
+				// old token instead of hubctl's.
+				cfg, err := hubConnConfig(c, env, warner(env))
+				if err != nil {
+					return err
+				}
+				o.clientFor = func(token string) (*cull.Client, error) {
+					cc := cfg
+					cc.Token = token
+					return cull.NewClient(cc)
+				}
 			}
 			store, err := openStore(c, env)
 			if err != nil {
@@ -154,15 +161,13 @@ func rotate(ctx context.Context, env *cliEnv, o rotateOptions, store tokens.Stor
 		o.name, o.config, store, o.name, hubtokens.PreviousName(o.name)))
 	if next {
 		say(fmt.Sprintf("restart the Hub, then run `hubctl token rotate %s --confirm`", o.name))
-		if hub.OldConfigTokenOutlivesRestart(edit.Version) {
-			say(fmt.Sprintf("note: %s; `hubctl token rotate %s --revoke-old --restart-command CMD` does that", hub.RevokeOldConfigTokenHow(edit.Version), o.name))
-		}
+		say(fmt.Sprintf("note: %s; `hubctl token rotate %s --revoke-old --restart-command CMD` does that", hub.RevokeOldConfigTokenHow(edit.Version), o.name))
 	}
 	return nil
 }
 
 func rotateConfirm(ctx context.Context, env *cliEnv, o rotateOptions, store tokens.Store) error {
-	res, err := hubtokens.Confirm(ctx, hubtokens.ConfirmOptions{Config: o.config, Name: o.name, Store: store, URL: o.url})
+	res, err := hubtokens.Confirm(ctx, hubtokens.ConfirmOptions{Config: o.config, Name: o.name, Store: store, URL: o.url, ClientFor: o.clientFor})
 	if err != nil {
 		return err
 	}
@@ -207,12 +212,16 @@ func rotateRevoke(ctx context.Context, env *cliEnv, o rotateOptions, store token
 		if err := rotate(ctx, env, o, store, edit, false); err != nil {
 			return err
 		}
+		// The plan read the old token: the sequence needs the new one.
+		if plan, err = hubtokens.PlanRevoke(ctx, o.config, o.name); err != nil {
+			return err
+		}
 	} else if err != nil {
 		return err
 	} else {
 		say(fmt.Sprintf("a rotation of %q is pending (%q is in %s): revoking its old token", o.name, hubtokens.PreviousName(o.name), store))
 	}
-	res, err := hubtokens.RevokeOld(ctx, hubtokens.RevokeOptions{Config: o.config, Name: o.name, Store: store, URL: o.url, Edit: edit,
+	res, err := hubtokens.RevokeOld(ctx, hubtokens.RevokeOptions{Config: o.config, Name: o.name, Plan: plan, Store: store, URL: o.url, ClientFor: o.clientFor, Edit: edit,
 		Restart: func(ctx context.Context) error { return runRestart(ctx, env, o.restart) }, Wait: o.wait, Say: say})
 	if err != nil {
 		return err

@@ -160,15 +160,16 @@ func TestTokenRotateRestartEnvironHasNoToken(t *testing.T) {
 	}
 }
 
-// TestTokenRotateRevokeOldEndsOnSignal: a SIGTERM while the restart command
-// runs ends hubctl within two seconds with 143, after it has put the
-// service back into the block, with the old token still in the keyring.
-func TestTokenRotateRevokeOldEndsOnSignal(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "jupyterhub_config.py")
+// rotatedWithBinary is the fixture of the tests that run the binary: in
+// dir, a config whose service rotor hubctl has rotated (its file store,
+// under XDG_CONFIG_HOME in env, holds rotor and rotor.previous), the
+// config's text after the rotation, and a fake Hub that knows neither token.
+func rotatedWithBinary(t *testing.T) (dir, path string, env []string, rotated string, fh *fakehub.Hub) {
+	t.Helper()
+	dir = t.TempDir()
+	path = filepath.Join(dir, "jupyterhub_config.py")
 	writeFile(t, path, "c = get_config()  # noqa\n")
-	env := envWithout([]string{"XDG_CONFIG_HOME"}, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	env = envWithout([]string{"XDG_CONFIG_HOME"}, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
 	for _, args := range [][]string{
 		{"service", "add", "rotor", "--token", "new", "--scope", "list:users"},
 		{"token", "rotate", "rotor"},
@@ -177,9 +178,17 @@ func TestTokenRotateRevokeOldEndsOnSignal(t *testing.T) {
 			t.Fatalf("%v: %+v", args, r)
 		}
 	}
-	rotated := readFile(t, path)
-	fh := fakehub.New(fakehub.Options{})
+	fh = fakehub.New(fakehub.Options{})
 	t.Cleanup(fh.Close)
+	return dir, path, env, readFile(t, path), fh
+}
+
+// TestTokenRotateRevokeOldEndsOnSignal: a SIGTERM while the restart command
+// runs ends hubctl within two seconds with 143, after it has put the
+// service back into the block, with the old token still in the keyring.
+func TestTokenRotateRevokeOldEndsOnSignal(t *testing.T) {
+	t.Parallel()
+	_, path, env, rotated, fh := rotatedWithBinary(t)
 	cmd := exec.Command(hubctlBin, "token", "rotate", "rotor", "--config", path, "--hub-version", "3.0.0", "--insecure-storage",
 		"--url", fh.URL(), "--revoke-old", "--yes", "--restart-command", "sleep 60")
 	cmd.Env = env
@@ -205,21 +214,7 @@ func TestTokenRotateRevokeOldEndsOnSignal(t *testing.T) {
 // command, "y" starts the sequence.
 func TestTokenRotateRevokeOldAsksOnATerminal(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "jupyterhub_config.py")
-	writeFile(t, path, "c = get_config()  # noqa\n")
-	env := envWithout([]string{"XDG_CONFIG_HOME"}, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
-	for _, args := range [][]string{
-		{"service", "add", "rotor", "--token", "new", "--scope", "list:users"},
-		{"token", "rotate", "rotor"},
-	} {
-		if r := hubctl(t, env, append(args, "--config", path, "--hub-version", "3.0.0", "--insecure-storage")...); r.code != 0 {
-			t.Fatalf("%v: %+v", args, r)
-		}
-	}
-	rotated := readFile(t, path)
-	fh := fakehub.New(fakehub.Options{})
-	t.Cleanup(fh.Close)
+	dir, path, env, rotated, fh := rotatedWithBinary(t)
 	marker := filepath.Join(dir, "restarted")
 	for _, answer := range []string{"n", "y"} {
 		master, slave := openPTY(t)
@@ -277,5 +272,28 @@ func TestTokenRotateRevokeOldRotatesFirst(t *testing.T) {
 	}
 	if fresh == old || storeValue(store, "rotor.previous") != old || !strings.Contains(readFile(t, path), fresh) {
 		t.Errorf("want the rotation done and the service back with the new token:\n%s", readFile(t, path))
+	}
+}
+
+// TestTokenRotateConnectsAsTheOtherCommands: --confirm and --revoke-old
+// reach the Hub through hubFlags' connection (hubConnConfig), so they read
+// JUPYTERHUB_REQUEST_TIMEOUT and take --ssl-enabled.
+func TestTokenRotateConnectsAsTheOtherCommands(t *testing.T) {
+	t.Parallel()
+	path, store := rotorService(t, "new")
+	for _, tt := range []struct {
+		environ map[string]string
+		args    []string
+		want    string
+	}{
+		{map[string]string{"JUPYTERHUB_REQUEST_TIMEOUT": "soon"}, []string{"--confirm"}, `JUPYTERHUB_REQUEST_TIMEOUT="soon" is not a positive number`},
+		{nil, []string{"--confirm", "--ssl-enabled"}, "internal TLS needs an https:// URL"},
+		{nil, []string{"--revoke-old", "--yes", "--restart-command", "true", "--ssl-enabled"}, "internal TLS needs an https:// URL"},
+	} {
+		args := append([]string{"token", "rotate", "rotor", "--config", path, "--hub-version", "3.0.0", "--url", "http://127.0.0.1:1/hub/api"}, tt.args...)
+		r := runCLIEnv(t, store, tt.environ, "", args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: %+v, want a usage error with %q", tt.args, r, tt.want)
+		}
 	}
 }
