@@ -46,7 +46,8 @@ func (uv *UserValues) CullArgs() (args []string, cullUsers bool, err error) {
 }
 
 // knobValue is a cull.* value as the chart reads it: bool, int, or nil for
-// a null.
+// a null. Booleans are read as Helm's YAML 1.1 reader reads them, so
+// `users: yes` is true, as it is to the chart.
 func knobValue(k cullKnob, v *value) (any, error) {
 	if v.isNull() {
 		return nil, nil
@@ -62,12 +63,11 @@ func knobValue(k cullKnob, v *value) (any, error) {
 		return nil, bad("an integer")
 	}
 	if k.Bool {
-		switch n.Tag {
-		case "!!bool":
-			var b bool
-			if err := n.Decode(&b); err != nil {
-				return nil, bad("true, false")
-			}
+		// As Helm reads it (helmBool): yes, on, True... are booleans
+		// to its YAML 1.1 reader, so the chart's schema takes them and its
+		// culler gets them; hubctl takes them too. A quoted "true" is a
+		// string, which the schema refuses.
+		if b, ok := helmBool(n); ok {
 			return b, nil
 		}
 		return nil, bad("true, false")

@@ -60,11 +60,11 @@ var yaml11RE = sync.OnceValue(func() *regexp.Regexp {
 		`)$`)
 })
 
-// yaml11Words are YAML 1.1's booleans and nulls.
-var yaml11Words = map[string]bool{}
+// yaml11Words are YAML 1.1's booleans (yaml11Bools) and nulls.
+var yaml11Words = map[string]bool{"~": true, "null": true, "Null": true, "NULL": true}
 
 func init() {
-	for _, w := range strings.Fields("y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF ~ null Null NULL") {
+	for w := range yaml11Bools {
 		yaml11Words[w] = true
 	}
 }

@@ -47,7 +47,14 @@ func Validate(uv *UserValues) []provision.Finding {
 	enabled := uv.root.at("cull", "enabled")
 	on := cullEnabledDefault
 	if enabled != nil {
-		on = !enabled.isNull() && enabled.node.Tag == "!!bool" && enabled.node.Value == "true"
+		// As Helm reads it: True, yes and on are true too; "true" quoted
+		// is a string, which the chart's schema refuses.
+		b, isBool := helmBool(enabled.node)
+		on = isBool && b
+	}
+	trueWord := "true"
+	if enabled != nil && deref(enabled.node).Value != "true" {
+		trueWord = deref(enabled.node).Value + " (true to Helm)"
 	}
 	for _, name := range names {
 		s := services.kids[name]
@@ -64,7 +71,7 @@ func Validate(uv *UserValues) []provision.Finding {
 				"hub.services.%s runs `hubctl cull`, and cull.enabled is not set, so the chart's default (true) runs its own jupyterhub-idle-culler as well: two cullers", name))
 		} else {
 			out = append(out, finding(idTwoCullers, provision.SeverityError, enabled,
-				"cull.enabled: true runs the chart's jupyterhub-idle-culler beside hub.services.%s (%s), which runs `hubctl cull`: two cullers", name, s.where()))
+				"cull.enabled: %s runs the chart's jupyterhub-idle-culler beside hub.services.%s (%s), which runs `hubctl cull`: two cullers", trueWord, name, s.where()))
 		}
 	}
 
