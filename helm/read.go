@@ -104,11 +104,7 @@ func readYAML(path string) (*yaml.Node, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		var te *yaml.TypeError
 		msg := err.Error()
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			msg = te.Errors[0]
-		}
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			return nil, fmt.Errorf("%s:%s: %s", path, m[1], m[2])
 		}
