@@ -105,7 +105,7 @@ var cullPolicyFlags = func() map[string]bool {
 // every service that runs `hubctl cull` gets the culler flags the chart
 // would have given its own culler (CullArgs) in place of its own, and with
 // cull.users its role gets the scopes that takes. The user's hub.services
-// and hub.loadRoles are kept for ValuesFrom to write beside hubctl's.
+// and hub.loadRoles are kept for Render to write beside hubctl's.
 func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) {
 	for _, key := range []string{"services", "loadRoles"} {
 		if v := uv.root.at("hub", key); v != nil && !v.isMap() && !v.isNull() {
@@ -181,7 +181,7 @@ func (uv *UserValues) userEntries(key string) ([]string, *value) {
 }
 
 // LiteralTokens counts the user's services with an apiToken (or
-// api_token), which ValuesFrom writes out as they are.
+// api_token), which Render writes out as they are.
 func (uv *UserValues) LiteralTokens() int {
 	names, services := uv.userEntries("services")
 	n := 0

@@ -193,7 +193,7 @@ cull:
 	if n := uv.LiteralTokens(); n != 2 {
 		t.Errorf("LiteralTokens %d, want 2", n)
 	}
-	out, err := ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv)
+	out, err := Render(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestValuesFromRefusesANameInBoth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv)
+	_, err = Render(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv, Options{})
 	if err == nil || err.Error() != p+":4: hub.loadRoles.cull-idle-role is also one of hubctl's roles; rename one (Helm would merge the two into one role)" {
 		t.Errorf("got %v", err)
 	}
@@ -271,7 +271,7 @@ func TestValuesFromRefusesANameInBoth(t *testing.T) {
 
 // TestReadValuesBoundsAliases: aliases of aliases ("billion laughs") in a
 // small file are an error, in bounded time, both where ReadValues merges
-// mappings and where ValuesFrom copies the user's entries.
+// mappings and where Render copies the user's entries.
 func TestReadValuesBoundsAliases(t *testing.T) {
 	laughs := func(open, close string) string {
 		var b strings.Builder
@@ -301,7 +301,7 @@ func TestReadValuesBoundsAliases(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, r := cullIdlePreset()
-	if _, err := ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv); err == nil || !strings.HasPrefix(err.Error(), p+": line ") || !strings.Contains(err.Error(), "aliases expanded") {
+	if _, err := Render(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv, Options{}); err == nil || !strings.HasPrefix(err.Error(), p+": line ") || !strings.Contains(err.Error(), "aliases expanded") {
 		t.Errorf("lists: %v", err)
 	}
 }
@@ -312,7 +312,7 @@ func TestValuesFromRefusesServicesThatAreNotAMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ValuesFrom(provision.Managed{}, uv); err == nil || err.Error() != p+":2: hub.services is a list; the chart takes a map keyed by name" {
+	if _, err := Render(provision.Managed{}, uv, Options{}); err == nil || err.Error() != p+":2: hub.services is a list; the chart takes a map keyed by name" {
 		t.Errorf("got %v", err)
 	}
 }

@@ -143,7 +143,11 @@ func CheckSecretName(name string) error {
 	return nil
 }
 
-// Render is Values, or ValuesFrom when uv is not nil, with opts.
+// Render is Values with opts. With uv, the values of a deployment that
+// already has some, the cull.* settings go into hubctl's culler
+// (FromValues), and the user's own hub.services and hub.loadRoles are
+// written beside hubctl's, as they are (comments included). A name in both
+// is an error at the user's FILE:LINE.
 func Render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
 	if opts.ExistingSecret != "" {
 		if err := CheckSecretName(opts.ExistingSecret); err != nil {
@@ -162,14 +166,6 @@ func Render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
 		}
 	}
 	return render(m, uv, opts)
-}
-
-// ValuesFrom is Values for a deployment that already has values (uv): the
-// cull.* settings go into hubctl's culler (FromValues), and the user's own
-// hub.services and hub.loadRoles are written beside hubctl's, as they are
-// (comments included). A name in both is an error at the user's FILE:LINE.
-func ValuesFrom(m provision.Managed, uv *UserValues) ([]byte, error) {
-	return Render(m, uv, Options{})
 }
 
 func render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {

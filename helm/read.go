@@ -65,7 +65,7 @@ type UserValues struct {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
 
-// maxValueNodes bounds the nodes ReadValues (and the copies ValuesFrom
+// maxValueNodes bounds the nodes ReadValues (and the copies Render
 // makes) walk, aliases expanded: a few aliases of aliases ("billion
 // laughs") would otherwise make a small file take unbounded time and memory.
 const maxValueNodes = 1_000_000
