@@ -114,7 +114,7 @@ func yaml11Special(s string) bool { return s == "" || yaml11Words[s] || yaml11RE
 func Values(m provision.Managed) ([]byte, error) { return Render(m, nil, Options{}) }
 
 // Options are the choices of `config render --format helm` beyond the
-// services and roles.
+// services and roles. Render does not check them (see Render).
 type Options struct {
 	// ExistingSecret names a Kubernetes Secret the user manages
 	// (hub.existingSecret). The chart mounts it in the hub pod beside its
@@ -148,17 +148,12 @@ func CheckSecretName(name string) error {
 // (FromValues), and the user's own hub.services and hub.loadRoles are
 // written beside hubctl's, as they are (comments included). A name in both
 // is an error at the user's FILE:LINE.
+//
+// Render takes opts as given: callers check ExistingSecret with
+// CheckSecretName and Image with CheckImage first, as `config render` does
+// before it reads anything (the keyring included), so that a mistyped flag
+// is a usage error.
 func Render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
-	if opts.ExistingSecret != "" {
-		if err := CheckSecretName(opts.ExistingSecret); err != nil {
-			return nil, fmt.Errorf("existing secret: %w", err)
-		}
-	}
-	if opts.Image != "" {
-		if err := CheckImage(opts.Image); err != nil {
-			return nil, fmt.Errorf("image %w", err)
-		}
-	}
 	if uv != nil {
 		var err error
 		if m, err = FromValues(m, uv); err != nil {
