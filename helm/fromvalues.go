@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/yamlfile"
 	"github.com/hubctl/hubctl/provision"
 )
 
@@ -109,7 +110,7 @@ var cullPolicyFlags = func() map[string]bool {
 func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) {
 	for _, key := range []string{"services", "loadRoles"} {
 		if v := uv.root.at("hub", key); v != nil && !v.isMap() && !v.isNull() {
-			return m, fmt.Errorf("%s: hub.%s is a %s; the chart takes a map keyed by name", v.where(), key, kindName(v.node))
+			return m, fmt.Errorf("%s: hub.%s is %s; the chart takes a map keyed by name", v.where(), key, yamlfile.KindName(v.node))
 		}
 	}
 	args, cullUsers, err := uv.CullArgs()

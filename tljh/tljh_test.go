@@ -91,11 +91,11 @@ func TestBadYAMLRefusedWithLine(t *testing.T) {
 		{"tab", "services:\n\tcull: 1\n", "config.yaml:2: not YAML"},
 		{"list root", "- a\n", "config.yaml:1: TLJH's config is a mapping"},
 		{"cull a list", "services:\n  cull:\n    - 1\n", "config.yaml:3: cull is a list, not a mapping"},
-		{"string bool", "services:\n  cull:\n    users: \"false\"\n", "config.yaml:3: services.cull.users is the scalar \"false\", not true or false"},
-		{"float timeout", "services:\n  cull:\n    timeout: 600.5\n", "config.yaml:3: services.cull.timeout is the scalar \"600.5\", not a whole number"},
+		{"string bool", "services:\n  cull:\n    users: \"false\"\n", "config.yaml:3: services.cull.users is the string \"false\", not true or false"},
+		{"float timeout", "services:\n  cull:\n    timeout: 600.5\n", "config.yaml:3: services.cull.timeout is the number \"600.5\", not a whole number"},
 		{"zero timeout", "services:\n  cull:\n    timeout: 0\n", "config.yaml:3: services.cull.timeout is 0; hubctl cull --timeout takes 1 to"},
 		{"concurrency", "services:\n  cull:\n\n    concurrency: 0\n", "config.yaml:4: services.cull.concurrency is 0; hubctl cull --concurrency takes 1 to 1000"},
-		{"enabled string", "services:\n  cull:\n    enabled: yes\n", "config.yaml:3: services.cull.enabled is the scalar \"yes\", not true or false"},
+		{"enabled string", "services:\n  cull:\n    enabled: yes\n", "config.yaml:3: services.cull.enabled is the string \"yes\", not true or false"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadCull("config.yaml", []byte(tc.in))
