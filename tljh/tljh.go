@@ -527,15 +527,14 @@ type Result struct {
 	Old, New []byte
 	Created  bool
 	Changed  bool
-	Backup   string // where the previous version was kept
+	Backup   string   // where the previous version was kept
+	Removed  []string // temp files an interrupted run left, removed
 }
-
-// BackupPath is where hubctl keeps the previous config.yaml.
-func BackupPath(path string) string { return path + ".hubctl.bak" }
 
 // EditConfigYAML edits config.yaml at path under tljh-config's own lock
 // (path + ".lock"): it reads the file, lets edit change it and, unless
-// dryRun or nothing changed, keeps the old file in BackupPath (0600) and
+// dryRun or nothing changed, keeps the old file in atomicfile.BackupPath
+// (0600) and
 // writes the new one atomically (temp file, fsync, rename) with the old
 // one's mode and owner; a file hubctl creates is 0600, since config.yaml
 // can hold secrets (auth client secrets). A symlink is refused.
@@ -568,8 +567,26 @@ func EditConfigYAML(ctx context.Context, path string, dryRun bool, edit func(src
 		}
 		defer unlock()
 	}
+	res := &Result{}
+	if !dryRun {
+		// Under the lock no temp file of config.yaml is being written: any
+		// left is from a run that was killed, and may hold client secrets.
+		// As provision.Apply: the file's owner's when hubctl writes as them.
+		var uids []int
+		if owner != nil {
+			uids = append(uids, owner.UID)
+		}
+		base := filepath.Base(path)
+		for _, b := range []string{base, atomicfile.BackupPath(base)} {
+			removed, err := atomicfile.RemoveStale(dir, b, uids...)
+			if err != nil {
+				return nil, err
+			}
+			res.Removed = append(res.Removed, removed...)
+		}
+	}
 	src, err := ReadFile(path)
-	res := &Result{Created: src == nil}
+	res.Created = src == nil
 	if err != nil {
 		return nil, err
 	}
@@ -585,7 +602,7 @@ func EditConfigYAML(ctx context.Context, path string, dryRun bool, edit func(src
 		return nil, fmt.Errorf("%w; nothing was changed", err)
 	}
 	if !res.Created {
-		res.Backup = BackupPath(path)
+		res.Backup = atomicfile.BackupPath(path)
 		if err := atomicfile.WriteFile(res.Backup, src, atomicfile.Options{Mode: 0o600 & mode, Owner: owner}); err != nil {
 			return nil, fmt.Errorf("keeping a backup: %w", err)
 		}

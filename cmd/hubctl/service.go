@@ -16,6 +16,7 @@ import (
 
 	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/internal/shellwords"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/pyconfig"
@@ -322,7 +323,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		// Between the check and the write the block changed (another
 		// hubctl): no culler runs until one of these is done.
 		return fmt.Errorf("%s was not written (%w), but TLJH's culler is already off in %s: run the command again, or restore %s",
-			path, err, target.ConfigYAML(), tljh.BackupPath(target.ConfigYAML()))
+			path, err, target.ConfigYAML(), atomicfile.BackupPath(target.ConfigYAML()))
 	}
 	if err != nil {
 		return flagError(err)

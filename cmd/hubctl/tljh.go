@@ -174,6 +174,9 @@ func editTLJHCuller(c *cli.Context, env *cliEnv, p *tljh.Paths, disable, dry boo
 		}
 		return fmt.Errorf("turning TLJH's culler back on: %w", err)
 	}
+	for _, r := range res.Removed {
+		fmt.Fprintf(env.stderr, "hubctl: removed %s, left by an interrupted run\n", r)
+	}
 	if note != "" {
 		fmt.Fprintln(env.stderr, "hubctl: "+note)
 	}
