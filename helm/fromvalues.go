@@ -117,6 +117,16 @@ func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) 
 	if err != nil {
 		return m, err
 	}
+	// The scopes only deleting users takes: added with cull.users, and
+	// taken from a role of a culler alone that had them for hubctl's own
+	// --cull-users, which the chart's values turn off.
+	var usersOnly []string
+	without := hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})
+	for _, sc := range hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true}) {
+		if !slices.Contains(without, sc) {
+			usersOnly = append(usersOnly, sc)
+		}
+	}
 	out := provision.Managed{Services: slices.Clone(m.Services), Roles: slices.Clone(m.Roles)}
 	for i := range out.Services {
 		s := &out.Services[i]
@@ -140,16 +150,6 @@ func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) 
 		}
 		before, _ := s.CullerFlags()
 		s.Command = append(cmd, args...)
-		// The scopes only deleting users takes: added with cull.users, and
-		// taken from a role of this culler alone that had them for hubctl's
-		// own --cull-users, which the chart's values turn off.
-		var usersOnly []string
-		without := hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})
-		for _, sc := range hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true}) {
-			if !slices.Contains(without, sc) {
-				usersOnly = append(usersOnly, sc)
-			}
-		}
 		for r := range out.Roles {
 			role := &out.Roles[r]
 			if !slices.Contains(role.Services, s.Name) || role.Name == provision.AdminRole {
