@@ -100,6 +100,16 @@ func cullMap(path string, doc *yaml.Node) (*yaml.Node, error) {
 	return m, nil
 }
 
+// LoadCull reads config.yaml at path (ReadFile) and TLJH's culler
+// settings in it (ReadCull).
+func LoadCull(path string) (Cull, error) {
+	src, err := ReadFile(path)
+	if err != nil {
+		return Cull{}, err
+	}
+	return ReadCull(path, src)
+}
+
 // ReadCull reads TLJH's culler settings from config.yaml's bytes (nil for
 // a missing file: TLJH's defaults). A value of the wrong type, or one
 // hubctl cull would refuse, is an error at its line.

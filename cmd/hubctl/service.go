@@ -179,14 +179,9 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 		notes = append(notes, carried...)
 	}
-	v, fromTLJH := hub.Version{}, false
-	if target != nil {
-		v, fromTLJH = tljhHubVersion(c, env, target)
-	}
-	if !fromTLJH {
-		if v, err = hubVersion(c, env); err != nil {
-			return err
-		}
+	v, err := targetHubVersion(c, env, target)
+	if err != nil {
+		return err
 	}
 	svc := provision.Service{Name: name, URL: c.String("url"), User: c.String("user"), Cwd: c.String("cwd"),
 		OAuthNoConfirm: c.Bool("oauth-no-confirm"), OAuthClientID: c.String("oauth-client-id"), OAuthRedirectURI: c.String("oauth-redirect-uri")}
@@ -455,15 +450,12 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			v, fromTLJH := hub.Version{}, false
 			if target != nil {
 				path = target.Block()
-				v, fromTLJH = tljhHubVersion(c, env, target)
 			}
-			if !fromTLJH {
-				if v, err = hubVersion(c, env); err != nil {
-					return err
-				}
+			v, err := targetHubVersion(c, env, target)
+			if err != nil {
+				return err
 			}
 			res, before, after, err := provision.RemoveService(c.Context, path, name, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)})
 			if err != nil {
