@@ -3,9 +3,8 @@ package cull
 import (
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hubctl/hubctl/internal/yamlfile"
 )
 
 // Rule is one entry of a --rules file: which servers it matches and what
@@ -86,21 +87,11 @@ const maxRuleDuration = 10 * 365 * 24 * time.Hour
 // ruleName is what a rule's name may be: it is a label in logs and metrics.
 var ruleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
-// RulesError is a --rules file that cannot be used, with where.
-type RulesError struct {
-	File string
-	Line int // 0 when the error is about the whole file
-	Msg  string
-	Err  error
-}
+// RulesError is a --rules file that cannot be used, with where: a
+// yamlfile.Error (File, Line, Msg, Err) with a hint.
+type RulesError yamlfile.Error
 
-func (e *RulesError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
-
+func (e *RulesError) Error() string { return (*yamlfile.Error)(e).Error() }
 func (e *RulesError) Unwrap() error { return e.Err }
 
 // Hint points at the format.
@@ -110,31 +101,19 @@ func (e *RulesError) Hint() string {
 
 // LoadRules reads and checks a --rules file (ParseRules).
 func LoadRules(path string) ([]Rule, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &RulesError{File: path, Msg: fmt.Sprintf("cannot read the rules: %v", unwrapPathError(err)), Err: err}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxRulesFileSize+1))
-	if err != nil {
-		return nil, &RulesError{File: path, Msg: fmt.Sprintf("cannot read the rules: %v", unwrapPathError(err)), Err: err}
-	}
-	if len(data) > MaxRulesFileSize {
-		return nil, &RulesError{File: path, Msg: fmt.Sprintf("larger than %d KiB: not a rules file", MaxRulesFileSize>>10)}
+	data, err := yamlfile.Read(path, MaxRulesFileSize, "a rules file")
+	var ye *yamlfile.Error
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &ye):
+		return nil, (*RulesError)(ye)
+	case errors.As(err, &pe):
+		return nil, &RulesError{File: path, Msg: fmt.Sprintf("cannot read the rules: %v", pe.Err), Err: err}
+	case err != nil:
+		return nil, &RulesError{File: path, Msg: fmt.Sprintf("cannot read the rules: %v", err), Err: err}
 	}
 	return ParseRules(path, data)
 }
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-// yamlLine reads the line out of yaml.v3's "yaml: line N: msg".
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // ParseRules reads a rules file's text; file names it in errors, each of
 // which is a *RulesError with the line it is about.
@@ -142,16 +121,9 @@ func ParseRules(file string, data []byte) ([]Rule, error) {
 	fail := func(line int, format string, a ...any) error {
 		return &RulesError{File: file, Line: line, Msg: fmt.Sprintf(format, a...)}
 	}
-	var doc yaml.Node
-	// yaml.v3 names the line of a scanner's error, and for a parser's the
-	// line of the block it was in; some errors have none.
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			return nil, &RulesError{File: file, Line: n, Msg: "not YAML: " + m[2], Err: err}
-		}
-		return nil, &RulesError{File: file, Msg: "not YAML: " + msg, Err: err}
+	doc, perr := yamlfile.Parse(file, data, "not YAML: ")
+	if perr != nil {
+		return nil, (*RulesError)(perr.(*yamlfile.Error))
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, fail(1, "no rules: the file is empty (want a `rules:` list)")
@@ -401,20 +373,9 @@ func noAliases(file string, n *yaml.Node) error {
 	return nil
 }
 
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing (null)"
-		}
-		return fmt.Sprintf("%s %q", strings.TrimPrefix(n.Tag, "!!"), n.Value)
-	}
-	return "an alias"
-}
+// kindName is what n is, with a scalar's text: a rules file holds no
+// secrets.
+func kindName(n *yaml.Node) string { return yamlfile.Describe(n) }
 
 func str(file string, n *yaml.Node, what string) (string, error) {
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {

@@ -163,7 +163,7 @@ func TestLoadRules(t *testing.T) {
 	if err := os.WriteFile(big, []byte("rules:\n"+strings.Repeat("# padding\n", MaxRulesFileSize/10+1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadRules(big); err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+	if _, err := LoadRules(big); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB; not a rules file") {
 		t.Errorf("big file: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/yamlfile"
 	"github.com/hubctl/hubctl/provision"
 )
 
@@ -47,7 +48,8 @@ func (uv *UserValues) CullArgs() (args []string, cullUsers bool, err error) {
 }
 
 // knobValue is a cull.* value as the chart reads it: bool, int, or nil for
-// a null.
+// a null. Booleans are read as Helm's YAML 1.1 reader reads them, so
+// `users: yes` is true, as it is to the chart.
 func knobValue(k cullKnob, v *value) (any, error) {
 	if v.isNull() {
 		return nil, nil
@@ -63,12 +65,11 @@ func knobValue(k cullKnob, v *value) (any, error) {
 		return nil, bad("an integer")
 	}
 	if k.Bool {
-		switch n.Tag {
-		case "!!bool":
-			var b bool
-			if err := n.Decode(&b); err != nil {
-				return nil, bad("true, false")
-			}
+		// As Helm reads it (helmBool): yes, on, True... are booleans
+		// to its YAML 1.1 reader, so the chart's schema takes them and its
+		// culler gets them; hubctl takes them too. A quoted "true" is a
+		// string, which the schema refuses.
+		if b, ok := helmBool(n); ok {
 			return b, nil
 		}
 		return nil, bad("true, false")
@@ -106,16 +107,26 @@ var cullPolicyFlags = func() map[string]bool {
 // every service that runs `hubctl cull` gets the culler flags the chart
 // would have given its own culler (CullArgs) in place of its own, and with
 // cull.users its role gets the scopes that takes. The user's hub.services
-// and hub.loadRoles are kept for ValuesFrom to write beside hubctl's.
+// and hub.loadRoles are kept for Render to write beside hubctl's.
 func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) {
 	for _, key := range []string{"services", "loadRoles"} {
 		if v := uv.root.at("hub", key); v != nil && !v.isMap() && !v.isNull() {
-			return m, fmt.Errorf("%s: hub.%s is a %s; the chart takes a map keyed by name", v.where(), key, kindName(v.node))
+			return m, fmt.Errorf("%s: hub.%s is %s; the chart takes a map keyed by name", v.where(), key, yamlfile.KindName(v.node))
 		}
 	}
 	args, cullUsers, err := uv.CullArgs()
 	if err != nil {
 		return m, err
+	}
+	// The scopes only deleting users takes: added with cull.users, and
+	// taken from a role of a culler alone that had them for hubctl's own
+	// --cull-users, which the chart's values turn off.
+	var usersOnly []string
+	without := hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})
+	for _, sc := range hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true}) {
+		if !slices.Contains(without, sc) {
+			usersOnly = append(usersOnly, sc)
+		}
 	}
 	out := provision.Managed{Services: slices.Clone(m.Services), Roles: slices.Clone(m.Roles)}
 	for i := range out.Services {
@@ -140,16 +151,6 @@ func FromValues(m provision.Managed, uv *UserValues) (provision.Managed, error) 
 		}
 		before, _ := s.CullerFlags()
 		s.Command = append(cmd, args...)
-		// The scopes only deleting users takes: added with cull.users, and
-		// taken from a role of this culler alone that had them for hubctl's
-		// own --cull-users, which the chart's values turn off.
-		var usersOnly []string
-		without := hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{})
-		for _, sc := range hub.CullerRoleScopes(hub.NewestStable, hub.CullerFlags{CullUsers: true}) {
-			if !slices.Contains(without, sc) {
-				usersOnly = append(usersOnly, sc)
-			}
-		}
 		for r := range out.Roles {
 			role := &out.Roles[r]
 			if !slices.Contains(role.Services, s.Name) || role.Name == provision.AdminRole {
@@ -182,7 +183,7 @@ func (uv *UserValues) userEntries(key string) ([]string, *value) {
 }
 
 // LiteralTokens counts the user's services with an apiToken (or
-// api_token), which ValuesFrom writes out as they are.
+// api_token), which Render writes out as they are.
 func (uv *UserValues) LiteralTokens() int {
 	names, services := uv.userEntries("services")
 	n := 0

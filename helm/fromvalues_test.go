@@ -86,6 +86,11 @@ func TestCullArgsEveryKnob(t *testing.T) {
 		{"concurrency null", "cull:\n  concurrency: ~\n", with("--concurrency"), false},
 		{"users", "cull:\n  users: true\n", with("", "--cull-users"), true},
 		{"users false", "cull:\n  users: false\n", chartDefaultArgs, false},
+		{"users yes: true to Helm (YAML 1.1)", "cull:\n  users: yes\n", with("", "--cull-users"), true},
+		{"users True", "cull:\n  users: True\n", with("", "--cull-users"), true},
+		{"removeNamedServers on", "cull:\n  removeNamedServers: on\n", with("", "--remove-named-servers"), false},
+		{"adminUsers off", "cull:\n  adminUsers: off\n", with("", "--cull-admin-users=false"), false},
+		{"adminUsers NO", "cull:\n  adminUsers: NO\n", with("", "--cull-admin-users=false"), false},
 		{"users null", "cull:\n  users: null\n", chartDefaultArgs, false},
 		{"adminUsers false", "cull:\n  adminUsers: false\n", with("", "--cull-admin-users=false"), false},
 		{"adminUsers null: falsy, so not culled", "cull:\n  adminUsers: null\n", with("", "--cull-admin-users=false"), false},
@@ -118,6 +123,8 @@ func TestCullArgsRefusesWhatTheChartOrHubctlRefuses(t *testing.T) {
 		{"cull:\n  timeout: 1h\n", `:2: cull.timeout is "1h"; the chart's schema wants an integer or null`},
 		{"cull:\n  every: 1.5\n", `:2: cull.every is "1.5"`},
 		{"cull:\n  users: \"yes\"\n", `:2: cull.users is "yes"; the chart's schema wants true, false or null`},
+		{"cull:\n  users: \"true\"\n", `:2: cull.users is "true"; the chart's schema wants true, false or null`},
+		{"cull:\n  users: !!str on\n", `:2: cull.users is "on"`},
 		{"cull:\n  maxAge: [1]\n", `:2: cull.maxAge`},
 		{"cull:\n\n  concurrency: 1001\n", `:3: cull.concurrency is 1001; hubctl cull allows 1 to 1000`},
 		{"cull:\n  timeout: -5\n", `:2: cull.timeout is -5`},
@@ -186,7 +193,7 @@ cull:
 	if n := uv.LiteralTokens(); n != 2 {
 		t.Errorf("LiteralTokens %d, want 2", n)
 	}
-	out, err := ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv)
+	out, err := Render(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +263,7 @@ func TestValuesFromRefusesANameInBoth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv)
+	_, err = Render(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv, Options{})
 	if err == nil || err.Error() != p+":4: hub.loadRoles.cull-idle-role is also one of hubctl's roles; rename one (Helm would merge the two into one role)" {
 		t.Errorf("got %v", err)
 	}
@@ -264,7 +271,7 @@ func TestValuesFromRefusesANameInBoth(t *testing.T) {
 
 // TestReadValuesBoundsAliases: aliases of aliases ("billion laughs") in a
 // small file are an error, in bounded time, both where ReadValues merges
-// mappings and where ValuesFrom copies the user's entries.
+// mappings and where Render copies the user's entries.
 func TestReadValuesBoundsAliases(t *testing.T) {
 	laughs := func(open, close string) string {
 		var b strings.Builder
@@ -294,7 +301,7 @@ func TestReadValuesBoundsAliases(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, r := cullIdlePreset()
-	if _, err := ValuesFrom(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv); err == nil || !strings.HasPrefix(err.Error(), p+": line ") || !strings.Contains(err.Error(), "aliases expanded") {
+	if _, err := Render(provision.Managed{Services: []provision.Service{s}, Roles: []provision.Role{r}}, uv, Options{}); err == nil || !strings.HasPrefix(err.Error(), p+": line ") || !strings.Contains(err.Error(), "aliases expanded") {
 		t.Errorf("lists: %v", err)
 	}
 }
@@ -305,7 +312,7 @@ func TestValuesFromRefusesServicesThatAreNotAMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ValuesFrom(provision.Managed{}, uv); err == nil || err.Error() != p+":2: hub.services is a list; the chart takes a map keyed by name" {
+	if _, err := Render(provision.Managed{}, uv, Options{}); err == nil || err.Error() != p+":2: hub.services is a list; the chart takes a map keyed by name" {
 		t.Errorf("got %v", err)
 	}
 }

@@ -60,11 +60,11 @@ var yaml11RE = sync.OnceValue(func() *regexp.Regexp {
 		`)$`)
 })
 
-// yaml11Words are YAML 1.1's booleans and nulls.
-var yaml11Words = map[string]bool{}
+// yaml11Words are YAML 1.1's booleans (yaml11Bools) and nulls.
+var yaml11Words = map[string]bool{"~": true, "null": true, "Null": true, "NULL": true}
 
 func init() {
-	for _, w := range strings.Fields("y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF ~ null Null NULL") {
+	for w := range yaml11Bools {
 		yaml11Words[w] = true
 	}
 }
@@ -114,7 +114,7 @@ func yaml11Special(s string) bool { return s == "" || yaml11Words[s] || yaml11RE
 func Values(m provision.Managed) ([]byte, error) { return Render(m, nil, Options{}) }
 
 // Options are the choices of `config render --format helm` beyond the
-// services and roles.
+// services and roles. Render does not check them (see Render).
 type Options struct {
 	// ExistingSecret names a Kubernetes Secret the user manages
 	// (hub.existingSecret). The chart mounts it in the hub pod beside its
@@ -143,18 +143,17 @@ func CheckSecretName(name string) error {
 	return nil
 }
 
-// Render is Values, or ValuesFrom when uv is not nil, with opts.
+// Render is Values with opts. With uv, the values of a deployment that
+// already has some, the cull.* settings go into hubctl's culler
+// (FromValues), and the user's own hub.services and hub.loadRoles are
+// written beside hubctl's, as they are (comments included). A name in both
+// is an error at the user's FILE:LINE.
+//
+// Render takes opts as given: callers check ExistingSecret with
+// CheckSecretName and Image with CheckImage first, as `config render` does
+// before it reads anything (the keyring included), so that a mistyped flag
+// is a usage error.
 func Render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
-	if opts.ExistingSecret != "" {
-		if err := CheckSecretName(opts.ExistingSecret); err != nil {
-			return nil, fmt.Errorf("existing secret: %w", err)
-		}
-	}
-	if opts.Image != "" {
-		if err := CheckImage(opts.Image); err != nil {
-			return nil, fmt.Errorf("image %w", err)
-		}
-	}
 	if uv != nil {
 		var err error
 		if m, err = FromValues(m, uv); err != nil {
@@ -162,14 +161,6 @@ func Render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {
 		}
 	}
 	return render(m, uv, opts)
-}
-
-// ValuesFrom is Values for a deployment that already has values (uv): the
-// cull.* settings go into hubctl's culler (FromValues), and the user's own
-// hub.services and hub.loadRoles are written beside hubctl's, as they are
-// (comments included). A name in both is an error at the user's FILE:LINE.
-func ValuesFrom(m provision.Managed, uv *UserValues) ([]byte, error) {
-	return Render(m, uv, Options{})
 }
 
 func render(m provision.Managed, uv *UserValues, opts Options) ([]byte, error) {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hubctl/hubctl/internal/yamlfile"
 )
 
 // How --image gets hubctl into the hub pod: an init container of hubctl's
@@ -132,13 +134,13 @@ func (b *builder) addImage(hub *sortedMap, uv *UserValues, image string) error {
 		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		if v := uv.list("hub", l.key); v != nil {
 			if v.node.Kind != yaml.SequenceNode {
-				return fmt.Errorf("%s: hub.%s is a %s; the chart takes a list", v.where(), l.key, kindName(v.node))
+				return fmt.Errorf("%s: hub.%s is %s; the chart takes a list", v.where(), l.key, yamlfile.KindName(v.node))
 			}
 			budget := maxValueNodes
 			for i, e := range v.node.Content {
 				e = deref(e)
 				if e.Kind != yaml.MappingNode {
-					return fmt.Errorf("%s:%d: hub.%s[%d] is a %s; Kubernetes takes a map", v.file, e.Line, l.key, i, kindName(e))
+					return fmt.Errorf("%s:%d: hub.%s[%d] is %s; Kubernetes takes a map", v.file, e.Line, l.key, i, yamlfile.KindName(e))
 				}
 				for j := 0; j+1 < len(e.Content); j += 2 {
 					if k, val := e.Content[j], deref(e.Content[j+1]); k.Value == l.field && val.Value == l.mine {

@@ -70,7 +70,7 @@ func TestRenderExistingSecret(t *testing.T) {
 		t.Errorf("%+v\n%s", values, out)
 	}
 	for _, bad := range []string{"Hubctl", "a_b", "-x", strings.Repeat("a", 254), "x\n"} {
-		if _, err := Render(m, nil, Options{ExistingSecret: bad}); err == nil || !strings.Contains(err.Error(), "Kubernetes Secret name") {
+		if err := CheckSecretName(bad); err == nil || !strings.Contains(err.Error(), "Kubernetes Secret name") {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}

@@ -3,12 +3,11 @@ package helm
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"regexp"
-	"strconv"
+	"io/fs"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hubctl/hubctl/internal/yamlfile"
 )
 
 // maxValuesFile bounds what ReadValues reads: values files are a few
@@ -63,9 +62,7 @@ type UserValues struct {
 	Files []string
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
-
-// maxValueNodes bounds the nodes ReadValues (and the copies ValuesFrom
+// maxValueNodes bounds the nodes ReadValues (and the copies Render
 // makes) walk, aliases expanded: a few aliases of aliases ("billion
 // laughs") would otherwise make a small file take unbounded time and memory.
 const maxValueNodes = 1_000_000
@@ -90,31 +87,19 @@ func ReadValues(paths ...string) (*UserValues, error) {
 }
 
 func readYAML(path string) (*yaml.Node, error) {
-	f, err := os.Open(path)
+	data, err := yamlfile.Read(path, maxValuesFile, "a values file")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: %w", path, pe.Err)
+		}
+		return nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxValuesFile+1))
+	doc, err := yamlfile.Parse(path, data, "")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	if len(data) > maxValuesFile {
-		return nil, fmt.Errorf("%s: larger than %d MiB; not a values file", path, maxValuesFile>>20)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		var te *yaml.TypeError
-		msg := err.Error()
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			msg = te.Errors[0]
-		}
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			return nil, fmt.Errorf("%s:%s: %s", path, m[1], m[2])
-		}
-		return nil, fmt.Errorf("%s: %s", path, msg)
-	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
+	if len(doc.Content) == 0 {
 		return nil, nil // an empty file: no values
 	}
 	top := doc.Content[0]
@@ -122,21 +107,9 @@ func readYAML(path string) (*yaml.Node, error) {
 		return nil, nil
 	}
 	if top.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: values are a mapping (key: value), not a %s", path, top.Line, kindName(top))
+		return nil, &yamlfile.Error{File: path, Line: top.Line, Msg: "values are a mapping (key: value), not " + yamlfile.KindName(top)}
 	}
 	return top, nil
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.MappingNode:
-		return "map"
-	case yaml.ScalarNode:
-		return "scalar"
-	}
-	return "node of kind " + strconv.Itoa(int(n.Kind))
 }
 
 // merge lays the mapping src from file over dst.

@@ -2,7 +2,6 @@ package helm
 
 import (
 	"fmt"
-	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -32,6 +31,21 @@ func finding(id string, sev provision.Severity, v *value, format string, a ...an
 	return provision.Finding{ID: id, Severity: sev, File: f, Line: l, Col: c, Message: fmt.Sprintf(format, a...), Hint: helmHints[id]}
 }
 
+// commandWords are the words of a service's command list ("" for an entry
+// that is not a scalar); nil when cmd is not a list.
+func commandWords(cmd *value) []string {
+	if cmd == nil || cmd.node.Kind != yaml.SequenceNode {
+		return nil
+	}
+	words := make([]string, len(cmd.node.Content))
+	for i, w := range cmd.node.Content {
+		if w = deref(w); w.Kind == yaml.ScalarNode {
+			words[i] = w.Value
+		}
+	}
+	return words
+}
+
 // reassignRE matches a Python line that assigns c.JupyterHub.services or
 // load_roles (not +=, not ==).
 var reassignRE = regexp.MustCompile(`^\s*c\.JupyterHub\.(services|load_roles)\s*=[^=]`)
@@ -47,24 +61,28 @@ func Validate(uv *UserValues) []provision.Finding {
 	enabled := uv.root.at("cull", "enabled")
 	on := cullEnabledDefault
 	if enabled != nil {
-		on = !enabled.isNull() && enabled.node.Tag == "!!bool" && enabled.node.Value == "true"
+		// As Helm reads it: True, yes and on are true too; "true" quoted
+		// is a string, which the chart's schema refuses.
+		b, isBool := helmBool(enabled.node)
+		on = isBool && b
 	}
-	for _, name := range names {
-		s := services.kids[name]
-		cmd := s.at("command")
-		if cmd == nil || cmd.node.Kind != yaml.SequenceNode || len(cmd.node.Content) < 2 {
-			continue
+	if on {
+		trueWord := "true"
+		if enabled != nil && deref(enabled.node).Value != "true" {
+			trueWord = deref(enabled.node).Value + " (true to Helm)"
 		}
-		w0, w1 := deref(cmd.node.Content[0]), deref(cmd.node.Content[1])
-		if path.Base(w0.Value) != "hubctl" || w1.Value != "cull" || !on {
-			continue
-		}
-		if enabled == nil {
-			out = append(out, finding(idTwoCullers, provision.SeverityError, s,
-				"hub.services.%s runs `hubctl cull`, and cull.enabled is not set, so the chart's default (true) runs its own jupyterhub-idle-culler as well: two cullers", name))
-		} else {
-			out = append(out, finding(idTwoCullers, provision.SeverityError, enabled,
-				"cull.enabled: true runs the chart's jupyterhub-idle-culler beside hub.services.%s (%s), which runs `hubctl cull`: two cullers", name, s.where()))
+		for _, name := range names {
+			s := services.kids[name]
+			if !(&provision.Service{Command: commandWords(s.at("command"))}).RunsHubctlCull() {
+				continue
+			}
+			if enabled == nil {
+				out = append(out, finding(idTwoCullers, provision.SeverityError, s,
+					"hub.services.%s runs `hubctl cull`, and cull.enabled is not set, so the chart's default (true) runs its own jupyterhub-idle-culler as well: two cullers", name))
+			} else {
+				out = append(out, finding(idTwoCullers, provision.SeverityError, enabled,
+					"cull.enabled: %s runs the chart's jupyterhub-idle-culler beside hub.services.%s (%s), which runs `hubctl cull`: two cullers", trueWord, name, s.where()))
+			}
 		}
 	}
 

@@ -25,8 +25,9 @@ type Result struct {
 	Changed   bool
 }
 
-// BackupPath is where hubctl keeps the previous version of a config file.
-func BackupPath(path string) string { return path + ".hubctl.bak" }
+// BackupPath is where hubctl keeps the previous version of a config file
+// (atomicfile.BackupPath).
+func BackupPath(path string) string { return atomicfile.BackupPath(path) }
 
 // EditOptions are how Apply edits.
 type EditOptions struct {
@@ -94,7 +95,7 @@ func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *
 		if owner != nil {
 			uids = append(uids, owner.UID)
 		}
-		for _, b := range []string{base, BackupPath(base)} {
+		for _, b := range []string{base, atomicfile.BackupPath(base)} {
 			removed, err := atomicfile.RemoveStale(dir, b, uids...)
 			if err != nil {
 				return nil, err
@@ -164,7 +165,7 @@ func Apply(ctx context.Context, path string, opts EditOptions, change func(cfg *
 		// planted file or link without following it, and there is a
 		// complete backup at every moment. It is never readable by more
 		// than the config, and at most by its owner.
-		res.Backup = BackupPath(target.path)
+		res.Backup = atomicfile.BackupPath(target.path)
 		if err := atomicfile.WriteFile(res.Backup, cfg.Src, atomicfile.Options{Mode: 0o600 & target.mode, Owner: owner}); err != nil {
 			return nil, fmt.Errorf("keeping a backup: %w", err)
 		}

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
 	"github.com/hubctl/hubctl/internal/atomicfile"
+	"github.com/hubctl/hubctl/internal/yamlfile"
 )
 
 // Paths are the files of a TLJH config directory.
@@ -54,51 +54,22 @@ type Cull struct {
 }
 
 // Error is a config.yaml that hubctl cannot use, at FILE:LINE.
-type Error struct {
-	Path string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
-	}
-	return e.Path + ": " + e.Msg
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+type Error = yamlfile.Error
 
 // parse reads src as one YAML document; nil for an empty file.
 func parse(path string, src []byte) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, &Error{Path: path, Line: line, Msg: "not YAML that TLJH can read: " + m[2]}
-		}
-		return nil, &Error{Path: path, Msg: "not YAML that TLJH can read: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	doc, err := yamlfile.Parse(path, src, "not YAML that TLJH can read: ")
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, &Error{Path: path, Line: root.Line, Msg: "TLJH's config is a mapping (key: value), not " + kindName(root)}
+		return nil, &Error{File: path, Line: root.Line, Msg: "TLJH's config is a mapping (key: value), not " + yamlfile.KindName(root)}
 	}
-	return &doc, nil
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return "the scalar " + strconv.Quote(n.Value)
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "a mapping"
+	return doc, nil
 }
 
 // lookup returns the value node of key in mapping m, and its key node.
@@ -123,11 +94,21 @@ func cullMap(path string, doc *yaml.Node) (*yaml.Node, error) {
 			return nil, nil
 		}
 		if v.Kind != yaml.MappingNode {
-			return nil, &Error{Path: path, Line: v.Line, Msg: key + " is " + kindName(v) + ", not a mapping"}
+			return nil, &Error{File: path, Line: v.Line, Msg: key + " is " + yamlfile.KindName(v) + ", not a mapping"}
 		}
 		m = v
 	}
 	return m, nil
+}
+
+// LoadCull reads config.yaml at path (ReadFile) and TLJH's culler
+// settings in it (ReadCull).
+func LoadCull(path string) (Cull, error) {
+	src, err := ReadFile(path)
+	if err != nil {
+		return Cull{}, err
+	}
+	return ReadCull(path, src)
 }
 
 // ReadCull reads TLJH's culler settings from config.yaml's bytes (nil for
@@ -185,7 +166,7 @@ func ReadCull(path string, src []byte) (Cull, error) {
 func boolValue(path, key string, v *yaml.Node) (bool, error) {
 	var b bool
 	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&b) != nil {
-		return false, &Error{Path: path, Line: v.Line, Msg: fmt.Sprintf("services.cull.%s is %s, not true or false (TLJH's schema: boolean)", key, kindName(v))}
+		return false, &Error{File: path, Line: v.Line, Msg: fmt.Sprintf("services.cull.%s is %s, not true or false (TLJH's schema: boolean)", key, yamlfile.Describe(v))}
 	}
 	return b, nil
 }
@@ -194,7 +175,7 @@ func boolValue(path, key string, v *yaml.Node) (bool, error) {
 func intValue(path string, k hub.TLJHCullKnob, v *yaml.Node) (int, error) {
 	var n int
 	if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || v.Decode(&n) != nil {
-		return 0, &Error{Path: path, Line: v.Line, Msg: fmt.Sprintf("services.cull.%s is %s, not a whole number (TLJH's schema: integer)", k.Key, kindName(v))}
+		return 0, &Error{File: path, Line: v.Line, Msg: fmt.Sprintf("services.cull.%s is %s, not a whole number (TLJH's schema: integer)", k.Key, yamlfile.Describe(v))}
 	}
 	lo, hi := 0, 1<<31-1
 	switch k.Key {
@@ -204,7 +185,7 @@ func intValue(path string, k hub.TLJHCullKnob, v *yaml.Node) (int, error) {
 		lo, hi = 1, cull.MaxConcurrency
 	}
 	if n < lo || n > hi {
-		return 0, &Error{Path: path, Line: v.Line, Msg: fmt.Sprintf("services.cull.%s is %d; hubctl cull --%s takes %d to %d", k.Key, n, k.Flag, lo, hi)}
+		return 0, &Error{File: path, Line: v.Line, Msg: fmt.Sprintf("services.cull.%s is %d; hubctl cull --%s takes %d to %d", k.Key, n, k.Flag, lo, hi)}
 	}
 	return n, nil
 }
@@ -299,7 +280,7 @@ func withoutEnabled(v any) any {
 }
 
 func unkeptError(path string) error {
-	return &Error{Path: path, Msg: "hubctl cannot rewrite this file without changing other values in it (yaml.v3 would write them differently); nothing was changed: set services.cull.enabled with tljh-config instead"}
+	return &Error{File: path, Msg: "hubctl cannot rewrite this file without changing other values in it (yaml.v3 would write them differently); nothing was changed: set services.cull.enabled with tljh-config instead"}
 }
 
 // RestoreCuller undoes DisableCuller: an enabled that carries hubctl's
@@ -536,22 +517,15 @@ func encode(doc *yaml.Node) ([]byte, error) {
 const MaxSize = 1 << 20
 
 // ReadFile reads config.yaml: nil and no error when it does not exist, an
-// error when it is larger than MaxSize.
+// error when it is larger than MaxSize or not a regular file (a named pipe
+// is refused, not waited on).
 func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	src, err := yamlfile.Read(path, MaxSize, "a TLJH config.yaml")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if len(src) > MaxSize {
-		return nil, &Error{Path: path, Msg: fmt.Sprintf("larger than %d bytes; that is no TLJH config.yaml", MaxSize)}
 	}
 	if src == nil {
 		src = []byte{}
@@ -564,15 +538,14 @@ type Result struct {
 	Old, New []byte
 	Created  bool
 	Changed  bool
-	Backup   string // where the previous version was kept
+	Backup   string   // where the previous version was kept
+	Removed  []string // temp files an interrupted run left, removed
 }
-
-// BackupPath is where hubctl keeps the previous config.yaml.
-func BackupPath(path string) string { return path + ".hubctl.bak" }
 
 // EditConfigYAML edits config.yaml at path under tljh-config's own lock
 // (path + ".lock"): it reads the file, lets edit change it and, unless
-// dryRun or nothing changed, keeps the old file in BackupPath (0600) and
+// dryRun or nothing changed, keeps the old file in atomicfile.BackupPath
+// (0600) and
 // writes the new one atomically (temp file, fsync, rename) with the old
 // one's mode and owner; a file hubctl creates is 0600, since config.yaml
 // can hold secrets (auth client secrets). A symlink is refused.
@@ -605,8 +578,26 @@ func EditConfigYAML(ctx context.Context, path string, dryRun bool, edit func(src
 		}
 		defer unlock()
 	}
+	res := &Result{}
+	if !dryRun {
+		// Under the lock no temp file of config.yaml is being written: any
+		// left is from a run that was killed, and may hold client secrets.
+		// As provision.Apply: the file's owner's when hubctl writes as them.
+		var uids []int
+		if owner != nil {
+			uids = append(uids, owner.UID)
+		}
+		base := filepath.Base(path)
+		for _, b := range []string{base, atomicfile.BackupPath(base)} {
+			removed, err := atomicfile.RemoveStale(dir, b, uids...)
+			if err != nil {
+				return nil, err
+			}
+			res.Removed = append(res.Removed, removed...)
+		}
+	}
 	src, err := ReadFile(path)
-	res := &Result{Created: src == nil}
+	res.Created = src == nil
 	if err != nil {
 		return nil, err
 	}
@@ -622,7 +613,7 @@ func EditConfigYAML(ctx context.Context, path string, dryRun bool, edit func(src
 		return nil, fmt.Errorf("%w; nothing was changed", err)
 	}
 	if !res.Created {
-		res.Backup = BackupPath(path)
+		res.Backup = atomicfile.BackupPath(path)
 		if err := atomicfile.WriteFile(res.Backup, src, atomicfile.Options{Mode: 0o600 & mode, Owner: owner}); err != nil {
 			return nil, fmt.Errorf("keeping a backup: %w", err)
 		}

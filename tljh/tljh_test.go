@@ -2,8 +2,11 @@ package tljh
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,11 +94,11 @@ func TestBadYAMLRefusedWithLine(t *testing.T) {
 		{"tab", "services:\n\tcull: 1\n", "config.yaml:2: not YAML"},
 		{"list root", "- a\n", "config.yaml:1: TLJH's config is a mapping"},
 		{"cull a list", "services:\n  cull:\n    - 1\n", "config.yaml:3: cull is a list, not a mapping"},
-		{"string bool", "services:\n  cull:\n    users: \"false\"\n", "config.yaml:3: services.cull.users is the scalar \"false\", not true or false"},
-		{"float timeout", "services:\n  cull:\n    timeout: 600.5\n", "config.yaml:3: services.cull.timeout is the scalar \"600.5\", not a whole number"},
+		{"string bool", "services:\n  cull:\n    users: \"false\"\n", "config.yaml:3: services.cull.users is the string \"false\", not true or false"},
+		{"float timeout", "services:\n  cull:\n    timeout: 600.5\n", "config.yaml:3: services.cull.timeout is the number \"600.5\", not a whole number"},
 		{"zero timeout", "services:\n  cull:\n    timeout: 0\n", "config.yaml:3: services.cull.timeout is 0; hubctl cull --timeout takes 1 to"},
 		{"concurrency", "services:\n  cull:\n\n    concurrency: 0\n", "config.yaml:4: services.cull.concurrency is 0; hubctl cull --concurrency takes 1 to 1000"},
-		{"enabled string", "services:\n  cull:\n    enabled: yes\n", "config.yaml:3: services.cull.enabled is the scalar \"yes\", not true or false"},
+		{"enabled string", "services:\n  cull:\n    enabled: yes\n", "config.yaml:3: services.cull.enabled is the string \"yes\", not true or false"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadCull("config.yaml", []byte(tc.in))
@@ -189,6 +192,46 @@ func TestEditConfigYAMLAtomicKeepsMode(t *testing.T) {
 	}
 	if st, _ := os.Stat(path2); st.Mode().Perm() != 0o600 {
 		t.Errorf("created with mode %o, want 0600", st.Mode().Perm())
+	}
+}
+
+// TestEditConfigYAMLRemovesLeftovers: under the lock, the temp files a
+// killed run left beside config.yaml and its backup (which may hold client
+// secrets) are removed; a dry run, which takes no lock, leaves them.
+func TestEditConfigYAMLRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, hub.TLJHConfigFile)
+	if err := os.WriteFile(path, []byte(withComments), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, base := range []string{hub.TLJHConfigFile, filepath.Base(atomicfile.BackupPath(path))} {
+		p := filepath.Join(dir, atomicfile.TempPrefix(base)+"killed")
+		if err := os.WriteFile(p, []byte("secret: x\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		left = append(left, p)
+	}
+	edit := func(src []byte) ([]byte, bool, error) { return DisableCuller(path, src) }
+	if _, err := EditConfigYAML(context.Background(), path, true, edit); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range left {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("a dry run removed %s: %v", p, err)
+		}
+	}
+	res, err := EditConfigYAML(context.Background(), path, false, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range left {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there: %v", p, err)
+		}
+	}
+	if !slices.Equal(res.Removed, left) {
+		t.Errorf("Removed %q, want %q", res.Removed, left)
 	}
 }
 

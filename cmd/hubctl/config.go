@@ -244,9 +244,11 @@ func renderTokens(c *cli.Context, env *cliEnv, m *provision.Managed, mode string
 		if !slices.Contains(names, s.Name) {
 			continue
 		}
-		tok, err := store.Get(s.Name)
+		var tok string
 		if mode == "new" {
 			tok, err = tokens.New(tokens.DefaultBytes, tokens.Hex)
+		} else {
+			tok, err = store.Get(s.Name)
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("--token %s: service %s: %w", mode, s.Name, err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,20 +43,11 @@ del _hubctl_services, _hubctl_roles
 # <<< hubctl managed block <<<
 `
 
-func writeValuesFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestConfigRenderHelmFromValues(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cfg := writeValuesFile(t, dir, "jupyterhub_config.py", cullIdleBlock)
-	user := writeValuesFile(t, dir, "config.yaml", "hub:\n  services:\n    grader:\n      url: http://grader:8000\n      apiToken: "+strings.Repeat("cd", 32)+"\n  loadRoles:\n    grader:\n      scopes: [list:users]\n      services: [grader]\ncull:\n  timeout: 7200\n  every: 300\n  maxAge: 86400\n  removeNamedServers: true\n")
+	cfg := writeFile(t, filepath.Join(dir, "jupyterhub_config.py"), cullIdleBlock)
+	user := writeFile(t, filepath.Join(dir, "config.yaml"), "hub:\n  services:\n    grader:\n      url: http://grader:8000\n      apiToken: "+strings.Repeat("cd", 32)+"\n  loadRoles:\n    grader:\n      scopes: [list:users]\n      services: [grader]\ncull:\n  timeout: 7200\n  every: 300\n  maxAge: 86400\n  removeNamedServers: true\n")
 	r := runCLI(t, nil, "", "config", "render", "--format", "helm", "--config", cfg, "--from-values", user)
 	var values struct {
 		Cull struct{ Enabled *bool }
@@ -95,7 +85,7 @@ func TestConfigRenderHelmFromValues(t *testing.T) {
 		strings.Count(r.stdout, "HUB") != 1 || !strings.HasPrefix(r.stdout, out+":23:5: warning HUB503: hub.services.cull-idle has no apiToken") {
 		t.Errorf("validate --helm on the rendered values: %+v", r)
 	}
-	later := writeValuesFile(t, dir, "later.yaml", "cull:\n  enabled: true\n")
+	later := writeFile(t, filepath.Join(dir, "later.yaml"), "cull:\n  enabled: true\n")
 	if r := runCLI(t, nil, "", "config", "validate", "--helm", user, out, later); r.code != 1 || !strings.Contains(r.stdout, "\n"+later+":2:12: error HUB501: ") {
 		t.Errorf("two cullers: %+v", r)
 	}
@@ -105,7 +95,7 @@ func TestConfigRenderHelmFromValues(t *testing.T) {
 		code int
 		err  string
 	}{
-		{[]string{"--format", "helm", "--from-values", writeValuesFile(t, dir, "bad.yaml", "cull:\n  timeout: soon\n")}, 1, filepath.Join(dir, "bad.yaml") + ":2: cull.timeout is \"soon\""},
+		{[]string{"--format", "helm", "--from-values", writeFile(t, filepath.Join(dir, "bad.yaml"), "cull:\n  timeout: soon\n")}, 1, filepath.Join(dir, "bad.yaml") + ":2: cull.timeout is \"soon\""},
 		{[]string{"--format", "helm", "--from-values", filepath.Join(dir, "none.yaml")}, 1, "--from-values: " + filepath.Join(dir, "none.yaml") + ": no such file"},
 		{[]string{"--from-values", user}, exitUsage, "--from-values goes with --format helm"},
 	} {
@@ -121,10 +111,10 @@ func TestConfigRenderHelmFromValues(t *testing.T) {
 func TestConfigValidateHelmExitCodes(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	clean := writeValuesFile(t, dir, "clean.yaml", "cull:\n  timeout: 60\n")
-	warn := writeValuesFile(t, dir, "warn.yaml", "hub:\n  services:\n    ext:\n      url: http://ext:1\n")
-	wiped := writeValuesFile(t, dir, "wiped.yaml", "hub:\n  config:\n    JupyterHub:\n      load_roles: []\n")
-	broken := writeValuesFile(t, dir, "broken.yaml", "hub: [\n")
+	clean := writeFile(t, filepath.Join(dir, "clean.yaml"), "cull:\n  timeout: 60\n")
+	warn := writeFile(t, filepath.Join(dir, "warn.yaml"), "hub:\n  services:\n    ext:\n      url: http://ext:1\n")
+	wiped := writeFile(t, filepath.Join(dir, "wiped.yaml"), "hub:\n  config:\n    JupyterHub:\n      load_roles: []\n")
+	broken := writeFile(t, filepath.Join(dir, "broken.yaml"), "hub: [\n")
 	for _, tt := range []struct {
 		args []string
 		code int
@@ -155,7 +145,7 @@ func TestConfigRenderHelmHubctlPath(t *testing.T) {
 	dir := t.TempDir()
 	block := strings.Replace(cullIdleBlock, "'command': ['hubctl', 'cull',", "'command': ['/home/me/Downloads/hubctl', 'cull',", 1)
 	block = strings.Replace(block, ", '--exclude-user=admin']", "]", 1) // one line, as hubctl writes it
-	cfg := writeValuesFile(t, dir, "jupyterhub_config.py", block)
+	cfg := writeFile(t, filepath.Join(dir, "jupyterhub_config.py"), block)
 	if r := runCLI(t, nil, "", "service", "add", "grader", "--command", "/home/me/bin/grader --port=8000", "--config", cfg); r.code != 0 {
 		t.Fatalf("%+v", r)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -159,11 +160,18 @@ func TestConfigRenderHelmTokenNew(t *testing.T) {
 	}
 }
 
-// refusingStore stores nothing.
-type refusingStore struct{ tokens.Memory }
+// refusingStore stores nothing, and counts the tokens asked of it.
+type refusingStore struct {
+	tokens.Memory
+	gets atomic.Int32
+}
 
 func (s *refusingStore) Set(name, secret string) error { return errors.New("the keyring is locked") }
 func (s *refusingStore) String() string                { return "the keyring" }
+func (s *refusingStore) Get(name string) (string, error) {
+	s.gets.Add(1)
+	return s.Memory.Get(name)
+}
 
 // TestConfigRenderHelmTokenNewNotStored: a token that cannot be stored is
 // never written into values.
@@ -171,9 +179,15 @@ func TestConfigRenderHelmTokenNewNotStored(t *testing.T) {
 	t.Parallel()
 	path := tempConfig(t, cullIdleBlock)
 	out := filepath.Join(t.TempDir(), "values.yaml")
-	r := runCLI(t, &refusingStore{}, "", "config", "render", "--format", "helm", "--token", "new", "--output", out, "--config", path)
+	store := &refusingStore{}
+	r := runCLI(t, store, "", "config", "render", "--format", "helm", "--token", "new", "--output", out, "--config", path)
 	if r.code != exitFailure || r.stdout != "" || r.stderr != "hubctl: error: storing the new token of cull-idle: the keyring is locked; nothing was written\n" {
 		t.Errorf("%+v", r)
+	}
+	// --token new makes tokens: it asks the store for none (each would be
+	// a keyring request over D-Bus).
+	if n := store.gets.Load(); n != 0 {
+		t.Errorf("--token new asked the store for %d tokens", n)
 	}
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the values were written: %v", err)

@@ -15,11 +15,13 @@ import (
 // The typo of issue 10 that hung every command.
 const typoConfig = "c = get_config()\nc.Spawner.args = [\n'--allow-root,\n]\n"
 
-func writeFile(t *testing.T, path, content string) {
+// writeFile writes content to path (0600) and returns path.
+func writeFile(t *testing.T, path, content string) string {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return path
 }
 
 // TestHostileConfigsEveryCommand: each command that reads a config answers

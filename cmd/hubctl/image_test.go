@@ -15,8 +15,8 @@ import (
 func TestConfigRenderHelmImage(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cfg := writeValuesFile(t, dir, "jupyterhub_config.py", cullIdleBlock)
-	user := writeValuesFile(t, dir, "config.yaml", "hub:\n  initContainers:\n    - name: wait-db\n      image: busybox:1.36\n")
+	cfg := writeFile(t, filepath.Join(dir, "jupyterhub_config.py"), cullIdleBlock)
+	user := writeFile(t, filepath.Join(dir, "config.yaml"), "hub:\n  initContainers:\n    - name: wait-db\n      image: busybox:1.36\n")
 	var values struct {
 		Hub struct {
 			InitContainers []struct {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hubctl/hubctl/cull"
 	"github.com/hubctl/hubctl/hub"
+	"github.com/hubctl/hubctl/internal/atomicfile"
 	"github.com/hubctl/hubctl/internal/shellwords"
 	"github.com/hubctl/hubctl/provision"
 	"github.com/hubctl/hubctl/pyconfig"
@@ -178,14 +179,9 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		}
 		notes = append(notes, carried...)
 	}
-	v, fromTLJH := hub.Version{}, false
-	if target != nil {
-		v, fromTLJH = tljhHubVersion(c, env, target)
-	}
-	if !fromTLJH {
-		if v, err = hubVersion(c, env); err != nil {
-			return err
-		}
+	v, err := targetHubVersion(c, env, target)
+	if err != nil {
+		return err
 	}
 	svc := provision.Service{Name: name, URL: c.String("url"), User: c.String("user"), Cwd: c.String("cwd"),
 		OAuthNoConfirm: c.Bool("oauth-no-confirm"), OAuthClientID: c.String("oauth-client-id"), OAuthRedirectURI: c.String("oauth-redirect-uri")}
@@ -322,7 +318,7 @@ func serviceAdd(c *cli.Context, env *cliEnv, name string) error {
 		// Between the check and the write the block changed (another
 		// hubctl): no culler runs until one of these is done.
 		return fmt.Errorf("%s was not written (%w), but TLJH's culler is already off in %s: run the command again, or restore %s",
-			path, err, target.ConfigYAML(), tljh.BackupPath(target.ConfigYAML()))
+			path, err, target.ConfigYAML(), atomicfile.BackupPath(target.ConfigYAML()))
 	}
 	if err != nil {
 		return flagError(err)
@@ -454,15 +450,12 @@ func serviceRemoveCommand(env *cliEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			v, fromTLJH := hub.Version{}, false
 			if target != nil {
 				path = target.Block()
-				v, fromTLJH = tljhHubVersion(c, env, target)
 			}
-			if !fromTLJH {
-				if v, err = hubVersion(c, env); err != nil {
-					return err
-				}
+			v, err := targetHubVersion(c, env, target)
+			if err != nil {
+				return err
 			}
 			res, before, after, err := provision.RemoveService(c.Context, path, name, provision.EditOptions{DryRun: dry, Version: v, Notify: notifier(env)})
 			if err != nil {

@@ -73,11 +73,7 @@ func ensureSubconfigDir(env *cliEnv, p *tljh.Paths, dry bool) error {
 // the flags are checked and written into the command.
 func carryTLJHCull(c *cli.Context, p *tljh.Paths) ([]string, error) {
 	path := p.ConfigYAML()
-	src, err := tljh.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	settings, err := tljh.ReadCull(path, src)
+	settings, err := tljh.LoadCull(path)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +120,18 @@ func tljhCommandNote(p *tljh.Paths, bin string) string {
 		return fmt.Sprintf("warning: TLJH's Hub runs with PrivateTmp=yes and cannot see %s: install hubctl in /usr/local/bin", bin)
 	}
 	return ""
+}
+
+// targetHubVersion is the Hub version an edit is for: with a --tljh
+// target, what TLJH's own jupyterhub says (tljhHubVersion) when it can;
+// otherwise hubVersion's choice.
+func targetHubVersion(c *cli.Context, env *cliEnv, target *tljh.Paths) (hub.Version, error) {
+	if target != nil {
+		if v, ok := tljhHubVersion(c, env, target); ok {
+			return v, nil
+		}
+	}
+	return hubVersion(c, env)
 }
 
 // tljhHubVersion is what TLJH's own jupyterhub (PREFIX/hub/bin) says, when
@@ -174,6 +182,9 @@ func editTLJHCuller(c *cli.Context, env *cliEnv, p *tljh.Paths, disable, dry boo
 		}
 		return fmt.Errorf("turning TLJH's culler back on: %w", err)
 	}
+	for _, r := range res.Removed {
+		fmt.Fprintf(env.stderr, "hubctl: removed %s, left by an interrupted run\n", r)
+	}
 	if note != "" {
 		fmt.Fprintln(env.stderr, "hubctl: "+note)
 	}
@@ -220,11 +231,7 @@ type tljhCullerView struct {
 // does not stop a listing: its error is kept, for a warning.
 func tljhCuller(p *tljh.Paths) tljhCullerView {
 	v := tljhCullerView{ConfigYAML: p.ConfigYAML()}
-	src, err := tljh.ReadFile(v.ConfigYAML)
-	var c tljh.Cull
-	if err == nil {
-		c, err = tljh.ReadCull(v.ConfigYAML, src)
-	}
+	c, err := tljh.LoadCull(v.ConfigYAML)
 	if err != nil {
 		v.Error = err.Error()
 		return v

@@ -153,7 +153,7 @@ func TestTLJHErrors(t *testing.T) {
 		{[]string{"--target", "k8s"}, 2, `--target "k8s": the only target is tljh`},
 		{[]string{"--tljh-dir", dir}, 2, "--tljh-dir is for --tljh"},
 		{[]string{"--tljh", "--tljh-dir", filepath.Join(dir, "nope")}, 2, "--tljh-dir " + filepath.Join(dir, "nope") + ": not a directory; is TLJH installed here?"},
-		{[]string{"--tljh", "--tljh-dir", dir}, 1, filepath.Join(dir, "config.yaml") + `:3: services.cull.every is the scalar "60", not a whole number`},
+		{[]string{"--tljh", "--tljh-dir", dir}, 1, filepath.Join(dir, "config.yaml") + `:3: services.cull.every is the string "60", not a whole number`},
 	} {
 		args := append([]string{"service", "add", "cull-idle", "--admin", "--hub-version", "5.2"}, tc.args...)
 		r := runCLI(t, nil, "", args...)

@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -240,10 +242,11 @@ func maskChart(t *testing.T, out []byte) []byte {
 	t.Helper()
 	dec := yaml.NewDecoder(bytes.NewReader(out))
 	var kept bytes.Buffer
+	var merged map[string]any // the Secret's values.yaml, decoded once when needed
 	for {
 		var doc yaml.Node
 		if err := dec.Decode(&doc); err != nil {
-			if err.Error() == "EOF" {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			t.Fatalf("helm template output: %v", err)
@@ -260,7 +263,10 @@ func maskChart(t *testing.T, out []byte) []byte {
 			data := nodeAt(obj, "data")
 			for i := 0; data != nil && i+1 < len(data.Content); i += 2 {
 				key, val := data.Content[i].Value, data.Content[i+1]
-				if strings.HasPrefix(key, "hub.config.") || strings.HasSuffix(key, ".apiToken") && generatedToken(t, out, key) {
+				if strings.HasSuffix(key, ".apiToken") && merged == nil {
+					merged = secretValues(t, out)
+				}
+				if strings.HasPrefix(key, "hub.config.") || strings.HasSuffix(key, ".apiToken") && generatedToken(merged, key) {
 					val.Value, val.Style = masked, 0
 				}
 			}
@@ -288,10 +294,8 @@ func maskChart(t *testing.T, out []byte) []byte {
 
 // generatedToken reports whether the Secret's key hub.services.NAME.apiToken
 // holds a token the chart made up: one that the merged values (the
-// Secret's values.yaml) do not give.
-func generatedToken(t *testing.T, out []byte, key string) bool {
-	t.Helper()
-	merged := secretValues(t, out)
+// Secret's values.yaml, decoded) do not give.
+func generatedToken(merged map[string]any, key string) bool {
 	name := strings.TrimSuffix(strings.TrimPrefix(key, "hub.services."), ".apiToken")
 	svc, _ := dig(merged, "hub", "services", name).(map[string]any)
 	_, given := svc["apiToken"]

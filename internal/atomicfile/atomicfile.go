@@ -137,6 +137,10 @@ func giveTo(f *os.File, owner *Owner) error {
 	return nil
 }
 
+// BackupPath is where hubctl keeps the previous version of a file it
+// edits (a config file, TLJH's config.yaml).
+func BackupPath(path string) string { return path + ".hubctl.bak" }
+
 // TempPrefix is how the names of base's temp files begin; anything with it
 // that is left while the lock is held is a leftover of an interrupted run.
 func TempPrefix(base string) string { return "." + base + ".tmp-" }

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package yamlfile
+
+const openFlags = 0
