@@ -1,11 +1,10 @@
 package pyconfig
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
+
+	"github.com/hubctl/hubctl/internal/safefile"
 )
 
 // unreadableError is a path hubctl will not read as a config: not a regular
@@ -25,48 +24,16 @@ func (e *unreadableError) Error() string { return e.Path + " is " + e.What }
 // bytes of it. Errors from opening are *fs.PathError (errors.Is(err,
 // fs.ErrNotExist) for a missing file).
 func readConfigFile(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		kind := fileKind(st.Mode())
-		return nil, &unreadableError{Path: path, What: kind + ", not a regular file; hubctl reads configs only from regular files", Kind: kind}
-	}
-	if st.Size() > MaxSize {
-		return nil, tooLargeFile(path)
-	}
-	var buf bytes.Buffer
-	buf.Grow(int(st.Size()) + 1)
-	// The file may grow after the check: the cap holds for what is read.
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxSize+1)); err != nil {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-	}
-	if buf.Len() > MaxSize {
-		return nil, tooLargeFile(path)
-	}
-	return buf.Bytes(), nil
-}
-
-func fileKind(m fs.FileMode) string {
+	data, err := safefile.Read(path, MaxSize)
+	var notRegular *safefile.NotRegularError
+	var tooLarge *safefile.TooLargeError
 	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
+	case errors.As(err, &notRegular):
+		return nil, &unreadableError{Path: path, What: notRegular.Kind + ", not a regular file; hubctl reads configs only from regular files", Kind: notRegular.Kind}
+	case errors.As(err, &tooLarge):
+		return nil, tooLargeFile(path)
 	}
-	return "not a regular file (" + m.Type().String() + ")"
+	return data, err
 }
 
 func tooLargeFile(path string) *unreadableError {

@@ -5,16 +5,15 @@
 package yamlfile
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hubctl/hubctl/internal/safefile"
 )
 
 // Error is a YAML file that cannot be used, at FILE:LINE.
@@ -113,48 +112,16 @@ func Describe(n *yaml.Node) string {
 // file that is not a regular one, or is larger than max, is an *Error whose
 // message says it is not what (such as "a values file").
 func Read(path string, max int64, what string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("%s; hubctl reads %s only from a regular file", fileKind(st.Mode()), what)}
-	}
-	tooLarge := &Error{File: path, Msg: fmt.Sprintf("larger than %s; not %s", size(max), what)}
-	if st.Size() > max {
-		return nil, tooLarge
-	}
-	var buf bytes.Buffer
-	buf.Grow(int(st.Size()) + 1)
-	// The file may grow after the check: the cap holds for what is read.
-	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-	}
-	if int64(buf.Len()) > max {
-		return nil, tooLarge
-	}
-	return buf.Bytes(), nil
-}
-
-func fileKind(m fs.FileMode) string {
+	data, err := safefile.Read(path, max)
+	var notRegular *safefile.NotRegularError
+	var tooLarge *safefile.TooLargeError
 	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
+	case errors.As(err, &notRegular):
+		return nil, &Error{File: path, Msg: fmt.Sprintf("%s; hubctl reads %s only from a regular file", notRegular.Kind, what)}
+	case errors.As(err, &tooLarge):
+		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %s; not %s", size(max), what)}
 	}
-	return "not a regular file (" + m.Type().String() + ")"
+	return data, err
 }
 
 // size is n bytes in MiB or KiB when it is a whole number of them.

@@ -1,6 +1,6 @@
 //go:build unix
 
-package yamlfile
+package safefile
 
 import "syscall"
 

@@ -1,5 +1,5 @@
 //go:build !unix
 
-package yamlfile
+package safefile
 
 const openFlags = 0

@@ -1,5 +1,0 @@
-//go:build !unix
-
-package pyconfig
-
-const openFlags = 0
